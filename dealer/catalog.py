@@ -1,0 +1,126 @@
+"""The dealer's catalogue (service types, prices, hours, advisors) read from YAML.
+
+Pure Python and PyYAML only, so the bot runtime (which builds entity patterns
+from the service-type synonyms) can import it as well.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+DEFAULT_CATALOG = Path(__file__).resolve().parent / "demo_dealer.yml"
+
+
+@dataclass(frozen=True)
+class ServiceType:
+    code: str
+    name: str
+    synonyms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MaintenancePackage:
+    code: str
+    name: str
+    price_yuan: int
+    includes: str
+
+
+@dataclass(frozen=True)
+class AdvisorEntry:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    advisor_code: str | None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    name: str
+    short_name: str
+    phone: str
+    rescue_phone: str
+    address: str
+    timezone: ZoneInfo
+    opens_at: time
+    closes_at: time
+    slot_minutes: int
+    slot_capacity: int
+    booking_horizon_days: int
+    advisors: tuple[AdvisorEntry, ...]
+    service_types: tuple[ServiceType, ...]
+    maintenance_packages: tuple[MaintenancePackage, ...]
+    demo_accounts: tuple[DemoAccount, ...]
+
+    def service_type(self, code: str) -> ServiceType:
+        for service in self.service_types:
+            if service.code == code:
+                return service
+        raise KeyError(code)
+
+    def service_code_for(self, words: str) -> str | None:
+        """Map a customer's words (保养, 修车, 喷漆 ...) to a service-type code.
+
+        The longest synonym found in the words wins, so 钣金喷漆 beats 喷漆
+        and 小保养 beats 保养.
+        """
+        best: tuple[int, str] | None = None
+        for service in self.service_types:
+            for synonym in (service.code, service.name, *service.synonyms):
+                if synonym and synonym in words and (best is None or len(synonym) > best[0]):
+                    best = (len(synonym), service.code)
+        return best[1] if best else None
+
+
+def _hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def parse_catalog(raw: dict) -> Catalog:
+    dealer = raw["dealer"]
+    return Catalog(
+        name=dealer["name"],
+        short_name=dealer["short_name"],
+        phone=dealer["phone"],
+        rescue_phone=dealer["rescue_phone"],
+        address=dealer["address"],
+        timezone=ZoneInfo(dealer["timezone"]),
+        opens_at=_hhmm(raw["opening_hours"]["open"]),
+        closes_at=_hhmm(raw["opening_hours"]["close"]),
+        slot_minutes=int(raw["slot_minutes"]),
+        slot_capacity=int(raw["slot_capacity"]),
+        booking_horizon_days=int(raw["booking_horizon_days"]),
+        advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
+        service_types=tuple(
+            ServiceType(code=s["code"], name=s["name"], synonyms=tuple(s.get("synonyms", ())))
+            for s in raw["service_types"]
+        ),
+        maintenance_packages=tuple(MaintenancePackage(**p) for p in raw["maintenance_packages"]),
+        demo_accounts=tuple(
+            DemoAccount(
+                username=a["username"],
+                password=a["password"],
+                role=a["role"],
+                advisor_code=a.get("advisor_code"),
+            )
+            for a in raw.get("demo_accounts", ())
+        ),
+    )
+
+
+@lru_cache
+def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
+    with open(path, encoding="utf-8") as handle:
+        return parse_catalog(yaml.safe_load(handle))

@@ -1,0 +1,223 @@
+"""The dealer database: SQLAlchemy 2 typed models.
+
+Times are stored in UTC and converted to the dealer's zone at the edges.
+Schema changes go through Alembic (dealer/migrations), never create_all().
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as UTC; SQLite returns it aware too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; attach a time zone")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="customer")
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    plate: Mapped[str | None] = mapped_column(String(10), unique=True)
+    vin: Mapped[str | None] = mapped_column(String(17), unique=True)
+    model: Mapped[str | None] = mapped_column(String(40))
+    mileage_km: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer | None] = relationship(back_populates="vehicles")
+
+
+class Advisor(Base):
+    """A named service advisor who receives customers."""
+
+    __tablename__ = "advisor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StaffUser(Base):
+    """A login for the advisor workspace."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))  # advisor | manager | admin
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServiceTypeRow(Base):
+    __tablename__ = "service_type"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+
+
+class MaintenancePrice(Base):
+    __tablename__ = "maintenance_price"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    price_yuan: Mapped[int]
+    includes: Mapped[str] = mapped_column(Text)
+
+
+class OpeningHours(Base):
+    """Opening hours per weekday (0 = Monday)."""
+
+    __tablename__ = "opening_hours"
+
+    weekday: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    opens_at: Mapped[str] = mapped_column(String(5))  # "08:30", dealer local time
+    closes_at: Mapped[str] = mapped_column(String(5))
+    slot_minutes: Mapped[int]
+    slot_capacity: Mapped[int]
+
+
+class CapacitySlot(Base):
+    """One bookable slot of the capacity plan and how many cars it holds.
+
+    A row is created the first time a slot is booked; ``booked`` only grows
+    through a conditional UPDATE, so concurrent bookings cannot overbook.
+    """
+
+    __tablename__ = "capacity_slot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_at: Mapped[datetime] = mapped_column(unique=True)
+    capacity: Mapped[int]
+    booked: Mapped[int] = mapped_column(default=0)
+
+
+class DraftWorkOrder(Base):
+    """A work-order draft written by the assistant, reviewed by an advisor."""
+
+    __tablename__ = "draft_work_order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    conversation_id: Mapped[str] = mapped_column(String(120), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    customer_name: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(11), index=True)
+    plate: Mapped[str | None] = mapped_column(String(10), index=True)
+    vin: Mapped[str | None] = mapped_column(String(17))
+    model: Mapped[str | None] = mapped_column(String(40))
+    mileage_km: Mapped[int | None]
+    service_type: Mapped[str] = mapped_column(String(20))
+    start_at: Mapped[datetime] = mapped_column(index=True)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
+    first_visit: Mapped[bool | None]
+    symptoms: Mapped[dict[str, Any] | None]
+    repeat_repair: Mapped[bool | None]
+    extra_requests: Mapped[str | None] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # Optimistic concurrency for advisors editing the same draft.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    advisor: Mapped[Advisor | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Appointment(Base):
+    """A confirmed appointment (预约登记), made when an advisor approves a draft."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (UniqueConstraint("draft_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft_work_order.id"))
+    start_at: Mapped[datetime] = mapped_column(index=True)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
+    status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditLog(Base):
+    """Append-only: the migration adds triggers that refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)

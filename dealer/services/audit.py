@@ -1,0 +1,29 @@
+"""Writing the append-only audit log."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from dealer.models import AuditLog
+
+
+def record(
+    session: Session,
+    actor: str,
+    entity: str,
+    entity_id: int,
+    action: str,
+    field: str | None = None,
+    old_value: object = None,
+    new_value: object = None,
+) -> None:
+    session.add(
+        AuditLog(
+            actor=actor,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            field=field,
+            old_value=None if old_value is None else str(old_value),
+            new_value=None if new_value is None else str(new_value),
+        )
+    )

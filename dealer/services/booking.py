@@ -1,0 +1,199 @@
+"""Turning a confirmed booking conversation into a draft work order."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dealer.catalog import Catalog
+from dealer.db import unit_of_work
+from dealer.models import Advisor, CapacitySlot, Customer, DraftWorkOrder, Vehicle
+from dealer.services import audit
+from dealer.services.schedule import SlotProblem, slot_problem
+
+ASSISTANT_ACTOR = "assistant"
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    idempotency_key: str
+    channel: str
+    conversation_id: str
+    service_type: str
+    start: datetime
+    customer_name: str | None = None
+    phone: str | None = None
+    plate: str | None = None
+    vin: str | None = None
+    model: str | None = None
+    mileage_km: int | None = None
+    first_visit: bool | None = None
+    extra_requests: str | None = None
+    symptoms: dict[str, Any] | None = None
+    repeat_repair: bool | None = None
+    urgent: bool = False
+    needs_human: bool = False
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    draft_id: int
+    start: datetime
+    advisor_name: str | None
+    created: bool  # False when the idempotency key had already been booked
+
+
+class SlotUnavailable(Exception):
+    def __init__(self, problem: SlotProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+def _existing(session: Session, key: str) -> BookingResult | None:
+    draft = session.scalar(select(DraftWorkOrder).where(DraftWorkOrder.idempotency_key == key))
+    if draft is None:
+        return None
+    return BookingResult(
+        draft_id=draft.id,
+        start=draft.start_at,
+        advisor_name=draft.advisor.name if draft.advisor else None,
+        created=False,
+    )
+
+
+def _take_capacity(session: Session, start: datetime, capacity: int) -> None:
+    """Reserve one car in the slot, atomically, or raise SlotUnavailable(full)."""
+    if session.scalar(select(CapacitySlot.id).where(CapacitySlot.start_at == start)) is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(CapacitySlot).values(start_at=start, capacity=capacity, booked=0))
+        except IntegrityError:
+            pass  # another booking created the row first
+    taken = session.execute(
+        update(CapacitySlot)
+        .where(CapacitySlot.start_at == start, CapacitySlot.booked < CapacitySlot.capacity)
+        .values(booked=CapacitySlot.booked + 1)
+    )
+    if taken.rowcount != 1:
+        raise SlotUnavailable(SlotProblem.full)
+
+
+def _choose_advisor(session: Session, start: datetime, phone: str | None) -> Advisor | None:
+    """The customer's previous advisor if free at that time, else the least busy that day."""
+    busy = set(
+        session.scalars(
+            select(DraftWorkOrder.advisor_id).where(
+                DraftWorkOrder.start_at == start, DraftWorkOrder.status.in_(("draft", "approved"))
+            )
+        )
+    )
+    if phone:
+        previous = session.scalar(
+            select(Advisor)
+            .join(DraftWorkOrder, DraftWorkOrder.advisor_id == Advisor.id)
+            .where(DraftWorkOrder.phone == phone, Advisor.active.is_(True))
+            .order_by(DraftWorkOrder.created_at.desc())
+            .limit(1)
+        )
+        if previous is not None and previous.id not in busy:
+            return previous
+    load = (
+        select(DraftWorkOrder.advisor_id, func.count().label("n"))
+        .where(DraftWorkOrder.start_at == start)
+        .group_by(DraftWorkOrder.advisor_id)
+        .subquery()
+    )
+    return session.scalar(
+        select(Advisor)
+        .outerjoin(load, load.c.advisor_id == Advisor.id)
+        .where(Advisor.active.is_(True))
+        .order_by(func.coalesce(load.c.n, 0), Advisor.code)
+        .limit(1)
+    )
+
+
+def _upsert_customer_and_vehicle(
+    session: Session, request: BookingRequest
+) -> tuple[Customer | None, Vehicle | None]:
+    customer = None
+    if request.phone:
+        customer = session.scalar(select(Customer).where(Customer.phone == request.phone))
+        if customer is None:
+            customer = Customer(phone=request.phone, name=request.customer_name)
+            session.add(customer)
+        elif request.customer_name:
+            customer.name = request.customer_name
+    vehicle = None
+    if request.plate or request.vin:
+        lookup = Vehicle.plate == request.plate if request.plate else Vehicle.vin == request.vin
+        vehicle = session.scalar(select(Vehicle).where(lookup))
+        if vehicle is None:
+            vehicle = Vehicle(plate=request.plate, vin=request.vin)
+            session.add(vehicle)
+        vehicle.customer = customer or vehicle.customer
+        vehicle.model = request.model or vehicle.model
+        vehicle.mileage_km = request.mileage_km or vehicle.mileage_km
+        vehicle.vin = request.vin or vehicle.vin
+    return customer, vehicle
+
+
+def book(session: Session, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
+    """Write one draft work order for a confirmed booking (idempotent by key)."""
+    existing = _existing(session, request.idempotency_key)
+    if existing is not None:
+        return existing
+    problem = slot_problem(request.start, catalog, now)
+    if problem is not None:
+        raise SlotUnavailable(problem)
+    _take_capacity(session, request.start, catalog.slot_capacity)
+    advisor = _choose_advisor(session, request.start, request.phone)
+    customer, vehicle = _upsert_customer_and_vehicle(session, request)
+    session.flush()
+    draft = DraftWorkOrder(
+        idempotency_key=request.idempotency_key,
+        channel=request.channel,
+        conversation_id=request.conversation_id,
+        customer_id=customer.id if customer else None,
+        vehicle_id=vehicle.id if vehicle else None,
+        customer_name=request.customer_name,
+        phone=request.phone,
+        plate=request.plate,
+        vin=request.vin,
+        model=request.model,
+        mileage_km=request.mileage_km,
+        service_type=request.service_type,
+        start_at=request.start,
+        advisor=advisor,
+        first_visit=request.first_visit,
+        symptoms=request.symptoms,
+        repeat_repair=request.repeat_repair,
+        extra_requests=request.extra_requests,
+        urgent=request.urgent,
+        needs_human=request.needs_human,
+    )
+    session.add(draft)
+    session.flush()
+    audit.record(session, ASSISTANT_ACTOR, "draft_work_order", draft.id, "create")
+    return BookingResult(
+        draft_id=draft.id,
+        start=draft.start_at,
+        advisor_name=advisor.name if advisor else None,
+        created=True,
+    )
+
+
+def book_once(database_url: str, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
+    """``book`` in its own transaction; a concurrent duplicate returns the first draft."""
+    try:
+        with unit_of_work(database_url) as session:
+            return book(session, request, catalog, now)
+    except IntegrityError:
+        with unit_of_work(database_url) as session:
+            existing = _existing(session, request.idempotency_key)
+        if existing is None:
+            raise
+        return existing

@@ -1,0 +1,112 @@
+"""Reading drafts and shaping them as the contract's Draft JSON."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from dealer.models import DraftWorkOrder
+from dealer.validation import InvalidValue, normalize_phone, normalize_plate
+
+SYMPTOM_FIELDS = ("when", "where", "what", "frequency", "driving_impact", "tried")
+
+
+@dataclass(frozen=True)
+class DraftFilters:
+    status: str | None = None
+    phone: str | None = None
+    plate: str | None = None
+    day: date | None = None  # the booked day, in the dealer's zone
+    advisor_id: int | None = None
+    urgent: bool | None = None
+    needs_human: bool | None = None
+
+
+def _iso(value: datetime, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).isoformat(timespec="seconds")
+
+
+def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
+    symptoms = None
+    if draft.symptoms is not None:
+        symptoms = {name: draft.symptoms.get(name) for name in SYMPTOM_FIELDS}
+    return {
+        "id": draft.id,
+        "status": draft.status,
+        "created_at": _iso(draft.created_at, zone),
+        "updated_at": _iso(draft.updated_at, zone),
+        "channel": draft.channel,
+        "conversation_id": draft.conversation_id,
+        "customer": {"name": draft.customer_name, "phone": draft.phone},
+        "vehicle": {
+            "plate": draft.plate,
+            "vin": draft.vin,
+            "model": draft.model,
+            "mileage_km": draft.mileage_km,
+        },
+        "booking": {
+            "service_type": draft.service_type,
+            "start": _iso(draft.start_at, zone),
+            "advisor": draft.advisor.name if draft.advisor else None,
+            "first_visit": draft.first_visit,
+        },
+        "symptoms": symptoms,
+        "repeat_repair": draft.repeat_repair,
+        "extra_requests": draft.extra_requests,
+        # Beyond the contract's minimum: flags the advisor pages need.
+        "urgent": draft.urgent,
+        "needs_human": draft.needs_human,
+        "version": draft.version,
+    }
+
+
+def _filter_conditions(filters: DraftFilters, zone: ZoneInfo) -> list:
+    conditions = []
+    if filters.status:
+        conditions.append(DraftWorkOrder.status == filters.status)
+    if filters.phone:
+        try:
+            conditions.append(DraftWorkOrder.phone == normalize_phone(filters.phone))
+        except InvalidValue:
+            conditions.append(DraftWorkOrder.phone == filters.phone)
+    if filters.plate:
+        try:
+            conditions.append(DraftWorkOrder.plate == normalize_plate(filters.plate))
+        except InvalidValue:
+            conditions.append(DraftWorkOrder.plate == filters.plate.strip().upper())
+    if filters.day:
+        day_start = datetime.combine(filters.day, time.min, zone)
+        conditions.append(DraftWorkOrder.start_at >= day_start)
+        conditions.append(DraftWorkOrder.start_at < day_start + timedelta(days=1))
+    if filters.advisor_id is not None:
+        conditions.append(DraftWorkOrder.advisor_id == filters.advisor_id)
+    if filters.urgent is not None:
+        conditions.append(DraftWorkOrder.urgent.is_(filters.urgent))
+    if filters.needs_human is not None:
+        conditions.append(DraftWorkOrder.needs_human.is_(filters.needs_human))
+    return conditions
+
+
+def list_drafts(
+    session: Session, filters: DraftFilters, zone: ZoneInfo, limit: int = 50, offset: int = 0
+) -> tuple[list[DraftWorkOrder], int]:
+    """Drafts matching the filters, newest first, and how many match in all."""
+    conditions = _filter_conditions(filters, zone)
+    total = session.scalar(select(func.count()).select_from(DraftWorkOrder).where(*conditions))
+    rows = session.scalars(
+        select(DraftWorkOrder)
+        .options(joinedload(DraftWorkOrder.advisor))
+        .where(*conditions)
+        .order_by(DraftWorkOrder.created_at.desc(), DraftWorkOrder.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total or 0
+
+
+def get_draft(session: Session, draft_id: int) -> DraftWorkOrder | None:
+    return session.get(DraftWorkOrder, draft_id, options=[joinedload(DraftWorkOrder.advisor)])
