@@ -74,7 +74,7 @@ _NAME_PREFIXES = ("免贵姓", "我姓", "姓", "我叫", "叫我", "我是", "�
 
 def normalize_name(text: str) -> str:
     """A customer's name as given: 王先生, 李女士, 刘洋 (surname + title is enough)."""
-    name = re.sub(r"[\s,,。.!!~~]", "", text.strip())
+    name = re.sub(r"[\s,,。.!!\~~]", "", text.strip())
     for prefix in _NAME_PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix):]

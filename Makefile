@@ -1,0 +1,46 @@
+# The workflow: `make run` to serve the assistant, `make test` to check everything.
+SHELL := /bin/bash
+BOT := .venv/bot/bin
+APP := .venv/app/bin
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test install train validate test-stories test-bot test-app test-nlu migrate bench clean
+
+install:
+	@devtools/install_runtime.sh bot
+	@devtools/install_runtime.sh app
+
+train: install
+	@devtools/train_if_changed.sh
+
+migrate: install
+	@$(APP)/python -m dealer prepare
+
+run: train migrate
+	@$(APP)/python -m devtools.run
+
+validate: install
+	$(BOT)/rasa data validate --quiet
+
+test-stories: train
+	$(BOT)/rasa test core --model models/dealer.tar.gz --stories tests/ --fail-on-prediction-errors --out results/core
+
+test-bot: install
+	$(BOT)/python -m pytest tests/bot -q
+
+test-app: train
+	@devtools/ensure_postgres.sh
+	$(APP)/python -m pytest tests --ignore=tests/bot -q
+
+test: validate test-stories test-bot test-app
+
+# Intent/entity F1 by 5-fold cross-validation (slow: not part of `make test`).
+test-nlu: install
+	$(BOT)/rasa test nlu --nlu data/nlu --cross-validation --folds 5 --out results/nlu
+
+bench: train migrate
+	$(APP)/python benchmarks/turns.py
+
+clean:
+	rm -rf models build results

@@ -1,0 +1,55 @@
+"""The actions' one door to the dealer database and catalogue.
+
+Blocking database work runs in a worker thread: rasa_sdk serves every
+conversation on one event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from dealer.catalog import Catalog, load_catalog
+from dealer.db import unit_of_work
+from dealer.services import booking, schedule
+from dealer.settings import get_settings
+
+T = TypeVar("T")
+
+
+def catalog() -> Catalog:
+    return load_catalog(get_settings().catalog_path)
+
+
+async def in_session(work: Callable[[Session], T]) -> T:
+    def run() -> T:
+        with unit_of_work(get_settings().database_url) as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+async def slot_problem(start: datetime, now: datetime) -> schedule.SlotProblem | None:
+    """Why ``start`` cannot be offered now (closed, past, full ...), or None."""
+    dealer = catalog()
+    problem = schedule.slot_problem(start, dealer, now)
+    if problem is not None:
+        return problem
+    counts = await in_session(lambda s: schedule.booked_counts(s, [start]))
+    if counts.get(start, 0) >= dealer.slot_capacity:
+        return schedule.SlotProblem.full
+    return None
+
+
+async def free_slots_near(wanted: datetime, now: datetime, limit: int = 3) -> list[datetime]:
+    dealer = catalog()
+    return await in_session(lambda s: schedule.free_slots_near(s, wanted, dealer, now, limit))
+
+
+async def book(request: booking.BookingRequest, now: datetime) -> booking.BookingResult:
+    return await asyncio.to_thread(
+        booking.book_once, get_settings().database_url, request, catalog(), now
+    )

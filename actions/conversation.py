@@ -1,0 +1,26 @@
+"""Reading facts about the conversation from the tracker."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+
+
+def message_time(tracker: Tracker) -> datetime:
+    """The time the customer sent the latest message (times resolve against it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and event.get("timestamp"):
+            return datetime.fromtimestamp(float(event["timestamp"]), timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def latest_entity(tracker: Tracker, name: str) -> dict[str, Any] | None:
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == name:
+            return entity
+    return None
+
+
+def channel_name(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"

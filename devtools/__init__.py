@@ -1,0 +1,1 @@
+"""Developer tooling: installing runtimes, training, starting the stack (stdlib only)."""

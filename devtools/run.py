@@ -1,0 +1,42 @@
+"""`make run`: start the three processes, wait until healthy, stop all on Ctrl-C/SIGTERM."""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from devtools.stack import Stack, StackConfig
+
+
+def main() -> int:
+    config = StackConfig.from_env()
+    stack = Stack(config).start()
+
+    def stop(signum, _frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        seconds = stack.wait_healthy()
+        print(f"\nAll healthy after {seconds:.1f} s:", flush=True)
+        print(f"  Rasa server (REST channel): {config.url(config.rasa_port, '/webhooks/rest/webhook')}")
+        print(f"  Action server:              {config.url(config.action_port, '/health')}")
+        print(f"  Advisor API and pages:      {config.url(config.api_port, '/api/docs')}")
+        print("Press Ctrl-C to stop.", flush=True)
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(1)
+        crashed = [name for name, p in stack.processes.items() if p.poll() is not None]
+        print(f"stopped: {', '.join(crashed)} exited", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+        return 0
+    except (TimeoutError, RuntimeError) as error:
+        print(f"could not start: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Starting and stopping the three processes: Rasa server, action server, API.
+
+Used by `make run` (devtools.run) and by the integration tests, so both run
+the system exactly the same way.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BOT_BIN = REPO_ROOT / ".venv" / "bot" / "bin"
+APP_BIN = REPO_ROOT / ".venv" / "app" / "bin"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    rasa_port: int = 5005
+    action_port: int = 5055
+    api_port: int = 8000
+    host: str = "127.0.0.1"
+    model: Path = REPO_ROOT / "models" / "dealer.tar.gz"
+    database_url: str | None = None  # None: the settings' default (SQLite under var/)
+    tracker_db: Path = REPO_ROOT / "var" / "rasa_tracker.db"
+    log_dir: Path | None = None  # None: inherit the terminal
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        return cls(
+            rasa_port=int(os.environ.get("RASA_PORT", 5005)),
+            action_port=int(os.environ.get("ACTION_PORT", 5055)),
+            api_port=int(os.environ.get("API_PORT", 8000)),
+            host=os.environ.get("BIND_HOST", "127.0.0.1"),
+            database_url=os.environ.get("DATABASE_URL"),
+        )
+
+    def url(self, port: int, path: str = "") -> str:
+        return f"http://{self.host}:{port}{path}"
+
+    @property
+    def health_urls(self) -> dict[str, str]:
+        return {
+            "rasa": self.url(self.rasa_port, "/status"),
+            "actions": self.url(self.action_port, "/health"),
+            "api": self.url(self.api_port, "/api/health"),
+        }
+
+
+def _commands(config: StackConfig) -> dict[str, list[str]]:
+    return {
+        "rasa": [
+            str(BOT_BIN / "rasa"), "run",
+            "--model", str(config.model),
+            "--enable-api",
+            "--interface", config.host,
+            "--port", str(config.rasa_port),
+            "--endpoints", "bot/endpoints.yml",
+            "--credentials", "bot/credentials.yml",
+        ],
+        "actions": [
+            str(APP_BIN / "python"), "-m", "rasa_sdk",
+            "--actions", "actions",
+            "--port", str(config.action_port),
+        ],
+        "api": [
+            str(APP_BIN / "uvicorn"), "--factory", "api.main:create_app",
+            "--host", config.host, "--port", str(config.api_port),
+            "--no-access-log",
+        ],
+    }
+
+
+def _environment(config: StackConfig) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONPATH": str(REPO_ROOT),
+            "ACTION_SERVER_URL": config.url(config.action_port, "/webhook"),
+            "TRACKER_DIALECT": "sqlite",
+            "TRACKER_DB": str(config.tracker_db),
+        }
+    )
+    if config.database_url:
+        env["DATABASE_URL"] = config.database_url
+    env.update(config.extra_env)
+    return env
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._logs: list = []
+
+    def start(self) -> Stack:
+        self.config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        env = _environment(self.config)
+        for name, command in _commands(self.config).items():
+            output = None
+            if self.config.log_dir is not None:
+                self.config.log_dir.mkdir(parents=True, exist_ok=True)
+                output = open(self.config.log_dir / f"{name}.log", "ab")
+                self._logs.append(output)
+            self.processes[name] = subprocess.Popen(
+                command,
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+                start_new_session=True,  # its own process group, stopped as one
+            )
+        return self
+
+    def wait_healthy(self, timeout: float = 180.0) -> float:
+        """Seconds until all three health checks answer 200; raises on timeout or crash."""
+        started = time.monotonic()
+        pending = dict(self.config.health_urls)
+        while pending:
+            for name in list(pending):
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {process.returncode}")
+                if _answers_ok(pending[name]):
+                    del pending[name]
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}")
+            if pending:
+                time.sleep(0.5)
+        return time.monotonic() - started
+
+    def stop(self, grace: float = 15.0) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for log in self._logs:
+            log.close()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _answers_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False

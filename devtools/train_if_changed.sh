@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Train the Rasa model only when what it is trained from has changed.
+set -euo pipefail
+model="models/dealer.tar.gz"
+stamp="models/.fingerprint"
+inputs=$(ls config.yml domain.yml dealer/demo_dealer.yml requirements/bot.lock.txt \
+  $(find data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' -o -name '*.jsonl' \) | sort))
+want=$(cat $inputs | sha256sum | cut -d' ' -f1)
+if [[ -f "$model" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+  echo ">> model up to date ($model)"
+  exit 0
+fi
+export TF_CPP_MIN_LOG_LEVEL=2
+start=$(date +%s)
+.venv/bot/bin/python -m bot.build_spacy_pipeline build/spacy_zh
+.venv/bot/bin/rasa train --fixed-model-name dealer --out models --quiet
+echo "$want" > "$stamp"
+echo ">> trained $model in $(( $(date +%s) - start )) s"

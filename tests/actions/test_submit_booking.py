@@ -1,0 +1,58 @@
+"""action_submit_booking writes exactly one draft per confirmed booking."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from actions.submit_booking import ActionSubmitBooking
+from dealer.db import unit_of_work
+from dealer.models import AuditLog, DraftWorkOrder
+
+CONFIRMED = {
+    "appointment_time": "2026-11-27T15:00:00+08:00",
+    "appointment_display": "11月27日(周五) 15:00",
+    "service_type": "maintenance",
+    "service_display": "保养",
+    "customer_name": "王先生",
+    "phone": "13812345678",
+    "plate": "沪A12345",
+    "car_model": "迈腾",
+    "booking_confirmed": True,
+    "booking_key": "key-1",
+}
+
+pytestmark = pytest.mark.usefixtures("app_database")
+
+
+def drafts(url: str) -> list[DraftWorkOrder]:
+    with unit_of_work(url) as session:
+        return list(session.scalars(select(DraftWorkOrder)))
+
+
+async def test_submit_writes_the_draft_and_names_the_advisor(
+    dispatcher, form_tracker, domain, app_database
+):
+    tracker = form_tracker({}, requested_slot=None, slots=CONFIRMED)
+    events = await ActionSubmitBooking().run(dispatcher, tracker, domain)
+
+    [draft] = drafts(app_database)
+    assert (draft.customer_name, draft.phone, draft.plate, draft.model) == ("王先生", "13812345678", "沪A12345", "迈腾")
+    assert draft.service_type == "maintenance" and draft.channel == "rest"
+    assert draft.conversation_id == "tracker-fixture-1" and draft.status == "draft"
+    assert draft.start_at.isoformat() == "2026-11-27T07:00:00+00:00"
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_booking_done"
+    assert message["advisor_name"] in {"李明", "张华", "王芳"}
+    assert {"event": "slot", "timestamp": None, "name": "draft_id", "value": float(draft.id)} in events
+    cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
+    assert {"appointment_time", "phone", "plate", "booking_key"} <= cleared
+    with unit_of_work(app_database) as session:
+        assert session.scalar(select(func.count()).select_from(AuditLog)) == 1
+
+
+async def test_a_retried_submit_writes_no_second_draft(dispatcher, form_tracker, domain, app_database):
+    tracker = form_tracker({}, requested_slot=None, slots=CONFIRMED)
+    await ActionSubmitBooking().run(dispatcher, tracker, domain)
+    await ActionSubmitBooking().run(dispatcher, tracker, domain)
+    assert len(drafts(app_database)) == 1
+    assert [m["response"] for m in dispatcher.messages] == ["utter_booking_done"] * 2
