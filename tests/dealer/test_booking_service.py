@@ -1,0 +1,120 @@
+"""The booking service on a real database: idempotency and atomic capacity."""
+from __future__ import annotations
+
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from dealer.__main__ import migrate, seed
+from dealer.db import get_engine, unit_of_work
+from dealer.models import AuditLog, CapacitySlot, DraftWorkOrder
+from dealer.services.booking import BookingRequest, SlotUnavailable, book, book_once
+from dealer.services.schedule import SlotProblem
+from dealer.settings import get_settings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=SHANGHAI)
+SLOT = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'booking.db'}"
+        migrate(url)
+        seed(url, get_settings().catalog_path, demo=False)
+        yield url
+        return
+    name = f"dealer_booking_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        migrate(url)
+        seed(url, get_settings().catalog_path, demo=False)
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def request_for(key: str, start: datetime = SLOT, phone: str | None = None) -> BookingRequest:
+    return BookingRequest(
+        idempotency_key=key, channel="rest", conversation_id=key, service_type="maintenance",
+        start=start, customer_name="王先生", phone=phone, plate=None,
+    )
+
+
+def test_same_key_books_once(database_url, catalog):
+    first = book_once(database_url, request_for("conv:1", phone="13812345678"), catalog, NOW)
+    again = book_once(database_url, request_for("conv:1", phone="13812345678"), catalog, NOW)
+    assert first.created and not again.created
+    assert again.draft_id == first.draft_id
+    with unit_of_work(database_url) as session:
+        assert session.scalar(select(func.count()).select_from(DraftWorkOrder)) == 1
+        assert session.scalar(select(CapacitySlot.booked)) == 1
+
+
+def test_twenty_concurrent_bookings_never_overbook(database_url, catalog):
+    def attempt(n: int) -> str:
+        try:
+            book_once(database_url, request_for(f"race:{n}"), catalog, NOW)
+            return "booked"
+        except SlotUnavailable as unavailable:
+            return unavailable.problem.value
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(attempt, range(20)))
+
+    assert outcomes.count("booked") == catalog.slot_capacity
+    assert outcomes.count(SlotProblem.full.value) == 20 - catalog.slot_capacity
+    with unit_of_work(database_url) as session:
+        assert session.scalar(select(CapacitySlot.booked).where(CapacitySlot.start_at == SLOT)) == catalog.slot_capacity
+        assert session.scalar(select(func.count()).select_from(DraftWorkOrder)) == catalog.slot_capacity
+
+
+def test_concurrent_retries_of_one_booking_leave_one_draft(database_url, catalog):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: book_once(database_url, request_for("dup:1"), catalog, NOW), range(8)))
+    assert len({r.draft_id for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    with unit_of_work(database_url) as session:
+        assert session.scalar(select(CapacitySlot.booked)) == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "problem"),
+    [
+        (datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI), SlotProblem.past),
+        (datetime(2026, 11, 27, 22, 0, tzinfo=SHANGHAI), SlotProblem.closed),
+        (datetime(2026, 11, 27, 3, 0, tzinfo=SHANGHAI), SlotProblem.closed),
+        (datetime(2026, 11, 27, 17, 30, tzinfo=SHANGHAI), SlotProblem.closed),
+        (datetime(2026, 11, 27, 10, 10, tzinfo=SHANGHAI), SlotProblem.misaligned),
+    ],
+)
+def test_unbookable_times_write_nothing(database_url, catalog, start, problem):
+    with pytest.raises(SlotUnavailable) as error, unit_of_work(database_url) as session:
+        book(session, request_for("bad", start=start), catalog, NOW)
+    assert error.value.problem is problem
+    with unit_of_work(database_url) as session:
+        assert session.scalar(select(func.count()).select_from(DraftWorkOrder)) == 0
+
+
+def test_returning_customer_gets_previous_advisor_and_audit_is_append_only(database_url, catalog):
+    first = book_once(database_url, request_for("a:1", phone="13812345678"), catalog, NOW)
+    later = datetime(2026, 11, 28, 11, 0, tzinfo=SHANGHAI)
+    second = book_once(database_url, request_for("a:2", start=later, phone="13812345678"), catalog, NOW)
+    assert second.advisor_name == first.advisor_name
+    with pytest.raises(Exception, match="append-only"), unit_of_work(database_url) as session:
+        session.execute(text("UPDATE audit_log SET actor = 'someone'"))
+    with unit_of_work(database_url) as session:
+        assert set(session.scalars(select(AuditLog.actor))) == {"assistant"}
