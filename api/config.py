@@ -1,0 +1,39 @@
+"""The API's settings: the dealer's settings plus what signing tokens needs."""
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from dealer.settings import DealerSettings
+
+DEFAULT_SECRET_KEY = "change-me-local-only"
+# HS256 wants at least as many key bytes as its 32-byte digest.
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class ApiSettings(DealerSettings):
+    # Merged with DealerSettings' config; keeps a rejected secret out of the error.
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
+
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Self:
+        if self.app_env != "production":
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "refusing to start: APP_ENV=production but SECRET_KEY is the local default "
+                f"{DEFAULT_SECRET_KEY!r}. Set SECRET_KEY to a random value, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+            raise ValueError(
+                "refusing to start: APP_ENV=production needs a SECRET_KEY of at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
+            )
+        return self

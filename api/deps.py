@@ -1,0 +1,71 @@
+"""Typed dependencies shared by the routers."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from api.config import ApiSettings
+from api.security import InvalidToken, decode_access_token
+from dealer.catalog import Catalog, load_catalog
+from dealer.db import unit_of_work
+from dealer.models import StaffUser
+from dealer.services import staff
+
+TOKEN_URL = "/api/auth/token"
+
+
+def get_settings(request: Request) -> ApiSettings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+
+
+def get_catalog(settings: SettingsDep) -> Catalog:
+    return load_catalog(settings.catalog_path)
+
+
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """One session and transaction per request: committed on success, rolled back on error."""
+    with unit_of_work(settings.database_url) as session:
+        yield session
+
+
+# scope="function": the transaction ends before the response is sent, so a
+# failed commit is reported to the client instead of after a 200.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+# auto_error=False: we answer 401 ourselves, in Chinese like every other error.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=detail,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def get_current_user(token: TokenDep, settings: SettingsDep, session: SessionDep) -> StaffUser:
+    if not token:
+        raise _unauthorized("请先登录")
+    try:
+        claims = decode_access_token(settings, token)
+    except InvalidToken:
+        raise _unauthorized("登录已失效，请重新登录") from None
+    user = staff.get_active_staff_user(session, claims.user_id)
+    if user is None:
+        raise _unauthorized("登录已失效，请重新登录")
+    return user
+
+
+CurrentUser = Annotated[StaffUser, Depends(get_current_user)]

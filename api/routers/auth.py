@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import CatalogDep, SessionDep, SettingsDep
+from api.schemas import Token
+from api.security import create_access_token
+from dealer.services import staff
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+WRONG_CREDENTIALS = "用户名或密码错误"
+
+
+@router.post("/token", response_model=Token)
+def login_for_access_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+) -> Token:
+    """OAuth2 password flow: a staff user's username and password for a bearer token."""
+    demo_login = any(
+        form.username == account.username and form.password == account.password
+        for account in catalog.demo_accounts
+    )
+    user = staff.authenticate(session, form.username, form.password)
+    # The demo accounts' well-known passwords never open a production API.
+    if user is None or (demo_login and not settings.is_demo):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail=WRONG_CREDENTIALS,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    token = create_access_token(settings, user_id=user.id, username=user.username, role=user.role)
+    return Token(access_token=token)
