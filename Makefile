@@ -4,6 +4,7 @@ BOT := .venv/bot/bin
 APP := .venv/app/bin
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run test install train validate test-stories test-bot test-app test-nlu migrate bench clean
 
@@ -27,7 +28,7 @@ test-stories: train
 	$(BOT)/rasa test core --model models/dealer.tar.gz --stories tests/ --fail-on-prediction-errors --out results/core
 
 test-bot: install
-	$(BOT)/python -m pytest tests/bot -q
+	$(BOT)/python -m pytest tests/bot -q --confcutdir=tests/bot -p no:cacheprovider
 
 test-app: train
 	@devtools/ensure_postgres.sh

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -82,6 +83,7 @@ def _environment(config: StackConfig) -> dict[str, str]:
     env.update(
         {
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONPATH": str(REPO_ROOT),
             "ACTION_SERVER_URL": config.url(config.action_port, "/webhook"),
             "TRACKER_DIALECT": "sqlite",
@@ -155,6 +157,12 @@ class Stack:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _answers_ok(url: str) -> bool:
