@@ -13,6 +13,6 @@ fi
 export TF_CPP_MIN_LOG_LEVEL=2
 start=$(date +%s)
 .venv/bot/bin/python -m bot.build_spacy_pipeline build/spacy_zh
-.venv/bot/bin/rasa train --fixed-model-name dealer --out models --quiet
+.venv/bot/bin/rasa train --fixed-model-name dealer --out models --quiet --num-threads 2
 echo "$want" > "$stamp"
 echo ">> trained $model in $(( $(date +%s) - start )) s"
