@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +30,14 @@ class RunningSystem:
         response.raise_for_status()
         return response.json()
 
-    def api(self) -> httpx.Client:
-        client = httpx.Client(base_url=self.config.url(self.config.api_port), timeout=10)
-        token = client.post("/api/auth/token", data={"username": "advisor", "password": "advisor"})
-        token.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        return client
+    @contextmanager
+    def api(self) -> Iterator[httpx.Client]:
+        """An API client logged in as the demo advisor."""
+        with httpx.Client(base_url=self.config.url(self.config.api_port), timeout=10) as client:
+            token = client.post("/api/auth/token", data={"username": "advisor", "password": "advisor"})
+            token.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+            yield client
 
 
 @pytest.fixture(scope="session")
