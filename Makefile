@@ -6,6 +6,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
+# pytest exits 5 when it collects nothing: a suite that lost its tests must fail loudly.
+define pytest
+	@$(1) -m pytest $(2); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests in: $(2)" >&2; exit 1; fi; exit $$rc
+endef
+
 .PHONY: run test install train validate test-stories test-bot test-app test-nlu migrate bench clean
 
 install:
@@ -28,11 +34,11 @@ test-stories: train
 	$(BOT)/rasa test core --model models/dealer.tar.gz --stories tests/ --fail-on-prediction-errors --out results/core
 
 test-bot: install
-	$(BOT)/python -m pytest tests/bot -q --confcutdir=tests/bot -p no:cacheprovider
+	$(call pytest,$(BOT)/python,tests/bot -q --confcutdir=tests/bot -p no:cacheprovider)
 
 test-app: train
 	@devtools/ensure_postgres.sh
-	$(APP)/python -m pytest tests --ignore=tests/bot -q
+	$(call pytest,$(APP)/python,tests --ignore=tests/bot -q)
 
 test: validate test-stories test-bot test-app
 
