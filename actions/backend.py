@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from dealer.catalog import Catalog, load_catalog
 from dealer.db import unit_of_work
+from dealer.script import BookingScript, load_script
 from dealer.services import booking, schedule
+from dealer.services.customers import CustomerHistory, customer_history
 from dealer.settings import get_settings
 
 T = TypeVar("T")
@@ -22,6 +24,14 @@ T = TypeVar("T")
 
 def catalog() -> Catalog:
     return load_catalog(get_settings().catalog_path)
+
+
+def script() -> BookingScript:
+    return load_script()
+
+
+async def history_of(phone: str) -> CustomerHistory | None:
+    return await in_session(lambda s: customer_history(s, phone))
 
 
 async def in_session(work: Callable[[Session], T]) -> T:

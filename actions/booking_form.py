@@ -13,12 +13,23 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.conversation import latest_entity, message_time
+from dealer.script import NOT_GIVEN
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
-from dealer.validation import InvalidValue, normalize_name, normalize_phone, normalize_plate
+from dealer.validation import (
+    InvalidValue,
+    normalize_name,
+    normalize_phone,
+    normalize_plate,
+    normalize_vin,
+    parse_mileage,
+)
 
 # Slots whose change means the customer has corrected something.
-FACT_SLOTS = ("appointment_time", "service_type", "customer_name", "phone", "plate")
+FACT_SLOTS = tuple(step.slot for step in backend.script().steps if step.slot != "booking_confirmed")
+
+FIRST_VISIT_WORDS = ("第一次", "没来过", "从来没", "新车", "没去过")
+RETURNING_WORDS = ("来过", "去过", "老客户", "以前", "之前", "上次", "做过")
 
 PROBLEM_RESPONSES = {
     SlotProblem.past: "utter_time_past",
@@ -59,7 +70,7 @@ def explain_problem(dispatcher: CollectingDispatcher, problem: SlotProblem, star
     dispatcher.utter_message(
         response=PROBLEM_RESPONSES[problem],
         slot_label=format_slot(start, dealer.timezone),
-        opening_hours=f"{dealer.opens_at:%H:%M}–{dealer.closes_at:%H:%M}",
+        opening_hours=dealer.opening_hours_text,
         horizon_days=dealer.booking_horizon_days,
     )
 
@@ -69,14 +80,54 @@ def _value_from_entity_or_text(tracker: Tracker, entity: str, slot_value: Any) -
     return str(found["value"]) if found else str(slot_value)
 
 
+def _optional_answer(value: Any) -> str | None:
+    """An optional step's answer, NOT_GIVEN for 不清楚/没有, None if empty."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    return NOT_GIVEN if backend.script().means_no_answer(text) else text
+
+
+def _yes_no_from_words(value: Any, yes_words: tuple[str, ...], no_words: tuple[str, ...]) -> Any:
+    """True/False from the answer's words; NOT_GIVEN when they say neither (asked once only)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value)
+    if any(word in text for word in no_words):
+        return False
+    if any(word in text for word in yes_words):
+        return True
+    return NOT_GIVEN
+
+
 class ValidateBookingForm(FormValidationAction):
     def name(self) -> str:
         return "validate_booking_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The script's steps that apply to this booking (e.g. repeat repair only for repairs)."""
+        applicable = backend.script().slots_to_ask(
+            tracker.get_slot("service_type"), tracker.get_slot("first_visit")
+        )
+        return [slot for slot in domain_slots if slot in applicable]
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = await super().run(dispatcher, tracker, domain)
+        vin = tracker.slots_to_validate().get("vin")
+        if vin is not None:
+            # Not a step of the script (optional, never asked) but checked when given.
+            events.extend(
+                SlotSet(name, value)
+                for name, value in self.validate_vin(vin, dispatcher, tracker, domain).items()
+            )
         if not tracker.get_slot("booking_key"):
             events.append(SlotSet("booking_key", uuid.uuid4().hex))
         corrected = any(
@@ -130,23 +181,95 @@ class ValidateBookingForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_customer_name")
             return {"customer_name": None}
 
-    def validate_phone(
+    async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         try:
-            return {"phone": normalize_phone(_value_from_entity_or_text(tracker, "phone", value))}
+            phone = normalize_phone(_value_from_entity_or_text(tracker, "phone", value))
         except InvalidValue:
             dispatcher.utter_message(response="utter_invalid_phone")
             return {"phone": None}
+        slots: dict[str, Any] = {"phone": phone}
+        history = await backend.history_of(phone)
+        if history is not None and tracker.get_slot("first_visit") is None:
+            # A returning customer: not asked whether they have been here before.
+            slots["first_visit"] = False
+            dispatcher.utter_message(
+                response="utter_welcome_back",
+                customer_name=tracker.get_slot("customer_name") or history.name or "",
+            )
+        return slots
 
-    def validate_plate(
+    async def validate_plate(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         try:
-            return {"plate": normalize_plate(_value_from_entity_or_text(tracker, "plate", value))}
+            plate = normalize_plate(_value_from_entity_or_text(tracker, "plate", value))
         except InvalidValue:
             dispatcher.utter_message(response="utter_invalid_plate")
             return {"plate": None}
+        slots: dict[str, Any] = {"plate": plate}
+        phone = tracker.get_slot("phone")
+        history = await backend.history_of(phone) if phone else None
+        known = history.vehicle(plate) if history else None
+        if known is not None:
+            # What the database knows about this car is not asked again.
+            if known.model and not tracker.get_slot("car_model"):
+                slots["car_model"] = known.model
+            if known.vin and not tracker.get_slot("vin"):
+                slots["vin"] = known.vin
+        return slots
+
+    def validate_vin(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            return {"vin": normalize_vin(str(value))}
+        except InvalidValue:
+            dispatcher.utter_message(response="utter_invalid_vin")
+            return {"vin": None}
+
+    def validate_first_visit(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if isinstance(value, bool):  # from the affirm/deny mapping, already inverted
+            return {"first_visit": value}
+        # The question is "have you been here before?": yes words mean NOT a first visit.
+        been_before = _yes_no_from_words(value, RETURNING_WORDS, FIRST_VISIT_WORDS)
+        return {"first_visit": NOT_GIVEN if been_before == NOT_GIVEN else not been_before}
+
+    def validate_car_model(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = latest_entity(tracker, "car_model")
+        return {"car_model": str(found["value"]) if found else _optional_answer(value)}
+
+    def validate_mileage(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = _value_from_entity_or_text(tracker, "mileage", value)
+        if _optional_answer(text) == NOT_GIVEN:
+            return {"mileage": NOT_GIVEN}
+        try:
+            return {"mileage": str(parse_mileage(text))}
+        except InvalidValue:
+            dispatcher.utter_message(response="utter_invalid_mileage")
+            return {"mileage": None}
+
+    def validate_last_service(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"last_service": _optional_answer(value)}
+
+    def validate_extra_requests(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"extra_requests": _optional_answer(value)}
+
+    def validate_repeat_repair(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"repeat_repair": _yes_no_from_words(value, ("修过", "又坏", "还是", "反复"), ("没修过", "第一次"))}
 
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -6,6 +6,16 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import backend
+from dealer.script import NOT_GIVEN
+
+
+def shown(value: object, suffix: str = "") -> str:
+    """An optional fact as the read-back shows it."""
+    if value in (None, NOT_GIVEN, ""):
+        return backend.script().not_given_label
+    return f"{value}{suffix}"
+
 
 class ActionAskBookingConfirmed(Action):
     def name(self) -> str:
@@ -16,6 +26,11 @@ class ActionAskBookingConfirmed(Action):
     ) -> list[EventType]:
         if tracker.get_slot("awaiting_correction"):
             dispatcher.utter_message(response="utter_ask_what_to_correct")
-        else:
-            dispatcher.utter_message(response="utter_booking_readback")
+            return []
+        dispatcher.utter_message(
+            response="utter_booking_readback",
+            car_model_display=shown(tracker.get_slot("car_model")),
+            mileage_display=shown(tracker.get_slot("mileage"), "公里"),
+            extra_requests_display=shown(tracker.get_slot("extra_requests")),
+        )
         return []

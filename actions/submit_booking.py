@@ -13,26 +13,30 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import backend
 from actions.booking_form import explain_problem, offer_free_slots
 from actions.conversation import channel_name, message_time
+from dealer.script import NOT_GIVEN
 from dealer.services.booking import BookingRequest, SlotUnavailable
 
 logger = logging.getLogger(__name__)
 
+# Everything one booking collects; cleared once it is written or abandoned.
 BOOKING_SLOTS = (
-    "appointment_time",
+    *backend.script().slots,
+    "vin",
     "appointment_display",
-    "service_type",
     "service_display",
-    "customer_name",
-    "phone",
-    "plate",
-    "car_model",
-    "booking_confirmed",
     "awaiting_correction",
     "booking_key",
+    "needs_human",
 )
 
 
+def given(value: object) -> object:
+    """A slot's value, or None where the customer could not say."""
+    return None if value in (NOT_GIVEN, "") else value
+
+
 def booking_request(tracker: Tracker) -> BookingRequest:
+    mileage = given(tracker.get_slot("mileage"))
     return BookingRequest(
         # One draft per booking, however often this action is retried.
         idempotency_key=f"{tracker.sender_id}:{tracker.get_slot('booking_key')}",
@@ -43,8 +47,30 @@ def booking_request(tracker: Tracker) -> BookingRequest:
         customer_name=tracker.get_slot("customer_name"),
         phone=tracker.get_slot("phone"),
         plate=tracker.get_slot("plate"),
-        model=tracker.get_slot("car_model"),
+        vin=given(tracker.get_slot("vin")),
+        model=given(tracker.get_slot("car_model")),
+        mileage_km=int(mileage) if mileage else None,
+        first_visit=given(tracker.get_slot("first_visit")),
+        extra_requests=given(tracker.get_slot("extra_requests")),
+        last_service=given(tracker.get_slot("last_service")),
+        repeat_repair=given(tracker.get_slot("repeat_repair")),
+        needs_human=bool(tracker.get_slot("needs_human")),
     )
+
+
+def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingRequest, words: str) -> None:
+    """Steps e-g: quote known maintenance, the documents to bring, the reminder, thanks."""
+    dealer = backend.catalog()
+    if request.service_type == "maintenance":
+        dispatcher.utter_message(response="utter_quote_maintenance", price_list=dealer.price_list_text(words))
+    elif request.service_type in ("repair", "warranty", "body_paint", "inspection"):
+        dispatcher.utter_message(response="utter_quote_after_inspection")
+    documents = backend.script().documents(request.first_visit)
+    dispatcher.utter_message(response="utter_bring_documents", documents="、".join(documents))
+
+
+def _customer_words(tracker: Tracker) -> str:
+    return " ".join(e.get("text") or "" for e in tracker.events if e.get("event") == "user")
 
 
 class ActionSubmitBooking(Action):
@@ -79,6 +105,7 @@ class ActionSubmitBooking(Action):
             appointment_display=tracker.get_slot("appointment_display"),
             advisor_name=result.advisor_name,
         )
+        tell_what_comes_next(dispatcher, request, _customer_words(tracker))
         return [SlotSet(name, None) for name in BOOKING_SLOTS] + [
             SlotSet("draft_id", float(result.draft_id)),
             SlotSet("advisor_name", result.advisor_name),

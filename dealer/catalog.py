@@ -69,6 +69,15 @@ class Catalog:
                 return service
         raise KeyError(code)
 
+    @property
+    def opening_hours_text(self) -> str:
+        return f"{self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+    def price_list_text(self, words: str = "") -> str:
+        """小保养480元(…);大保养1280元(…) — only the package named in ``words`` if any."""
+        named = [p for p in self.maintenance_packages if p.name in words]
+        return ";".join(f"{p.name}{p.price_yuan}元({p.includes})" for p in named or self.maintenance_packages)
+
     def service_code_for(self, words: str) -> str | None:
         """Map a customer's words (保养, 修车, 喷漆 ...) to a service-type code.
 

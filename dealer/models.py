@@ -180,6 +180,7 @@ class DraftWorkOrder(Base):
     symptoms: Mapped[dict[str, Any] | None]
     repeat_repair: Mapped[bool | None]
     extra_requests: Mapped[str | None] = mapped_column(Text)
+    last_service: Mapped[str | None] = mapped_column(Text)  # the customer's words
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
     rejection_reason: Mapped[str | None] = mapped_column(Text)

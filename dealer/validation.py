@@ -82,3 +82,26 @@ def normalize_name(text: str) -> str:
     if not re.fullmatch(r"[\u4e00-\u9fff]{1,4}(先生|女士|小姐)?|[A-Za-z][A-Za-z ]{1,30}", name):
         raise InvalidValue("customer_name", "bad_format")
     return name
+
+
+_MILEAGE_NUMBER = re.compile(r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千万点]+)\s*(万|千)?")
+MAX_PLAUSIBLE_KM = 1_500_000
+
+
+def parse_mileage(text: str) -> int:
+    """Kilometres from what customers write: 三万五, 3.5万公里, 35000km, 4万多."""
+    import cn2an  # imported here: only the action server parses mileage
+
+    cleaned = re.sub(r"[,,\s]", "", text).replace("公里", "").replace("km", "").replace("KM", "")
+    match = _MILEAGE_NUMBER.search(cleaned)
+    if match is None:
+        raise InvalidValue("mileage", "not_a_number")
+    number, unit = match.group(1), match.group(2) or ""
+    try:
+        value = float(cn2an.cn2an(number + unit, "smart"))
+    except (ValueError, KeyError):
+        raise InvalidValue("mileage", "not_a_number") from None
+    kilometres = int(round(value))
+    if not 0 < kilometres <= MAX_PLAUSIBLE_KM:
+        raise InvalidValue("mileage", "implausible")
+    return kilometres

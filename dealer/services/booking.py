@@ -33,6 +33,7 @@ class BookingRequest:
     mileage_km: int | None = None
     first_visit: bool | None = None
     extra_requests: str | None = None
+    last_service: str | None = None
     symptoms: dict[str, Any] | None = None
     repeat_repair: bool | None = None
     urgent: bool = False
@@ -172,6 +173,7 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
         symptoms=request.symptoms,
         repeat_repair=request.repeat_repair,
         extra_requests=request.extra_requests,
+        last_service=request.last_service,
         urgent=request.urgent,
         needs_human=request.needs_human,
     )

@@ -57,6 +57,7 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
         "symptoms": symptoms,
         "repeat_repair": draft.repeat_repair,
         "extra_requests": draft.extra_requests,
+        "last_service": draft.last_service,
         # Beyond the contract's minimum: flags the advisor pages need.
         "urgent": draft.urgent,
         "needs_human": draft.needs_human,

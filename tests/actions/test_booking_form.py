@@ -5,14 +5,20 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking_form import ValidateBookingForm
 from dealer.db import unit_of_work
+from dealer.script import load_script
+from dealer.settings import REPO_ROOT
 from dealer.services.booking import BookingRequest, book
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MESSAGE_TIME = datetime(2026, 11, 26, 15, 0, tzinfo=SHANGHAI)
+
+DOMAIN = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 pytestmark = pytest.mark.usefixtures("app_database")
 
@@ -160,3 +166,81 @@ async def test_a_corrected_fact_ends_the_correction(dispatcher, form_tracker, do
     assert SlotSet("awaiting_correction", False) in events
     assert slot_values(events)["phone"] == "13912345678"
     assert "booking_key" not in slot_values(events)
+
+
+async def test_maintenance_skips_the_repair_only_steps(form_tracker):
+    tracker = form_tracker({}, slots={"service_type": "maintenance", "first_visit": True})
+    form = ValidateBookingForm()
+    slots = await form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), tracker, DOMAIN)
+    assert "repeat_repair" not in slots and "last_service" not in slots
+    assert slots[0] == "appointment_time" and slots[-1] == "booking_confirmed"
+
+
+async def test_a_returning_repair_asks_last_service_and_repeat_repair(form_tracker):
+    tracker = form_tracker({}, slots={"service_type": "repair", "first_visit": False})
+    form = ValidateBookingForm()
+    slots = await form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), tracker, DOMAIN)
+    assert {"repeat_repair", "last_service"} <= set(slots)
+
+
+def test_the_form_asks_the_script_in_the_script_order():
+    assert DOMAIN["forms"]["booking_form"]["required_slots"] == load_script().slots
+    for step in load_script().steps:
+        assert step.ask in DOMAIN["responses"] or step.ask in DOMAIN["actions"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("三万五", "35000"), ("3.5万公里", "35000"), ("跑了4万多公里", "40000"), ("不清楚", "unknown")],
+)
+async def test_mileage(dispatcher, form_tracker, domain, given, expected):
+    tracker = form_tracker({"mileage": given}, requested_slot="mileage")
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == expected
+
+
+async def test_implausible_mileage_is_explained(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"mileage": "二百万公里"}, requested_slot="mileage")
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] is None
+    assert dispatcher.messages[0]["response"] == "utter_invalid_mileage"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("第一次来", True), ("以前来过", False), (True, True), ("不记得了", "unknown")]
+)
+async def test_first_visit(dispatcher, form_tracker, domain, given, expected):
+    tracker = form_tracker({"first_visit": given}, requested_slot="first_visit")
+    assert slot_values(await run_form(dispatcher, tracker, domain))["first_visit"] == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), [("没有了", "unknown"), ("顺便做个四轮定位", "顺便做个四轮定位")])
+async def test_extra_requests(dispatcher, form_tracker, domain, given, expected):
+    tracker = form_tracker({"extra_requests": given}, requested_slot="extra_requests")
+    assert slot_values(await run_form(dispatcher, tracker, domain))["extra_requests"] == expected
+
+
+async def test_returning_customer_is_recognised_by_phone(dispatcher, form_tracker, domain, app_database, catalog):
+    with unit_of_work(app_database) as session:
+        book(
+            session,
+            BookingRequest(
+                idempotency_key="old", channel="rest", conversation_id="old", service_type="maintenance",
+                start=datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI), customer_name="王先生",
+                phone="13812345678", plate="沪A12345", model="迈腾",
+            ),
+            catalog,
+            MESSAGE_TIME,
+        )
+    tracker = form_tracker({"phone": "13812345678"}, requested_slot="phone", slots={"customer_name": "王先生"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["first_visit"] is False
+    assert dispatcher.messages[0]["response"] == "utter_welcome_back"
+    tracker = form_tracker(
+        {"plate": "沪A12345"}, requested_slot="plate", slots={"phone": "13812345678", "first_visit": False}
+    )
+    assert slot_values(await run_form(CollectingDispatcher(), tracker, domain))["car_model"] == "迈腾"
+
+
+async def test_invalid_vin_is_explained(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"vin": "LFV2A21K0D4012345"}, requested_slot="plate")
+    assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] is None
+    assert dispatcher.messages[0]["response"] == "utter_invalid_vin"

@@ -40,9 +40,13 @@ async def test_submit_writes_the_draft_and_names_the_advisor(
     assert draft.service_type == "maintenance" and draft.channel == "rest"
     assert draft.conversation_id == "tracker-fixture-1" and draft.status == "draft"
     assert draft.start_at.isoformat() == "2026-11-27T07:00:00+00:00"
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_booking_done"
-    assert message["advisor_name"] in {"李明", "张华", "王芳"}
+    done, quote, documents = dispatcher.messages
+    assert done["response"] == "utter_booking_done"
+    assert done["advisor_name"] in {"李明", "张华", "王芳"}
+    assert quote["response"] == "utter_quote_maintenance"
+    assert "小保养480元" in quote["price_list"] and "大保养1280元" in quote["price_list"]
+    assert documents["response"] == "utter_bring_documents"
+    assert "产品合格证" in documents["documents"]  # first visit not known: the full list
     assert {"event": "slot", "timestamp": None, "name": "draft_id", "value": float(draft.id)} in events
     cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
     assert {"appointment_time", "phone", "plate", "booking_key"} <= cleared
@@ -55,4 +59,19 @@ async def test_a_retried_submit_writes_no_second_draft(dispatcher, form_tracker,
     await ActionSubmitBooking().run(dispatcher, tracker, domain)
     await ActionSubmitBooking().run(dispatcher, tracker, domain)
     assert len(drafts(app_database)) == 1
-    assert [m["response"] for m in dispatcher.messages] == ["utter_booking_done"] * 2
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses.count("utter_booking_done") == 2
+
+
+async def test_returning_customer_gets_the_short_document_list_and_facts_are_stored(
+    dispatcher, form_tracker, domain, app_database
+):
+    slots = {**CONFIRMED, "first_visit": False, "mileage": "35000", "extra_requests": "顺便洗车",
+             "last_service": "unknown", "service_type": "repair", "repeat_repair": True}
+    tracker = form_tracker({}, requested_slot=None, slots=slots)
+    await ActionSubmitBooking().run(dispatcher, tracker, domain)
+    [draft] = drafts(app_database)
+    assert (draft.first_visit, draft.mileage_km, draft.extra_requests) == (False, 35000, "顺便洗车")
+    assert draft.last_service is None and draft.repeat_repair is True
+    assert dispatcher.messages[1]["response"] == "utter_quote_after_inspection"
+    assert dispatcher.messages[2]["documents"] == "保养手册等随车文件、行驶证"

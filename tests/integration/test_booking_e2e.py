@@ -25,13 +25,19 @@ def test_thin_slice_booking_lands_one_draft(running_system):
     assert "贵姓" in say("我想预约明天下午三点做保养")
     assert "手机号" in say("王先生")
     assert "手机号好像不对" in say("12345")
-    assert "车牌" in say("138 1234 5678")
-    read_back = say("沪A·12345")
+    assert "之前来我们店" in say("138 1234 5678")
+    assert "车牌" in say("第一次来")
+    assert "车型" in say("沪A·12345")
+    assert "公里" in say("迈腾")
+    assert "其他需要" in say("三万五")
+    read_back = say("没有了")
     assert format_slot(tomorrow_3pm, SHANGHAI) in read_back
-    for fact in ("保养", "王先生", "13812345678", "沪A12345"):
+    for fact in ("保养", "王先生", "13812345678", "沪A12345", "迈腾", "35000公里"):
         assert fact in read_back
     done = say("对的")
     assert "预约成功" in done
+    assert "小保养480元" in done  # step e: the maintenance price list
+    assert "产品合格证" in done  # step f: a first visit brings the full set of documents
 
     with running_system.api() as api:
         listing = api.get("/api/drafts", params={"phone": "13812345678"}).json()
@@ -41,7 +47,9 @@ def test_thin_slice_booking_lands_one_draft(running_system):
     assert draft["channel"] == "rest"
     assert draft["status"] == "draft"
     assert draft["customer"] == {"name": "王先生", "phone": "13812345678"}
-    assert draft["vehicle"]["plate"] == "沪A12345"
+    assert draft["vehicle"] == {"plate": "沪A12345", "vin": None, "model": "迈腾", "mileage_km": 35000}
+    assert draft["booking"]["first_visit"] is True
+    assert draft["extra_requests"] is None
     assert draft["booking"]["service_type"] == "maintenance"
     assert draft["booking"]["start"] == tomorrow_3pm.isoformat()
     assert draft["booking"]["advisor"] in done
@@ -50,7 +58,7 @@ def test_thin_slice_booking_lands_one_draft(running_system):
 
 def test_confirming_twice_leaves_one_draft(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
-    for text in ("我想预约后天上午十点做保养", "李女士", "13900001111", "京A88888", "确认", "确认"):
+    for text in ("我想预约后天上午十点做保养", "李女士", "13900001111", "来过", "京A88888", "朗逸", "不清楚", "没有", "确认", "确认"):
         running_system.say(sender, text)
     with running_system.api() as api:
         listing = api.get("/api/drafts", params={"plate": "京A88888"}).json()
@@ -62,3 +70,25 @@ def test_server_survives_garbage(running_system):
     for text in ("", "🚗" * 500, "/inform{\"time\": \"not-a-time\"}", "' OR 1=1 --", "a" * 5000):
         running_system.say(sender, text)
     assert "您好" in texts(running_system.say(sender, "你好"))
+
+
+def test_facts_up_front_are_not_asked_again_and_questions_are_answered(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    first = say("你好,我是赵先生,苏E·12345的迈腾,想后天上午十点做个保养")
+    assert "手机号" in first
+    interrupted = say("你们几点关门?")
+    assert "08:30–17:30" in interrupted and "手机号" in interrupted  # answered, then resumed
+    assert "之前来我们店" in say("13700001111")
+    replies = say("第一次来")
+    assert "车牌" not in replies and "车型" not in replies  # given up front, never asked
+    assert "公里" in replies
+
+
+def test_abandoning_writes_no_draft(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    for text in ("我想预约明天上午十点做保养", "孙女士", "13600001111"):
+        running_system.say(sender, text)
+    assert "取消" in texts(running_system.say(sender, "算了不约了"))
+    with running_system.api() as api:
+        assert api.get("/api/drafts", params={"phone": "13600001111"}).json()["total"] == 0
