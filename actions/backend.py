@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dealer.catalog import Catalog, load_catalog
 from dealer.db import unit_of_work
 from dealer.script import BookingScript, load_script
-from dealer.services import booking, schedule
+from dealer.services import booking, changes, schedule
 from dealer.services.customers import CustomerHistory, customer_history
 from dealer.settings import get_settings
 
@@ -63,3 +63,20 @@ async def book(request: booking.BookingRequest, now: datetime) -> booking.Bookin
     return await asyncio.to_thread(
         booking.book_once, get_settings().database_url, request, catalog(), now
     )
+
+
+async def find_upcoming_booking(phone: str, plate: str, now: datetime) -> tuple[int, datetime] | None:
+    def find(session: Session) -> tuple[int, datetime] | None:
+        draft = changes.find_upcoming_booking(session, phone, plate, now)
+        return (draft.id, draft.start_at) if draft else None
+
+    return await in_session(find)
+
+
+async def cancel_booking(draft_id: int) -> None:
+    await in_session(lambda s: changes.cancel_booking(s, draft_id))
+
+
+async def reschedule_booking(draft_id: int, new_start: datetime, now: datetime) -> None:
+    dealer = catalog()
+    await in_session(lambda s: changes.reschedule_booking(s, draft_id, new_start, dealer, now))

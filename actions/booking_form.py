@@ -28,7 +28,7 @@ from dealer.validation import (
 # Slots whose change means the customer has corrected something.
 FACT_SLOTS = tuple(step.slot for step in backend.script().steps if step.slot != "booking_confirmed")
 
-FIRST_VISIT_WORDS = ("第一次", "没来过", "从来没", "新车", "没去过")
+FIRST_VISIT_WORDS = ("第一次", "头一次", "头一回", "没来过", "没有来过", "从来没", "新客户", "没去过", "没在你们")
 RETURNING_WORDS = ("来过", "去过", "老客户", "以前", "之前", "上次", "做过")
 
 PROBLEM_RESPONSES = {
@@ -80,6 +80,51 @@ def _value_from_entity_or_text(tracker: Tracker, entity: str, slot_value: Any) -
     return str(found["value"]) if found else str(slot_value)
 
 
+async def check_appointment_time(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    """Steps a-b: keep a bookable time, or say why not and propose free slots."""
+    now = message_time(tracker)
+    try:
+        start = datetime.fromisoformat(str(value))
+    except ValueError:
+        dispatcher.utter_message(response="utter_invalid_time_unparsed")
+        return {"appointment_time": None}
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=backend.catalog().timezone)
+    info = (latest_entity(tracker, "time") or {}).get("additional_info") or {}
+    if info.get("exact") is False:
+        latest = datetime.fromisoformat(info["latest"]) if info.get("latest") else None
+        earliest = datetime.fromisoformat(info["earliest"]) if info.get("earliest") else start
+        await offer_free_slots(dispatcher, max(earliest, now), now, latest)
+        return {"appointment_time": None}
+    problem = await backend.slot_problem(start, now)
+    if problem is not None:
+        explain_problem(dispatcher, problem, start)
+        await offer_free_slots(dispatcher, start, now)
+        return {"appointment_time": None}
+    return {
+        "appointment_time": start.isoformat(),
+        "appointment_display": format_slot(start, backend.catalog().timezone),
+    }
+
+
+def check_phone(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
+    try:
+        return normalize_phone(_value_from_entity_or_text(tracker, "phone", value))
+    except InvalidValue:
+        dispatcher.utter_message(response="utter_invalid_phone")
+        return None
+
+
+def check_plate(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
+    try:
+        return normalize_plate(_value_from_entity_or_text(tracker, "plate", value))
+    except InvalidValue:
+        dispatcher.utter_message(response="utter_invalid_plate")
+        return None
+
+
 def _optional_answer(value: Any) -> str | None:
     """An optional step's answer, NOT_GIVEN for 不清楚/没有, None if empty."""
     text = str(value).strip() if value is not None else ""
@@ -88,8 +133,10 @@ def _optional_answer(value: Any) -> str | None:
     return NOT_GIVEN if backend.script().means_no_answer(text) else text
 
 
-def _yes_no_from_words(value: Any, yes_words: tuple[str, ...], no_words: tuple[str, ...]) -> Any:
-    """True/False from the answer's words; NOT_GIVEN when they say neither (asked once only)."""
+def _yes_no_answer(
+    value: Any, tracker: Tracker, yes_words: tuple[str, ...], no_words: tuple[str, ...]
+) -> Any:
+    """True/False from the answer's words, else from a plain yes/no; NOT_GIVEN otherwise."""
     if isinstance(value, bool):
         return value
     text = str(value)
@@ -97,6 +144,9 @@ def _yes_no_from_words(value: Any, yes_words: tuple[str, ...], no_words: tuple[s
         return False
     if any(word in text for word in yes_words):
         return True
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent in ("affirm", "deny"):
+        return intent == "affirm"
     return NOT_GIVEN
 
 
@@ -141,29 +191,7 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_appointment_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        now = message_time(tracker)
-        try:
-            start = datetime.fromisoformat(str(value))
-        except ValueError:
-            dispatcher.utter_message(response="utter_invalid_time_unparsed")
-            return {"appointment_time": None}
-        if start.tzinfo is None:
-            start = start.replace(tzinfo=backend.catalog().timezone)
-        info = (latest_entity(tracker, "time") or {}).get("additional_info") or {}
-        if info.get("exact") is False:
-            latest = datetime.fromisoformat(info["latest"]) if info.get("latest") else None
-            earliest = datetime.fromisoformat(info["earliest"]) if info.get("earliest") else start
-            await offer_free_slots(dispatcher, max(earliest, now), now, latest)
-            return {"appointment_time": None}
-        problem = await backend.slot_problem(start, now)
-        if problem is not None:
-            explain_problem(dispatcher, problem, start)
-            await offer_free_slots(dispatcher, start, now)
-            return {"appointment_time": None}
-        return {
-            "appointment_time": start.isoformat(),
-            "appointment_display": format_slot(start, backend.catalog().timezone),
-        }
+        return await check_appointment_time(value, dispatcher, tracker)
 
     def validate_service_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -184,10 +212,8 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            phone = normalize_phone(_value_from_entity_or_text(tracker, "phone", value))
-        except InvalidValue:
-            dispatcher.utter_message(response="utter_invalid_phone")
+        phone = check_phone(value, dispatcher, tracker)
+        if phone is None:
             return {"phone": None}
         slots: dict[str, Any] = {"phone": phone}
         history = await backend.history_of(phone)
@@ -203,10 +229,8 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_plate(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            plate = normalize_plate(_value_from_entity_or_text(tracker, "plate", value))
-        except InvalidValue:
-            dispatcher.utter_message(response="utter_invalid_plate")
+        plate = check_plate(value, dispatcher, tracker)
+        if plate is None:
             return {"plate": None}
         slots: dict[str, Any] = {"plate": plate}
         phone = tracker.get_slot("phone")
@@ -232,10 +256,10 @@ class ValidateBookingForm(FormValidationAction):
     def validate_first_visit(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if isinstance(value, bool):  # from the affirm/deny mapping, already inverted
+        if isinstance(value, bool):
             return {"first_visit": value}
-        # The question is "have you been here before?": yes words mean NOT a first visit.
-        been_before = _yes_no_from_words(value, RETURNING_WORDS, FIRST_VISIT_WORDS)
+        # The question is "have you been here before?": yes means NOT a first visit.
+        been_before = _yes_no_answer(value, tracker, RETURNING_WORDS, FIRST_VISIT_WORDS)
         return {"first_visit": NOT_GIVEN if been_before == NOT_GIVEN else not been_before}
 
     def validate_car_model(
@@ -269,7 +293,11 @@ class ValidateBookingForm(FormValidationAction):
     def validate_repeat_repair(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"repeat_repair": _yes_no_from_words(value, ("修过", "又坏", "还是", "反复"), ("没修过", "第一次"))}
+        return {
+            "repeat_repair": _yes_no_answer(
+                value, tracker, ("修过", "又坏", "还是", "反复"), ("没修过", "没有修过", "第一次")
+            )
+        }
 
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

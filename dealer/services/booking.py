@@ -66,7 +66,7 @@ def _existing(session: Session, key: str) -> BookingResult | None:
     )
 
 
-def _take_capacity(session: Session, start: datetime, capacity: int) -> None:
+def take_capacity(session: Session, start: datetime, capacity: int) -> None:
     """Reserve one car in the slot, atomically, or raise SlotUnavailable(full)."""
     if session.scalar(select(CapacitySlot.id).where(CapacitySlot.start_at == start)) is None:
         try:
@@ -150,7 +150,7 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
     problem = slot_problem(request.start, catalog, now)
     if problem is not None:
         raise SlotUnavailable(problem)
-    _take_capacity(session, request.start, catalog.slot_capacity)
+    take_capacity(session, request.start, catalog.slot_capacity)
     advisor = _choose_advisor(session, request.start, request.phone)
     customer, vehicle = _upsert_customer_and_vehicle(session, request)
     session.flush()

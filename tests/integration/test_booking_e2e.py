@@ -58,7 +58,10 @@ def test_thin_slice_booking_lands_one_draft(running_system):
 
 def test_confirming_twice_leaves_one_draft(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
-    for text in ("我想预约后天上午十点做保养", "李女士", "13900001111", "来过", "京A88888", "朗逸", "不清楚", "没有", "确认", "确认"):
+    for text in (
+        "我想预约后天上午十点做保养", "李女士", "13900001111", "来过", "京A88888", "朗逸", "不清楚",
+        "上个月做的小保养", "没有", "确认", "确认",
+    ):
         running_system.say(sender, text)
     with running_system.api() as api:
         listing = api.get("/api/drafts", params={"plate": "京A88888"}).json()
@@ -92,3 +95,42 @@ def test_abandoning_writes_no_draft(running_system):
     assert "取消" in texts(running_system.say(sender, "算了不约了"))
     with running_system.api() as api:
         assert api.get("/api/drafts", params={"phone": "13600001111"}).json()["total"] == 0
+
+
+def book(running_system, sender: str, when: str, phone: str, plate: str) -> None:
+    for text in (f"我想预约{when}做保养", "周先生", phone, "来过", plate, "朗逸", "不清楚", "记不清了", "没有", "对的"):
+        replies = texts(running_system.say(sender, text))
+    assert "预约成功" in replies
+
+
+def test_reschedule_then_cancel_an_existing_booking(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    book(running_system, sender, "明天上午十点", "13500001111", "浙A54321")
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    day_after = (datetime.now(SHANGHAI) + timedelta(days=2)).replace(hour=11, minute=0, second=0, microsecond=0)
+
+    assert "手机号" in say("我想改一下预约时间")
+    say("13500001111")
+    found = say("浙A54321")
+    assert "找到您的预约" in found
+    confirm = say("后天上午11点")
+    assert format_slot(day_after, SHANGHAI) in confirm
+    assert "已为您改到" in say("确认")
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13500001111"}).json()["items"]
+    assert draft["booking"]["start"] == day_after.isoformat()
+
+    say("我要取消预约")
+    say("13500001111")
+    assert format_slot(day_after, SHANGHAI) in say("浙A54321")
+    assert "已为您取消" in say("确认取消")
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13500001111"}).json()["items"]
+    assert draft["status"] == "cancelled"
+
+
+def test_changing_a_booking_that_does_not_exist(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    for text in ("我要取消预约", "13400001111"):
+        running_system.say(sender, text)
+    assert "没有找到" in texts(running_system.say(sender, "沪C99999"))

@@ -1,0 +1,84 @@
+"""Customers rescheduling or cancelling a booking they already made."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dealer.catalog import Catalog
+from dealer.models import Appointment, CapacitySlot, DraftWorkOrder
+from dealer.services import audit
+from dealer.services.booking import ASSISTANT_ACTOR, SlotUnavailable, take_capacity
+from dealer.services.schedule import slot_problem
+
+ACTIVE_STATUSES = ("draft", "approved")
+
+
+def find_upcoming_booking(session: Session, phone: str, plate: str, now: datetime) -> DraftWorkOrder | None:
+    """The customer's next booking for this car (phone and plate must both match)."""
+    return session.scalar(
+        select(DraftWorkOrder)
+        .where(
+            DraftWorkOrder.phone == phone,
+            DraftWorkOrder.plate == plate,
+            DraftWorkOrder.status.in_(ACTIVE_STATUSES),
+            DraftWorkOrder.start_at > now,
+        )
+        .order_by(DraftWorkOrder.start_at)
+        .limit(1)
+    )
+
+
+def _release_capacity(session: Session, start: datetime) -> None:
+    session.execute(
+        update(CapacitySlot)
+        .where(CapacitySlot.start_at == start, CapacitySlot.booked > 0)
+        .values(booked=CapacitySlot.booked - 1)
+    )
+
+
+def _active_draft(session: Session, draft_id: int) -> DraftWorkOrder:
+    draft = session.get(DraftWorkOrder, draft_id, with_for_update=True)
+    if draft is None or draft.status not in ACTIVE_STATUSES:
+        raise LookupError(draft_id)
+    return draft
+
+
+def cancel_booking(session: Session, draft_id: int, actor: str = ASSISTANT_ACTOR) -> DraftWorkOrder:
+    draft = _active_draft(session, draft_id)
+    _release_capacity(session, draft.start_at)
+    audit.record(session, actor, "draft_work_order", draft.id, "cancel", "status", draft.status, "cancelled")
+    draft.status = "cancelled"
+    appointment = session.scalar(select(Appointment).where(Appointment.draft_id == draft.id))
+    if appointment is not None:
+        appointment.status = "cancelled"
+    return draft
+
+
+def reschedule_booking(
+    session: Session,
+    draft_id: int,
+    new_start: datetime,
+    catalog: Catalog,
+    now: datetime,
+    actor: str = ASSISTANT_ACTOR,
+) -> DraftWorkOrder:
+    """Move a booking: the new slot is taken atomically before the old one is released."""
+    draft = _active_draft(session, draft_id)
+    if new_start == draft.start_at:
+        return draft
+    problem = slot_problem(new_start, catalog, now)
+    if problem is not None:
+        raise SlotUnavailable(problem)
+    take_capacity(session, new_start, catalog.slot_capacity)
+    _release_capacity(session, draft.start_at)
+    audit.record(
+        session, actor, "draft_work_order", draft.id, "reschedule", "start_at",
+        draft.start_at.isoformat(), new_start.isoformat(),
+    )
+    draft.start_at = new_start
+    appointment = session.scalar(select(Appointment).where(Appointment.draft_id == draft.id))
+    if appointment is not None:
+        appointment.start_at = new_start
+    return draft
