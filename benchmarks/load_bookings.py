@@ -331,6 +331,12 @@ def main() -> int:
           f"think time {args.think_ms:.0f} ms, wall {wall:.1f} s, {len(timings) / wall:.1f} turns/s")
     print(f"turns: {len(timings)}, p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings, default=0):.1f} ms "
           f"(target p95 <= {P95_TARGET_MS:.0f} ms)")
+    by_step: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        for step, ms in zip(outcome.steps, outcome.timings_ms):
+            by_step.setdefault(step, []).append(ms)
+    print("per step p50/p95 ms: " + ", ".join(
+        f"{step} {statistics.median(v):.0f}/{percentile(v, 0.95):.0f}" for step, v in by_step.items()))
     print(f"errors: {len(failed)} conversation(s) "
           f"({sum(len(o.http_errors) for o in outcomes)} HTTP error(s), "
           f"{sum(1 for o in outcomes if not o.http_errors and not o.booked)} not ending in 预约成功)")

@@ -134,3 +134,24 @@ def test_changing_a_booking_that_does_not_exist(running_system):
     for text in ("我要取消预约", "13400001111"):
         running_system.say(sender, text)
     assert "没有找到" in texts(running_system.say(sender, "沪C99999"))
+
+
+def test_closed_hours_offer_free_slots_as_buttons_and_a_correction_moves_the_time(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    replies = running_system.say(sender, "我想预约明天晚上十点做保养")
+    assert "营业时间" in texts(replies)
+    offer = next(r for r in replies if r.get("buttons"))
+    button = offer["buttons"][0]
+    assert button["payload"].startswith("/inform")
+    assert "贵姓" in texts(running_system.say(sender, button["payload"]))
+    for text in ("钱女士", "13300001111", "第一次来", "川A12345", "速腾", "两万公里"):
+        running_system.say(sender, text)
+    assert button["title"] in texts(running_system.say(sender, "没有了"))  # the read-back
+
+    day_after = (datetime.now(SHANGHAI) + timedelta(days=2)).date()
+    corrected = running_system.say(sender, "改成后天上午")
+    offered = [b for r in corrected for b in r.get("buttons", [])]
+    assert offered, texts(corrected)
+    assert all(b["title"].startswith(f"{day_after.month}月{day_after.day}日") for b in offered)
+    read_back = texts(running_system.say(sender, offered[0]["payload"]))
+    assert offered[0]["title"] in read_back and "川A12345" in read_back
