@@ -1,22 +1,30 @@
 """Concurrent complete bookings against the running system.
 
 Starts the three real processes on free ports with a fresh SQLite database
-(like benchmarks/turns.py), then runs CONVERSATIONS complete bookings at the
-same time through the REST channel, each with its own sender and its own
-customer facts (name, phone, plate, model, mileage, slot). The bookings share
-SLOTS slots, two per slot (the dealer's slot capacity), so capacity is used up
-exactly. Then it reads every draft back through the advisor API and checks:
+(like benchmarks/turns.py), then runs --conversations (20) complete bookings at
+the same time through the REST channel, each with its own sender and its own
+customer facts (name, phone, plate, model, mileage, slot; every third one a
+returning customer). The bookings share --slots (10) slots, two per slot (the
+dealer's slot capacity), so capacity is used up exactly. The customer answers
+the question actually asked (so the returning customers' last-service step
+follows the booking script); the time is a button payload, so the slot is
+deterministic. Then it reads every draft back through the advisor API and checks:
 
 - every conversation ended in 预约成功 with no HTTP error;
-- exactly CONVERSATIONS drafts exist;
-- each draft's name/phone/plate/model/mileage/start are its own conversation's
-  (matched by conversation_id, and no fact of another conversation in it);
-- no slot holds more drafts than its capacity.
+- exactly that many drafts exist;
+- each draft's name/phone/plate/model/mileage/start/first_visit (and empty
+  last_service/extra_requests) are its own conversation's, matched by
+  conversation_id, with no phone or plate of another conversation in it;
+- no slot holds more drafts than its capacity, and one more customer asking
+  for a filled slot is told it is 约满.
 
-Prints per-turn latency p50/p95 over all turns and a summary; exits 1 if any
-check fails or the p95 target is missed.
+Prints per-turn latency p50/p95 over all turns (and per step) and a summary;
+exits 1 if any check fails or the p95 target (250 ms) is missed.
 
-Run: PYTHONPATH=. .venv/app/bin/python benchmarks/load_bookings.py [--conversations 20] [--slots 10]
+By default every customer answers at once (back-to-back, the worst case);
+--think-ms adds a customer's reading/typing pause between turns.
+
+Run: PYTHONPATH=. .venv/app/bin/python benchmarks/load_bookings.py [--conversations 20] [--slots 10] [--think-ms 0]
 """
 from __future__ import annotations
 
@@ -141,9 +149,11 @@ async def converse(
     await start_gate.wait()
     message, step = OPENING, "opening"
     for turn in range(MAX_TURNS):
-        if think_ms and turn:
-            # The customer reads and types; spread so conversations do not move in lockstep.
-            await asyncio.sleep(think_ms / 1000 * (0.5 + ((customer.index * 7 + turn * 3) % 10) / 10))
+        if think_ms:
+            # The customer reads and types; spread so conversations do not move in lockstep
+            # (first messages arrive spread over one think time, not all at once).
+            factor = (customer.index % 20) / 20 if turn == 0 else 0.5 + ((customer.index * 7 + turn * 3) % 10) / 10
+            await asyncio.sleep(think_ms / 1000 * factor)
         began = time.perf_counter()
         try:
             response = await client.post(url, json={"sender": customer.sender, "message": message})
@@ -322,7 +332,10 @@ def main() -> int:
 
     timings = [t for o in outcomes for t in o.timings_ms]
     failed = [o for o in outcomes if o.http_errors or not o.booked]
-    problems, correct = check_drafts(drafts, people, capacity) if api_error is None else ([f"reading drafts: {api_error}"], 0)
+    if api_error is None:
+        problems, correct = check_drafts(drafts, people, capacity)
+    else:
+        problems, correct = [f"reading drafts: {api_error}"], 0
     p50 = statistics.median(timings) if timings else float("nan")
     p95 = percentile(timings, 0.95) if timings else float("nan")
 
