@@ -15,6 +15,8 @@ from actions import backend
 from actions.conversation import latest_entity, message_time
 from dealer.script import NOT_GIVEN
 from dealer.services.schedule import SlotProblem
+from dealer.services.booking import INTERVIEW_SERVICES
+from dealer.symptoms import answers_in, is_dangerous
 from dealer.timefmt import format_slot
 from dealer.validation import (
     InvalidValue,
@@ -150,6 +152,27 @@ def _yes_no_answer(
     return NOT_GIVEN
 
 
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
+    """What the customer's words already answer is not asked again (Chery step 6)."""
+    return {
+        f"symptom_{question}": words
+        for question, words in answers_in(text).items()
+        if not tracker.get_slot(f"symptom_{question}")
+    }
+
+
+def danger_check(text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Safety first: advise not to drive, give the rescue number, mark urgent (once)."""
+    if tracker.get_slot("urgent") or not is_dangerous(text):
+        return {}
+    dispatcher.utter_message(response="utter_danger_do_not_drive", rescue_phone=backend.catalog().rescue_phone)
+    return {"urgent": True}
+
+
 class ValidateBookingForm(FormValidationAction):
     def name(self) -> str:
         return "validate_booking_form"
@@ -193,12 +216,36 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         return await check_appointment_time(value, dispatcher, tracker)
 
+    def extract_service_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A described problem (异响, 刹车, 抖动 ...) means a repair, even without the word 维修."""
+        if tracker.get_slot("service_type"):
+            return {}
+        named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        if {"symptom", "part"} & named and "service_type" not in named:
+            return {"service_type": "repair"}
+        return {}
+
     def validate_service_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         dealer = backend.catalog()
         code = dealer.service_code_for(str(value)) or "other"
-        return {"service_type": code, "service_display": dealer.service_type(code).name}
+        slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
+        if code in INTERVIEW_SERVICES:
+            text = latest_text(tracker)
+            slots.update(interview_prefill(text, tracker))
+            slots.update(danger_check(text, dispatcher, tracker))
+        return slots
+
+    def validate_symptom_what(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value)
+        slots = {**interview_prefill(text, tracker), "symptom_what": text}
+        slots.update(danger_check(text, dispatcher, tracker))
+        return slots
 
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -289,6 +336,40 @@ class ValidateBookingForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"extra_requests": _optional_answer(value)}
+
+    def _interview_answer(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """The customer's own words; 不清楚 is an acceptable answer and is kept as said."""
+        text = str(value)
+        slots = {**interview_prefill(text, tracker), slot: text}
+        slots.update(danger_check(text, dispatcher, tracker))
+        return slots
+
+    def validate_symptom_when(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._interview_answer("symptom_when", value, dispatcher, tracker)
+
+    def validate_symptom_where(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._interview_answer("symptom_where", value, dispatcher, tracker)
+
+    def validate_symptom_frequency(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._interview_answer("symptom_frequency", value, dispatcher, tracker)
+
+    def validate_symptom_driving_impact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._interview_answer("symptom_driving_impact", value, dispatcher, tracker)
+
+    def validate_symptom_tried(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._interview_answer("symptom_tried", value, dispatcher, tracker)
 
     def validate_repeat_repair(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -14,7 +14,8 @@ from actions import backend
 from actions.booking_form import explain_problem, offer_free_slots
 from actions.conversation import channel_name, message_time
 from dealer.script import NOT_GIVEN
-from dealer.services.booking import BookingRequest, SlotUnavailable
+from dealer.services.booking import INTERVIEW_SERVICES, BookingRequest, SlotUnavailable
+from dealer.symptoms import QUESTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,15 @@ BOOKING_SLOTS = (
     "awaiting_correction",
     "booking_key",
     "needs_human",
+    "urgent",
 )
+
+
+def symptoms_from(tracker: Tracker) -> dict[str, str | None] | None:
+    """The six answers in the customer's words; None where no interview was due."""
+    if tracker.get_slot("service_type") not in INTERVIEW_SERVICES:
+        return None
+    return {question: tracker.get_slot(f"symptom_{question}") for question in QUESTIONS}
 
 
 def given(value: object) -> object:
@@ -55,6 +64,8 @@ def booking_request(tracker: Tracker) -> BookingRequest:
         last_service=given(tracker.get_slot("last_service")),
         repeat_repair=given(tracker.get_slot("repeat_repair")),
         needs_human=bool(tracker.get_slot("needs_human")),
+        urgent=bool(tracker.get_slot("urgent")),
+        symptoms=symptoms_from(tracker),
     )
 
 

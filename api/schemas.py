@@ -50,6 +50,11 @@ class SymptomsPublic(BaseModel):
     tried: str | None
 
 
+class SymptomTags(BaseModel):
+    parts: list[str]
+    symptoms: list[str]
+
+
 class DraftPublic(BaseModel):
     id: int
     status: DraftStatus
@@ -64,6 +69,9 @@ class DraftPublic(BaseModel):
     repeat_repair: bool | None
     extra_requests: str | None
     # Beyond the contract's minimum: what the advisor pages need.
+    last_service: str | None = Field(None, description="the customer's last service, in their words")
+    symptom_completeness: int | None = Field(None, description="how many of the six interview questions were answered")
+    symptom_tags: SymptomTags | None = None
     urgent: bool
     needs_human: bool
     version: int = Field(description="changes on every edit (optimistic concurrency)")

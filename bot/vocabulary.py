@@ -27,9 +27,8 @@ def entity_terms() -> dict[str, list[str]]:
         - {"其他", "其它", "别的"}
     )
     terms = {"service_type": services}
-    models_file = PATTERN_DIR / "car_models.txt"
-    if models_file.exists():
-        terms["car_model"] = sorted(set(_lines(models_file)))
+    for label, filename in (("car_model", "car_models.txt"), ("part", "parts.txt"), ("symptom", "symptoms.txt")):
+        terms[label] = sorted(set(_lines(PATTERN_DIR / filename)))
     return terms
 
 

@@ -179,6 +179,8 @@ class DraftWorkOrder(Base):
     first_visit: Mapped[bool | None]
     symptoms: Mapped[dict[str, Any] | None]
     repeat_repair: Mapped[bool | None]
+    symptom_completeness: Mapped[int | None]  # how many of the six questions were answered
+    symptom_tags: Mapped[dict[str, Any] | None]  # {"parts": [...], "symptoms": [...]}
     extra_requests: Mapped[str | None] = mapped_column(Text)
     last_service: Mapped[str | None] = mapped_column(Text)  # the customer's words
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)

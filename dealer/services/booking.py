@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -14,8 +14,11 @@ from dealer.db import unit_of_work
 from dealer.models import Advisor, CapacitySlot, Customer, DraftWorkOrder, Vehicle
 from dealer.services import audit
 from dealer.services.schedule import SlotProblem, slot_problem
+from dealer.symptoms import completeness, tags
 
 ASSISTANT_ACTOR = "assistant"
+REPEAT_REPAIR_WINDOW = timedelta(days=90)
+INTERVIEW_SERVICES = ("repair", "warranty", "inspection")
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,22 @@ def _upsert_customer_and_vehicle(
     return customer, vehicle
 
 
+def had_recent_work_order(session: Session, plate: str | None, now: datetime) -> bool:
+    """The same vehicle had a work order in the last 90 days (a possible repeat repair)."""
+    if not plate:
+        return False
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(DraftWorkOrder)
+        .where(
+            DraftWorkOrder.plate == plate,
+            DraftWorkOrder.status.in_(("draft", "approved")),
+            DraftWorkOrder.created_at >= now - REPEAT_REPAIR_WINDOW,
+        )
+    )
+    return bool(earlier)
+
+
 def book(session: Session, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
     """Write one draft work order for a confirmed booking (idempotent by key)."""
     existing = _existing(session, request.idempotency_key)
@@ -152,6 +171,9 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
         raise SlotUnavailable(problem)
     take_capacity(session, request.start, catalog.slot_capacity)
     advisor = _choose_advisor(session, request.start, request.phone)
+    repeat_repair = request.repeat_repair
+    if request.service_type in INTERVIEW_SERVICES and had_recent_work_order(session, request.plate, now):
+        repeat_repair = True
     customer, vehicle = _upsert_customer_and_vehicle(session, request)
     session.flush()
     draft = DraftWorkOrder(
@@ -171,7 +193,11 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
         advisor=advisor,
         first_visit=request.first_visit,
         symptoms=request.symptoms,
-        repeat_repair=request.repeat_repair,
+        repeat_repair=repeat_repair,
+        symptom_completeness=completeness(request.symptoms) if request.symptoms is not None else None,
+        symptom_tags=tags(" ".join(str(v) for v in request.symptoms.values() if v))
+        if request.symptoms
+        else None,
         extra_requests=request.extra_requests,
         last_service=request.last_service,
         urgent=request.urgent,

@@ -59,6 +59,8 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
         "extra_requests": draft.extra_requests,
         "last_service": draft.last_service,
         # Beyond the contract's minimum: flags the advisor pages need.
+        "symptom_completeness": draft.symptom_completeness,
+        "symptom_tags": draft.symptom_tags,
         "urgent": draft.urgent,
         "needs_human": draft.needs_human,
         "version": draft.version,

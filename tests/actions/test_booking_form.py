@@ -244,3 +244,34 @@ async def test_invalid_vin_is_explained(dispatcher, form_tracker, domain):
     tracker = form_tracker({"vin": "LFV2A21K0D4012345"}, requested_slot="plate")
     assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] is None
     assert dispatcher.messages[0]["response"] == "utter_invalid_vin"
+
+
+async def test_a_described_problem_is_a_repair_and_prefills_the_interview(dispatcher, form_tracker, domain):
+    text = "我的车刹车的时候有异响,最近一周都这样"
+    tracker = form_tracker(
+        {"service_type": "维修"}, requested_slot="appointment_time", text=text,
+        slots={"service_type": None},
+    )
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "repair"
+    assert slots["symptom_what"] == "我的车刹车的时候有异响"
+    assert slots["symptom_when"] == "最近一周都这样"
+    assert "urgent" not in slots
+
+
+async def test_danger_advises_not_to_drive_and_marks_urgent(dispatcher, form_tracker, domain, catalog):
+    tracker = form_tracker(
+        {"symptom_what": "刹车很软,踩不住"}, requested_slot="symptom_what",
+        slots={"service_type": "repair", "first_visit": True},
+    )
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["urgent"] is True
+    assert dispatcher.messages[0]["response"] == "utter_danger_do_not_drive"
+    assert dispatcher.messages[0]["rescue_phone"] == catalog.rescue_phone
+
+
+def test_symptom_entities_make_a_repair(form_tracker):
+    tracker = form_tracker({}, entities=[{"entity": "symptom", "value": "异响"}], text="车有异响")
+    assert ValidateBookingForm().extract_service_type(CollectingDispatcher(), tracker, DOMAIN) == {
+        "service_type": "repair"
+    }

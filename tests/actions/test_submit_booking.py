@@ -75,3 +75,26 @@ async def test_returning_customer_gets_the_short_document_list_and_facts_are_sto
     assert draft.last_service is None and draft.repeat_repair is True
     assert dispatcher.messages[1]["response"] == "utter_quote_after_inspection"
     assert dispatcher.messages[2]["documents"] == "保养手册等随车文件、行驶证"
+
+
+async def test_a_repair_stores_the_interview_score_tags_and_urgency(dispatcher, form_tracker, domain, app_database):
+    slots = {
+        **CONFIRMED, "service_type": "repair", "urgent": True,
+        "symptom_what": "刹车的时候有异响", "symptom_when": "最近一周", "symptom_where": "刹车的时候",
+        "symptom_frequency": "每次都有", "symptom_driving_impact": "不清楚", "symptom_tried": "没有",
+    }
+    await ActionSubmitBooking().run(dispatcher, form_tracker({}, requested_slot=None, slots=slots), domain)
+    [draft] = drafts(app_database)
+    assert draft.symptoms == {
+        "what": "刹车的时候有异响", "when": "最近一周", "where": "刹车的时候",
+        "frequency": "每次都有", "driving_impact": "不清楚", "tried": "没有",
+    }
+    assert draft.symptom_completeness == 4
+    assert draft.symptom_tags == {"parts": ["刹车"], "symptoms": ["异响"]}
+    assert draft.urgent is True
+
+
+async def test_a_maintenance_booking_has_no_interview(dispatcher, form_tracker, domain, app_database):
+    await ActionSubmitBooking().run(dispatcher, form_tracker({}, requested_slot=None, slots=CONFIRMED), domain)
+    [draft] = drafts(app_database)
+    assert draft.symptoms is None and draft.symptom_completeness is None

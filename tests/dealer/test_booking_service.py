@@ -118,3 +118,25 @@ def test_returning_customer_gets_previous_advisor_and_audit_is_append_only(datab
         session.execute(text("UPDATE audit_log SET actor = 'someone'"))
     with unit_of_work(database_url) as session:
         assert set(session.scalars(select(AuditLog.actor))) == {"assistant"}
+
+
+def test_a_repair_for_a_car_seen_in_the_last_90_days_is_flagged_repeat(database_url, catalog):
+    first = BookingRequest(
+        idempotency_key="r:1", channel="rest", conversation_id="r:1", service_type="maintenance",
+        start=SLOT, plate="沪A12345",
+    )
+    book_once(database_url, first, catalog, NOW)
+    later = datetime(2026, 11, 28, 11, 0, tzinfo=SHANGHAI)
+    repair = BookingRequest(
+        idempotency_key="r:2", channel="rest", conversation_id="r:2", service_type="repair",
+        start=later, plate="沪A12345", repeat_repair=False,
+    )
+    other = BookingRequest(
+        idempotency_key="r:3", channel="rest", conversation_id="r:3", service_type="repair",
+        start=later, plate="沪B54321",
+    )
+    book_once(database_url, repair, catalog, NOW)
+    book_once(database_url, other, catalog, NOW)
+    with unit_of_work(database_url) as session:
+        flags = dict(session.execute(select(DraftWorkOrder.plate, DraftWorkOrder.repeat_repair)).all())
+    assert flags["沪A12345"] is True and flags["沪B54321"] is None

@@ -155,3 +155,35 @@ def test_closed_hours_offer_free_slots_as_buttons_and_a_correction_moves_the_tim
     assert all(b["title"].startswith(f"{day_after.month}月{day_after.day}日") for b in offered)
     read_back = texts(running_system.say(sender, offered[0]["payload"]))
     assert offered[0]["title"] in read_back and "川A12345" in read_back
+
+
+def test_a_repair_interview_lands_the_symptom_sheet(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    say("我的车刹车的时候有异响,最近一周都这样,想约明天上午十点修一下")
+    for text in ("吴先生", "13200001111", "第一次来", "鲁B12345", "朗逸", "五万公里"):
+        last = say(text)
+    assert "其他需要" in last
+    asked = say("没有了")
+    assert "多久出现一次" in asked  # what, where and when came with the opening
+    assert "影响" in say("每次踩刹车都响")
+    assert "处理过" in say("还能开")
+    assert "修过" in say("不清楚")
+    assert "确认" in say("没修过")
+    assert "维修费用需要技师到店检查后报价" in say("对的")
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13200001111"}).json()["items"]
+    assert draft["booking"]["service_type"] == "repair"
+    assert draft["symptoms"] == {
+        "what": "我的车刹车的时候有异响", "when": "最近一周都这样", "where": "我的车刹车的时候有异响",
+        "frequency": "每次踩刹车都响", "driving_impact": "还能开", "tried": "不清楚",
+    }
+    assert draft["symptom_completeness"] == 5
+    assert draft["repeat_repair"] is False
+    assert "刹车" in draft["symptom_tags"]["parts"]
+
+
+def test_danger_signs_mark_the_booking_urgent(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    reply = texts(running_system.say(sender, "刹车很软踩不住,想约明天上午十点维修"))
+    assert "不要继续驾驶" in reply and "400-820-6699" in reply

@@ -1,0 +1,92 @@
+"""The pre-arrival symptom interview (Chery steps 5-6): reading a complaint.
+
+The customer's own words are kept; this module only decides which of the six
+questions a sentence already answers, finds danger signs, tags parts and
+symptom types, and scores completeness. Word lists live in
+data/entity_patterns/ (the same files the spaCy entity_ruler is built from).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dealer.script import NOT_GIVEN, load_script
+from dealer.settings import REPO_ROOT
+
+PATTERN_DIR = REPO_ROOT / "data" / "entity_patterns"
+QUESTIONS = ("when", "where", "what", "frequency", "driving_impact", "tried")
+
+# Words that show a clause answers a question; the rest of the clause is kept as said.
+WHEN_WORDS = ("最近", "这几天", "前几天", "昨天", "今天", "上周", "上个月", "开始", "以来", "一周", "几天", "一个月", "刚才", "早上", "之后", "以后")
+WHERE_WORDS = ("的时候", "时候", "高速", "颠簸", "冷车", "热车", "起步", "转弯", "倒车", "怠速", "加速", "减速", "下雨", "坑", "左前", "右前", "左后", "右后", "前面", "后面")
+FREQUENCY_WORDS = ("每次", "经常", "偶尔", "一直", "总是", "有时候", "有时", "天天", "每天", "时不时", "一次", "几次", "老是")
+IMPACT_WORDS = ("不敢开", "影响", "能开", "不能开", "开不了", "没法开", "不影响", "还能开", "正常开")
+TRIED_WORDS = ("试过", "换过", "加过", "修过", "检查过", "看过", "重启", "自己", "洗车")
+
+
+def _lines(name: str) -> tuple[str, ...]:
+    text = (PATTERN_DIR / name).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    parts: tuple[str, ...]
+    symptoms: tuple[str, ...]
+    danger: tuple[str, ...]
+
+
+@lru_cache
+def vocabulary(pattern_dir: Path = PATTERN_DIR) -> Vocabulary:
+    return Vocabulary(parts=_lines("parts.txt"), symptoms=_lines("symptoms.txt"), danger=_lines("danger.txt"))
+
+
+def clauses(text: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[,,。;;!!??\n]", text) if c.strip()]
+
+
+def _matching(parts: list[str], words: tuple[str, ...]) -> str | None:
+    found = [c for c in parts if any(w in c for w in words)]
+    return ",".join(found) if found else None
+
+
+def answers_in(text: str) -> dict[str, str]:
+    """Which of the six questions this text already answers, in the customer's words."""
+    vocab = vocabulary()
+    parts = clauses(text)
+    found = {
+        "what": _matching(parts, vocab.symptoms + vocab.danger),
+        "when": _matching(parts, WHEN_WORDS),
+        "where": _matching(parts, WHERE_WORDS + vocab.parts),
+        "frequency": _matching(parts, FREQUENCY_WORDS),
+        "driving_impact": _matching(parts, IMPACT_WORDS),
+        "tried": _matching(parts, TRIED_WORDS),
+    }
+    return {question: words for question, words in found.items() if words}
+
+
+def is_dangerous(text: str) -> bool:
+    return any(sign in text for sign in vocabulary().danger)
+
+
+def tags(text: str) -> dict[str, list[str]]:
+    """Part and symptom types named in the text, for advisors to filter and count."""
+    vocab = vocabulary()
+    return {
+        "parts": sorted({p for p in vocab.parts if p in text}),
+        "symptoms": sorted({s for s in vocab.symptoms + vocab.danger if s in text}),
+    }
+
+
+def completeness(symptoms: dict[str, object] | None) -> int:
+    """How many of the six questions have a real answer (不清楚 does not count)."""
+    if not symptoms:
+        return 0
+    script = load_script()
+    return sum(
+        1
+        for q in QUESTIONS
+        if symptoms.get(q) not in (None, "", NOT_GIVEN) and not script.means_no_answer(str(symptoms[q]))
+    )
