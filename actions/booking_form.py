@@ -243,6 +243,9 @@ class ValidateBookingForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value)
+        if not answers_in(text).get("what") and not tracker.get_slot("vague_followed_up"):
+            # One follow-up for a vague answer (有点问题), not more.
+            return {"symptom_what": None, "vague_followed_up": True}
         slots = {**interview_prefill(text, tracker), "symptom_what": text}
         slots.update(danger_check(text, dispatcher, tracker))
         return slots

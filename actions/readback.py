@@ -34,3 +34,19 @@ class ActionAskBookingConfirmed(Action):
             extra_requests_display=shown(tracker.get_slot("extra_requests")),
         )
         return []
+
+
+class ActionAskSymptomWhat(Action):
+    """What is wrong: asked once more, with examples, after a vague first answer."""
+
+    def name(self) -> str:
+        return "action_ask_symptom_what"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        vague = tracker.get_slot("vague_followed_up") and not tracker.get_slot("symptom_what")
+        dispatcher.utter_message(
+            response="utter_ask_symptom_what_more_detail" if vague else "utter_ask_symptom_what"
+        )
+        return []

@@ -29,6 +29,7 @@ BOOKING_SLOTS = (
     "booking_key",
     "needs_human",
     "urgent",
+    "vague_followed_up",
 )
 
 

@@ -275,3 +275,16 @@ def test_symptom_entities_make_a_repair(form_tracker):
     assert ValidateBookingForm().extract_service_type(CollectingDispatcher(), tracker, DOMAIN) == {
         "service_type": "repair"
     }
+
+
+async def test_a_vague_complaint_gets_one_follow_up_only(form_tracker, domain):
+    slots = {"service_type": "repair", "first_visit": True}
+    first = CollectingDispatcher()
+    tracker = form_tracker({"symptom_what": "有点不对劲"}, requested_slot="symptom_what", slots=slots)
+    events = slot_values(await run_form(first, tracker, domain))
+    assert events["symptom_what"] is None and events["vague_followed_up"] is True
+
+    again = form_tracker(
+        {"symptom_what": "说不上来"}, requested_slot="symptom_what", slots={**slots, "vague_followed_up": True}
+    )
+    assert slot_values(await run_form(CollectingDispatcher(), again, domain))["symptom_what"] == "说不上来"
