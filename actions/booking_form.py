@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.utils import call_potential_coroutine as utils_call
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.conversation import latest_entity, message_time
+from actions.conversation import latest_entity, message_time, value_before_latest_message
 from dealer.script import NOT_GIVEN
 from dealer.services.schedule import SlotProblem
 from dealer.services.booking import INTERVIEW_SERVICES
@@ -29,6 +30,11 @@ from dealer.validation import (
 
 # Slots whose change means the customer has corrected something.
 FACT_SLOTS = tuple(step.slot for step in backend.script().steps if step.slot != "booking_confirmed")
+
+# Answers to these questions talk about the past (上个月做的保养, 今天早上开始响):
+# a time in them is not a new booking time.
+PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_where",
+                    "symptom_frequency", "symptom_driving_impact", "symptom_tried")
 
 FIRST_VISIT_WORDS = ("第一次", "头一次", "头一回", "没来过", "没有来过", "从来没", "新客户", "没去过", "没在你们")
 RETURNING_WORDS = ("来过", "去过", "老客户", "以前", "之前", "上次", "做过")
@@ -152,6 +158,18 @@ def _yes_no_answer(
     return NOT_GIVEN
 
 
+def _already_valid(slot: str, value: Any) -> bool:
+    normalizers = {"phone": normalize_phone, "plate": normalize_plate}
+    if slot in normalizers:
+        try:
+            return normalizers[slot](str(value)) == value
+        except InvalidValue:
+            return False
+    if slot == "mileage":
+        return str(value).isdigit()
+    return isinstance(value, bool)
+
+
 def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
@@ -177,6 +195,36 @@ class ValidateBookingForm(FormValidationAction):
     def name(self) -> str:
         return "validate_booking_form"
 
+    async def _recheck_unvalidated(
+        self, events: list[EventType], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate facts that reached the tracker without validation.
+
+        Rasa resumes a form without validating when another action ran first in the
+        same turn (e.g. after a low-confidence message), so a raw answer can sit in a
+        slot. Each fact is checked again here, and the next question recomputed.
+        """
+        tracker.add_slots([e for e in events if e.get("event") == "slot"])
+        fixes: dict[str, Any] = {}
+        for slot in ("phone", "plate", "mileage", "first_visit", "repeat_repair"):
+            value = tracker.get_slot(slot)
+            if value is None or value == NOT_GIVEN or isinstance(value, bool):
+                continue
+            if _already_valid(slot, value):
+                continue
+            checked = await utils_call(getattr(self, f"validate_{slot}")(value, dispatcher, tracker, domain))
+            if checked.get(slot) != value:
+                fixes.update(checked)
+        if not fixes:
+            return events
+        tracker.add_slots([SlotSet(name, value) for name, value in fixes.items()])
+        events = [e for e in events if not (e.get("event") == "slot" and e.get("name") == "requested_slot")]
+        events.extend(SlotSet(name, value) for name, value in fixes.items())
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        if next_slot:
+            events.append(next_slot)
+        return events
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -194,6 +242,7 @@ class ValidateBookingForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = await super().run(dispatcher, tracker, domain)
+        events = await self._recheck_unvalidated(events, dispatcher, tracker, domain)
         vin = tracker.slots_to_validate().get("vin")
         if vin is not None:
             # Not a step of the script (optional, never asked) but checked when given.
@@ -214,6 +263,9 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_appointment_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.get_slot("requested_slot") in PAST_TENSE_STEPS and intent != "correct_info":
+            return {"appointment_time": value_before_latest_message(tracker, "appointment_time")}
         return await check_appointment_time(value, dispatcher, tracker)
 
     def extract_service_type(

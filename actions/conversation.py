@@ -24,3 +24,14 @@ def latest_entity(tracker: Tracker, name: str) -> dict[str, Any] | None:
 
 def channel_name(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
+
+
+def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
+    """A slot's value as it was before the customer's latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None

@@ -7,7 +7,7 @@ hands the conversation to an advisor.
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -64,3 +64,23 @@ class ActionHandOverToHuman(Action):
         )
         # The booking so far is kept: if it is completed, its draft is flagged for a human.
         return [SlotSet("needs_human", True), ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+# Entities that show an unclear message is still about a service visit.
+BOOKING_SIGNS = {"symptom", "part", "service_type", "time"}
+
+
+class ActionHandleUnclearMessage(Action):
+    """Low NLU confidence: a message naming a problem or a time still starts a booking."""
+
+    def name(self) -> str:
+        return "action_handle_unclear_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        if named & BOOKING_SIGNS and tracker.active_loop_name is None:
+            return [FollowupAction("booking_form")]
+        dispatcher.utter_message(response="utter_default")
+        return []

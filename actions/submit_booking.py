@@ -16,6 +16,7 @@ from actions.conversation import channel_name, message_time
 from dealer.script import NOT_GIVEN
 from dealer.services.booking import INTERVIEW_SERVICES, BookingRequest, SlotUnavailable
 from dealer.symptoms import QUESTIONS
+from dealer.validation import InvalidValue
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ def given(value: object) -> object:
     return None if value in (NOT_GIVEN, "") else value
 
 
+def yes_no(value: object) -> bool | None:
+    """Only a validated yes/no reaches the database."""
+    return value if isinstance(value, bool) else None
+
+
 def booking_request(tracker: Tracker) -> BookingRequest:
     mileage = given(tracker.get_slot("mileage"))
     return BookingRequest(
@@ -59,11 +65,11 @@ def booking_request(tracker: Tracker) -> BookingRequest:
         plate=tracker.get_slot("plate"),
         vin=given(tracker.get_slot("vin")),
         model=given(tracker.get_slot("car_model")),
-        mileage_km=int(mileage) if mileage else None,
-        first_visit=given(tracker.get_slot("first_visit")),
+        mileage_km=int(mileage) if mileage and str(mileage).isdigit() else None,
+        first_visit=yes_no(tracker.get_slot("first_visit")),
         extra_requests=given(tracker.get_slot("extra_requests")),
         last_service=given(tracker.get_slot("last_service")),
-        repeat_repair=given(tracker.get_slot("repeat_repair")),
+        repeat_repair=yes_no(tracker.get_slot("repeat_repair")),
         needs_human=bool(tracker.get_slot("needs_human")),
         urgent=bool(tracker.get_slot("urgent")),
         symptoms=symptoms_from(tracker),
@@ -105,6 +111,9 @@ class ActionSubmitBooking(Action):
                 SlotSet("booking_confirmed", None),
                 FollowupAction("booking_form"),
             ]
+        except InvalidValue as invalid:  # a fact that slipped past the form's checks
+            dispatcher.utter_message(response=f"utter_invalid_{invalid.field}")
+            return [SlotSet(invalid.field, None), SlotSet("booking_confirmed", None), FollowupAction("booking_form")]
         except SQLAlchemyError:
             logger.exception("could not write the draft for %s", tracker.sender_id)
             dispatcher.utter_message(

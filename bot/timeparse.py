@@ -520,8 +520,10 @@ def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) ->
     """The booking time mentioned in ``text``, resolved against ``reference`` in the
     zone ``tz`` (Asia/Shanghai by default), or None.  The datetimes returned carry ``tz``.
 
-    With several mentions, the first one that is neither refused (今天没空) nor wholly
-    in the past (上周五来过) wins; failing that, the first one.
+    With several mentions, the first exact one (a date and a time of day) that is
+    neither refused (今天没空) nor wholly in the past (上周五来过) wins, so the
+    booking time beats a time in the complaint (早上启动不了,约大后天上午十点半);
+    then the first such mention of any grain; failing that, the first one.
     """
     if not isinstance(text, str) or not text:
         return None
@@ -529,7 +531,8 @@ def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) ->
     ref = _wall_clock(reference, tz)
     found = _mentions(text.translate(NORMALISE), ref)
     chosen = (
-        next((m for m, refused in found if not refused and m.latest >= ref), None)
+        next((m for m, refused in found if not refused and m.latest >= ref and m.value is not None), None)
+        or next((m for m, refused in found if not refused and m.latest >= ref), None)
         or next((m for m, refused in found if not refused), None)
         or (found[0][0] if found else None)
     )

@@ -19,7 +19,8 @@ PATTERN_DIR = REPO_ROOT / "data" / "entity_patterns"
 QUESTIONS = ("when", "where", "what", "frequency", "driving_impact", "tried")
 
 # Words that show a clause answers a question; the rest of the clause is kept as said.
-WHEN_WORDS = ("最近", "这几天", "前几天", "昨天", "今天", "上周", "上个月", "开始", "以来", "一周", "几天", "一个月", "刚才", "早上", "之后", "以后")
+WHEN_WORDS = ("最近", "这几天", "前几天", "昨天", "今天", "上周", "上个月", "开始", "以来", "一周", "几天", "一个月", "刚才", "早上", "之后", "以后",
+              "一个星期", "两个星期", "星期了", "半个月", "个月了", "半年", "天了")
 WHERE_WORDS = ("的时候", "时候", "高速", "颠簸", "冷车", "热车", "起步", "转弯", "倒车", "怠速", "加速", "减速", "下雨", "坑", "左前", "右前", "左后", "右后", "前面", "后面")
 FREQUENCY_WORDS = ("每次", "经常", "偶尔", "一直", "总是", "有时候", "有时", "天天", "每天", "时不时", "一次", "几次", "老是")
 IMPACT_WORDS = ("不敢开", "影响", "能开", "不能开", "开不了", "没法开", "不影响", "还能开", "正常开")
@@ -36,11 +37,18 @@ class Vocabulary:
     parts: tuple[str, ...]
     symptoms: tuple[str, ...]
     danger: tuple[str, ...]
+    not_danger: tuple[str, ...]  # phrases that contain a danger word but are harmless
 
 
 @lru_cache
 def vocabulary(pattern_dir: Path = PATTERN_DIR) -> Vocabulary:
-    return Vocabulary(parts=_lines("parts.txt"), symptoms=_lines("symptoms.txt"), danger=_lines("danger.txt"))
+    danger_file = _lines("danger.txt")
+    return Vocabulary(
+        parts=_lines("parts.txt"),
+        symptoms=_lines("symptoms.txt"),
+        danger=tuple(w for w in danger_file if not w.startswith("!")),
+        not_danger=tuple(w[1:] for w in danger_file if w.startswith("!")),
+    )
 
 
 def clauses(text: str) -> list[str]:
@@ -68,7 +76,10 @@ def answers_in(text: str) -> dict[str, str]:
 
 
 def is_dangerous(text: str) -> bool:
-    return any(sign in text for sign in vocabulary().danger)
+    vocab = vocabulary()
+    for harmless in vocab.not_danger:
+        text = text.replace(harmless, "")
+    return any(sign in text for sign in vocab.danger)
 
 
 def tags(text: str) -> dict[str, list[str]]:

@@ -1,7 +1,7 @@
 """Turning a confirmed booking conversation into a draft work order."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from dealer.models import Advisor, CapacitySlot, Customer, DraftWorkOrder, Vehic
 from dealer.services import audit
 from dealer.services.schedule import SlotProblem, slot_problem
 from dealer.symptoms import completeness, tags
+from dealer.validation import normalize_phone, normalize_plate, normalize_vin
 
 ASSISTANT_ACTOR = "assistant"
 REPEAT_REPAIR_WINDOW = timedelta(days=90)
@@ -145,6 +146,15 @@ def _upsert_customer_and_vehicle(
     return customer, vehicle
 
 
+def _checked(request: BookingRequest) -> BookingRequest:
+    return replace(
+        request,
+        phone=normalize_phone(request.phone) if request.phone else None,
+        plate=normalize_plate(request.plate) if request.plate else None,
+        vin=normalize_vin(request.vin) if request.vin else None,
+    )
+
+
 def had_recent_work_order(session: Session, plate: str | None, now: datetime) -> bool:
     """The same vehicle had a work order in the last 90 days (a possible repeat repair)."""
     if not plate:
@@ -162,7 +172,11 @@ def had_recent_work_order(session: Session, plate: str | None, now: datetime) ->
 
 
 def book(session: Session, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
-    """Write one draft work order for a confirmed booking (idempotent by key)."""
+    """Write one draft work order for a confirmed booking (idempotent by key).
+
+    Raises InvalidValue for a malformed phone, plate or VIN: nothing invalid is stored.
+    """
+    request = _checked(request)
     existing = _existing(session, request.idempotency_key)
     if existing is not None:
         return existing

@@ -288,3 +288,41 @@ async def test_a_vague_complaint_gets_one_follow_up_only(form_tracker, domain):
         {"symptom_what": "说不上来"}, requested_slot="symptom_what", slots={**slots, "vague_followed_up": True}
     )
     assert slot_values(await run_form(CollectingDispatcher(), again, domain))["symptom_what"] == "说不上来"
+
+
+async def test_a_time_in_an_answer_about_the_past_keeps_the_booking_time(dispatcher, form_tracker, domain):
+    booked = "2026-11-27T15:00:00+08:00"
+    tracker = form_tracker(
+        {"appointment_time": "2026-11-26T08:00:00+08:00", "symptom_when": "今天早上开始的"},
+        requested_slot="symptom_when",
+        slots={"service_type": "repair", "first_visit": True},
+    )
+    tracker.events.insert(3, {"event": "slot", "timestamp": 1795676399.0, "name": "appointment_time", "value": booked})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == booked
+    assert slots["symptom_when"] == "今天早上开始的"
+    assert dispatcher.messages == []
+
+
+async def test_an_unclear_message_naming_a_problem_starts_the_booking(form_tracker, domain):
+    from actions.side_requests import ActionHandleUnclearMessage
+
+    tracker = form_tracker({}, entities=[{"entity": "symptom", "value": "顿挫"}], text="变速箱顿挫")
+    tracker.active_loop = {}
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "booking_form"}]
+    tracker = form_tracker({}, entities=[], text="嗯嗯啊啊")
+    tracker.active_loop = {}
+    await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[-1]["response"] == "utter_default"
+
+
+async def test_a_raw_answer_that_skipped_validation_is_validated_on_the_next_run(dispatcher, form_tracker, domain):
+    tracker = form_tracker(
+        {}, requested_slot="booking_confirmed",
+        slots={"service_type": "repair", "first_visit": True, "repeat_repair": "修过,又坏了", "phone": "138 1234 5678"},
+    )
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["repeat_repair"] is True
+    assert slots["phone"] == "13812345678"

@@ -402,3 +402,9 @@ def test_component_timezone_option(rasa_parts, tmp_path):
 
     with pytest.raises(InvalidConfigException):
         cls.create({"timezone": "Mars/Olympus"}, *args)
+
+
+def test_the_booking_time_beats_a_time_in_the_complaint():
+    reference = datetime(2026, 11, 26, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    mention = parse_time("车子早上启动不了,约大后天上午十点半来修", reference)
+    assert mention.value == datetime(2026, 11, 29, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))

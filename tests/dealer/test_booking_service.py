@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -140,3 +141,19 @@ def test_a_repair_for_a_car_seen_in_the_last_90_days_is_flagged_repeat(database_
     with unit_of_work(database_url) as session:
         flags = dict(session.execute(select(DraftWorkOrder.plate, DraftWorkOrder.repeat_repair)).all())
     assert flags["沪A12345"] is True and flags["沪B54321"] is None
+
+
+def test_nothing_invalid_reaches_the_database(database_url, catalog):
+    from dealer.validation import InvalidValue
+
+    bad = BookingRequest(
+        idempotency_key="bad:1", channel="rest", conversation_id="bad:1", service_type="maintenance",
+        start=SLOT, phone="12345",
+    )
+    with pytest.raises(InvalidValue):
+        book_once(database_url, bad, catalog, NOW)
+    spaced = book_once(database_url, replace(bad, idempotency_key="ok:1", phone="138 1234 5678", plate="沪a·12345"), catalog, NOW)
+    with unit_of_work(database_url) as session:
+        draft = session.get(DraftWorkOrder, spaced.draft_id)
+        assert (draft.phone, draft.plate) == ("13812345678", "沪A12345")
+        assert session.scalar(select(func.count()).select_from(DraftWorkOrder)) == 1

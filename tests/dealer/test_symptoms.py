@@ -39,3 +39,8 @@ def test_completeness_counts_real_answers_only():
     }
     assert completeness(answers) == 3
     assert completeness(None) == 0
+
+
+def test_a_car_that_will_not_start_is_not_on_fire():
+    assert not is_dangerous("早上打不着火了")
+    assert is_dangerous("发动机舱着火了")
