@@ -59,7 +59,7 @@ def test_list_returns_the_contract_draft_json(
         customer_name="王先生",
         phone="13812345678",
         plate="京A12345",
-        vin="LFV2A21K8D4012345",
+        vin="LFV2A21K3D4012345",  # a valid check digit (the contract example has none)
         model="迈腾",
         mileage_km=35000,
         first_visit=False,
@@ -86,7 +86,7 @@ def test_list_returns_the_contract_draft_json(
     assert draft["conversation_id"] == "sender-42"
     assert draft["customer"] == {"name": "王先生", "phone": "13812345678"}
     assert re.fullmatch(r"\d{11}", draft["customer"]["phone"])
-    assert draft["vehicle"] == {"plate": "京A12345", "vin": "LFV2A21K8D4012345", "model": "迈腾", "mileage_km": 35000}
+    assert draft["vehicle"] == {"plate": "京A12345", "vin": "LFV2A21K3D4012345", "model": "迈腾", "mileage_km": 35000}
     assert isinstance(draft["vehicle"]["mileage_km"], int)
     assert set(draft["booking"]) == {"service_type", "start", "advisor", "first_visit"}
     assert draft["booking"]["service_type"] == "repair"
