@@ -3,7 +3,8 @@
 Starts the three real processes on free ports with a fresh database, then:
 - the p50 of a greeting turn (Rasa's own floor: NLU + a rule, no action server);
 - the p50/p95 of booking turns, which call the action server and read or write
-  the dealer database (the form's validation turns and the confirming turn);
+  the dealer database (the form's validation turns and the confirming turn; the
+  first-visit maintenance flow of dealer/booking_script.yml);
 - the resident memory (RSS) of each process tree after the run.
 
 Run: make bench   (or: PYTHONPATH=. .venv/app/bin/python benchmarks/turns.py)
@@ -62,7 +63,11 @@ def booking_turns(client: httpx.Client, url: str, n: int) -> list[float]:
             '/inform{"time": "%s"}' % start.isoformat(),
             "王先生",
             f"138{i:08d}",
+            "第一次来",
             f"沪A{i:05d}",
+            "迈腾",
+            "三万五公里",
+            "没有了",
             "/affirm",
         ):
             began = time.perf_counter()
