@@ -14,10 +14,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.conversation import latest_entity, message_time, value_before_latest_message
+from actions.interview import InterviewValidation, danger_check, interview_prefill, latest_text
 from dealer.script import NOT_GIVEN
 from dealer.services.schedule import SlotProblem
 from dealer.services.booking import INTERVIEW_SERVICES
-from dealer.symptoms import answers_in, is_dangerous
 from dealer.timefmt import format_slot
 from dealer.validation import (
     InvalidValue,
@@ -170,28 +170,7 @@ def _already_valid(slot: str, value: Any) -> bool:
     return isinstance(value, bool)
 
 
-def latest_text(tracker: Tracker) -> str:
-    return tracker.latest_message.get("text") or ""
-
-
-def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
-    """What the customer's words already answer is not asked again (Chery step 6)."""
-    return {
-        f"symptom_{question}": words
-        for question, words in answers_in(text).items()
-        if not tracker.get_slot(f"symptom_{question}")
-    }
-
-
-def danger_check(text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    """Safety first: advise not to drive, give the rescue number, mark urgent (once)."""
-    if tracker.get_slot("urgent") or not is_dangerous(text):
-        return {}
-    dispatcher.utter_message(response="utter_danger_do_not_drive", rescue_phone=backend.catalog().rescue_phone)
-    return {"urgent": True}
-
-
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def name(self) -> str:
         return "validate_booking_form"
 
@@ -291,17 +270,6 @@ class ValidateBookingForm(FormValidationAction):
             slots.update(danger_check(text, dispatcher, tracker))
         return slots
 
-    def validate_symptom_what(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        text = str(value)
-        if not answers_in(text).get("what") and not tracker.get_slot("vague_followed_up"):
-            # One follow-up for a vague answer (有点问题), not more.
-            return {"symptom_what": None, "vague_followed_up": True}
-        slots = {**interview_prefill(text, tracker), "symptom_what": text}
-        slots.update(danger_check(text, dispatcher, tracker))
-        return slots
-
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -391,40 +359,6 @@ class ValidateBookingForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"extra_requests": _optional_answer(value)}
-
-    def _interview_answer(
-        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
-        """The customer's own words; 不清楚 is an acceptable answer and is kept as said."""
-        text = str(value)
-        slots = {**interview_prefill(text, tracker), slot: text}
-        slots.update(danger_check(text, dispatcher, tracker))
-        return slots
-
-    def validate_symptom_when(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self._interview_answer("symptom_when", value, dispatcher, tracker)
-
-    def validate_symptom_where(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self._interview_answer("symptom_where", value, dispatcher, tracker)
-
-    def validate_symptom_frequency(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self._interview_answer("symptom_frequency", value, dispatcher, tracker)
-
-    def validate_symptom_driving_impact(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self._interview_answer("symptom_driving_impact", value, dispatcher, tracker)
-
-    def validate_symptom_tried(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self._interview_answer("symptom_tried", value, dispatcher, tracker)
 
     def validate_repeat_repair(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
