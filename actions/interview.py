@@ -12,7 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
+from dealer.script import NOT_GIVEN
 from dealer.symptoms import answers_in, is_dangerous
+
+MAX_FURTHER_COMPLAINTS = 5
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -84,3 +87,18 @@ class InterviewValidation:
     ) -> dict[str, Any]:
         return self._interview_answer("symptom_tried", value, dispatcher, tracker)
 
+    def validate_symptom_more(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """还有其他的吗: each further complaint is recorded in the customer's words and asked again."""
+        text = str(value).strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        complaints = list(tracker.get_slot("further_complaints") or [])
+        if not text or intent == "deny" or backend.script().means_no_answer(text):
+            return {"symptom_more": NOT_GIVEN}
+        complaints.append(text)
+        slots: dict[str, Any] = {"further_complaints": complaints}
+        slots.update(danger_check(text, dispatcher, tracker))
+        # Ask again until the customer has nothing more (bounded).
+        slots["symptom_more"] = NOT_GIVEN if len(complaints) >= MAX_FURTHER_COMPLAINTS else None
+        return slots

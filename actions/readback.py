@@ -50,3 +50,17 @@ class ActionAskSymptomWhat(Action):
             response="utter_ask_symptom_what_more_detail" if vague else "utter_ask_symptom_what"
         )
         return []
+
+
+class ActionAskSymptomMore(Action):
+    """Restate the complaint and ask 还有其他的吗; after a further complaint, just ask again."""
+
+    def name(self) -> str:
+        return "action_ask_symptom_more"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        again = bool(tracker.get_slot("further_complaints"))
+        dispatcher.utter_message(response="utter_ask_symptom_more_again" if again else "utter_ask_symptom_more")
+        return []

@@ -31,6 +31,7 @@ BOOKING_SLOTS = (
     "needs_human",
     "urgent",
     "vague_followed_up",
+    "further_complaints",
 )
 
 
@@ -38,7 +39,10 @@ def symptoms_from(tracker: Tracker) -> dict[str, str | None] | None:
     """The six answers in the customer's words; None where no interview was due."""
     if tracker.get_slot("service_type") not in INTERVIEW_SERVICES:
         return None
-    return {question: tracker.get_slot(f"symptom_{question}") for question in QUESTIONS}
+    symptoms: dict = {question: tracker.get_slot(f"symptom_{question}") for question in QUESTIONS}
+    if tracker.get_slot("further_complaints"):
+        symptoms["further_complaints"] = list(tracker.get_slot("further_complaints"))
+    return symptoms
 
 
 def given(value: object) -> object:

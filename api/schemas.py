@@ -48,6 +48,9 @@ class SymptomsPublic(BaseModel):
     frequency: str | None
     driving_impact: str | None
     tried: str | None
+    further_complaints: list[str] = Field(
+        default_factory=list, description="other complaints given at 还有其他的吗, in the customer's words"
+    )
 
 
 class SymptomTags(BaseModel):

@@ -34,6 +34,8 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
     symptoms = None
     if draft.symptoms is not None:
         symptoms = {name: draft.symptoms.get(name) for name in SYMPTOM_FIELDS}
+        # Beyond the contract's six: the other complaints of 还有其他的吗, in the customer's words.
+        symptoms["further_complaints"] = draft.symptoms.get("further_complaints") or []
     return {
         "id": draft.id,
         "status": draft.status,

@@ -168,7 +168,10 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     assert "多久出现一次" in asked  # what, where and when came with the opening
     assert "影响" in say("每次踩刹车都响")
     assert "处理过" in say("还能开")
-    assert "修过" in say("不清楚")
+    more = say("不清楚")
+    assert "还有其他的问题" in more and "“我的车刹车的时候有异响”" in more  # restated
+    assert "还有其他的吗" in say("空调也不太凉")
+    assert "修过" in say("没有了")
     assert "确认" in say("没修过")
     assert "维修费用需要技师到店检查后报价" in say("对的")
     with running_system.api() as api:
@@ -177,6 +180,7 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     assert draft["symptoms"] == {
         "what": "我的车刹车的时候有异响", "when": "最近一周都这样", "where": "我的车刹车的时候有异响",
         "frequency": "每次踩刹车都响", "driving_impact": "还能开", "tried": "不清楚",
+        "further_complaints": ["空调也不太凉"],
     }
     assert draft["symptom_completeness"] == 5
     assert draft["repeat_repair"] is False

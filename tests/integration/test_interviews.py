@@ -49,6 +49,7 @@ QUESTION_MARKERS: tuple[tuple[str, str], ...] = (
     ("frequency", "多久出现一次"),
     ("driving_impact", "对驾驶有影响"),
     ("tried", "有没有处理过"),
+    ("more", "还有其他的问题"),
     ("repeat_repair", "之前在我们店修过"),
     ("booking_confirmed", "以上信息是否正确"),
 )
@@ -95,6 +96,8 @@ def answer_for(case: dict, question: str) -> str | None:
         return case["answers"].get(question)
     if question == "service_type":
         return case.get("service_type")
+    if question == "more":  # 还有其他的吗
+        return case.get("more", "没有了")
     key = FACT_KEYS.get(question)
     return None if key is None else case.get(key)
 
