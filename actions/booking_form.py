@@ -36,8 +36,6 @@ FACT_SLOTS = tuple(step.slot for step in backend.script().steps if step.slot != 
 PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_where",
                     "symptom_frequency", "symptom_driving_impact", "symptom_tried")
 
-FIRST_VISIT_WORDS = ("第一次", "头一次", "头一回", "没来过", "没有来过", "从来没", "新客户", "没去过", "没在你们")
-RETURNING_WORDS = ("来过", "去过", "老客户", "以前", "之前", "上次", "做过")
 
 PROBLEM_RESPONSES = {
     SlotProblem.past: "utter_time_past",
@@ -141,12 +139,11 @@ def _optional_answer(value: Any) -> str | None:
     return NOT_GIVEN if backend.script().means_no_answer(text) else text
 
 
-def _yes_no_answer(
-    value: Any, tracker: Tracker, yes_words: tuple[str, ...], no_words: tuple[str, ...]
-) -> Any:
-    """True/False from the answer's words, else from a plain yes/no; NOT_GIVEN otherwise."""
+def _yes_no_answer(value: Any, tracker: Tracker, slot: str) -> Any:
+    """True/False from the answer's words (script data), else from a plain yes/no; NOT_GIVEN otherwise."""
     if isinstance(value, bool):
         return value
+    yes_words, no_words = backend.script().yes_no_words[slot]
     text = str(value)
     if any(word in text for word in no_words):
         return False
@@ -329,7 +326,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if isinstance(value, bool):
             return {"first_visit": value}
         # The question is "have you been here before?": yes means NOT a first visit.
-        been_before = _yes_no_answer(value, tracker, RETURNING_WORDS, FIRST_VISIT_WORDS)
+        been_before = _yes_no_answer(value, tracker, "first_visit")
         return {"first_visit": NOT_GIVEN if been_before == NOT_GIVEN else not been_before}
 
     def validate_car_model(
@@ -363,11 +360,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_repeat_repair(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {
-            "repeat_repair": _yes_no_answer(
-                value, tracker, ("修过", "又坏", "还是", "反复"), ("没修过", "没有修过", "第一次")
-            )
-        }
+        return {"repeat_repair": _yes_no_answer(value, tracker, "repeat_repair")}
 
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

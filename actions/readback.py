@@ -30,7 +30,7 @@ class ActionAskBookingConfirmed(Action):
         dispatcher.utter_message(
             response="utter_booking_readback",
             car_model_display=shown(tracker.get_slot("car_model")),
-            mileage_display=shown(tracker.get_slot("mileage"), "公里"),
+            mileage_display=shown(tracker.get_slot("mileage"), backend.script().mileage_unit),
             extra_requests_display=shown(tracker.get_slot("extra_requests")),
         )
         return []

@@ -35,6 +35,8 @@ class BookingScript:
     documents_returning: tuple[str, ...]
     no_answer_words: tuple[str, ...]
     not_given_label: str
+    mileage_unit: str
+    yes_no_words: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # slot -> (yes, no)
 
     @property
     def slots(self) -> list[str]:
@@ -74,4 +76,8 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         documents_returning=tuple(documents["returning"]),
         no_answer_words=tuple(raw["no_answer_words"]),
         not_given_label=raw["not_given_label"],
+        mileage_unit=raw["mileage_unit"],
+        yes_no_words={
+            slot: (tuple(words["yes"]), tuple(words["no"])) for slot, words in raw["yes_no_words"].items()
+        },
     )
