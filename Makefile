@@ -38,6 +38,7 @@ test-bot: install
 
 test-app: train
 	@devtools/ensure_postgres.sh
+	@devtools/ensure_chromium.sh
 	$(call pytest,$(APP)/python,tests --ignore=tests/bot -q)
 
 test: validate test-stories test-bot test-app
