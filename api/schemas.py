@@ -102,19 +102,153 @@ class DraftListQuery(BaseModel):
     date: dt.date | None = Field(
         default=None, ge=EARLIEST_DAY, le=LATEST_DAY, description="the booked day, dealer's time zone"
     )
+    advisor: str | None = Field(default=None, max_length=40, description="the advisor's name")
+    urgent: bool | None = Field(default=None, description="only urgent (true) or only not urgent (false)")
+    needs_human: bool | None = Field(default=None, description="the customer asked for a person (转人工)")
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
-    @field_validator("status", "phone", "plate", "date", mode="before")
+    @field_validator("status", "phone", "plate", "date", "advisor", "urgent", "needs_human", mode="before")
     @classmethod
     def _empty_means_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
         return value
 
-    @field_validator("phone", "plate")
+    @field_validator("phone", "plate", "advisor")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
         if value is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise ValueError("control characters are not allowed")
         return value
+
+
+def _no_control_characters(value: str | None) -> str | None:
+    if value is not None and any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+class _Patch(BaseModel):
+    """A partial update: only the fields sent are changed; null clears a field."""
+
+    model_config = {"extra": "forbid"}
+
+    def sent(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class CustomerUpdate(_Patch):
+    name: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(default=None, max_length=32)
+
+
+class VehicleUpdate(_Patch):
+    plate: str | None = Field(default=None, max_length=32)
+    vin: str | None = Field(default=None, max_length=32)
+    model: str | None = Field(default=None, max_length=40)
+    mileage_km: int | None = Field(default=None, ge=0, le=MAX_ID)
+
+
+class BookingUpdate(_Patch):
+    service_type: ServiceTypeCode | None = None
+    start: dt.datetime | None = Field(default=None, description="a free slot; its capacity is taken atomically")
+    advisor: str | None = Field(default=None, max_length=40, description="an active advisor's name")
+    first_visit: bool | None = None
+
+
+class SymptomsUpdate(_Patch):
+    when: str | None = Field(default=None, max_length=2000)
+    where: str | None = Field(default=None, max_length=2000)
+    what: str | None = Field(default=None, max_length=2000)
+    frequency: str | None = Field(default=None, max_length=2000)
+    driving_impact: str | None = Field(default=None, max_length=2000)
+    tried: str | None = Field(default=None, max_length=2000)
+
+
+class DraftUpdate(_Patch):
+    """``PATCH /api/drafts/{id}``: the Draft's shape, every part optional.
+
+    Send ``version`` (from the Draft you loaded) or an ``If-Match`` header: if the
+    draft changed in the meantime the answer is 409 and nothing is written.
+    """
+
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+    customer: CustomerUpdate | None = None
+    vehicle: VehicleUpdate | None = None
+    booking: BookingUpdate | None = None
+    symptoms: SymptomsUpdate | None = None
+    repeat_repair: bool | None = None
+    extra_requests: str | None = Field(default=None, max_length=2000)
+    last_service: str | None = Field(default=None, max_length=2000)
+    urgent: bool | None = None
+    needs_human: bool | None = None
+
+    _text = field_validator("extra_requests", "last_service")(_no_control_characters)
+
+
+class ApproveRequest(BaseModel):
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class RejectRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="shown to the advisors, kept in the audit log")
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+    _text = field_validator("reason")(_no_control_characters)
+
+
+class AuditEntry(BaseModel):
+    at: dt.datetime
+    actor: str
+    action: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+
+
+class AppointmentPublic(BaseModel):
+    id: int
+    draft_id: int
+    start: dt.datetime
+    advisor: str | None
+    status: str
+    customer: CustomerPublic
+    vehicle: VehiclePublic
+    service_type: ServiceTypeCode
+
+
+class AppointmentsPublic(BaseModel):
+    date: dt.date
+    items: list[AppointmentPublic]
+
+
+class SlotOccupancy(BaseModel):
+    start: dt.datetime
+    capacity: int
+    booked: int
+    free: int
+
+
+class PlannedBooking(BaseModel):
+    draft_id: int
+    start: dt.datetime
+    status: DraftStatus
+    service_type: ServiceTypeCode
+    customer_name: str | None
+    plate: str | None
+
+
+class AdvisorPlan(BaseModel):
+    advisor: str | None = Field(description="null: bookings without an advisor yet")
+    bookings: list[PlannedBooking]
+
+
+class CapacityPlan(BaseModel):
+    date: dt.date
+    slots: list[SlotOccupancy]
+    advisors: list[AdvisorPlan]
+
+
+class DayQuery(BaseModel):
+    date: dt.date = Field(ge=EARLIEST_DAY, le=LATEST_DAY, description="a day in the dealer's time zone")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from api.deps import get_current_user
-from api.routers import auth, drafts, health
+from api.routers import auth, drafts, health, plan
 
 public = APIRouter()
 public.include_router(health.router)
@@ -15,6 +15,7 @@ private = APIRouter(
     responses={401: {"description": "没有令牌，或令牌无效、已过期"}},
 )
 private.include_router(drafts.router)
+private.include_router(plan.router)
 
 api_router = APIRouter()
 api_router.include_router(public)

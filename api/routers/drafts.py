@@ -1,17 +1,107 @@
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from sqlalchemy.orm.exc import StaleDataError
 
-from api.deps import CatalogDep, SessionDep
-from api.schemas import MAX_ID, DraftListQuery, DraftPublic, DraftsPublic
-from dealer.services import drafts
+from api.deps import CatalogDep, CurrentUser, SessionDep
+from api.labels import SLOT_PROBLEM_LABELS, STATUS_LABELS, invalid_value_message
+from api.schemas import (
+    MAX_ID,
+    ApproveRequest,
+    AuditEntry,
+    DraftListQuery,
+    DraftPublic,
+    DraftsPublic,
+    DraftUpdate,
+    RejectRequest,
+)
+from dealer.catalog import Catalog
+from dealer.services import audit, drafts, review
+from dealer.services.booking import SlotUnavailable
 from dealer.services.drafts import DraftFilters, draft_to_contract
+from dealer.validation import InvalidValue
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
 
 DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
+IfMatch = Annotated[str | None, Header(description='the draft\'s version as an ETag, e.g. "3"')]
+NOT_FOUND = "未找到该工单草稿"
+CONFLICT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": NOT_FOUND},
+    409: {"description": "草稿已被他人修改，或当前状态不允许此操作"},
+    422: {"description": "字段值不正确"},
+}
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _expected_version(body_version: int | None, if_match: str | None) -> int | None:
+    if body_version is not None:
+        return body_version
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 10:
+        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, detail="If-Match 不是有效的版本号")
+    return int(tag)
+
+
+@contextmanager
+def review_errors() -> Iterator[None]:
+    """The review service's refusals as HTTP answers, in Chinese."""
+    try:
+        yield
+    except review.DraftNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from None
+    except (review.VersionConflict, StaleDataError):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail="该草稿已被其他顾问修改，请刷新后再操作"
+        ) from None
+    except review.StatusConflict as error:
+        label = STATUS_LABELS.get(error.status, error.status)
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"该草稿{label}，不能进行此操作") from None
+    except SlotUnavailable as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=SLOT_PROBLEM_LABELS[error.problem]) from None
+    except InvalidValue as error:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=invalid_value_message(error.field, error.reason)
+        ) from None
+
+
+def _public(session: SessionDep, draft_id: int, catalog: Catalog, response: Response) -> DraftPublic:
+    draft = drafts.get_draft(session, draft_id)
+    if draft is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND)
+    response.headers["ETag"] = _etag(draft.version)
+    return DraftPublic.model_validate(draft_to_contract(draft, catalog.timezone))
+
+
+def service_changes(update: DraftUpdate, catalog: Catalog) -> dict[str, Any]:
+    """The Draft-shaped PATCH body as the review service's flat field names."""
+    changes: dict[str, Any] = {}
+    if update.customer is not None:
+        sent = update.customer.sent()
+        changes.update({("customer_name" if k == "name" else k): v for k, v in sent.items()})
+    if update.vehicle is not None:
+        changes.update(update.vehicle.sent())
+    if update.booking is not None:
+        changes.update(update.booking.sent())
+        start = changes.get("start")
+        if isinstance(start, datetime) and start.tzinfo is None:
+            changes["start"] = start.replace(tzinfo=catalog.timezone)  # the dealer's wall clock
+    if update.symptoms is not None:
+        changes["symptoms"] = update.symptoms.sent()
+    for name in ("repeat_repair", "extra_requests", "last_service", "urgent", "needs_human"):
+        if name in update.model_fields_set:
+            changes[name] = getattr(update, name)
+    return changes
 
 
 @router.get("", response_model=DraftsPublic)
@@ -19,7 +109,15 @@ def list_drafts(
     query: Annotated[DraftListQuery, Query()], session: SessionDep, catalog: CatalogDep
 ) -> DraftsPublic:
     """Work-order drafts, newest first; ``phone`` and ``plate`` match after normalisation."""
-    filters = DraftFilters(status=query.status, phone=query.phone, plate=query.plate, day=query.date)
+    filters = DraftFilters(
+        status=query.status,
+        phone=query.phone,
+        plate=query.plate,
+        day=query.date,
+        advisor_name=query.advisor,
+        urgent=query.urgent,
+        needs_human=query.needs_human,
+    )
     rows, total = drafts.list_drafts(
         session, filters, catalog.timezone, limit=query.limit, offset=query.offset
     )
@@ -27,9 +125,71 @@ def list_drafts(
     return DraftsPublic(items=items, total=total)
 
 
-@router.get("/{draft_id}", response_model=DraftPublic)
-def read_draft(draft_id: DraftId, session: SessionDep, catalog: CatalogDep) -> DraftPublic:
-    draft = drafts.get_draft(session, draft_id)
-    if draft is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="未找到该工单草稿")
-    return DraftPublic.model_validate(draft_to_contract(draft, catalog.timezone))
+@router.get("/{draft_id}", response_model=DraftPublic, responses={404: {"description": NOT_FOUND}})
+def read_draft(draft_id: DraftId, session: SessionDep, catalog: CatalogDep, response: Response) -> DraftPublic:
+    return _public(session, draft_id, catalog, response)
+
+
+@router.patch("/{draft_id}", response_model=DraftPublic, responses=CONFLICT_RESPONSES)
+def update_draft(
+    draft_id: DraftId,
+    update: DraftUpdate,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+    response: Response,
+    if_match: IfMatch = None,
+) -> DraftPublic:
+    """Correct fields of a draft; each changed field is written to the audit log."""
+    expected = _expected_version(update.version, if_match)
+    with review_errors():
+        review.edit_draft(
+            session, draft_id, service_changes(update, catalog), user.username, catalog,
+            datetime.now(catalog.timezone), expected_version=expected,
+        )
+        session.flush()
+    return _public(session, draft_id, catalog, response)
+
+
+@router.post("/{draft_id}/approve", response_model=DraftPublic, responses=CONFLICT_RESPONSES)
+def approve_draft(
+    draft_id: DraftId,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+    response: Response,
+    body: ApproveRequest | None = None,
+    if_match: IfMatch = None,
+) -> DraftPublic:
+    """预约登记: the draft becomes a confirmed appointment."""
+    expected = _expected_version(body.version if body else None, if_match)
+    with review_errors():
+        review.approve_draft(session, draft_id, user.username, expected_version=expected)
+        session.flush()
+    return _public(session, draft_id, catalog, response)
+
+
+@router.post("/{draft_id}/reject", response_model=DraftPublic, responses=CONFLICT_RESPONSES)
+def reject_draft(
+    draft_id: DraftId,
+    body: RejectRequest,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+    response: Response,
+    if_match: IfMatch = None,
+) -> DraftPublic:
+    """Refuse a draft with a reason; its slot is freed."""
+    expected = _expected_version(body.version, if_match)
+    with review_errors():
+        review.reject_draft(session, draft_id, body.reason, user.username, expected_version=expected)
+        session.flush()
+    return _public(session, draft_id, catalog, response)
+
+
+@router.get("/{draft_id}/audit", response_model=list[AuditEntry], responses={404: {"description": NOT_FOUND}})
+def read_audit_log(draft_id: DraftId, session: SessionDep) -> list[AuditEntry]:
+    """Who changed what on this draft, oldest first."""
+    if drafts.get_draft(session, draft_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND)
+    return [AuditEntry.model_validate(row, from_attributes=True) for row in audit.history(session, "draft_work_order", draft_id)]

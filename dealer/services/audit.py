@@ -1,6 +1,7 @@
 """Writing the append-only audit log."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dealer.models import AuditLog
@@ -25,5 +26,15 @@ def record(
             field=field,
             old_value=None if old_value is None else str(old_value),
             new_value=None if new_value is None else str(new_value),
+        )
+    )
+
+
+def history(session: Session, entity: str, entity_id: int) -> list[AuditLog]:
+    return list(
+        session.scalars(
+            select(AuditLog)
+            .where(AuditLog.entity == entity, AuditLog.entity_id == entity_id)
+            .order_by(AuditLog.at, AuditLog.id)
         )
     )

@@ -30,7 +30,7 @@ def find_upcoming_booking(session: Session, phone: str, plate: str, now: datetim
     )
 
 
-def _release_capacity(session: Session, start: datetime) -> None:
+def release_capacity(session: Session, start: datetime) -> None:
     session.execute(
         update(CapacitySlot)
         .where(CapacitySlot.start_at == start, CapacitySlot.booked > 0)
@@ -47,7 +47,7 @@ def _active_draft(session: Session, draft_id: int) -> DraftWorkOrder:
 
 def cancel_booking(session: Session, draft_id: int, actor: str = ASSISTANT_ACTOR) -> DraftWorkOrder:
     draft = _active_draft(session, draft_id)
-    _release_capacity(session, draft.start_at)
+    release_capacity(session, draft.start_at)
     audit.record(session, actor, "draft_work_order", draft.id, "cancel", "status", draft.status, "cancelled")
     draft.status = "cancelled"
     appointment = session.scalar(select(Appointment).where(Appointment.draft_id == draft.id))
@@ -72,7 +72,7 @@ def reschedule_booking(
     if problem is not None:
         raise SlotUnavailable(problem)
     take_capacity(session, new_start, catalog.slot_capacity)
-    _release_capacity(session, draft.start_at)
+    release_capacity(session, draft.start_at)
     audit.record(
         session, actor, "draft_work_order", draft.id, "reschedule", "start_at",
         draft.start_at.isoformat(), new_start.isoformat(),

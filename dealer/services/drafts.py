@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from dealer.models import DraftWorkOrder
+from dealer.models import Advisor, DraftWorkOrder
 from dealer.validation import InvalidValue, normalize_phone, normalize_plate
 
 SYMPTOM_FIELDS = ("when", "where", "what", "frequency", "driving_impact", "tried")
@@ -22,6 +22,7 @@ class DraftFilters:
     plate: str | None = None
     day: date | None = None  # the booked day, in the dealer's zone
     advisor_id: int | None = None
+    advisor_name: str | None = None
     urgent: bool | None = None
     needs_human: bool | None = None
 
@@ -89,6 +90,9 @@ def _filter_conditions(filters: DraftFilters, zone: ZoneInfo) -> list:
         conditions.append(DraftWorkOrder.start_at < day_start + timedelta(days=1))
     if filters.advisor_id is not None:
         conditions.append(DraftWorkOrder.advisor_id == filters.advisor_id)
+    if filters.advisor_name:
+        advisor_ids = select(Advisor.id).where(Advisor.name == filters.advisor_name)
+        conditions.append(DraftWorkOrder.advisor_id.in_(advisor_ids))
     if filters.urgent is not None:
         conditions.append(DraftWorkOrder.urgent.is_(filters.urgent))
     if filters.needs_human is not None:

@@ -1,0 +1,59 @@
+"""The Chinese words advisors read for codes the API uses (statuses, fields, reasons)."""
+from __future__ import annotations
+
+from dealer.services.schedule import SlotProblem
+
+STATUS_LABELS = {"draft": "待审核", "approved": "已批准", "rejected": "已拒绝", "cancelled": "已取消"}
+
+FIELD_LABELS = {
+    "customer_name": "客户姓名",
+    "phone": "手机号",
+    "plate": "车牌号",
+    "vin": "车架号",
+    "model": "车型",
+    "mileage_km": "行驶里程",
+    "service_type": "服务类型",
+    "start": "预约时间",
+    "start_at": "预约时间",
+    "advisor": "服务顾问",
+    "first_visit": "首次到店",
+    "repeat_repair": "重复维修",
+    "extra_requests": "附加项目",
+    "last_service": "上次保养",
+    "urgent": "紧急",
+    "needs_human": "需人工跟进",
+    "reason": "拒绝原因",
+    "rejection_reason": "拒绝原因",
+    "status": "状态",
+    "symptoms.when": "何时发生",
+    "symptoms.where": "部位与路况",
+    "symptoms.what": "故障现象",
+    "symptoms.frequency": "发生频率",
+    "symptoms.driving_impact": "对行车的影响",
+    "symptoms.tried": "客户已做的处理",
+}
+
+REASON_LABELS = {
+    "required": "不能为空",
+    "not_mainland_mobile": "不是有效的大陆手机号（11 位，以 1 开头）",
+    "bad_format": "格式不正确",
+    "bad_check_digit": "校验位不正确",
+    "implausible": "数值不合理",
+    "unknown_service_type": "不是已知的服务类型",
+    "unknown_advisor": "不是在职的服务顾问",
+    "not_a_flag": "只能是“是”或“否”",
+    "bad_text": "内容过长或含有不可见字符",
+    "not_editable": "不能修改",
+}
+
+SLOT_PROBLEM_LABELS = {
+    SlotProblem.past: "该时间已过去",
+    SlotProblem.closed: "该时间不在营业时间内",
+    SlotProblem.misaligned: "预约时间须在整点或半点",
+    SlotProblem.too_far: "该时间超出可预约范围",
+    SlotProblem.full: "该时段已约满",
+}
+
+
+def invalid_value_message(field: str, reason: str) -> str:
+    return f"{FIELD_LABELS.get(field, field)}{REASON_LABELS.get(reason, '不正确')}"
