@@ -1,0 +1,65 @@
+"""The WeChat Official Account channel: ``/webhooks/wechat/webhook``.
+
+Register it in credentials.yml as ``bot.channels.wechat.WeChatInput``. The account's
+token, AES key, app id and secret come from WECHAT_* environment variables (see
+``wechat_settings``); without WECHAT_TOKEN the channel loads but answers 503.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.channels.wechat_bridge import CHANNEL_NAME, Response, WeChatBridge
+from bot.channels.wechat_settings import WeChatSettings
+
+logger = logging.getLogger(__name__)
+
+
+class WeChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
+        return cls(WeChatSettings.from_env(overrides=credentials))
+
+    def __init__(self, settings: WeChatSettings | None = None) -> None:
+        self.settings = settings if settings is not None else WeChatSettings.from_env()
+        if not self.settings.configured:
+            logger.warning("wechat channel: WECHAT_TOKEN is not set, every request gets 503")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bridge = WeChatBridge(self.settings, on_new_message)
+        webhook = Blueprint("wechat_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_request: Request):
+            return response.json({"status": "ok", "configured": bridge.settings.configured})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request):
+            return _to_sanic(bridge.verify_url(_args(request)))
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request):
+            return _to_sanic(await bridge.receive(_args(request), request.body or b""))
+
+        @webhook.listener("after_server_stop")
+        async def close(_app, _loop):
+            await bridge.close()
+
+        return webhook
+
+
+def _args(request: Request) -> dict[str, str | None]:
+    return {name: request.args.get(name) for name in request.args}
+
+
+def _to_sanic(result: Response):
+    return response.text(result.body, status=result.status, content_type=result.content_type)

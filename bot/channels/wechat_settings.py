@@ -1,0 +1,61 @@
+"""The Official Account's settings: environment variables, never the repository."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    token: str | None = None  # WECHAT_TOKEN: the server token set in the admin console
+    encoding_aes_key: str | None = None  # WECHAT_ENCODING_AES_KEY: 43 characters, safe mode
+    app_id: str | None = None  # WECHAT_APP_ID
+    app_secret: str | None = None  # WECHAT_APP_SECRET: for the customer-service API
+    api_base_url: str = DEFAULT_API_BASE_URL  # WECHAT_API_BASE_URL: tests point it at a fake
+    reply_timeout: float = 4.5  # seconds to wait for a passive reply (WeChat gives up at 5)
+    timestamp_window: float = 300.0  # seconds a request's timestamp may differ from ours
+    dedup_ttl: float = 120.0  # seconds a MsgId is remembered (WeChat retries within 15 s)
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> WeChatSettings:
+        """Reads WECHAT_* variables; keys in ``overrides`` (credentials.yml) win."""
+        environ = os.environ if environ is None else environ
+        overrides = overrides or {}
+
+        def value(name: str) -> Any:
+            if overrides.get(name) not in (None, ""):
+                return overrides[name]
+            found = environ.get(f"WECHAT_{name.upper()}", "").strip()
+            return found or None
+
+        defaults = cls()
+        return cls(
+            token=value("token"),
+            encoding_aes_key=value("encoding_aes_key"),
+            app_id=value("app_id"),
+            app_secret=value("app_secret"),
+            api_base_url=str(value("api_base_url") or defaults.api_base_url).rstrip("/"),
+            reply_timeout=float(value("reply_timeout") or defaults.reply_timeout),
+            timestamp_window=float(value("timestamp_window") or defaults.timestamp_window),
+            dedup_ttl=float(value("dedup_ttl") or defaults.dedup_ttl),
+            max_body_bytes=int(value("max_body_bytes") or defaults.max_body_bytes),
+        )
+
+    @property
+    def configured(self) -> bool:
+        """Without the token no request can be verified, so none is accepted."""
+        return bool(self.token)
+
+    @property
+    def can_push(self) -> bool:
+        """The customer-service message API needs the app id and secret."""
+        return bool(self.app_id and self.app_secret)
