@@ -3,6 +3,10 @@
 set -euo pipefail
 model="models/dealer.tar.gz"
 stamp="models/.fingerprint"
+# One training at a time: a second caller waits, then finds the model up to date.
+mkdir -p models
+exec 9>models/.train.lock
+flock 9
 inputs=$(ls config.yml domain.yml dealer/demo_dealer.yml requirements/bot.lock.txt \
   $(find data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' -o -name '*.jsonl' \) | sort))
 want=$(cat $inputs | sha256sum | cut -d' ' -f1)
