@@ -6,7 +6,7 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from dealer.settings import DealerSettings
+from dealer.settings import REPO_ROOT, DealerSettings
 
 DEFAULT_SECRET_KEY = "change-me-local-only"
 # HS256 wants at least as many key bytes as its 32-byte digest.
@@ -19,6 +19,10 @@ class ApiSettings(DealerSettings):
 
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Rasa's SQL tracker store, read for the conversation transcripts on the draft pages.
+    tracker_store_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'rasa_tracker.db'}"
+    # Cookies of the advisor pages: Secure in production (HTTPS only).
+    secure_cookies: bool = False
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Self:

@@ -1,8 +1,14 @@
 """The Chinese words advisors read for codes the API uses (statuses, fields, reasons)."""
 from __future__ import annotations
 
-from dealer.services.schedule import SlotProblem
+from sqlalchemy.orm.exc import StaleDataError
 
+from dealer.services import review
+from dealer.services.booking import SlotUnavailable
+from dealer.services.schedule import SlotProblem
+from dealer.validation import InvalidValue
+
+DRAFT_NOT_FOUND = "未找到该工单草稿"
 STATUS_LABELS = {"draft": "待审核", "approved": "已批准", "rejected": "已拒绝", "cancelled": "已取消"}
 
 FIELD_LABELS = {
@@ -57,3 +63,22 @@ SLOT_PROBLEM_LABELS = {
 
 def invalid_value_message(field: str, reason: str) -> str:
     return f"{FIELD_LABELS.get(field, field)}{REASON_LABELS.get(reason, '不正确')}"
+
+
+# The review service's refusals: (HTTP status, what the advisor reads).
+REVIEW_ERRORS = (review.DraftNotFound, review.VersionConflict, StaleDataError,
+                 review.StatusConflict, SlotUnavailable, InvalidValue)
+
+
+def review_error(error: Exception) -> tuple[int, str]:
+    if isinstance(error, review.DraftNotFound):
+        return 404, DRAFT_NOT_FOUND
+    if isinstance(error, (review.VersionConflict, StaleDataError)):
+        return 409, "该草稿已被其他顾问修改，请刷新后再操作"
+    if isinstance(error, review.StatusConflict):
+        return 409, f"该草稿{STATUS_LABELS.get(error.status, error.status)}，不能进行此操作"
+    if isinstance(error, SlotUnavailable):
+        return 409, SLOT_PROBLEM_LABELS[error.problem]
+    if isinstance(error, InvalidValue):
+        return 422, invalid_value_message(error.field, error.reason)
+    raise TypeError(f"not a review error: {error!r}")

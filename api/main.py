@@ -11,7 +11,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 
 from api.config import ApiSettings
+from api.pages import mount_pages
 from api.routers import api_router
+from dealer.privacy import mask_phones_in_logs
 
 API_PREFIX = "/api"
 
@@ -42,4 +44,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.include_router(api_router, prefix=API_PREFIX)
+    mount_pages(app)
+    mask_phones_in_logs("uvicorn", "uvicorn.error", "uvicorn.access")
     return app

@@ -86,8 +86,10 @@ def _environment(config: StackConfig) -> dict[str, str]:
             "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONPATH": str(REPO_ROOT),
             "ACTION_SERVER_URL": config.url(config.action_port, "/webhook"),
+            "RASA_URL": config.url(config.rasa_port),  # the web chat page's proxy to Rasa
             "TRACKER_DIALECT": "sqlite",
             "TRACKER_DB": str(config.tracker_db),
+            "TRACKER_STORE_URL": f"sqlite:///{config.tracker_db}",
         }
     )
     if config.database_url:

@@ -1,13 +1,32 @@
-"""Fixtures shared by the app-runtime tests: a real, migrated, seeded database."""
+"""Fixtures shared by the app-runtime tests.
+
+- a real, migrated, seeded database (``sqlite_url``, ``app_database``);
+- the real three processes on free ports (``running_system``, one per test session,
+  shared by the integration and browser tests);
+- headless Chromium (Debian's package) driven by Playwright (``browser``, ``page``):
+  every page test leaves a screenshot in test-artifacts/screenshots/<test>.png.
+"""
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from dealer.__main__ import migrate, seed
 from dealer.catalog import Catalog, load_catalog
 from dealer.settings import get_settings
+from devtools.stack import REPO_ROOT, Stack, StackConfig, free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 
 @pytest.fixture
@@ -30,3 +49,89 @@ def app_database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     get_settings.cache_clear()
     yield sqlite_url
     get_settings.cache_clear()
+
+
+@dataclass
+class RunningSystem:
+    config: StackConfig
+    database_url: str
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        response = httpx.post(
+            self.config.url(self.config.rasa_port, "/webhooks/rest/webhook"),
+            json={"sender": sender, "message": text},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    @contextmanager
+    def api(self) -> Iterator[httpx.Client]:
+        """An API client logged in as the demo advisor."""
+        with httpx.Client(base_url=self.config.url(self.config.api_port), timeout=10) as client:
+            token = client.post("/api/auth/token", data={"username": "advisor", "password": "advisor"})
+            token.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+            yield client
+
+
+@pytest.fixture(scope="session")
+def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    model = REPO_ROOT / "models" / "dealer.tar.gz"
+    assert model.exists(), "no trained model: run `make train` (make test does)"
+    workdir: Path = tmp_path_factory.mktemp("system")
+    database_url = f"sqlite:///{workdir / 'dealer.db'}"
+    migrate(database_url)
+    seed(database_url, get_settings().catalog_path, demo=True)
+    config = StackConfig(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        api_port=free_port(),
+        model=model,
+        database_url=database_url,
+        tracker_db=workdir / "tracker.db",
+        log_dir=ARTIFACTS / "integration-logs",
+        extra_env={"APP_ENV": "test"},
+    )
+    stack = Stack(config).start()
+    try:
+        stack.wait_healthy(timeout=300)
+        yield RunningSystem(config=config, database_url=database_url)
+    finally:
+        stack.stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ARTIFACTS / "screenshots"
+# A tablet at the service desk, in portrait.
+TABLET = {"width": 820, "height": 1180}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator["Browser"]:
+    from playwright.sync_api import sync_playwright  # only the page tests need it
+
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is required: run devtools/ensure_chromium.sh", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: "Browser", request: pytest.FixtureRequest) -> Iterator["Page"]:
+    context = browser.new_context(viewport=TABLET, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    finally:
+        context.close()

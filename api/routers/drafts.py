@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
-from sqlalchemy.orm.exc import StaleDataError
 
 from api.deps import CatalogDep, CurrentUser, SessionDep
-from api.labels import SLOT_PROBLEM_LABELS, STATUS_LABELS, invalid_value_message
+from api.labels import DRAFT_NOT_FOUND, REVIEW_ERRORS, review_error
 from api.schemas import (
     MAX_ID,
     ApproveRequest,
@@ -22,15 +21,13 @@ from api.schemas import (
 )
 from dealer.catalog import Catalog
 from dealer.services import audit, drafts, review
-from dealer.services.booking import SlotUnavailable
 from dealer.services.drafts import DraftFilters, draft_to_contract
-from dealer.validation import InvalidValue
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
 
 DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
 IfMatch = Annotated[str | None, Header(description='the draft\'s version as an ETag, e.g. "3"')]
-NOT_FOUND = "未找到该工单草稿"
+NOT_FOUND = DRAFT_NOT_FOUND
 CONFLICT_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": NOT_FOUND},
     409: {"description": "草稿已被他人修改，或当前状态不允许此操作"},
@@ -58,21 +55,9 @@ def review_errors() -> Iterator[None]:
     """The review service's refusals as HTTP answers, in Chinese."""
     try:
         yield
-    except review.DraftNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from None
-    except (review.VersionConflict, StaleDataError):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail="该草稿已被其他顾问修改，请刷新后再操作"
-        ) from None
-    except review.StatusConflict as error:
-        label = STATUS_LABELS.get(error.status, error.status)
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"该草稿{label}，不能进行此操作") from None
-    except SlotUnavailable as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=SLOT_PROBLEM_LABELS[error.problem]) from None
-    except InvalidValue as error:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=invalid_value_message(error.field, error.reason)
-        ) from None
+    except REVIEW_ERRORS as error:
+        code, message = review_error(error)
+        raise HTTPException(code, detail=message) from None
 
 
 def _public(session: SessionDep, draft_id: int, catalog: Catalog, response: Response) -> DraftPublic:
