@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from api.config import ApiSettings
 from api.pages import mount_pages
 from api.routers import api_router
+from api.routers.chat import router as chat_router
 from dealer.privacy import mask_phones_in_logs
 
 API_PREFIX = "/api"
@@ -44,6 +45,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(chat_router)  # the customer's web chat page, /chat
     mount_pages(app)
     mask_phones_in_logs("uvicorn", "uvicorn.error", "uvicorn.access")
     return app

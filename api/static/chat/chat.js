@@ -1,0 +1,132 @@
+// The web chat page: one conversation per browser (its id in localStorage), the
+// transcript read back from the assistant on load, a typing indicator while waiting.
+(function () {
+  "use strict";
+  var STORAGE_KEY = "ruitong-chat-conversation";
+  var GREETING = "您好,瑞通汽车售后服务中心,请问有什么可以帮您?";
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var send = document.getElementById("send");
+  var busy = false;
+
+  function newConversationId() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return "web-" + Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function conversationId() {
+    var id = localStorage.getItem(STORAGE_KEY);
+    if (!/^web-[0-9a-f]{32}$/.test(id || "")) {
+      id = newConversationId();
+      localStorage.setItem(STORAGE_KEY, id);
+    }
+    return id;
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function disableOldChoices() {
+    log.querySelectorAll(".choice").forEach(function (b) { b.disabled = true; });
+  }
+
+  function addLine(line) {
+    var item = document.createElement("li");
+    item.className = "msg msg--" + (line.sender === "user" ? "user" : "bot") + (line.error ? " msg--error" : "");
+    if (line.text) {
+      var bubble = document.createElement("div");
+      bubble.className = "bubble";
+      bubble.textContent = line.text;
+      item.appendChild(bubble);
+    }
+    if (line.buttons && line.buttons.length) {
+      var choices = document.createElement("div");
+      choices.className = "choices";
+      line.buttons.forEach(function (button) {
+        var choice = document.createElement("button");
+        choice.type = "button";
+        choice.className = "choice";
+        choice.textContent = button.title;
+        choice.addEventListener("click", function () { say(button.payload, button.title); });
+        choices.appendChild(choice);
+      });
+      item.appendChild(choices);
+    }
+    log.appendChild(item);
+    scrollDown();
+  }
+
+  function typing(on) {
+    var current = document.getElementById("typing");
+    if (on && !current) {
+      log.appendChild(document.getElementById("typing-template").content.cloneNode(true));
+      scrollDown();
+    } else if (!on && current) {
+      current.remove();
+    }
+  }
+
+  function setBusy(on) {
+    busy = on;
+    send.disabled = on;
+    typing(on);
+  }
+
+  function say(message, shown) {
+    if (busy || !message) return;
+    disableOldChoices();
+    addLine({ sender: "user", text: shown || message });
+    setBusy(true);
+    fetch("/chat/messages", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: conversationId(), text: message })
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (lines) {
+      setBusy(false);
+      lines.forEach(addLine);
+    }).catch(function () {
+      setBusy(false);
+      addLine({ sender: "bot", error: true, text: "抱歉,网络好像不太稳定,请稍后再试。" });
+    }).finally(function () { input.focus(); });
+  }
+
+  function loadHistory() {
+    addLine({ sender: "bot", text: GREETING });
+    setBusy(true);
+    return fetch("/chat/history/" + conversationId()).then(function (response) {
+      return response.ok ? response.json() : [];
+    }).catch(function () { return []; }).then(function (lines) {
+      setBusy(false);
+      lines.forEach(addLine);
+      disableOldChoices();
+      // Only the assistant's last offer stays clickable.
+      var last = log.lastElementChild;
+      if (last && last.classList.contains("msg--bot")) {
+        last.querySelectorAll(".choice").forEach(function (b) { b.disabled = false; });
+      }
+      document.body.dataset.ready = "true";
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    say(text);
+  });
+
+  document.getElementById("restart").addEventListener("click", function () {
+    localStorage.setItem(STORAGE_KEY, newConversationId());
+    log.innerHTML = "";
+    loadHistory();
+  });
+
+  loadHistory();
+})();
