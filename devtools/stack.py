@@ -31,6 +31,7 @@ class StackConfig:
     tracker_db: Path = REPO_ROOT / "var" / "rasa_tracker.db"
     log_dir: Path | None = None  # None: inherit the terminal
     extra_env: dict[str, str] = field(default_factory=dict)
+    services: tuple[str, ...] = ("rasa", "actions", "api")  # a subset for tests that need less
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -47,11 +48,12 @@ class StackConfig:
 
     @property
     def health_urls(self) -> dict[str, str]:
-        return {
+        urls = {
             "rasa": self.url(self.rasa_port, "/status"),
             "actions": self.url(self.action_port, "/health"),
             "api": self.url(self.api_port, "/api/health"),
         }
+        return {name: url for name, url in urls.items() if name in self.services}
 
 
 def _commands(config: StackConfig) -> dict[str, list[str]]:
@@ -108,6 +110,8 @@ class Stack:
         self.config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         env = _environment(self.config)
         for name, command in _commands(self.config).items():
+            if name not in self.config.services:
+                continue
             output = None
             if self.config.log_dir is not None:
                 self.config.log_dir.mkdir(parents=True, exist_ok=True)

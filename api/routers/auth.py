@@ -31,7 +31,7 @@ def authenticate_staff(
     return user
 
 
-@router.post("/token", response_model=Token)
+@router.post("/token", response_model=Token, responses={401: {"description": WRONG_CREDENTIALS}})
 def login_for_access_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,

@@ -31,7 +31,9 @@ NOT_FOUND = DRAFT_NOT_FOUND
 CONFLICT_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": NOT_FOUND},
     409: {"description": "草稿已被他人修改，或当前状态不允许此操作"},
+    412: {"description": "If-Match 不是有效的版本号"},
     422: {"description": "字段值不正确"},
+    400: {"description": "请求体不是有效的 JSON"},
 }
 
 
