@@ -22,6 +22,7 @@ from dealer.__main__ import migrate, seed
 from dealer.catalog import Catalog, load_catalog
 from dealer.settings import get_settings
 from devtools.stack import REPO_ROOT, Stack, StackConfig, free_port
+from tests import wechat_sim
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -55,6 +56,7 @@ def app_database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 class RunningSystem:
     config: StackConfig
     database_url: str
+    stack: Stack | None = None  # the processes, for tests that pause one
 
     def say(self, sender: str, text: str) -> list[dict]:
         response = httpx.post(
@@ -91,12 +93,13 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
         database_url=database_url,
         tracker_db=workdir / "tracker.db",
         log_dir=ARTIFACTS / "integration-logs",
-        extra_env={"APP_ENV": "test"},
+        # The WeChat channel on, its server API at a local fake (tests/integration/test_wechat_channel.py).
+        extra_env={"APP_ENV": "test", **wechat_sim.stack_env(fake_api_port=free_port())},
     )
     stack = Stack(config).start()
     try:
         stack.wait_healthy(timeout=300)
-        yield RunningSystem(config=config, database_url=database_url)
+        yield RunningSystem(config=config, database_url=database_url, stack=stack)
     finally:
         stack.stop()
 

@@ -216,3 +216,14 @@ class FakeWeChatApi:
             self.sent.append({**body, "_raw": raw})
             self._arrived.notify_all()
             return {"errcode": 0, "errmsg": "ok"}
+
+
+def stack_env(fake_api_port: int) -> dict[str, str]:
+    """The WeChat settings of the Rasa process in the tests: test values, a local server API."""
+    return {
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_ENCODING_AES_KEY": AES_KEY,
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": APP_SECRET,
+        "WECHAT_API_BASE_URL": f"http://127.0.0.1:{fake_api_port}",
+    }
