@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -157,14 +158,13 @@ class WeChatBridge:
             key = f"msg:{fields.get('MsgId') or openid + ':' + fields.get('CreateTime', '')}"
 
         if msg_type == "text":
-            start = lambda: self._converse(openid, message.content, fields)  # noqa: E731
+            start = partial(self._converse, openid, message.content, fields)
         elif msg_type == "event" and event in SUBSCRIBE_EVENTS:
-            start = lambda: self._converse(openid, GREETING_PAYLOAD, fields)  # noqa: E731
+            start = partial(self._converse, openid, GREETING_PAYLOAD, fields)
         elif msg_type == "event" and event in SILENT_EVENTS:
             return None
         else:
-            reply = OTHER_EVENT_REPLY if msg_type == "event" else NOT_TEXT_REPLY
-            start = lambda: _constant(reply)  # noqa: E731
+            start = partial(_constant, OTHER_EVENT_REPLY if msg_type == "event" else NOT_TEXT_REPLY)
 
         turn, started = self.turns.get_or_start(key, start)
         if not started:
