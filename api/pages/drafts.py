@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from api.deps import CatalogDep, SessionDep, SettingsDep
 from api.labels import DRAFT_NOT_FOUND, REVIEW_ERRORS, review_error
 from api.pages.session import FormPost, PageUser
-from api.pages.templating import templates
+from api.pages.templating import Blank, PageDay, templates
 from api.routers.drafts import service_changes
 from api.schemas import MAX_ID, MAX_OFFSET, DraftStatus, DraftUpdate
 from api.transcripts import TranscriptUnavailable, read_transcript
@@ -126,9 +126,9 @@ def inbox(
     user: PageUser,
     session: SessionDep,
     catalog: CatalogDep,
-    status_: Annotated[DraftStatus | None, Query(alias="status")] = "draft",
+    status_: Annotated[DraftStatus | None, Blank, Query(alias="status")] = "draft",
     flag: Annotated[str | None, Query(pattern="^(urgent|needs_human)?$")] = None,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: PageDay = None,
     q: Annotated[str | None, Query(max_length=32)] = None,
     page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1,
 ) -> Response:

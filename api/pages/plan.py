@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import CatalogDep, SessionDep
 from api.pages.session import PageUser
-from api.pages.templating import templates
-from api.schemas import EARLIEST_DAY, LATEST_DAY
+from api.pages.templating import PageDay, templates
 from dealer.services import plan
 
 router = APIRouter()
-Day = Annotated[date | None, Query(alias="date", ge=EARLIEST_DAY, le=LATEST_DAY)]
 
 
 def _today(catalog) -> date:
@@ -22,7 +19,7 @@ def _today(catalog) -> date:
 
 
 @router.get("/arrivals", response_class=HTMLResponse)
-def arrivals_board(request: Request, user: PageUser, session: SessionDep, catalog: CatalogDep, day: Day = None) -> Response:
+def arrivals_board(request: Request, user: PageUser, session: SessionDep, catalog: CatalogDep, day: PageDay = None) -> Response:
     day = day or _today(catalog) + timedelta(days=1)
     return templates().TemplateResponse(
         request,
@@ -36,7 +33,7 @@ def arrivals_board(request: Request, user: PageUser, session: SessionDep, catalo
 
 
 @router.get("/capacity", response_class=HTMLResponse)
-def capacity_plan(request: Request, user: PageUser, session: SessionDep, catalog: CatalogDep, day: Day = None) -> Response:
+def capacity_plan(request: Request, user: PageUser, session: SessionDep, catalog: CatalogDep, day: PageDay = None) -> Response:
     day = day or _today(catalog)
     day_plan = plan.day_plan(session, day, catalog)
     by_slot: dict[str, dict[datetime, list]] = {}

@@ -1,16 +1,36 @@
 """The Jinja2 environment of the pages, with the filters they share."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
+from fastapi import Query
 from fastapi.templating import Jinja2Templates
+from pydantic import AfterValidator, BeforeValidator
 
 from api.labels import FIELD_LABELS, STATUS_LABELS
+from api.schemas import EARLIEST_DAY, LATEST_DAY
 from dealer.catalog import Catalog
 from dealer.privacy import mask_phone
 from dealer.timefmt import WEEKDAYS
+
+
+def empty_is_none(value: object) -> object:
+    """An HTML form sends an untouched field as an empty string: no filter."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _day_in_range(value: date | None) -> date | None:
+    if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"a day between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+Blank = BeforeValidator(empty_is_none)
+# A day chosen in a page's date field; empty means the page's default day.
+PageDay = Annotated[date | None, Blank, AfterValidator(_day_in_range), Query(alias="date")]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 

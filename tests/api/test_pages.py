@@ -100,3 +100,12 @@ def test_page_edit_with_a_stale_version_keeps_the_typed_values(logged_in: TestCl
     assert second.status_code == 409
     assert "其他顾问" in second.text
     assert 'value="途观"' in second.text
+
+
+def test_an_untouched_filter_form_means_no_filter(logged_in: TestClient, make_draft: MakeDraft) -> None:
+    make_draft(phone="13812345678", plate="京A12345")
+    inbox = logged_in.get("/advisor?status=&flag=&date=&q=")
+    assert inbox.status_code == 200
+    assert "京A12345" in inbox.text
+    assert logged_in.get("/advisor/arrivals?date=").status_code == 200
+    assert logged_in.get("/advisor/capacity?date=").status_code == 200
