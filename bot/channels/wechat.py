@@ -10,11 +10,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels.wechat_bridge import CHANNEL_NAME, Response, WeChatBridge
+from bot.channels.wechat_render import render
 from bot.channels.wechat_settings import WeChatSettings
 
 logger = logging.getLogger(__name__)
@@ -31,11 +32,18 @@ class WeChatInput(InputChannel):
 
     def __init__(self, settings: WeChatSettings | None = None) -> None:
         self.settings = settings if settings is not None else WeChatSettings.from_env()
+        self._bridge: WeChatBridge | None = None
         if not self.settings.configured:
             logger.warning("wechat channel: WECHAT_TOKEN is not set, every request gets 503")
 
+    def get_output_channel(self) -> OutputChannel | None:
+        """Messages Rasa starts itself (``trigger_intent`` with ``output_channel=wechat``)."""
+        if self._bridge is None or not self.settings.can_push:
+            return None
+        return WeChatOutput(self._bridge)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bridge = WeChatBridge(self.settings, on_new_message)
+        bridge = self._bridge = WeChatBridge(self.settings, on_new_message)
         webhook = Blueprint("wechat_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -63,3 +71,23 @@ def _args(request: Request) -> dict[str, str | None]:
 
 def _to_sanic(result: Response):
     return response.text(result.body, status=result.status, content_type=result.content_type)
+
+
+class WeChatOutput(OutputChannel):
+    """Sends through the customer-service API, buttons numbered as in passive replies."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    def __init__(self, bridge: WeChatBridge) -> None:
+        self._bridge = bridge
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        text, buttons = render([message])
+        if text:
+            self._bridge.buttons.remember(recipient_id, buttons)
+            await self._bridge.api.send_text(recipient_id, text)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})

@@ -274,3 +274,26 @@ def test_messages_of_one_customer_are_answered_in_order():
 
     run(scenario())
     assert [m.text for m in assistant.heard] == [f"{i}号" for i in range(5)]
+
+
+def test_messages_rasa_starts_itself_go_through_the_customer_service_api():
+    from bot.channels.wechat import WeChatInput
+
+    channel = WeChatInput(SETTINGS)
+    assistant = FakeAssistant()
+    channel.blueprint(assistant)
+    api = FakeApi()
+    channel._bridge.api = api
+    output = channel.get_output_channel()
+    sim = WeChatServerSim()
+
+    async def scenario():
+        await output.send_response("o1", {"text": "明天上午十点的保养还来吗?",
+                                          "buttons": [{"title": "来", "payload": "/affirm"}]})
+        await channel._bridge.receive(*sim.delivery(sim.text("o1", "1"), "o1"))  # the answer
+
+    run(scenario())
+    assert output.name() == "wechat"
+    assert api.sent == [("o1", "明天上午十点的保养还来吗?\n\n请回复数字选择:\n1. 来")]
+    assert [m.text for m in assistant.heard] == ["/affirm"]
+    assert WeChatInput(WeChatSettings(token="t")).get_output_channel() is None  # no app id/secret
