@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -171,10 +171,14 @@ def _draft_page(
     )
 
 
+class PageNotFound(Exception):
+    """Answered with a page in Chinese, not the API's JSON."""
+
+
 def _load(session: SessionDep, draft_id: int) -> DraftWorkOrder:
     draft = drafts.get_draft(session, draft_id)
     if draft is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=DRAFT_NOT_FOUND)
+        raise PageNotFound(DRAFT_NOT_FOUND)
     return draft
 
 

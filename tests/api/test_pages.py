@@ -109,3 +109,10 @@ def test_an_untouched_filter_form_means_no_filter(logged_in: TestClient, make_dr
     assert "京A12345" in inbox.text
     assert logged_in.get("/advisor/arrivals?date=").status_code == 200
     assert logged_in.get("/advisor/capacity?date=").status_code == 200
+
+
+def test_a_missing_draft_gets_a_page_in_chinese(logged_in: TestClient) -> None:
+    response = logged_in.get("/advisor/drafts/999999")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "未找到该工单草稿" in response.text and 'href="/advisor"' in response.text
