@@ -190,7 +190,7 @@ def test_a_slow_answer_is_success_at_once_then_one_customer_service_message():
 
     first, waited, retry = run(scenario())
     assert first.body == "success" and retry.body == "success"
-    assert 0.5 <= waited < 1.2
+    assert 0.45 <= waited < 1.2  # the event loop's timer may fire a hair early
     assert len(assistant.heard) == 1
     assert api.sent == [(openid, "收到:我的车刹车有异响")]
 
