@@ -21,7 +21,10 @@ def main() -> int:
         print(f"\nAll healthy after {seconds:.1f} s:", flush=True)
         print(f"  Rasa server (REST channel): {config.url(config.rasa_port, '/webhooks/rest/webhook')}")
         print(f"  Action server:              {config.url(config.action_port, '/health')}")
-        print(f"  Advisor API and pages:      {config.url(config.api_port, '/api/docs')}")
+        print(f"  Web chat (customers):       {config.url(config.api_port, '/chat')}")
+        print(f"  WeChat channel:             {config.url(config.rasa_port, '/webhooks/wechat/webhook')}")
+        print(f"  Advisor pages:              {config.url(config.api_port, '/advisor')}  (demo: advisor / advisor)")
+        print(f"  Advisor API (OpenAPI):      {config.url(config.api_port, '/api/docs')}")
         print("Press Ctrl-C to stop.", flush=True)
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(1)
