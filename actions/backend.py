@@ -65,6 +65,13 @@ async def book(request: booking.BookingRequest, now: datetime) -> booking.Bookin
     )
 
 
+async def hand_over(request: booking.BookingRequest, now: datetime) -> booking.BookingResult:
+    """转人工 mid-booking: the facts so far as a draft that needs a human (see booking.hand_over)."""
+    return await asyncio.to_thread(
+        booking.book_once, get_settings().database_url, request, catalog(), now, booking.hand_over
+    )
+
+
 async def find_upcoming_booking(phone: str, plate: str, now: datetime) -> tuple[int, datetime] | None:
     def find(session: Session) -> tuple[int, datetime] | None:
         draft = changes.find_upcoming_booking(session, phone, plate, now)

@@ -14,7 +14,13 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.conversation import latest_entity, message_time, value_before_latest_message
-from actions.interview import InterviewValidation, danger_check, interview_prefill, latest_text
+from actions.interview import (
+    InterviewValidation,
+    danger_check,
+    interview_prefill,
+    interview_slots_to_ask,
+    latest_text,
+)
 from dealer.script import NOT_GIVEN
 from dealer.services.schedule import SlotProblem
 from dealer.services.booking import INTERVIEW_SERVICES
@@ -34,7 +40,8 @@ FACT_SLOTS = tuple(step.slot for step in backend.script().steps if step.slot != 
 # Answers to these questions talk about the past (上个月做的保养, 今天早上开始响):
 # a time in them is not a new booking time.
 PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_where",
-                    "symptom_frequency", "symptom_driving_impact", "symptom_tried")
+                    "symptom_frequency", "symptom_driving_impact", "symptom_tried",
+                    "symptom_confirmed", "symptom_more")
 
 
 PROBLEM_RESPONSES = {
@@ -212,7 +219,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         applicable = backend.script().slots_to_ask(
             tracker.get_slot("service_type"), tracker.get_slot("first_visit")
         )
-        return [slot for slot in domain_slots if slot in applicable]
+        return interview_slots_to_ask(tracker, [slot for slot in domain_slots if slot in applicable])
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

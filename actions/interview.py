@@ -2,6 +2,11 @@
 
 Each answer is kept in the customer's own words; what a sentence already answers
 is filled in so it is not asked again; danger signs are acted on at once.
+
+The six symptom_* slots hold the complaint being interviewed. Its restatement is
+confirmed or corrected (symptom_confirmed); at 还有其他的吗 (symptom_more) a further
+complaint moves the finished interview to ``symptom_interviews`` and empties the six
+slots, so the form asks them again for the new complaint.
 """
 from __future__ import annotations
 
@@ -13,13 +18,30 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from dealer.script import NOT_GIVEN
-from dealer.symptoms import answers_in, is_dangerous
+from dealer.symptoms import (
+    QUESTIONS,
+    answers_in,
+    clauses,
+    further_complaint,
+    is_dangerous,
+    names_a_problem,
+    read_restatement_reply,
+)
 
 MAX_FURTHER_COMPLAINTS = 5
+INTERVIEW_SLOTS = tuple(f"symptom_{question}" for question in QUESTIONS)
+
+# restatement_state: where the confirmation of the restated complaint stands.
+ASKING_WORDS = "asking_words"  # a bare 不对: the customer is asked to say it again
+RESTATED_AGAIN = "restated_again"  # corrected once and restated again: the last round
 
 
 def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
@@ -37,6 +59,32 @@ def danger_check(text: str, dispatcher: CollectingDispatcher, tracker: Tracker) 
         return {}
     dispatcher.utter_message(response="utter_danger_do_not_drive", rescue_phone=backend.catalog().rescue_phone)
     return {"urgent": True}
+
+
+def current_interview(tracker: Tracker) -> dict[str, Any]:
+    """The complaint being interviewed: the words it was told in and the six answers."""
+    answers = {question: tracker.get_slot(f"symptom_{question}") for question in QUESTIONS}
+    return {"complaint": tracker.get_slot("current_complaint") or answers["what"], **answers}
+
+
+def all_interviews(tracker: Tracker) -> list[dict[str, Any]]:
+    """Every complaint's interview so far, the first complaint first."""
+    return [*(tracker.get_slot("symptom_interviews") or []), current_interview(tracker)]
+
+
+def _says_no_more(text: str, intent: str | None) -> bool:
+    if answers_in(text).get("what"):
+        return False  # 空调没有冷风 names a problem, whatever else it says
+    _, no_words = backend.script().yes_no_words["symptom_more"]
+    cleaned = "".join(clauses(text))
+    return intent == "deny" or backend.script().means_no_answer(text) or any(w in cleaned for w in no_words)
+
+
+def _bare_yes(text: str, intent: str | None) -> bool:
+    """有 / 还有: a further complaint that is told next."""
+    yes_words, _ = backend.script().yes_no_words["symptom_more"]
+    cleaned = "".join(clauses(text)).strip("了啊呀哦吧的")
+    return cleaned in yes_words or (intent == "affirm" and len(cleaned) <= 3)
 
 
 class InterviewValidation:
@@ -87,18 +135,83 @@ class InterviewValidation:
     ) -> dict[str, Any]:
         return self._interview_answer("symptom_tried", value, dispatcher, tracker)
 
+    def validate_symptom_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The restated complaint: 对 goes on; 不是,是… replaces `what` and restates once more."""
+        text = str(value).strip()
+        reply = read_restatement_reply(text)
+        state = tracker.get_slot("restatement_state")
+        agrees = reply.agrees
+        if agrees is None and not reply.correction:
+            agrees = {"affirm": True, "deny": False}.get(latest_intent(tracker) or "")
+        done = {"restatement_state": None}
+        if state == ASKING_WORDS:
+            # After a bare 不对 the answer is the complaint itself.
+            if agrees is True:
+                return {"symptom_confirmed": True, **done}
+            words = reply.correction or (None if agrees is not None else text)
+            if not words or backend.script().means_no_answer(words):
+                return {"symptom_confirmed": False, **done}  # nothing better: keep the words and go on
+            return self._corrected(words, dispatcher, tracker)
+        if agrees is True:
+            return {"symptom_confirmed": True, **done}
+        if reply.correction:
+            if state == RESTATED_AGAIN:
+                # Restated once more already: the customer's latest words stand.
+                slots = {"symptom_what": reply.correction, "symptom_confirmed": "corrected", **done}
+                slots.update(danger_check(reply.correction, dispatcher, tracker))
+                return slots
+            return self._corrected(reply.correction, dispatcher, tracker)
+        if agrees is False:
+            if state == RESTATED_AGAIN:
+                return {"symptom_confirmed": False, **done}
+            return {"symptom_confirmed": None, "restatement_state": ASKING_WORDS}
+        # Neither yes nor no nor new words (嗯嗯 / 不清楚): the restatement stands.
+        return {"symptom_confirmed": True, **done}
+
+    @staticmethod
+    def _corrected(words: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        slots = {"symptom_what": words, "symptom_confirmed": None, "restatement_state": RESTATED_AGAIN}
+        slots.update(danger_check(words, dispatcher, tracker))
+        return slots
+
     def validate_symptom_more(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """还有其他的吗: each further complaint is recorded in the customer's words and asked again."""
+        """还有其他的吗: a further complaint gets its own interview; 没有了 ends the interviews."""
         text = str(value).strip()
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        complaints = list(tracker.get_slot("further_complaints") or [])
-        if not text or intent == "deny" or backend.script().means_no_answer(text):
+        intent = latest_intent(tracker)
+        bare_yes = _bare_yes(text, intent)  # the words first: NLU often reads a bare 有 as deny
+        if not text or (not bare_yes and _says_no_more(text, intent)):
             return {"symptom_more": NOT_GIVEN}
-        complaints.append(text)
-        slots: dict[str, Any] = {"further_complaints": complaints}
+        finished = [*(tracker.get_slot("symptom_interviews") or []), current_interview(tracker)]
+        slots: dict[str, Any] = {
+            "symptom_interviews": finished,
+            **{slot: None for slot in INTERVIEW_SLOTS},
+            "symptom_confirmed": None,
+            "restatement_state": None,
+            "symptom_more": None,
+            "vague_followed_up": False,
+            "current_complaint": None,
+        }
+        if bare_yes:
+            return slots  # 有: what it is is asked next
+        slots["current_complaint"] = text
+        words = further_complaint(text)
+        # What the complaint already answers is not asked again, as for the opening.
+        slots.update({f"symptom_{question}": found for question, found in answers_in(words).items()})
+        if names_a_problem(words):
+            slots["symptom_what"] = slots["symptom_what"] or words
+        else:
+            # Neither a symptom nor a part named (还有个小毛病): one follow-up, as for a vague answer.
+            slots["vague_followed_up"] = True
         slots.update(danger_check(text, dispatcher, tracker))
-        # Ask again until the customer has nothing more (bounded).
-        slots["symptom_more"] = NOT_GIVEN if len(complaints) >= MAX_FURTHER_COMPLAINTS else None
         return slots
+
+
+def interview_slots_to_ask(tracker: Tracker, slots: list[str]) -> list[str]:
+    """还有其他的吗 is not asked again once the bound of further complaints is reached."""
+    if len(tracker.get_slot("symptom_interviews") or []) >= MAX_FURTHER_COMPLAINTS:
+        return [slot for slot in slots if slot != "symptom_more"]
+    return slots

@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
+from actions.interview import ASKING_WORDS, RESTATED_AGAIN
 from dealer.script import NOT_GIVEN
 
 
@@ -52,8 +53,27 @@ class ActionAskSymptomWhat(Action):
         return []
 
 
+class ActionAskSymptomConfirmed(Action):
+    """Restate the complaint for the customer to confirm (Chery step 5), or ask for the right words."""
+
+    def name(self) -> str:
+        return "action_ask_symptom_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        state = tracker.get_slot("restatement_state")
+        if state == ASKING_WORDS:
+            dispatcher.utter_message(response="utter_ask_complaint_words")
+        elif state == RESTATED_AGAIN:
+            dispatcher.utter_message(response="utter_ask_symptom_confirmed_again")
+        else:
+            dispatcher.utter_message(response="utter_ask_symptom_confirmed")
+        return []
+
+
 class ActionAskSymptomMore(Action):
-    """Restate the complaint and ask 还有其他的吗; after a further complaint, just ask again."""
+    """还有其他的吗, after the first complaint and again after each further one."""
 
     def name(self) -> str:
         return "action_ask_symptom_more"
@@ -61,6 +81,6 @@ class ActionAskSymptomMore(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        again = bool(tracker.get_slot("further_complaints"))
+        again = bool(tracker.get_slot("symptom_interviews"))
         dispatcher.utter_message(response="utter_ask_symptom_more_again" if again else "utter_ask_symptom_more")
         return []

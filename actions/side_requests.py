@@ -1,8 +1,8 @@
 """What a customer may ask or decide in the middle of a booking.
 
 Questions (hours, address, prices) are answered from the dealer catalogue and
-the booking resumes; 算了不约了 abandons it without writing anything; 转人工
-hands the conversation to an advisor.
+the booking resumes; 算了不约了 abandons it without writing anything (转人工
+is actions/handover.py).
 """
 from __future__ import annotations
 
@@ -49,21 +49,6 @@ class ActionAbandonBooking(Action):
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
             SlotSet(name, None) for name in BOOKING_SLOTS
         ]
-
-
-class ActionHandOverToHuman(Action):
-    def name(self) -> str:
-        return "action_hand_over_to_human"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dealer = backend.catalog()
-        dispatcher.utter_message(
-            response="utter_handed_over", opening_hours=dealer.opening_hours_text, dealer_phone=dealer.phone
-        )
-        # The booking so far is kept: if it is completed, its draft is flagged for a human.
-        return [SlotSet("needs_human", True), ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 # Entities that show an unclear message is still about a service visit.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -13,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import backend
 from actions.booking_form import explain_problem, offer_free_slots
 from actions.conversation import channel_name, message_time
+from actions.interview import all_interviews
 from dealer.script import NOT_GIVEN
 from dealer.services.booking import INTERVIEW_SERVICES, BookingRequest, SlotUnavailable
 from dealer.symptoms import QUESTIONS
@@ -31,17 +33,27 @@ BOOKING_SLOTS = (
     "needs_human",
     "urgent",
     "vague_followed_up",
-    "further_complaints",
+    "restatement_state",
+    "symptom_interviews",
+    "current_complaint",
 )
 
 
-def symptoms_from(tracker: Tracker) -> dict[str, str | None] | None:
-    """The six answers in the customer's words; None where no interview was due."""
+def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
+    """The six answers in the customer's words; None where no interview was due.
+
+    The six fields are the first complaint's; each further complaint (还有其他的吗) is
+    kept in further_complaints (its words) and further_interviews (its own six answers).
+    """
     if tracker.get_slot("service_type") not in INTERVIEW_SERVICES:
         return None
-    symptoms: dict = {question: tracker.get_slot(f"symptom_{question}") for question in QUESTIONS}
-    if tracker.get_slot("further_complaints"):
-        symptoms["further_complaints"] = list(tracker.get_slot("further_complaints"))
+    first, *further = all_interviews(tracker)
+    if not first["what"] and not further:
+        return None  # handed over before the complaint was told
+    symptoms: dict[str, Any] = {question: first[question] for question in QUESTIONS}
+    if further:
+        symptoms["further_complaints"] = [interview["complaint"] for interview in further]
+        symptoms["further_interviews"] = further
     return symptoms
 
 
@@ -56,14 +68,16 @@ def yes_no(value: object) -> bool | None:
 
 
 def booking_request(tracker: Tracker) -> BookingRequest:
+    """The booking's facts; a confirmed booking has every required one (a hand-over may not)."""
     mileage = given(tracker.get_slot("mileage"))
+    start = tracker.get_slot("appointment_time")
     return BookingRequest(
         # One draft per booking, however often this action is retried.
         idempotency_key=f"{tracker.sender_id}:{tracker.get_slot('booking_key')}",
         channel=channel_name(tracker),
         conversation_id=tracker.sender_id,
         service_type=tracker.get_slot("service_type"),
-        start=datetime.fromisoformat(tracker.get_slot("appointment_time")),
+        start=datetime.fromisoformat(start) if start else None,
         customer_name=tracker.get_slot("customer_name"),
         phone=tracker.get_slot("phone"),
         plate=tracker.get_slot("plate"),

@@ -39,7 +39,7 @@ class BookingPublic(BaseModel):
     first_visit: bool | None
 
 
-class SymptomsPublic(BaseModel):
+class SymptomAnswers(BaseModel):
     """The customer's own words for each of the six interview questions."""
 
     when: str | None
@@ -48,8 +48,23 @@ class SymptomsPublic(BaseModel):
     frequency: str | None
     driving_impact: str | None
     tried: str | None
+
+
+class FurtherInterviewPublic(SymptomAnswers):
+    """One further complaint (还有其他的吗) and its own six-question interview."""
+
+    complaint: str | None = Field(description="the complaint as the customer first said it")
+    completeness: int = Field(description="how many of this complaint's six questions have a real answer")
+
+
+class SymptomsPublic(SymptomAnswers):
+    """The six answers for the first complaint; the further complaints and their interviews."""
+
     further_complaints: list[str] = Field(
         default_factory=list, description="other complaints given at 还有其他的吗, in the customer's words"
+    )
+    further_interviews: list[FurtherInterviewPublic] = Field(
+        default_factory=list, description="each further complaint's own interview, in further_complaints' order"
     )
 
 

@@ -62,6 +62,8 @@ class Catalog:
     service_types: tuple[ServiceType, ...]
     maintenance_packages: tuple[MaintenancePackage, ...]
     demo_accounts: tuple[DemoAccount, ...]
+    # After 转人工: an advisor calls back within this many minutes during opening hours.
+    callback_minutes: int = 30
 
     def service_type(self, code: str) -> ServiceType:
         for service in self.service_types:
@@ -111,6 +113,7 @@ def parse_catalog(raw: dict) -> Catalog:
         slot_minutes=int(raw["slot_minutes"]),
         slot_capacity=int(raw["slot_capacity"]),
         booking_horizon_days=int(raw["booking_horizon_days"]),
+        callback_minutes=int(raw.get("handover", {}).get("callback_minutes", 30)),
         advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
         service_types=tuple(
             ServiceType(code=s["code"], name=s["name"], synonyms=tuple(s.get("synonyms", ())))

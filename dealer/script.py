@@ -37,6 +37,8 @@ class BookingScript:
     not_given_label: str
     mileage_unit: str
     yes_no_words: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # slot -> (yes, no)
+    correction_lead_ins: tuple[str, ...] = ()  # 是 / 应该是 … before a corrected complaint
+    complaint_lead_ins: tuple[str, ...] = ()  # 还有 / 另外 … before a further complaint
 
     @property
     def slots(self) -> list[str]:
@@ -80,4 +82,6 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         yes_no_words={
             slot: (tuple(words["yes"]), tuple(words["no"])) for slot, words in raw["yes_no_words"].items()
         },
+        correction_lead_ins=tuple(raw.get("correction_lead_ins", ())),
+        complaint_lead_ins=tuple(raw.get("complaint_lead_ins", ())),
     )

@@ -1,7 +1,8 @@
 """The pre-arrival symptom interview (Chery steps 5-6): reading a complaint.
 
 The customer's own words are kept; this module only decides which of the six
-questions a sentence already answers, finds danger signs, tags parts and
+questions a sentence already answers, reads the customer's reply to the restated
+complaint (agreement or a correction), finds danger signs, tags parts and
 symptom types, and scores completeness. Word lists live in
 data/entity_patterns/ (the same files the spaCy entity_ruler is built from).
 """
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from dealer.script import NOT_GIVEN, load_script
 from dealer.settings import REPO_ROOT
@@ -101,3 +103,78 @@ def completeness(symptoms: dict[str, object] | None) -> int:
         for q in QUESTIONS
         if symptoms.get(q) not in (None, "", NOT_GIVEN) and not script.means_no_answer(str(symptoms[q]))
     )
+
+
+@dataclass(frozen=True)
+class RestatementReply:
+    """The customer's reply to the restated complaint (您反映的问题是“…”,这样对吗?)."""
+
+    agrees: bool | None  # True: 对/是的; False: 不是/不对; None: neither word
+    correction: str | None  # the complaint in the customer's corrected words, if they gave any
+
+
+def _without_prefix(text: str, words: tuple[str, ...]) -> str:
+    for word in sorted(words, key=len, reverse=True):
+        if text.startswith(word):
+            return text[len(word):]
+    return text
+
+
+def read_restatement_reply(text: str) -> RestatementReply:
+    """对 / 不是,是方向盘抖 / 不是异响,是抖动 / 方向盘抖动 (a plain restatement) / 不对."""
+    script = load_script()
+    if text.startswith("/"):
+        return RestatementReply(agrees=None, correction=None)  # a button payload: its intent decides
+    yes_words, no_words = script.yes_no_words["symptom_confirmed"]
+    parts = clauses(text)
+    joined = "".join(parts)
+    denies = any(word in joined for word in no_words)
+    if not denies and any(word in joined for word in yes_words) and not answers_in(text).get("what"):
+        return RestatementReply(agrees=True, correction=None)
+    if denies and parts:
+        parts[0] = _without_prefix(parts[0], no_words)
+    # 不是X,是Y: the correction starts at the clause introduced by 是/应该是 ...
+    later = [i for i, part in enumerate(parts) if i > 0 and _without_prefix(part, script.correction_lead_ins) != part]
+    if denies and later:
+        parts = parts[later[0]:]
+    if parts:
+        parts[0] = _without_prefix(parts[0].lstrip(",,"), script.correction_lead_ins)
+    words = ",".join(p.strip() for p in parts if p.strip())
+    vague = words.startswith(("这", "那")) and not answers_in(words).get("what")
+    if len(words) < 2 or vague or script.means_no_answer(words):
+        words = ""
+    return RestatementReply(agrees=False if denies else None, correction=words or None)
+
+
+def further_complaint(text: str) -> str:
+    """A further complaint without its lead-in (有,空调不凉 / 还有空调不制冷 → 空调不制冷)."""
+    script = load_script()
+    yes_words, _ = script.yes_no_words["symptom_more"]
+    parts = clauses(text)
+    if parts and parts[0] in yes_words:
+        parts = parts[1:]
+    if parts:
+        parts[0] = _without_prefix(parts[0], script.complaint_lead_ins).lstrip(",,")
+    return ",".join(p for p in parts if p)
+
+
+def names_a_problem(text: str) -> bool:
+    """A symptom or a part is named (空调也不太凉): not a vague answer."""
+    return bool(answers_in(text).get("what")) or any(part in text for part in vocabulary().parts)
+
+
+def symptom_text(symptoms: dict[str, Any] | None) -> str:
+    """Every complaint's words in a draft's symptoms (the first and each further interview)."""
+    if not symptoms:
+        return ""
+    words: list[Any] = [symptoms.get(q) for q in QUESTIONS]
+    for interview in symptoms.get("further_interviews") or []:
+        words += [interview.get("complaint"), *(interview.get(q) for q in QUESTIONS)]
+    if not symptoms.get("further_interviews"):
+        words += symptoms.get("further_complaints") or []
+    return " ".join(str(w) for w in words if w and w != NOT_GIVEN)
+
+
+def symptom_tags(symptoms: dict[str, Any] | None) -> dict[str, list[str]] | None:
+    """Part and symptom tags over all complaints of a draft (None without an interview)."""
+    return tags(symptom_text(symptoms)) if symptoms else None

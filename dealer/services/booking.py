@@ -13,8 +13,8 @@ from dealer.catalog import Catalog
 from dealer.db import unit_of_work
 from dealer.models import Advisor, CapacitySlot, Customer, DraftWorkOrder, Vehicle
 from dealer.services import audit
-from dealer.services.schedule import SlotProblem, slot_problem
-from dealer.symptoms import completeness, tags
+from dealer.services.schedule import SlotProblem, callback_time, free_slots_near, slot_problem
+from dealer.symptoms import completeness, symptom_tags
 from dealer.validation import normalize_phone, normalize_plate, normalize_vin
 
 ASSISTANT_ACTOR = "assistant"
@@ -28,7 +28,7 @@ class BookingRequest:
     channel: str
     conversation_id: str
     service_type: str
-    start: datetime
+    start: datetime | None  # None only for a hand-over before a time was agreed
     customer_name: str | None = None
     phone: str | None = None
     plate: str | None = None
@@ -171,19 +171,8 @@ def had_recent_work_order(session: Session, plate: str | None, now: datetime) ->
     return bool(earlier)
 
 
-def book(session: Session, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
-    """Write one draft work order for a confirmed booking (idempotent by key).
-
-    Raises InvalidValue for a malformed phone, plate or VIN: nothing invalid is stored.
-    """
-    request = _checked(request)
-    existing = _existing(session, request.idempotency_key)
-    if existing is not None:
-        return existing
-    problem = slot_problem(request.start, catalog, now)
-    if problem is not None:
-        raise SlotUnavailable(problem)
-    take_capacity(session, request.start, catalog.slot_capacity)
+def _write_draft(session: Session, request: BookingRequest, now: datetime) -> BookingResult:
+    """The draft row for a request whose slot capacity is already taken."""
     advisor = _choose_advisor(session, request.start, request.phone)
     repeat_repair = request.repeat_repair
     if request.service_type in INTERVIEW_SERVICES and had_recent_work_order(session, request.plate, now):
@@ -208,10 +197,9 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
         first_visit=request.first_visit,
         symptoms=request.symptoms,
         repeat_repair=repeat_repair,
+        # The first complaint's score (0-6); each further interview is scored in the Draft JSON.
         symptom_completeness=completeness(request.symptoms) if request.symptoms is not None else None,
-        symptom_tags=tags(" ".join(str(v) for v in request.symptoms.values() if v))
-        if request.symptoms
-        else None,
+        symptom_tags=symptom_tags(request.symptoms),  # over every complaint
         extra_requests=request.extra_requests,
         last_service=request.last_service,
         urgent=request.urgent,
@@ -228,11 +216,65 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
     )
 
 
-def book_once(database_url: str, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
-    """``book`` in its own transaction; a concurrent duplicate returns the first draft."""
+def book(session: Session, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
+    """Write one draft work order for a confirmed booking (idempotent by key).
+
+    Raises InvalidValue for a malformed phone, plate or VIN: nothing invalid is stored.
+    """
+    request = _checked(request)
+    existing = _existing(session, request.idempotency_key)
+    if existing is not None:
+        return existing
+    if request.start is None:
+        raise ValueError("a confirmed booking needs a start time")
+    problem = slot_problem(request.start, catalog, now)
+    if problem is not None:
+        raise SlotUnavailable(problem)
+    take_capacity(session, request.start, catalog.slot_capacity)
+    return _write_draft(session, request, now)
+
+
+def hand_over(session: Session, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
+    """转人工 in the middle of a booking: the facts so far as a draft that needs a human.
+
+    The draft holds one unit of slot capacity like any booking (an advisor's reschedule,
+    cancel or reject releases it), so its start is a real free slot: the customer's
+    wanted time when it is bookable and free, else the free slot nearest to it, or,
+    without a wanted time, the first free slot after the advisor's call-back. The
+    advisor confirms or changes it on the phone. Idempotent by key, like ``book``.
+    Raises SlotUnavailable(full) when no slot is free in the search window.
+    """
+    request = replace(_checked(request), needs_human=True)
+    existing = _existing(session, request.idempotency_key)
+    if existing is not None:
+        return existing
+    wanted = request.start
+    if wanted is None or slot_problem(wanted, catalog, now) is not None:
+        callback, _ = callback_time(now, catalog)
+        wanted = max(wanted, callback) if wanted is not None else callback
+    # Nearest first; at equal distance the later one (after the wanted time or the call-back).
+    candidates = sorted(
+        free_slots_near(session, wanted, catalog, now, limit=5),
+        key=lambda start: (abs((start - wanted).total_seconds()), start < wanted),
+    )
+    for start in candidates:
+        try:
+            take_capacity(session, start, catalog.slot_capacity)
+        except SlotUnavailable:
+            continue  # taken meanwhile: the next nearest
+        return _write_draft(session, replace(request, start=start), now)
+    raise SlotUnavailable(SlotProblem.full)
+
+
+def book_once(
+    database_url: str, request: BookingRequest, catalog: Catalog, now: datetime, write=None
+) -> BookingResult:
+    """``book`` (or ``write``, e.g. ``hand_over``) in its own transaction; a concurrent
+    duplicate returns the first draft."""
+    write = write or book
     try:
         with unit_of_work(database_url) as session:
-            return book(session, request, catalog, now)
+            return write(session, request, catalog, now)
     except IntegrityError:
         with unit_of_work(database_url) as session:
             existing = _existing(session, request.idempotency_key)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from dealer.models import Advisor, DraftWorkOrder
+from dealer.symptoms import completeness
 from dealer.validation import InvalidValue, normalize_phone, normalize_plate
 
 SYMPTOM_FIELDS = ("when", "where", "what", "frequency", "driving_impact", "tried")
@@ -35,8 +36,17 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
     symptoms = None
     if draft.symptoms is not None:
         symptoms = {name: draft.symptoms.get(name) for name in SYMPTOM_FIELDS}
-        # Beyond the contract's six: the other complaints of 还有其他的吗, in the customer's words.
+        # Beyond the contract's six: the other complaints of 还有其他的吗, in the customer's words,
+        # and each one's own interview (the same six questions) with its completeness.
         symptoms["further_complaints"] = draft.symptoms.get("further_complaints") or []
+        symptoms["further_interviews"] = [
+            {
+                "complaint": interview.get("complaint"),
+                **{name: interview.get(name) for name in SYMPTOM_FIELDS},
+                "completeness": completeness(interview),
+            }
+            for interview in draft.symptoms.get("further_interviews") or []
+        ]
     return {
         "id": draft.id,
         "status": draft.status,

@@ -82,3 +82,17 @@ def free_slots_near(
     free = [s for s in candidates if counts.get(s, 0) < catalog.slot_capacity]
     free.sort(key=lambda s: (abs((s - wanted).total_seconds()), s))
     return sorted(free[:limit])
+
+
+def callback_time(now: datetime, catalog: Catalog) -> tuple[datetime, bool]:
+    """When an advisor calls back after 转人工, and whether that is within today's opening hours.
+
+    Open now (and still open after ``callback_minutes``): within ``callback_minutes``;
+    otherwise at the next opening.
+    """
+    local = now.astimezone(catalog.timezone)
+    soon = local + timedelta(minutes=catalog.callback_minutes)
+    if catalog.opens_at <= local.time() and soon.date() == local.date() and soon.time() <= catalog.closes_at:
+        return soon, True
+    day = local.date() if local.time() < catalog.opens_at else local.date() + timedelta(days=1)
+    return datetime.combine(day, catalog.opens_at, catalog.timezone), False

@@ -326,17 +326,3 @@ async def test_a_raw_answer_that_skipped_validation_is_validated_on_the_next_run
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["repeat_repair"] is True
     assert slots["phone"] == "13812345678"
-
-
-async def test_further_complaints_are_recorded_and_asked_again_until_none(form_tracker, domain):
-    slots = {"service_type": "repair", "first_visit": True, "symptom_what": "刹车异响"}
-    tracker = form_tracker({"symptom_more": "空调也不太凉"}, requested_slot="symptom_more", slots=slots)
-    events = slot_values(await run_form(CollectingDispatcher(), tracker, domain))
-    assert events["further_complaints"] == ["空调也不太凉"]
-    assert events["symptom_more"] is None  # asked again
-
-    done = form_tracker(
-        {"symptom_more": "没有了"}, requested_slot="symptom_more",
-        slots={**slots, "further_complaints": ["空调也不太凉"]},
-    )
-    assert slot_values(await run_form(CollectingDispatcher(), done, domain))["symptom_more"] == "unknown"

@@ -97,6 +97,41 @@ def test_abandoning_writes_no_draft(running_system):
         assert api.get("/api/drafts", params={"phone": "13600001111"}).json()["total"] == 0
 
 
+def test_handing_over_mid_booking_leaves_a_draft_for_the_advisor(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    say("刹车有异响,想约大后天下午五点修一下")
+    say("冯先生")
+    say("13600002222")
+    handed = say("转人工")
+    assert "已为您转接人工服务顾问" in handed and "联系您" in handed and "13600002222" in handed
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13600002222"}).json()["items"]
+    assert draft["needs_human"] is True and draft["status"] == "draft"
+    assert draft["customer"]["name"] == "冯先生"
+    assert draft["booking"]["service_type"] == "repair" and draft["booking"]["start"]
+    assert draft["symptoms"]["what"] == "刹车有异响"
+    # Handed over: the booking is the advisor's now; the same 转人工 again writes nothing more.
+    say("转人工")
+    with running_system.api() as api:
+        assert api.get("/api/drafts", params={"phone": "13600002222"}).json()["total"] == 1
+
+
+def test_handing_over_without_a_phone_asks_for_one_first(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    say("我想预约大后天下午四点半做保养")
+    asked = say("转人工")
+    assert "手机号码" in asked
+    assert "手机号好像不对" in say("138")  # checked like any phone number
+    handed = say("13600003333")
+    assert "联系您" in handed
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13600003333"}).json()["items"]
+    assert draft["needs_human"] is True and draft["booking"]["service_type"] == "maintenance"
+    assert draft["symptoms"] is None and draft["customer"]["name"] is None
+
+
 def book(running_system, sender: str, when: str, phone: str, plate: str) -> None:
     for text in (f"我想预约{when}做保养", "周先生", phone, "来过", plate, "朗逸", "不清楚", "记不清了", "没有", "对的"):
         replies = texts(running_system.say(sender, text))
@@ -168,9 +203,16 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     assert "多久出现一次" in asked  # what, where and when came with the opening
     assert "影响" in say("每次踩刹车都响")
     assert "处理过" in say("还能开")
-    more = say("不清楚")
-    assert "还有其他的问题" in more and "“我的车刹车的时候有异响”" in more  # restated
-    assert "还有其他的吗" in say("空调也不太凉")
+    restated = say("不清楚")
+    assert "这样对吗" in restated and "“我的车刹车的时候有异响”" in restated  # restated for confirmation
+    assert "还有其他的问题" in say("对的")
+    # A further complaint gets its own interview: what it says (what, where) is not asked again.
+    assert "从什么时候开始" in say("空调也不太凉")
+    assert "多久出现一次" in say("入夏以后")
+    assert "影响" in say("一直不凉")
+    assert "处理过" in say("不影响")
+    assert "“空调也不太凉”" in say("加过冷媒")  # its own restatement
+    assert "还有其他的问题" in say("是的")
     assert "修过" in say("没有了")
     assert "确认" in say("没修过")
     assert "维修费用需要技师到店检查后报价" in say("对的")
@@ -181,10 +223,14 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
         "what": "我的车刹车的时候有异响", "when": "最近一周都这样", "where": "我的车刹车的时候有异响",
         "frequency": "每次踩刹车都响", "driving_impact": "还能开", "tried": "不清楚",
         "further_complaints": ["空调也不太凉"],
+        "further_interviews": [{
+            "complaint": "空调也不太凉", "what": "空调也不太凉", "when": "入夏以后", "where": "空调也不太凉",
+            "frequency": "一直不凉", "driving_impact": "不影响", "tried": "加过冷媒", "completeness": 6,
+        }],
     }
     assert draft["symptom_completeness"] == 5
     assert draft["repeat_repair"] is False
-    assert "刹车" in draft["symptom_tags"]["parts"]
+    assert {"刹车", "空调"} <= set(draft["symptom_tags"]["parts"])  # tags over every complaint
 
 
 def test_danger_signs_mark_the_booking_urgent(running_system):

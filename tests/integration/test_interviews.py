@@ -2,10 +2,15 @@
 
 The cases live in interviews.yml. The driver answers whatever the assistant actually
 asks next (recognised by distinctive words of the utter_ask_* texts in domain.yml),
-so the number of turns follows what the opening already answered. A case fails when
-an unexpected question is asked, a question is asked twice, or the draft's six
-symptom fields differ from the expected ones. The summary test prints the fraction
-of interviews with all six fields right (target: at least 0.9) and per-turn latency.
+so the number of turns follows what the opening already answered. Each complaint has
+its own interview: the first one's answers are the case's `answers`, each further
+complaint's (told at 还有其他的吗) are in `further`. A case fails when an unexpected
+question is asked, a question is asked twice within one complaint's interview, a
+restatement is asked more often than the case has replies for, or the draft's symptom
+fields (the six of the first complaint, and each further interview's six) differ from
+the expected ones. A `handover_at` case says 转人工 when that question comes and checks
+the draft left for the advisor. The summary test prints the fraction of interviews with
+all six fields right for every complaint (target: at least 0.9) and per-turn latency.
 """
 from __future__ import annotations
 
@@ -44,15 +49,22 @@ QUESTION_MARKERS: tuple[tuple[str, str], ...] = (
     ("last_service", "上次保养或维修"),
     ("extra_requests", "其他需要我们一起处理"),
     ("what", "具体出现了什么问题"),
+    ("what", "能再具体说说"),  # the one follow-up to a vague complaint
     ("when", "从什么时候开始"),
     ("where", "在什么情况下出现"),
     ("frequency", "多久出现一次"),
     ("driving_impact", "对驾驶有影响"),
     ("tried", "有没有处理过"),
+    ("confirm_complaint", "这样对吗"),
+    ("complaint_words", "我重新记录"),
     ("more", "还有其他的问题"),
     ("repeat_repair", "之前在我们店修过"),
     ("booking_confirmed", "以上信息是否正确"),
+    ("callback_phone", "方便服务顾问给您回电"),
 )
+# Asked again within one complaint's interview by design: answered from a list of replies.
+RESTATEMENT_QUESTIONS = ("confirm_complaint", "complaint_words")
+HANDED_OVER_MARKER = "已为您转接人工服务顾问"
 # Where each case's answer for a question comes from.
 FACT_KEYS = {
     "customer_name": "name",
@@ -72,7 +84,9 @@ DONE_MARKER = "预约成功"
 @dataclass
 class Outcome:
     case_id: str
-    fields_right: bool = False
+    fields_right: bool = False  # all six fields right for every complaint of the case
+    complaints: int = 0  # complaints interviewed (the first plus further ones)
+    complaints_right: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -91,24 +105,43 @@ def question_asked(reply: str) -> str | None:
     return max(found)[1] if found else None
 
 
-def answer_for(case: dict, question: str) -> str | None:
+def complaint_specs(case: dict) -> list[dict]:
+    """The first complaint (the case's own fields) and each further one, in order."""
+    first = {"answers": case["answers"], "asked": case["asked"], "expect": case["expect"],
+             "confirm": case.get("confirm_complaint", ["对的"])}
+    further = [{"confirm": ["对的"], **spec} for spec in case.get("further", [])]
+    return [first, *further]
+
+
+def answer_for(case: dict, specs: list[dict], index: int, question: str, replies_used: dict) -> str | None:
+    spec = specs[index]
     if question in QUESTIONS:
-        return case["answers"].get(question)
+        return spec["answers"].get(question)
+    if question in RESTATEMENT_QUESTIONS:
+        replies = spec["confirm"]
+        used = replies_used.get(index, 0)
+        replies_used[index] = used + 1
+        return replies[used] if used < len(replies) else None
     if question == "service_type":
         return case.get("service_type")
-    if question == "more":  # 还有其他的吗
-        return case.get("more", "没有了")
+    if question == "more":  # 还有其他的吗: the next complaint, or none
+        return specs[index + 1]["complaint"] if index + 1 < len(specs) else case.get("more", "没有了")
+    if question == "callback_phone":
+        return case["phone"]
     key = FACT_KEYS.get(question)
     return None if key is None else case.get(key)
 
 
-def run_interview(system, case: dict) -> tuple[list[str], list[str], str]:
-    """Drives one conversation; returns (problems, interview questions asked, transcript)."""
+def run_interview(system, case: dict) -> tuple[list[str], list[list[str]], str]:
+    """Drives one conversation; returns (problems, interview questions asked per complaint, transcript)."""
     sender = f"iv-{case['id']}-{uuid.uuid4().hex[:6]}"
+    specs = complaint_specs(case)
     problems: list[str] = []
-    asked: list[str] = []
+    asked: list[list[str]] = [[]]
     seen: set[str] = set()
+    replies_used: dict[int, int] = {}
     transcript: list[str] = []
+    handed_over = False
 
     def say(text: str) -> str:
         start = time.perf_counter()
@@ -121,35 +154,58 @@ def run_interview(system, case: dict) -> tuple[list[str], list[str], str]:
     reply = say(case["opening"])
     all_replies = [reply]
     for _ in range(MAX_TURNS):
-        if DONE_MARKER in reply:
+        if DONE_MARKER in reply or (handed_over and HANDED_OVER_MARKER in reply):
             break
         question = question_asked(reply)
         if question is None:
             problems.append(f"no recognisable question in reply: {reply!r}")
             break
-        if question in seen:
-            problems.append(f"question asked twice: {question}")
+        index = len(asked) - 1
+        if question in seen and question not in RESTATEMENT_QUESTIONS:
+            problems.append(f"question asked twice: {question} (complaint {index + 1})")
             break
         seen.add(question)
         if question in QUESTIONS:
-            asked.append(question)
-        answer = answer_for(case, question)
+            asked[index].append(question)
+        if case.get("handover_at") == question and not handed_over:
+            handed_over = True
+            reply = say("转人工")
+            all_replies.append(reply)
+            continue
+        answer = answer_for(case, specs, index, question, replies_used)
         if answer is None:
             problems.append(f"unexpected question: {question} ({reply!r})")
             break
+        if question == "more" and index + 1 < len(specs):
+            asked.append([])  # the next complaint's own interview
+            seen = set()
         reply = say(answer)
         all_replies.append(reply)
     else:
         problems.append(f"no booking after {MAX_TURNS} turns")
 
+    if case.get("handover_at") and not any(HANDED_OVER_MARKER in r for r in all_replies):
+        problems.append("handover case: never handed over")
     if case.get("danger"):
         if not any(RESCUE_PHONE in r and DANGER_WORDS in r for r in all_replies):
             problems.append("danger case: no reply with the rescue number and the do-not-drive advice")
     elif any(RESCUE_PHONE in r for r in all_replies):
         problems.append("not a danger case, but the rescue number was given")
-    if asked != case["asked"]:
-        problems.append(f"interview questions asked {asked}, expected {case['asked']}")
+    for number, (spec, questions) in enumerate(zip(specs, asked), start=1):
+        if questions != spec["asked"]:
+            problems.append(f"complaint {number}: interview questions asked {questions}, expected {spec['asked']}")
+    if len(asked) != len(specs) and not case.get("handover_at"):
+        problems.append(f"{len(asked)} complaints interviewed, expected {len(specs)}")
+    for number, spec in enumerate(specs, start=1):
+        if replies_used.get(number - 1, 0) != len(spec["confirm"]) and not case.get("handover_at"):
+            problems.append(
+                f"complaint {number}: restated {replies_used.get(number - 1, 0)} times, expected {len(spec['confirm'])}"
+            )
     return problems, asked, "\n".join(transcript)
+
+
+def symptom_mismatches(got: dict, expect: dict) -> list[str]:
+    return [f"{q}: got {got.get(q)!r}, expected {expect[q]!r}" for q in QUESTIONS if got.get(q) != expect[q]]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -157,6 +213,7 @@ def test_interview(running_system, case):
     outcome = Outcome(case["id"])
     OUTCOMES[case["id"]] = outcome
     problems, _, transcript = run_interview(running_system, case)
+    specs = complaint_specs(case)
 
     with running_system.api() as api:
         listing = api.get("/api/drafts", params={"phone": case["phone"]}).json()
@@ -165,18 +222,28 @@ def test_interview(running_system, case):
         problems.append(f"{len(drafts)} drafts for {case['phone']}, expected 1")
     else:
         [draft] = drafts
-        if draft["vehicle"]["plate"] != case["plate"]:
+        if case.get("handover_at"):
+            if draft["needs_human"] is not True:
+                problems.append("handover case: the draft does not need a human")
+        elif draft["vehicle"]["plate"] != case["plate"]:
             problems.append(f"plate {draft['vehicle']['plate']}, expected {case['plate']}")
         if draft["booking"]["service_type"] not in ("repair", "warranty", "inspection"):
             problems.append(f"service type {draft['booking']['service_type']}")
         got = draft["symptoms"] or {}
-        mismatches = [
-            f"{q}: got {got.get(q)!r}, expected {case['expect'][q]!r}"
-            for q in QUESTIONS
-            if got.get(q) != case["expect"][q]
-        ]
-        outcome.fields_right = not mismatches
-        problems.extend(f"symptom field {m}" for m in mismatches)
+        interviews = [got, *got.get("further_interviews", [])]
+        outcome.complaints = len(specs)
+        if len(interviews) != len(specs):
+            problems.append(f"{len(interviews) - 1} further interviews in the draft, expected {len(specs) - 1}")
+        for number, (spec, interview) in enumerate(zip(specs, interviews), start=1):
+            mismatches = symptom_mismatches(interview, spec["expect"])
+            told = spec.get("expect_complaint", spec.get("complaint"))
+            if number > 1 and interview.get("complaint") != told:
+                mismatches.append(f"complaint: got {interview.get('complaint')!r}, expected {told!r}")
+            outcome.complaints_right += not mismatches
+            problems.extend(f"complaint {number} symptom field {m}" for m in mismatches)
+        if got.get("further_complaints", []) != [s.get("expect_complaint", s["complaint"]) for s in specs[1:]]:
+            problems.append(f"further_complaints {got.get('further_complaints')!r}")
+        outcome.fields_right = outcome.complaints_right == len(specs) == len(interviews)
         if draft["urgent"] is not bool(case.get("danger")):
             problems.append(f"urgent={draft['urgent']}, expected {bool(case.get('danger'))}")
 
@@ -198,6 +265,10 @@ def test_interview_accuracy_and_latency():
     right = sum(o.fields_right for o in OUTCOMES.values())
     fraction = right / len(CASES)
     print(f"\ninterviews with all six symptom fields as expected: {right}/{len(CASES)} = {fraction:.2f}")
+    complaints = sum(o.complaints for o in OUTCOMES.values())
+    complaints_right = sum(o.complaints_right for o in OUTCOMES.values())
+    print(f"complaint interviews (first and further) with all six fields as expected: "
+          f"{complaints_right}/{complaints}")
     for outcome in OUTCOMES.values():
         if outcome.problems:
             print(f"  {outcome.case_id}: " + "; ".join(outcome.problems))

@@ -1,0 +1,215 @@
+"""The interview's restatement (confirm or correct) and one interview per further complaint.
+
+validate_booking_form against a real SQLite database; trackers from tests/data/tracker_booking_form.json.
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.booking_form import ValidateBookingForm
+from actions.interview import ASKING_WORDS, MAX_FURTHER_COMPLAINTS, RESTATED_AGAIN
+from actions.readback import ActionAskSymptomConfirmed, ActionAskSymptomMore
+from actions.submit_booking import ActionSubmitBooking
+from dealer.db import unit_of_work
+from dealer.models import DraftWorkOrder
+from dealer.services.drafts import draft_to_contract
+
+pytestmark = pytest.mark.usefixtures("app_database")
+
+FIRST = {
+    "symptom_what": "刹车的时候有异响", "symptom_when": "最近一周都这样", "symptom_where": "刹车的时候有异响",
+    "symptom_frequency": "每次踩刹车都响", "symptom_driving_impact": "还能开", "symptom_tried": "没有",
+}
+# Every booking fact before the interview is known.
+INTERVIEWING = {
+    "appointment_time": "2026-11-27T15:00:00+08:00", "appointment_display": "11月27日(周五) 15:00",
+    "service_type": "repair", "customer_name": "王先生", "phone": "13812345678", "first_visit": True,
+    "plate": "沪A12345", "car_model": "迈腾", "mileage": "35000", "extra_requests": "unknown", **FIRST,
+}
+
+
+def slot_values(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def answer(form_tracker, domain, requested_slot, text, slots=None, intent="inform", dispatcher=None):
+    tracker = form_tracker({requested_slot: text}, requested_slot=requested_slot, slots=slots, text=text)
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.9}
+    return slot_values(await ValidateBookingForm().run(dispatcher or CollectingDispatcher(), tracker, domain))
+
+
+# --- the restated complaint -------------------------------------------------------------
+
+
+async def test_the_restatement_is_asked_after_the_six_questions(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_tried", "没有", {**INTERVIEWING, "symptom_tried": None})
+    assert events["requested_slot"] == "symptom_confirmed"
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker({}, requested_slot="symptom_confirmed", slots=INTERVIEWING)
+    await ActionAskSymptomConfirmed().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_ask_symptom_confirmed"
+
+
+@pytest.mark.parametrize("text,intent", [("对的", "affirm"), ("是的,没错", "affirm"), ("/affirm", "affirm"), ("嗯", "inform")])
+async def test_agreement_goes_on_to_more_complaints(form_tracker, domain, text, intent):
+    events = await answer(form_tracker, domain, "symptom_confirmed", text, INTERVIEWING, intent)
+    assert events["symptom_confirmed"] is True
+    assert "symptom_what" not in events
+    assert events["requested_slot"] == "symptom_more"
+
+
+async def test_a_correction_replaces_what_and_is_restated_once_more(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_confirmed", "不是,是方向盘抖", INTERVIEWING, "deny")
+    assert events["symptom_what"] == "方向盘抖"
+    assert events["symptom_confirmed"] is None
+    assert events["restatement_state"] == RESTATED_AGAIN
+    assert events["requested_slot"] == "symptom_confirmed"
+    again = {**INTERVIEWING, "symptom_what": "方向盘抖", "restatement_state": RESTATED_AGAIN}
+    dispatcher = CollectingDispatcher()
+    await ActionAskSymptomConfirmed().run(dispatcher, form_tracker({}, "symptom_confirmed", again), domain)
+    assert dispatcher.messages[0]["response"] == "utter_ask_symptom_confirmed_again"
+    confirmed = await answer(form_tracker, domain, "symptom_confirmed", "对", again, "affirm")
+    assert confirmed["symptom_confirmed"] is True and confirmed["restatement_state"] is None
+
+
+async def test_not_x_but_y_keeps_y(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_confirmed", "不是异响,是抖动", INTERVIEWING, "deny")
+    assert events["symptom_what"] == "抖动"
+
+
+async def test_a_second_correction_stands_without_a_third_restatement(form_tracker, domain):
+    again = {**INTERVIEWING, "symptom_what": "方向盘抖", "restatement_state": RESTATED_AGAIN}
+    events = await answer(form_tracker, domain, "symptom_confirmed", "不对,是高速的时候方向盘发抖", again, "deny")
+    assert events["symptom_what"] == "高速的时候方向盘发抖"
+    assert events["symptom_confirmed"] == "corrected"
+    assert events["requested_slot"] == "symptom_more"
+
+
+async def test_a_bare_no_asks_for_the_right_words_then_restates_them(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_confirmed", "不对", INTERVIEWING, "deny")
+    assert events["symptom_confirmed"] is None and events["restatement_state"] == ASKING_WORDS
+    assert "symptom_what" not in events
+    asking = {**INTERVIEWING, "restatement_state": ASKING_WORDS}
+    dispatcher = CollectingDispatcher()
+    await ActionAskSymptomConfirmed().run(dispatcher, form_tracker({}, "symptom_confirmed", asking), domain)
+    assert dispatcher.messages[0]["response"] == "utter_ask_complaint_words"
+    told = await answer(form_tracker, domain, "symptom_confirmed", "方向盘在高速上抖", asking)
+    assert told["symptom_what"] == "方向盘在高速上抖"
+    assert told["restatement_state"] == RESTATED_AGAIN and told["symptom_confirmed"] is None
+
+
+async def test_a_dangerous_correction_gives_the_safety_advice(form_tracker, domain):
+    dispatcher = CollectingDispatcher()
+    events = await answer(
+        form_tracker, domain, "symptom_confirmed", "不是,是刹车失灵了", INTERVIEWING, "deny", dispatcher
+    )
+    assert events["urgent"] is True
+    assert dispatcher.messages[0]["response"] == "utter_danger_do_not_drive"
+
+
+# --- one interview per further complaint ------------------------------------------------
+
+
+async def test_a_further_complaint_starts_its_own_interview(form_tracker, domain):
+    done = {**INTERVIEWING, "symptom_confirmed": True}
+    events = await answer(form_tracker, domain, "symptom_more", "还有空调不制冷", done)
+    [first] = events["symptom_interviews"]
+    assert first == {"complaint": "刹车的时候有异响", **{k.removeprefix("symptom_"): v for k, v in FIRST.items()}}
+    assert events["current_complaint"] == "还有空调不制冷"
+    # What the complaint says is kept (what, where); the rest is asked again.
+    assert events["symptom_what"] == "空调不制冷" and events["symptom_where"] == "空调不制冷"
+    for slot in ("symptom_when", "symptom_frequency", "symptom_driving_impact", "symptom_tried", "symptom_confirmed"):
+        assert events[slot] is None
+    assert events["symptom_more"] is None and events["vague_followed_up"] is False
+    assert events["requested_slot"] == "symptom_when"
+
+
+async def test_a_part_without_a_symptom_word_is_the_complaint(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_more", "空调也不太凉", {**INTERVIEWING, "symptom_confirmed": True})
+    assert events["symptom_what"] == "空调也不太凉"
+    assert events["requested_slot"] == "symptom_when"
+
+
+@pytest.mark.parametrize("intent", ["affirm", "deny"])  # the NLU reads a bare 有 as deny (0.9)
+async def test_a_bare_yes_asks_what_the_further_complaint_is(form_tracker, domain, intent):
+    events = await answer(form_tracker, domain, "symptom_more", "有", {**INTERVIEWING, "symptom_confirmed": True}, intent)
+    assert events["symptom_what"] is None and events["vague_followed_up"] is False
+    assert events["requested_slot"] == "symptom_what"
+
+
+async def test_a_vague_further_complaint_gets_one_follow_up(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_more", "还有个小毛病", {**INTERVIEWING, "symptom_confirmed": True})
+    assert events["symptom_what"] is None and events["vague_followed_up"] is True
+    assert events["current_complaint"] == "还有个小毛病"
+
+
+async def test_a_dangerous_further_complaint_gives_the_safety_advice(form_tracker, domain):
+    dispatcher = CollectingDispatcher()
+    events = await answer(
+        form_tracker, domain, "symptom_more", "还有刹车失灵了", {**INTERVIEWING, "symptom_confirmed": True},
+        dispatcher=dispatcher,
+    )
+    assert events["urgent"] is True
+    assert dispatcher.messages[0]["response"] == "utter_danger_do_not_drive"
+
+
+@pytest.mark.parametrize("text,intent", [("没有了", "deny"), ("没有其他的了", "deny"), ("就这些", "deny")])
+async def test_nothing_more_ends_the_interviews(form_tracker, domain, text, intent):
+    events = await answer(form_tracker, domain, "symptom_more", text, {**INTERVIEWING, "symptom_confirmed": True}, intent)
+    assert events["symptom_more"] == "unknown"
+    assert "symptom_interviews" not in events
+
+
+async def test_a_complaint_with_a_no_word_is_still_a_complaint(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_more", "车门有异响,没有关严", {**INTERVIEWING, "symptom_confirmed": True})
+    assert events["symptom_what"] == "车门有异响"
+
+
+async def test_more_complaints_are_asked_again_then_bounded(form_tracker, domain):
+    finished = [{"complaint": f"问题{i}", "what": f"问题{i}"} for i in range(MAX_FURTHER_COMPLAINTS)]
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker({}, "symptom_more", {**INTERVIEWING, "symptom_interviews": finished[:1]})
+    await ActionAskSymptomMore().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_ask_symptom_more_again"
+    bounded = {**INTERVIEWING, "symptom_confirmed": True, "symptom_interviews": finished}
+    events = await answer(form_tracker, domain, "symptom_confirmed", "对的", {**bounded, "symptom_confirmed": None}, "affirm")
+    assert events["requested_slot"] == "repeat_repair"  # 还有其他的吗 not asked a sixth time
+
+
+async def test_each_interview_lands_in_the_draft(dispatcher, form_tracker, domain, app_database):
+    second = {
+        "complaint": "还有空调不制冷", "what": "空调不制冷", "when": "上周", "where": "空调不制冷",
+        "frequency": "一直", "driving_impact": "不影响", "tried": "不清楚",
+    }
+    slots = {
+        **INTERVIEWING, "booking_confirmed": True,
+        "booking_key": "key-iv", "symptom_confirmed": True, "symptom_more": "unknown",
+        "symptom_interviews": [
+            {"complaint": FIRST["symptom_what"], **{k.removeprefix("symptom_"): v for k, v in FIRST.items()}},
+            second,
+        ],
+        "current_complaint": "另外车门有异响",
+        "symptom_what": "车门有异响", "symptom_when": "说不上来", "symptom_where": "左前门",
+        "symptom_frequency": "偶尔", "symptom_driving_impact": "不影响", "symptom_tried": "没有",
+    }
+    await ActionSubmitBooking().run(dispatcher, form_tracker({}, requested_slot=None, slots=slots), domain)
+    with unit_of_work(app_database) as session:
+        [draft] = session.scalars(select(DraftWorkOrder))
+        contract = draft_to_contract(draft, ZoneInfo("Asia/Shanghai"))
+        completeness, tags = draft.symptom_completeness, draft.symptom_tags
+    symptoms = contract["symptoms"]
+    # The six contract fields stay the first complaint's.
+    assert symptoms["what"] == "刹车的时候有异响" and symptoms["tried"] == "没有"
+    assert symptoms["further_complaints"] == ["还有空调不制冷", "另外车门有异响"]
+    assert [i["complaint"] for i in symptoms["further_interviews"]] == symptoms["further_complaints"]
+    assert symptoms["further_interviews"][0] == {**second, "completeness": 5}
+    assert symptoms["further_interviews"][1]["where"] == "左前门"
+    assert symptoms["further_interviews"][1]["completeness"] == 4  # 说不上来 and 没有 do not count
+    assert completeness == 5  # the first complaint's (its tried: 没有)
+    # Tags cover every complaint.
+    assert {"刹车", "空调", "车门"} <= set(tags["parts"])
+    assert {"异响", "不制冷"} <= set(tags["symptoms"])
