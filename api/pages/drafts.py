@@ -18,7 +18,7 @@ from api.transcripts import TranscriptUnavailable, read_transcript
 from dealer.catalog import Catalog
 from dealer.models import DraftWorkOrder
 from dealer.services import audit, drafts, review
-from dealer.services.drafts import SYMPTOM_FIELDS, DraftFilters
+from dealer.services.drafts import SYMPTOM_FIELDS, DraftFilters, draft_to_contract
 from dealer.validation import InvalidValue, normalize_phone
 
 PAGE_SIZE = 50
@@ -165,6 +165,7 @@ def _draft_page(
             "history": audit.history(session, "draft_work_order", draft.id),
             "advisors": [a.name for a in catalog.advisors],
             "symptom_fields": SYMPTOM_FIELDS,
+            "further_interviews": (draft_to_contract(draft, catalog.timezone)["symptoms"] or {}).get("further_interviews", []),
             "error": error, "notice": NOTICES.get(request.query_params.get("notice", "")),
         },
         status_code=status_code,

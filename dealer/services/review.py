@@ -18,7 +18,7 @@ from dealer.models import Advisor, Appointment, DraftWorkOrder
 from dealer.services import audit
 from dealer.services.changes import release_capacity, reschedule_booking
 from dealer.services.drafts import SYMPTOM_FIELDS
-from dealer.symptoms import completeness, tags
+from dealer.symptoms import completeness, symptom_tags
 from dealer.validation import (
     MAX_PLAUSIBLE_KM,
     InvalidValue,
@@ -141,7 +141,7 @@ def _edit_symptoms(
     if changed:
         draft.symptoms = symptoms
         draft.symptom_completeness = completeness(symptoms)
-        draft.symptom_tags = tags(" ".join(str(v) for k, v in symptoms.items() if k in SYMPTOM_FIELDS and v))
+        draft.symptom_tags = symptom_tags(symptoms)  # over every complaint, further ones included
 
 
 def edit_draft(

@@ -298,3 +298,17 @@ def test_concurrent_saves_of_one_version_let_exactly_one_through(fresh_database_
     assert codes == [200, 409]
     assert final["version"] == version + 1
     assert final["customer"]["name"] in ("王建国", "王先生")
+
+
+def test_symptom_edits_keep_the_further_complaints_tags(
+    client: TestClient, auth_headers: dict[str, str], make_draft: MakeDraft
+) -> None:
+    symptoms = {"what": "刹车有异响", "further_interviews": [{"complaint": "空调不制冷", "what": "空调不制冷"}]}
+    draft_id = make_draft(phone="13812345678", service_type="repair", symptoms=symptoms)
+    before = get(client, auth_headers, f"/api/drafts/{draft_id}")["symptom_tags"]
+
+    after = client.patch(f"/api/drafts/{draft_id}", json={"symptoms": {"where": "高速上"}}, headers=auth_headers).json()
+
+    assert "空调" in before["parts"]
+    assert after["symptom_tags"] == before
+    assert after["symptoms"]["further_interviews"][0]["complaint"] == "空调不制冷"

@@ -116,3 +116,15 @@ def test_a_missing_draft_gets_a_page_in_chinese(logged_in: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "未找到该工单草稿" in response.text and 'href="/advisor"' in response.text
+
+
+def test_each_further_complaint_has_its_own_sheet_on_the_page(logged_in: TestClient, make_draft: MakeDraft) -> None:
+    draft_id = make_draft(
+        phone="13812345678", service_type="repair",
+        symptoms={"what": "刹车异响", "when": "最近一周",
+                  "further_interviews": [{"complaint": "空调不凉", "what": "空调不凉", "when": "这两天",
+                                          "where": None, "frequency": "一直", "driving_impact": None, "tried": None}]},
+    )
+    html = logged_in.get(f"/advisor/drafts/{draft_id}").text
+    assert "其他问题 1：空调不凉" in html
+    assert "这两天" in html and "完整度 3/6" in html
