@@ -1,13 +1,16 @@
 """The drafts inbox and a draft's page: transcript, symptom sheet, corrections, approve/reject."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
+from api.config import ApiSettings
 from api.deps import CatalogDep, SessionDep, SettingsDep
 from api.labels import DRAFT_NOT_FOUND, REVIEW_ERRORS, review_error
 from api.pages.session import FormPost, PageUser
@@ -16,7 +19,7 @@ from api.routers.drafts import service_changes
 from api.schemas import MAX_ID, MAX_OFFSET, DraftStatus, DraftUpdate
 from api.transcripts import TranscriptUnavailable, read_transcript
 from dealer.catalog import Catalog
-from dealer.models import DraftWorkOrder
+from dealer.models import DraftWorkOrder, StaffUser
 from dealer.services import audit, drafts, review
 from dealer.services.drafts import SYMPTOM_FIELDS, DraftFilters, draft_to_contract
 from dealer.validation import InvalidValue, normalize_phone
@@ -147,7 +150,7 @@ def inbox(
 
 
 def _draft_page(
-    request: Request, user: Any, session: SessionDep, catalog: Catalog, settings: Any,
+    request: Request, user: StaffUser, session: Session, catalog: Catalog, settings: ApiSettings,
     draft: DraftWorkOrder, *, error: str | None = None, values: dict[str, str] | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
@@ -194,6 +197,10 @@ def _back_to(draft_id: int, notice: str) -> Response:
     return RedirectResponse(f"/advisor/drafts/{draft_id}?notice={notice}", status.HTTP_303_SEE_OTHER)
 
 
+async def _text_fields(request: Request) -> dict[str, str]:
+    return {name: value for name, value in (await request.form()).items() if isinstance(value, str)}
+
+
 def _version(form: dict[str, str]) -> int | None:
     text = form.get("version", "")
     return int(text) if text.isdigit() and len(text) < 10 else None
@@ -203,7 +210,7 @@ def _version(form: dict[str, str]) -> int | None:
 async def save_draft(
     request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> Response:
-    submitted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    submitted = await _text_fields(request)
     draft = _load(session, draft_id)
     try:
         body = _update_from_form(submitted, form_values(draft, catalog), catalog)
@@ -229,7 +236,7 @@ async def save_draft(
 async def approve(
     request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> Response:
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await _text_fields(request)
     return _decide(request, draft_id, user, session, catalog, settings, "approved",
                    lambda: review.approve_draft(session, draft_id, user.username, _version(form)))
 
@@ -238,12 +245,16 @@ async def approve(
 async def reject(
     request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> Response:
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await _text_fields(request)
     return _decide(request, draft_id, user, session, catalog, settings, "rejected",
                    lambda: review.reject_draft(session, draft_id, form.get("reason", ""), user.username, _version(form)))
 
 
-def _decide(request, draft_id, user, session, catalog, settings, notice, action) -> Response:
+def _decide(
+    request: Request, draft_id: int, user: StaffUser, session: Session, catalog: Catalog,
+    settings: ApiSettings, notice: str, action: Callable[[], object],
+) -> Response:
+    """Approve or reject from the page: back to the draft with a notice, or the page with the error."""
     try:
         with session.begin_nested():
             action()
