@@ -32,6 +32,11 @@ def test_tags_name_parts_and_symptom_types():
     assert tags("刹车的时候有异响,方向盘抖动") == {"parts": ["刹车", "方向盘"], "symptoms": ["异响", "抖动"]}
 
 
+def test_an_overheating_engine_names_a_problem():
+    assert tags("水温过高,开锅了")["parts"] == ["水温"]
+    assert "开锅" in tags("水温过高,开锅了")["symptoms"]
+
+
 def test_completeness_counts_real_answers_only():
     answers = {
         "what": "刹车异响", "when": "最近一周", "where": "刹车的时候",
