@@ -1,6 +1,6 @@
 import pytest
 
-from dealer.symptoms import answers_in, completeness, is_dangerous, tags
+from dealer.symptoms import answers_in, completeness, is_dangerous, names_a_problem, tags
 
 
 def test_an_opening_sentence_answers_what_where_and_when():
@@ -33,8 +33,10 @@ def test_tags_name_parts_and_symptom_types():
 
 
 def test_an_overheating_engine_names_a_problem():
-    assert tags("水温过高,开锅了")["parts"] == ["水温"]
+    # A symptom, not a part: "where" (road condition, speed) is still asked.
     assert "开锅" in tags("水温过高,开锅了")["symptoms"]
+    assert names_a_problem("水温过高,开锅了")
+    assert "where" not in answers_in("水温过高,开锅了")
 
 
 def test_completeness_counts_real_answers_only():
