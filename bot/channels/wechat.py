@@ -2,7 +2,8 @@
 
 Register it in credentials.yml as ``bot.channels.wechat.WeChatInput``. The account's
 token, AES key, app id and secret come from WECHAT_* environment variables (see
-``wechat_settings``); without WECHAT_TOKEN the channel loads but answers 503.
+``wechat_settings``); without WECHAT_TOKEN the channel loads but refuses every request with 403
+(no signature can verify without a token).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class WeChatInput(InputChannel):
         self.settings = settings if settings is not None else WeChatSettings.from_env()
         self._bridge: WeChatBridge | None = None
         if not self.settings.configured:
-            logger.warning("wechat channel: WECHAT_TOKEN is not set, every request gets 503")
+            logger.warning("wechat channel: WECHAT_TOKEN is not set, every request gets 403")
 
     def get_output_channel(self) -> OutputChannel | None:
         """Messages Rasa starts itself (``trigger_intent`` with ``output_channel=wechat``)."""

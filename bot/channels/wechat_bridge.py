@@ -138,7 +138,10 @@ class WeChatBridge:
 
     def _check_request(self, args: Mapping[str, str | None]) -> Response | None:
         if not self.settings.configured:
-            return Response(503, "the wechat channel is not configured: set WECHAT_TOKEN")
+            # Without a token no signature can verify: refused like any bad signature
+            # (the contract's 403); the log tells the operator what is missing.
+            logger.warning("WeChat request refused: the channel is not configured (set WECHAT_TOKEN)")
+            return Response(403, "forbidden")
         try:
             verify_query(self.settings.token, args, self.settings.timestamp_window, self._clock())
         except Refused as error:

@@ -116,12 +116,12 @@ def test_a_stale_timestamp_is_refused():
     assert assistant.heard == []
 
 
-def test_an_unconfigured_channel_answers_503():
+def test_an_unconfigured_channel_refuses_every_request():
     assistant = FakeAssistant()
     bridge, _ = make(assistant, WeChatSettings())
     sim = WeChatServerSim()
-    assert bridge.verify_url(sim.verification()).status == 503
-    assert run(bridge.receive(*sim.delivery(sim.text("o1", "你好"), "o1"))).status == 503
+    assert bridge.verify_url(sim.verification()).status == 403
+    assert run(bridge.receive(*sim.delivery(sim.text("o1", "你好"), "o1"))).status == 403
     assert assistant.heard == []
 
 

@@ -20,7 +20,7 @@ def test_all_three_channels_load_without_wechat_settings(monkeypatch: pytest.Mon
     loaded = channels()
     assert sorted(loaded) == ["rest", "webchat", "wechat"]
     assert isinstance(loaded["wechat"], WeChatInput)
-    assert not loaded["wechat"].settings.configured  # answers 503 (tests/bot/test_wechat_bridge.py)
+    assert not loaded["wechat"].settings.configured  # refuses with 403 (tests/bot/test_wechat_bridge.py)
     assert loaded["wechat"].url_prefix() == "wechat"  # → /webhooks/wechat/webhook
 
 
