@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
