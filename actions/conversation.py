@@ -6,13 +6,15 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from dealer import clock
+
 
 def message_time(tracker: Tracker) -> datetime:
     """The time the customer sent the latest message (times resolve against it)."""
     for event in reversed(tracker.events):
         if event.get("event") == "user" and event.get("timestamp"):
-            return datetime.fromtimestamp(float(event["timestamp"]), timezone.utc)
-    return datetime.now(timezone.utc)
+            return clock.get_clock().from_timestamp(float(event["timestamp"]))
+    return clock.now(timezone.utc)
 
 
 def latest_entity(tracker: Tracker, name: str) -> dict[str, Any] | None:

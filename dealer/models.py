@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from dealer import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,7 +55,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now(timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -18,6 +18,7 @@ from api.pages.templating import Blank, PageDay, templates
 from api.routers.drafts import service_changes
 from api.schemas import MAX_ID, MAX_OFFSET, DraftStatus, DraftUpdate
 from api.transcripts import TranscriptUnavailable, read_transcript
+from dealer import clock
 from dealer.catalog import Catalog
 from dealer.models import DraftWorkOrder, StaffUser
 from dealer.services import audit, drafts, review
@@ -218,7 +219,7 @@ async def save_draft(
         with session.begin_nested():  # all of the corrections or none
             review.edit_draft(
                 session, draft_id, service_changes(update, catalog), user.username, catalog,
-                datetime.now(catalog.timezone), expected_version=_version(submitted),
+                clock.now(catalog.timezone), expected_version=_version(submitted),
             )
     except ValidationError:
         code, message = status.HTTP_422_UNPROCESSABLE_CONTENT, "输入有误，请检查后再保存"

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import CatalogDep, SessionDep
+from dealer import clock
 from api.pages.session import PageUser
 from api.pages.templating import PageDay, templates
 from dealer.services import plan
@@ -15,7 +16,7 @@ router = APIRouter()
 
 
 def _today(catalog) -> date:
-    return datetime.now(catalog.timezone).date()
+    return clock.now(catalog.timezone).date()
 
 
 @router.get("/arrivals", response_class=HTMLResponse)

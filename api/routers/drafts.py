@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
 from api.deps import CatalogDep, CurrentUser, SessionDep
+from dealer import clock
 from api.labels import DRAFT_NOT_FOUND, REVIEW_ERRORS, review_error
 from api.schemas import (
     MAX_ID,
@@ -132,7 +133,7 @@ def update_draft(
     with review_errors():
         review.edit_draft(
             session, draft_id, service_changes(update, catalog), user.username, catalog,
-            datetime.now(catalog.timezone), expected_version=expected,
+            clock.now(catalog.timezone), expected_version=expected,
         )
         session.flush()
     return _public(session, draft_id, catalog, response)

@@ -45,6 +45,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.timeparse import TimeMention, parse_time
+from dealer import clock
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class ChineseTimeExtractor(GraphComponent, EntityExtractorMixin):
                 logger.warning(
                     f"Could not read the message time {stamp!r} ({e}); using now."
                 )
-        return datetime.now(self.timezone)
+        return clock.now(self.timezone)
 
     def _parse_stamp(self, stamp: Any) -> datetime:
         if isinstance(stamp, datetime):
@@ -133,7 +134,7 @@ class ChineseTimeExtractor(GraphComponent, EntityExtractorMixin):
         seconds = float(stamp)
         if seconds > 1e11:  # milliseconds, as Duckling wants them
             seconds /= 1000
-        return datetime.fromtimestamp(seconds, self.timezone)
+        return clock.get_clock().from_timestamp(seconds, self.timezone)
 
     @staticmethod
     def _to_entity(mention: TimeMention) -> Dict[Text, Any]:

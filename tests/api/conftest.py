@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from api.config import ApiSettings
 from api.deps import get_session
 from api.main import create_app
+from dealer import clock
 from dealer.__main__ import migrate, seed
 from dealer.catalog import DEFAULT_CATALOG, Catalog, load_catalog
 from dealer.db import get_engine
@@ -40,8 +41,9 @@ POSTGRES_SERVER_URL = os.environ.get(
 )
 ENGINES = ("sqlite", "postgresql")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# "Now" for booking rules; drafts are booked on the days after it.
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
+# "Now" for booking rules, read once from the clock the API uses too (DEALER_CLOCK moves
+# both); drafts are booked on the days after it.
+NOW = clock.now(SHANGHAI)
 
 
 def _libpq(url: str) -> str:
@@ -110,7 +112,7 @@ def fresh_database_url(engine_kind: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def now() -> datetime:
-    """The fixed "now" drafts are booked at (the slot rules depend on it)."""
+    """The "now" drafts are booked at (the slot rules depend on it)."""
     return NOW
 
 

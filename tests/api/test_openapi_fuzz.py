@@ -18,6 +18,7 @@ import pytest
 from dealer.__main__ import migrate, seed
 from dealer.catalog import DEFAULT_CATALOG, load_catalog
 from dealer.services.booking import BookingRequest, book_once
+from dealer import clock
 from devtools.stack import APP_BIN, REPO_ROOT, Stack, StackConfig, free_port
 
 REPORT = REPO_ROOT / "test-artifacts" / "schemathesis.txt"
@@ -27,7 +28,7 @@ EXAMPLES_PER_OPERATION = 50
 
 def _book_a_few(url: str) -> None:
     catalog = load_catalog(DEFAULT_CATALOG)
-    now = datetime.now(catalog.timezone)
+    now = clock.now(catalog.timezone)
     first = datetime.combine(now.date() + timedelta(days=1), catalog.opens_at, catalog.timezone)
     for number in range(5):
         book_once(

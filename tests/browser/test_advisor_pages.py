@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from dealer.catalog import load_catalog
 from dealer.services.booking import BookingRequest, book_once
+from dealer import clock
 
 CATALOG = load_catalog()
 _keys = count(1)
@@ -30,7 +31,7 @@ def log_in(page: Page, base: str, username: str = "advisor") -> None:
 
 def direct_draft(system, **fields) -> int:
     """A draft written straight through the booking service (no conversation needed)."""
-    now = datetime.now(CATALOG.timezone)
+    now = clock.now(CATALOG.timezone)
     day = now.date() + timedelta(days=3)
     start = datetime.combine(day, CATALOG.opens_at, CATALOG.timezone) + timedelta(
         minutes=CATALOG.slot_minutes * (next(_keys) % 10)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, Route, expect
 
 from dealer.timefmt import format_slot
+from dealer import clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GREETING = "您好,瑞通汽车售后服务中心,请问有什么可以帮您?"
@@ -80,7 +81,7 @@ def test_chat_page_books_with_buttons_and_continues_after_reload(page: Page, run
     send(page, "朗逸")
     send(page, "一万二")
     send(page, "没有了")
-    when = (datetime.now(SHANGHAI) + timedelta(days=3)).replace(hour=15, minute=30, second=0, microsecond=0)
+    when = (clock.now(SHANGHAI) + timedelta(days=3)).replace(hour=15, minute=30, second=0, microsecond=0)
     assert format_slot(when, SHANGHAI) in last_answer(page)
     bots_before = page.locator(".msg--bot .bubble").count()
     page.get_by_role("button", name="正确,确认预约").click()

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dealer.timefmt import format_slot
+from dealer import clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -17,7 +18,7 @@ def texts(replies: list[dict]) -> str:
 def test_thin_slice_booking_lands_one_draft(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
-    tomorrow_3pm = (datetime.now(SHANGHAI) + timedelta(days=1)).replace(
+    tomorrow_3pm = (clock.now(SHANGHAI) + timedelta(days=1)).replace(
         hour=15, minute=0, second=0, microsecond=0
     )
 
@@ -142,7 +143,7 @@ def test_reschedule_then_cancel_an_existing_booking(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     book(running_system, sender, "明天上午十点", "13500001111", "浙A54321")
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
-    day_after = (datetime.now(SHANGHAI) + timedelta(days=2)).replace(hour=11, minute=0, second=0, microsecond=0)
+    day_after = (clock.now(SHANGHAI) + timedelta(days=2)).replace(hour=11, minute=0, second=0, microsecond=0)
 
     assert "手机号" in say("我想改一下预约时间")
     say("13500001111")
@@ -183,7 +184,7 @@ def test_closed_hours_offer_free_slots_as_buttons_and_a_correction_moves_the_tim
         running_system.say(sender, text)
     assert button["title"] in texts(running_system.say(sender, "没有了"))  # the read-back
 
-    day_after = (datetime.now(SHANGHAI) + timedelta(days=2)).date()
+    day_after = (clock.now(SHANGHAI) + timedelta(days=2)).date()
     corrected = running_system.say(sender, "改成后天上午")
     offered = [b for r in corrected for b in r.get("buttons", [])]
     assert offered, texts(corrected)

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from dealer.timefmt import format_slot
+from dealer import clock
 from tests.wechat_sim import BILLION_LAUGHS, FakeWeChatApi, WeChatServerSim, new_openid
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -102,7 +103,7 @@ def test_a_booking_over_wechat_spans_many_messages_and_records_channel_wechat(we
     welcome = wechat.deliver(customer.sim, customer.sim.event(customer.openid, "subscribe"), customer.openid)
     assert customer.sim.read_reply(welcome.text)["Content"] == GREETING
 
-    when = (datetime.now(SHANGHAI) + timedelta(days=3)).replace(hour=14, minute=30, second=0, microsecond=0)
+    when = (clock.now(SHANGHAI) + timedelta(days=3)).replace(hour=14, minute=30, second=0, microsecond=0)
     assert "贵姓" in customer.says("我想预约大后天下午两点半做保养")
     assert "手机号" in customer.says("赵先生")
     first_visit = customer.says("13955501234")
