@@ -352,15 +352,10 @@ def test_component_vague_time_and_no_time(rasa_parts, extractor):
 
 @pytest.fixture
 def frozen_now(monkeypatch):
-    """The component's "now" is Thursday 15:00: no test reads the real clock."""
-    import bot.components.time_extractor as module
+    """The component's "now" (dealer.clock) is Thursday 15:00: no test reads the real clock."""
+    from dealer import clock
 
-    class FrozenDatetime(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return THU.astimezone(tz)
-
-    monkeypatch.setattr(module, "datetime", FrozenDatetime)
+    monkeypatch.setattr(clock, "_clock", clock.Clock.reading(THU))
 
 
 def test_component_without_message_time_uses_now(rasa_parts, extractor, frozen_now):
