@@ -1,4 +1,4 @@
-"""Normalising and checking what customers type: phone, plate, VIN.
+"""Normalising and checking what customers type: phone, plate, VIN, name, mileage.
 
 Each check returns the normalised value or raises ``InvalidValue`` with a
 reason code; the customer-facing sentence for each code is a response in
@@ -7,7 +7,13 @@ domain.yml (``utter_invalid_<field>``), so wording lives in one place.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
+T = TypeVar("T")
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _SEPARATORS = re.compile(r"[\s·•・.\-—_]")
 _PHONE = re.compile(r"1[3-9]\d{9}")
@@ -34,6 +40,16 @@ class InvalidValue(ValueError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+def normalize_or_none(normalizer: Callable[[str], T], text: str | None) -> T | None:
+    """One normalise or None: the normalised value, or None if text is missing or invalid."""
+    if text is None:
+        return None
+    try:
+        return normalizer(text)
+    except InvalidValue:
+        return None
 
 
 def normalize_phone(text: str) -> str:
@@ -84,24 +100,187 @@ def normalize_name(text: str) -> str:
     return name
 
 
-_MILEAGE_NUMBER = re.compile(r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千万点]+)\s*(万|千)?")
 MAX_PLAUSIBLE_KM = 1_500_000
+
+# Mileage as customers write it: 三万五, 3万5, 2万1千公里, 7.5w, 75k, 十来万, 8万多, 表上41230.
+# The text is first normalised (NFKC, lower case, 公里/千米/km -> 公里, no thousands
+# separators); then every number in it is a candidate unless a non-distance unit follows
+# (3个月, 2019年, 500元, 3点) or precedes it (第3, 周三). Exactly one mileage must remain.
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "w": 10_000, "k": 1000}
+_CN_DIGIT = "零〇一二两三四五六七八九"
+_NUMBER_RUN = re.compile(
+    rf"(?<![0-9.])(?:[0-9]+(?:\.[0-9]+)?|[{_CN_DIGIT}十])"
+    rf"(?:[0-9{_CN_DIGIT}十百千万]|\.(?=[0-9])|点(?=[{_CN_DIGIT}])"
+    rf"|(?<=[0-9{_CN_DIGIT}十百千万])[wk](?![a-z])|(?<=[十百千])来(?=[万千]))*"
+)
+_NUMBER_TOKEN = re.compile(
+    rf"(?P<arabic>[0-9]+(?:\.[0-9]+)?)|(?P<chinese>[{_CN_DIGIT}](?:点[{_CN_DIGIT}]+)?)|(?P<unit>[十百千万wk])|来"
+)
+_DISTANCE_AFTER = re.compile(r"(?:多|来|余|左右)?公里")
+_NOT_DISTANCE_AFTER = re.compile(
+    r"(?:多|来|余)?(?:年|月|日|号|天|周|星期|次|个|元|块|钱|岁|小时|分|秒|点|:|趟|遍|回|圈|辆|台|位|条|家"
+    r"|%|折|米|英里|mile|系|代|款|升|l(?![a-z])|t(?![a-z]))"
+)
+_NOT_DISTANCE_BEFORE = re.compile(r"(?:第|周|星期|礼拜|[¥$€]|[0-9]:)$")
+_VAGUE = re.compile(r"几[十百千万w]|[十百千]几|[十百千]多[万千w]")
+
+
+class _Unreadable(Exception):
+    """A number whose reading is not certain (两三万, 3万50, 3百2千)."""
+
+
+@dataclass(frozen=True)
+class _Numeral:
+    value: Decimal
+    digits: int  # integer digits as written (3万5000: 4), 0 for a filler 零
+    fraction: bool
+
+
+def _mileage_text(text: str) -> str:
+    cleaned = unicodedata.normalize("NFKC", text).lower().replace("萬", "万").replace("兩", "两")
+    cleaned = re.sub(r"(?<=[0-9])[,，](?=[0-9]{3}(?![0-9]))", "", cleaned)
+    cleaned = re.sub(r"(?<=[0-9])\s+(?=[0-9])", "/", cleaned)  # 35 000: two numbers, not one
+    cleaned = re.sub(r"\s+", "", cleaned)
+    return re.sub(r"公里|千米|kms|kilometers?|km", "公里", cleaned)
+
+
+def _numerals(run: str) -> list[_Numeral | int]:
+    """A number run as numerals and units (ints); 来 in 十来万 is dropped."""
+    tokens: list[_Numeral | int] = []
+    for match in _NUMBER_TOKEN.finditer(run):
+        if match["arabic"]:
+            whole = match["arabic"].split(".")[0]
+            tokens.append(_Numeral(Decimal(match["arabic"]), len(whole), "." in match["arabic"]))
+        elif match["chinese"]:
+            whole, _, fraction = match["chinese"].partition("点")
+            digits = "".join(str(_CN_DIGITS[ch]) for ch in fraction)
+            value = Decimal(f"{_CN_DIGITS[whole]}.{digits}" if digits else _CN_DIGITS[whole])
+            filler = whole in "零〇" and not digits
+            tokens.append(_Numeral(value, 0 if filler else 1, bool(digits)))
+        elif match["unit"]:
+            tokens.append(_UNITS[match["unit"]])
+    return tokens
+
+
+class _NumberReader:
+    """Reads numerals and units left to right, the way a Chinese number is read."""
+
+    def __init__(self) -> None:
+        self.above_wan = Decimal(0)  # the part before 万, times 10,000
+        self.section = Decimal(0)  # the part after the last 万 (or the whole, without 万)
+        self.section_unit: int | None = None  # the smallest 十/百/千 so far in the section
+        self.pending: _Numeral | None = None  # a numeral waiting for its unit
+        self.last_unit: int | None = None
+        self.after_zero = False  # a filler 零 came since the last unit: 三万零五百
+        self.closed = False  # a fraction took its unit: nothing may follow 7.5万
+
+    def numeral(self, numeral: _Numeral) -> None:
+        if self.closed or self.pending is not None or (self.after_zero and numeral.digits == 0):
+            raise _Unreadable  # two numerals in a row: 两三万, 35 5
+        if numeral.digits == 0:
+            self.after_zero = True
+        else:
+            self.pending = numeral
+
+    def unit(self, unit: int) -> None:
+        pending = self.pending
+        if self.closed:
+            raise _Unreadable
+        if pending is not None and self.last_unit is not None and (pending.digits > 1 or pending.fraction):
+            raise _Unreadable  # 3万50千, 3万0.5千
+        count = pending.value if pending is not None else None
+        if unit == 10_000:
+            base = self.section + (count or 0)
+            if self.above_wan or not base:
+                raise _Unreadable  # 万 twice, or 万 alone
+            self.above_wan, self.section, self.section_unit = base * unit, Decimal(0), None
+        else:
+            if self.section_unit is not None and unit >= self.section_unit:
+                raise _Unreadable  # units out of order: 3百2千
+            if count is None and unit != 10:
+                raise _Unreadable  # 百 or 千 without a count
+            self.section += (count if count is not None else 1) * unit
+            self.section_unit = unit
+        self.closed = pending is not None and pending.fraction
+        self.pending, self.last_unit, self.after_zero = None, unit, False
+
+    def value(self) -> Decimal:
+        if self.pending is not None:
+            self.section += self._trailing(self.pending)
+        return self.above_wan + self.section
+
+    def _trailing(self, numeral: _Numeral) -> Decimal:
+        """The last numeral's worth: 3万5 -> 5000, 3万5000 -> 5000, 3万零5 -> 5."""
+        unit = self.last_unit
+        if unit is None:
+            return numeral.value
+        if numeral.fraction:
+            raise _Unreadable  # 3万5.5
+        if self.after_zero:
+            if numeral.value >= unit // 10:
+                raise _Unreadable
+            return numeral.value
+        if numeral.digits == 1:
+            return numeral.value * (unit // 10)  # a digit after 万 counts thousands, after 千 hundreds
+        if numeral.digits == len(str(unit)) - 1:
+            return numeral.value  # 3万5000, 2千300
+        raise _Unreadable  # 3万50
+
+
+def _run_value(run: str) -> Decimal:
+    """The value of one number run, or _Unreadable."""
+    reader = _NumberReader()
+    for token in _numerals(run):
+        if isinstance(token, _Numeral):
+            reader.numeral(token)
+        else:
+            reader.unit(token)
+    return reader.value()
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    kilometres: int
+    explicit: bool  # has 万/千/k/w or a distance unit: 3万, 5千, 500公里
+
+
+def _candidates(cleaned: str) -> list[_Candidate]:
+    """Every number in the text that may be the mileage."""
+    found = []
+    for match in _NUMBER_RUN.finditer(cleaned):
+        run, rest = match.group(), cleaned[match.end():]
+        if len(run) == 1 and run in _CN_DIGIT and not _DISTANCE_AFTER.match(rest):
+            continue  # 一直, 一点, 两次: a lone Chinese digit is not a mileage
+        if _NOT_DISTANCE_AFTER.match(rest) or _NOT_DISTANCE_BEFORE.search(cleaned[: match.start()]):
+            continue
+        try:
+            value = _run_value(run)
+        except _Unreadable:
+            raise InvalidValue("mileage", "ambiguous") from None
+        explicit = bool(re.search("[万千wk]", run)) or bool(_DISTANCE_AFTER.match(rest))
+        found.append(_Candidate(int(value.to_integral_value(ROUND_HALF_UP)), explicit))
+    return found
 
 
 def parse_mileage(text: str) -> int:
-    """Kilometres from what customers write: 三万五, 3.5万公里, 35000km, 4万多."""
-    import cn2an  # imported here: only the action server parses mileage
+    """Kilometres from what customers write: 三万五, 3万5, 2万1千公里, 7.5w, 8万多, 表上41230.
 
-    cleaned = re.sub(r"[,,\s]", "", text).replace("公里", "").replace("km", "").replace("KM", "")
-    match = _MILEAGE_NUMBER.search(cleaned)
-    if match is None:
+    Approximations (多, 左右, 出头, 快...了) count as the round number given. Raises
+    InvalidValue: not_a_number (很多, 不知道), ambiguous (两三万, 3到4万, 十几万, a bare 3
+    that may mean 3万) or implausible (0, more than 1,500,000 km, a phone number).
+    """
+    cleaned = _mileage_text(text)
+    if _VAGUE.search(cleaned):
+        raise InvalidValue("mileage", "ambiguous")
+    candidates = _candidates(cleaned)
+    if not candidates:
         raise InvalidValue("mileage", "not_a_number")
-    number, unit = match.group(1), match.group(2) or ""
-    try:
-        value = float(cn2an.cn2an(number + unit, "smart"))
-    except (ValueError, KeyError):
-        raise InvalidValue("mileage", "not_a_number") from None
-    kilometres = int(round(value))
-    if not 0 < kilometres <= MAX_PLAUSIBLE_KM:
+    if len({candidate.kilometres for candidate in candidates}) > 1:
+        raise InvalidValue("mileage", "ambiguous")
+    candidate = candidates[0]
+    if not 0 < candidate.kilometres <= MAX_PLAUSIBLE_KM:
         raise InvalidValue("mileage", "implausible")
-    return kilometres
+    if candidate.kilometres < 100 and not candidate.explicit:
+        raise InvalidValue("mileage", "ambiguous")  # 3 or 35 alone: 3万? 35000?
+    return candidate.kilometres

@@ -1,13 +1,21 @@
+import re
+from pathlib import Path
+
 import pytest
+import yaml
 
 from dealer.validation import (
     InvalidValue,
     normalize_name,
+    normalize_or_none,
     normalize_phone,
     normalize_plate,
     normalize_vin,
+    parse_mileage,
     vin_check_digit,
 )
+
+REGEX_FILE = Path(__file__).resolve().parents[2] / "data" / "nlu" / "regex.yml"
 
 
 @pytest.mark.parametrize(
@@ -86,3 +94,131 @@ def test_name(given, expected):
 def test_name_rejects_non_names(given):
     with pytest.raises(InvalidValue):
         normalize_name(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        # A digit after 万 counts thousands, after 千 hundreds.
+        ("3万5", 35000),
+        ("6万2", 62000),
+        ("3万1", 31000),
+        ("4万6", 46000),
+        ("12万8", 128000),
+        ("3w5", 35000),
+        ("一万二", 12000),
+        ("三万五", 35000),
+        ("三万五左右", 35000),
+        ("2万1千公里", 21000),
+        ("1万2千3百", 12300),
+        ("两万三千多", 23000),
+        ("3万5000", 35000),
+        ("三万零五百", 30500),
+        # Decimals and k/w.
+        ("7.5万", 75000),
+        ("0.8万", 8000),
+        ("3.5万公里", 35000),
+        ("三点五万", 35000),
+        ("75k", 75000),
+        ("75K", 75000),
+        ("7.5w", 75000),
+        # Approximations count as the round number given.
+        ("8万多", 80000),
+        ("十来万", 100000),
+        ("四万出头", 40000),
+        ("快五万了", 50000),
+        ("35000多公里", 35000),
+        ("八千多", 8000),
+        ("刚过一万", 10000),
+        ("才跑了5000", 5000),
+        ("跑了4万多公里", 40000),
+        # Plain numbers, wordings, separators and other numbers in the sentence.
+        ("表上41230", 41230),
+        ("12000km", 12000),
+        ("35,000 公里", 35000),
+        ("３万５", 35000),
+        ("50公里", 50),
+        ("2019年买的,跑了3万5", 35000),
+        ("三万五,一直没保养", 35000),
+    ],
+)
+def test_mileage_reads_what_customers_write(given, expected):
+    assert parse_mileage(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("13812345678", "implausible"),  # a phone number
+        ("二百万公里", "implausible"),
+        ("0", "implausible"),
+        ("很多", "not_a_number"),
+        ("不知道", "not_a_number"),
+        ("500元", "not_a_number"),
+        ("3个月", "not_a_number"),
+        ("明天3点", "not_a_number"),
+        ("两三万", "ambiguous"),
+        ("3到4万", "ambiguous"),
+        ("十几万", "ambiguous"),
+        ("十多万", "ambiguous"),
+        ("3万50", "ambiguous"),
+        ("3百2千", "ambiguous"),
+        ("7.5万5", "ambiguous"),
+        ("3", "ambiguous"),  # 3 km, or 3万 without the 万?
+        ("35", "ambiguous"),
+    ],
+)
+def test_mileage_rejects_what_it_cannot_read_for_sure(given, reason):
+    with pytest.raises(InvalidValue) as error:
+        parse_mileage(given)
+    assert (error.value.field, error.value.reason) == ("mileage", reason)
+
+
+def mileage_spans(text: str) -> list[str]:
+    """What the RegexEntityExtractor takes as mileage entities (whole matches, any case)."""
+    entries = yaml.safe_load(REGEX_FILE.read_text(encoding="utf-8"))["nlu"]
+    patterns = [
+        line.strip()[2:]
+        for entry in entries
+        if entry.get("regex") == "mileage"
+        for line in entry["examples"].splitlines()
+        if line.strip()
+    ]
+    return [match.group() for pattern in patterns for match in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("跑了3万5公里", 35000),
+        ("车开了3万5", 35000),
+        ("2万1千公里", 21000),
+        ("35000多公里", 35000),
+        ("12000KM", 12000),
+        ("表上41230", 41230),
+        ("行驶里程大概12万8", 128000),
+        ("开了十来万公里", 100000),
+        ("跑了8万多", 80000),
+        ("跑了75K", 75000),
+        ("快五万公里了", 50000),
+    ],
+)
+def test_mileage_regex_takes_the_whole_number(text, expected):
+    spans = mileage_spans(text)
+    assert len(spans) == 1
+    assert parse_mileage(spans[0]) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["花了3万5", "我电话13812345678", "保养500元吗", "开了3个月", "开了一会儿就响", "跑了350天", "明天下午3点"],
+)
+def test_mileage_regex_leaves_prices_phones_and_durations(text):
+    assert mileage_spans(text) == []
+
+
+def test_normalize_or_none_returns_the_value_or_none():
+    assert normalize_or_none(normalize_phone, "138 1234 5678") == "13812345678"
+    assert normalize_or_none(normalize_phone, "12345") is None
+    assert normalize_or_none(parse_mileage, "不知道") is None
+    assert normalize_or_none(normalize_plate, None) is None
