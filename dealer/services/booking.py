@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from dealer.validation import normalize_phone, normalize_plate, normalize_vin
 ASSISTANT_ACTOR = "assistant"
 REPEAT_REPAIR_WINDOW = timedelta(days=90)
 INTERVIEW_SERVICES = ("repair", "warranty", "inspection")
+LIVE_STATUSES = ("draft", "approved")  # bookings that hold an advisor's time
 
 
 @dataclass(frozen=True)
@@ -87,38 +89,77 @@ def take_capacity(session: Session, start: datetime, capacity: int) -> None:
         raise SlotUnavailable(SlotProblem.full)
 
 
-def _choose_advisor(session: Session, start: datetime, phone: str | None) -> Advisor | None:
-    """The customer's previous advisor if free at that time, else the least busy that day."""
-    busy = set(
+def _local_day(start: datetime, timezone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The dealer's local day holding ``start``: [its midnight, the next midnight)."""
+    day = start.astimezone(timezone).date()
+    return (
+        datetime.combine(day, time.min, tzinfo=timezone),
+        datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone),
+    )
+
+
+def _busy_at(session: Session, start: datetime) -> set[int]:
+    """Advisors who already have a live booking starting at ``start``."""
+    return set(
         session.scalars(
             select(DraftWorkOrder.advisor_id).where(
-                DraftWorkOrder.start_at == start, DraftWorkOrder.status.in_(("draft", "approved"))
+                DraftWorkOrder.start_at == start,
+                DraftWorkOrder.status.in_(LIVE_STATUSES),
+                DraftWorkOrder.advisor_id.is_not(None),
             )
         )
     )
-    if phone:
-        previous = session.scalar(
-            select(Advisor)
-            .join(DraftWorkOrder, DraftWorkOrder.advisor_id == Advisor.id)
-            .where(DraftWorkOrder.phone == phone, Advisor.active.is_(True))
-            .order_by(DraftWorkOrder.created_at.desc())
-            .limit(1)
-        )
-        if previous is not None and previous.id not in busy:
-            return previous
-    load = (
-        select(DraftWorkOrder.advisor_id, func.count().label("n"))
-        .where(DraftWorkOrder.start_at == start)
-        .group_by(DraftWorkOrder.advisor_id)
-        .subquery()
-    )
+
+
+def _previous_advisor(session: Session, phone: str) -> Advisor | None:
+    """The active advisor of the customer's latest work order, if any."""
     return session.scalar(
         select(Advisor)
-        .outerjoin(load, load.c.advisor_id == Advisor.id)
-        .where(Advisor.active.is_(True))
-        .order_by(func.coalesce(load.c.n, 0), Advisor.code)
+        .join(DraftWorkOrder, DraftWorkOrder.advisor_id == Advisor.id)
+        .where(DraftWorkOrder.phone == phone, Advisor.active.is_(True))
+        .order_by(DraftWorkOrder.created_at.desc(), DraftWorkOrder.id.desc())
         .limit(1)
     )
+
+
+def _day_load(session: Session, start: datetime, timezone: ZoneInfo) -> dict[int, int]:
+    """Live bookings per advisor on the dealer's local day of ``start``."""
+    begin, end = _local_day(start, timezone)
+    rows = session.execute(
+        select(DraftWorkOrder.advisor_id, func.count())
+        .where(
+            DraftWorkOrder.start_at >= begin,
+            DraftWorkOrder.start_at < end,
+            DraftWorkOrder.status.in_(LIVE_STATUSES),
+            DraftWorkOrder.advisor_id.is_not(None),
+        )
+        .group_by(DraftWorkOrder.advisor_id)
+    )
+    return {advisor_id: count for advisor_id, count in rows}
+
+
+def _choose_advisor(
+    session: Session, start: datetime, phone: str | None, timezone: ZoneInfo
+) -> Advisor | None:
+    """The customer's previous advisor if free in that slot; else, among the active
+    advisors free in that slot, the one with the fewest live bookings that day (ties
+    by code); if nobody is free in that slot, the least busy that day.
+
+    Runs after take_capacity, whose UPDATE of the slot row (a row lock on PostgreSQL,
+    the database write lock on SQLite) holds concurrent bookings of one slot until this
+    one commits, so they see each other's advisor. Bookings of different slots on one
+    day are not serialised: at worst two of them count the same day load.
+    """
+    busy = _busy_at(session, start)
+    previous = _previous_advisor(session, phone) if phone else None
+    if previous is not None and previous.id not in busy:
+        return previous
+    advisors = session.scalars(select(Advisor).where(Advisor.active.is_(True))).all()
+    if not advisors:
+        return None
+    load = _day_load(session, start, timezone)
+    free = [advisor for advisor in advisors if advisor.id not in busy]
+    return min(free or advisors, key=lambda advisor: (load.get(advisor.id, 0), advisor.code))
 
 
 def _upsert_customer_and_vehicle(
@@ -171,9 +212,11 @@ def had_recent_work_order(session: Session, plate: str | None, now: datetime) ->
     return bool(earlier)
 
 
-def _write_draft(session: Session, request: BookingRequest, now: datetime) -> BookingResult:
+def _write_draft(
+    session: Session, request: BookingRequest, catalog: Catalog, now: datetime
+) -> BookingResult:
     """The draft row for a request whose slot capacity is already taken."""
-    advisor = _choose_advisor(session, request.start, request.phone)
+    advisor = _choose_advisor(session, request.start, request.phone, catalog.timezone)
     repeat_repair = request.repeat_repair
     if request.service_type in INTERVIEW_SERVICES and had_recent_work_order(session, request.plate, now):
         repeat_repair = True
@@ -231,7 +274,7 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
     if problem is not None:
         raise SlotUnavailable(problem)
     take_capacity(session, request.start, catalog.slot_capacity)
-    return _write_draft(session, request, now)
+    return _write_draft(session, request, catalog, now)
 
 
 def hand_over(session: Session, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
@@ -262,7 +305,7 @@ def hand_over(session: Session, request: BookingRequest, catalog: Catalog, now: 
             take_capacity(session, start, catalog.slot_capacity)
         except SlotUnavailable:
             continue  # taken meanwhile: the next nearest
-        return _write_draft(session, replace(request, start=start), now)
+        return _write_draft(session, replace(request, start=start), catalog, now)
     raise SlotUnavailable(SlotProblem.full)
 
 

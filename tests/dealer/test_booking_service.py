@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select, text, update
 
 from dealer.__main__ import migrate, seed
 from dealer.db import get_engine, unit_of_work
@@ -119,6 +119,91 @@ def test_returning_customer_gets_previous_advisor_and_audit_is_append_only(datab
         session.execute(text("UPDATE audit_log SET actor = 'someone'"))
     with unit_of_work(database_url) as session:
         assert set(session.scalars(select(AuditLog.actor))) == {"assistant"}
+
+
+def at(day: int, hour: int, minute: int = 0, zone: ZoneInfo = SHANGHAI) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=zone)
+
+
+def advisors_of(database_url, catalog, bookings: list[tuple[str, datetime, str | None]]) -> list[str | None]:
+    """Book each (key, start, phone) in turn; the advisor each booking got."""
+    return [
+        book_once(database_url, request_for(key, start=start, phone=phone), catalog, NOW).advisor_name
+        for key, start, phone in bookings
+    ]
+
+
+def test_bookings_of_one_day_are_spread_over_the_advisors(database_url, catalog):
+    names = advisors_of(
+        database_url, catalog, [(f"d:{hour}", at(27, hour), None) for hour in (9, 10, 11, 14)]
+    )
+    assert names == ["李明", "张华", "王芳", "李明"]  # the fewest that day, ties by code
+
+
+def test_the_second_booking_of_a_slot_goes_to_another_advisor(database_url, catalog):
+    names = advisors_of(database_url, catalog, [("s:1", SLOT, None), ("s:2", SLOT, None)])
+    assert len(set(names)) == 2
+
+
+def test_concurrent_bookings_of_a_slot_get_different_advisors(database_url, catalog):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda n: book_once(database_url, request_for(f"c:{n}"), catalog, NOW), range(2)))
+    assert len({result.advisor_name for result in results}) == 2
+
+
+def test_another_days_bookings_do_not_count(database_url, catalog):
+    names = advisors_of(
+        database_url, catalog, [("o:1", at(27, 9), None), ("o:2", at(27, 10), None), ("o:3", at(28, 9), None)]
+    )
+    assert names == ["李明", "张华", "李明"]
+
+
+def test_the_day_is_the_dealers_local_day(database_url, catalog):
+    # In Tokyo (UTC+9) 08:30 on the 28th is 23:30 UTC on the 27th: still a fresh local day.
+    tokyo = ZoneInfo("Asia/Tokyo")
+    names = advisors_of(
+        database_url,
+        replace(catalog, timezone=tokyo),
+        [("t:1", at(27, 10, zone=tokyo), None), ("t:2", at(27, 11, zone=tokyo), None),
+         ("t:3", at(28, 8, 30, zone=tokyo), None)],
+    )
+    assert names == ["李明", "张华", "李明"]
+
+
+def test_rejected_bookings_do_not_count_as_load(database_url, catalog):
+    advisors_of(database_url, catalog, [("x:1", at(27, 9), None)])
+    with unit_of_work(database_url) as session:
+        session.execute(update(DraftWorkOrder).values(status="rejected"))
+    assert advisors_of(database_url, catalog, [("x:2", at(27, 9), None)]) == ["李明"]
+
+
+def test_a_returning_customer_keeps_their_advisor_when_free(database_url, catalog):
+    names = advisors_of(
+        database_url,
+        catalog,
+        [("k:1", at(27, 9), None), ("k:2", at(27, 10), "13812345678"), ("k:3", at(27, 11), None),
+         ("k:4", at(28, 9), "13812345678")],
+    )
+    assert names == ["李明", "张华", "王芳", "张华"]
+
+
+def test_a_returning_customer_whose_advisor_is_busy_in_the_slot_gets_another(database_url, catalog):
+    names = advisors_of(
+        database_url,
+        catalog,
+        [("b:1", at(27, 9), "13812345678"), ("b:2", at(28, 10), None), ("b:3", at(28, 10), "13812345678")],
+    )
+    assert names == ["李明", "李明", "张华"]
+
+
+def test_when_every_advisor_is_busy_in_the_slot_the_least_busy_that_day_gets_it(database_url, catalog):
+    names = advisors_of(
+        database_url,
+        replace(catalog, slot_capacity=5),  # more cars in a slot than advisors
+        [("f:1", at(27, 9), None), ("f:2", SLOT, None), ("f:3", SLOT, None), ("f:4", SLOT, None),
+         ("f:5", SLOT, None)],
+    )
+    assert names == ["李明", "张华", "王芳", "李明", "张华"]
 
 
 def test_a_repair_for_a_car_seen_in_the_last_90_days_is_flagged_repeat(database_url, catalog):
