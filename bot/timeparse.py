@@ -82,13 +82,14 @@ class TimeMention:
 
 # Relative day words: word -> (days from today, implied day part or None).
 RELATIVE_DAYS = {
-    "前天": (-2, None), "昨天": (-1, None), "昨晚": (-1, "晚上"),  # past: the caller rejects
+    "大前天": (-3, None), "前天": (-2, None), "昨天": (-1, None),  # past: the caller rejects
+    "昨晚": (-1, "晚上"),
     "今天": (0, None), "今儿个": (0, None), "今儿": (0, None), "今日": (0, None),
     "今早": (0, "早上"), "今早上": (0, "早上"), "今晚": (0, "晚上"),
     "明天": (1, None), "明儿个": (1, None), "明儿": (1, None), "明日": (1, None),
     "明早": (1, "早上"), "明早上": (1, "早上"), "明晚": (1, "晚上"),
     "后天": (2, None), "后儿个": (2, None), "后儿": (2, None), "后日": (2, None),
-    "大后天": (3, None),
+    "大后天": (3, None), "大大后天": (4, None),
 }
 
 # Day parts: word -> (window start, window end, how a bare hour is read).
@@ -115,16 +116,55 @@ WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
+# Holidays on a fixed Gregorian date: word -> (month, day).
+FIXED_HOLIDAYS = {
+    "元旦": (1, 1), "元旦节": (1, 1), "情人节": (2, 14), "妇女节": (3, 8),
+    "劳动节": (5, 1), "五一": (5, 1), "儿童节": (6, 1),
+    "国庆": (10, 1), "国庆节": (10, 1), "十一": (10, 1),
+    "双十一": (11, 11), "双11": (11, 11), "双十二": (12, 12), "双12": (12, 12),
+    "平安夜": (12, 24), "圣诞": (12, 25), "圣诞节": (12, 25),
+}
+
+# Holidays of the lunar calendar (and 清明, a solar term): their Gregorian dates for
+# 2026-2028 (checked against jionlp.lunar2solar; add a year at a time).  A holiday past
+# the last entry is not resolved: the message then gets no time rather than a guess.
+TABLE_HOLIDAYS = {
+    "除夕": (date(2026, 2, 16), date(2027, 2, 5), date(2028, 1, 25)),
+    "春节": (date(2026, 2, 17), date(2027, 2, 6), date(2028, 1, 26)),
+    "元宵": (date(2026, 3, 3), date(2027, 2, 20), date(2028, 2, 9)),
+    "清明": (date(2026, 4, 5), date(2027, 4, 5), date(2028, 4, 4)),
+    "端午": (date(2026, 6, 19), date(2027, 6, 9), date(2028, 5, 28)),
+    "中秋": (date(2026, 9, 25), date(2027, 9, 15), date(2028, 10, 3)),
+}
+HOLIDAY_ALIASES = {"大年三十": "除夕", "年三十": "除夕", "元宵节": "元宵", "清明节": "清明",
+                   "端午节": "端午", "中秋节": "中秋"}
+
 # A mention followed by one of these is a refusal (今天没空) when another mention exists.
 REFUSALS = ("不行", "没空", "没时间", "不方便", "不可以", "来不了", "不太行", "不太方便", "排满")
+
+# A mention after one of these is refused too (不是这周，是下周).
+NEGATIONS_BEFORE = ("不是", "不要", "除了", "并非")
 
 # "两点" followed by these is a count ("有两点问题"), not a clock time.
 NOT_A_CLOCK_AFTER = ("问题", "要求", "建议", "意见", "疑问", "需要", "注意", "事情", "原因", "不同")
 
+# A number followed by one of these is a quantity (3.5万, 8.8折, 1-2天), not a date.
+UNITS = ("元", "块", "万", "千", "百", "公里", "公斤", "里", "升", "米", "折", "倍", "个", "次",
+         "分", "秒", "度", "斤", "吨", "寸", "年", "岁", "天", "月", "小时", "点", "时", "%", "‰")
 
-# Full-width digits and traditional characters, mapped one to one (offsets stay valid).
-NORMALISE = str.maketrans("０１２３４５６７８９：號週點後兩鐘禮",
-                          "0123456789:号周点后两钟礼")
+# A digit date (8.8, 1/2) right after one of these is a quantity (油耗8.8, 减3.5).
+QUANTITY_BEFORE = re.compile(
+    r"(?:油耗|价|钱|费|花了?|付|贵|便宜|减|优惠|里程|跑了|开了|排量|胎压|预算|报价|多少|"
+    r"售价|首付|月供|利率|版本|系统|升级|评分|分数|涨|降|共|总|第)\s*$"
+)
+
+# Full-width forms and traditional characters, mapped one to one (offsets stay valid).
+NORMALISE = str.maketrans(
+    "０１２３４５６７８９：～〜－—–／．"
+    "號週點後兩鐘禮個時過這幾國慶節聖誕勞動臘陽線樓門車庫櫃樁碼臺廳師機內盡儘沒間來滿問題議見萬塊錢價費貴兒淩",
+    "0123456789:~~---/."
+    "号周点后两钟礼个时过这几国庆节圣诞劳动腊阳线楼门车库柜桩码台厅师机内尽尽没间来满问题议见万块钱价费贵儿凌",
+)
 
 
 def _alternation(words) -> str:
@@ -138,35 +178,73 @@ def _alternation(words) -> str:
 NUM = r"(?:(?<![0-9.])[0-9]{1,2}(?![0-9])|(?<![第几])[零〇一二两三四五六七八九十]{1,3})"
 # Minutes after 点: 15, 二十, 零五, 四十五分, 五分 -- but not the 一 of 3点一起.
 MINUTES = r"(?:[0-9]{1,2}(?![0-9])分?|[零〇一二三四五六七八九十]{2,3}分?|[一二三四五六七八九十]分)"
+# After 点: a decimal digit (减八点八, 二十点六, 八点五个), so the 点 is a decimal point.
+DECIMAL = (r"(?:[二三四五六七八九](?![十分刻钟])"
+           r"|[一零〇](?=$|[^\u4e00-\u9fff]|[个万千百元块折倍度升米次公斤吨]))")
+NOT_A_DATE_AFTER = r"线|楼|门|位|车|口|店|机|库|房|柜|窗|桩|码|台|厅|技师|工位"
+DAY_SUFFIX = r"(?:那天|当天|那日|当日)?"
 RELATIVE_DAY = rf"(?P<rel>{_alternation(RELATIVE_DAYS)})"
-WEEKDAY = r"(?P<wprefix>下下个?|下个?|上上个?|上个?|这个?|本)?(?:周|星期|礼拜)(?P<wday>[一二三四五六日天1-7])"
-DATE = (
-    rf"(?:(?P<mprefix>下个?月|上个?月|这个?月|本月)|(?P<month>{NUM})月)?"
-    rf"(?P<dom>{NUM})(?:号|日)(?!线|楼|门|位|车|口|店|机|库|房|柜|窗|桩|码|台|厅|技师|工位)"
+WEEK = r"(?:周|星期|礼拜)"
+# Before 下: not a second 下 (下下周), unless that is the 下 of 一下 (安排一下下周的保养).
+NEXT = r"(?:(?<![一下])|(?<=一下))"
+WEEKDAY = (  # 周六, 下周六, 下周周六, 下礼拜的周三
+    rf"(?:(?P<wprefix>{NEXT}(?:下下个?|下个?)|上上个?|上个?|这个?|本){WEEK}(?:[的\s]*{WEEK})?|{WEEK})"
+    r"(?P<wday>[一二三四五六日天1-7])"
+)
+DATE = (  # 3号, 12月3号, 12月3, 下个月5号, 2027年1月3日
+    rf"(?:(?P<mprefix>下个?月|上个?月|这个?月|本月)[的\s]*"
+    rf"|(?:(?P<year>(?<![0-9])20[0-9]{{2}})年)?(?P<month>{NUM})月)?"
+    rf"(?P<dom>{NUM})(?(month)(?:号|日|(?![0-9零〇一二两三四五六七八九十:]|{_alternation(UNITS)}))|(?:号|日))"
+    rf"(?!{NOT_A_DATE_AFTER})"
+)
+NUMERIC_DATE = (  # 2/15, 09-01, 12.24, 2026-12-05 (but not 3.5万, 1.5T, 2-4点)
+    r"(?<![0-9A-Za-z.:/\-¥￥$])(?:(?P<nyear>20[0-9]{2})(?P<ysep>[-/.]))?"
+    r"(?P<nmonth>1[0-2]|0?[1-9])(?P<nsep>(?(ysep)(?P=ysep)|[-/.]))(?P<ndom>3[01]|[12][0-9]|0?[1-9])"
+    rf"(?:号|日)?(?![0-9A-Za-z.:/\-]|{_alternation(UNITS)}|周(?![一二三四五六日天1-7])|{NOT_A_DATE_AFTER})"
+)
+# 五一 and 十一 are numbers too: only standing alone (五一) or before 假期 (十一假期).
+GUARDED_HOLIDAYS = (
+    r"(?<![0-9零〇一二两三四五六七八九十周期拜第])五一(?![0-9零〇一二两三四五六七八九十点时号日月刻分])"
+    r"|(?<![0-9零〇一二两三四五六七八九十周期拜第双])十一(?=假期|长假|黄金周|期间|放假|那天|当天)"
+)
+HOLIDAY_WORD = _alternation(
+    w for w in [*FIXED_HOLIDAYS, *TABLE_HOLIDAYS, *HOLIDAY_ALIASES] if w not in ("五一", "十一")
+)
+HOLIDAY = (
+    rf"(?:(?P<holiday>{HOLIDAY_WORD}|{GUARDED_HOLIDAYS})|(?:大年|正月)初(?P<chu>[一二三四五六七八九十]))"
+    r"(?!树|老人|礼物|帽|歌|装饰|袜|贺卡|快乐|联欢|晚会|红包|祝福)(?:假期|期间|长假|当天|那天)?"
 )
 PART = (
     rf"(?P<part>{_alternation(w for w in PARTS if len(w) > 1)}"
     rf"|[早晚](?={NUM}(?:点|时|[:：])))"
 )
+RANGE_SEP = r"(?:到|至|~+|-+)"
 
 
 def _clock(suffix: str = "") -> str:
-    """Clock time: 10点, 十点半, 十点一刻, 九点四十五分, 三点钟, 10:30.  Named groups get
-    ``suffix`` so the pattern can be used twice (a range 两点到四点)."""
+    """Clock time: 10点, 十点半, 十点一刻, 20时1刻, 九点四十五分, 三点钟, 10:30.  Named
+    groups get ``suffix`` so the pattern can be used twice (a range 两点到四点).  The
+    start of a range may be a bare hour (9~12点半, 下午2-4点); its end may be a bare
+    hour after a day part (上午10-12)."""
     s = suffix
+    bare = (rf"(?P<bare>)(?=[的\s]*{RANGE_SEP}[的\s]*{NUM})" if not s
+            else rf"(?(part)(?![0-9]|{_alternation(UNITS)})|(?!))")
     return (
-        rf"(?:(?P<hh{s}>(?<![0-9])[0-9]{{1,2}})[:：](?P<mm{s}>[0-5][0-9])(?![0-9])"
-        rf"|(?P<hour{s}>{NUM})(?:点|时)(?!{_alternation(NOT_A_CLOCK_AFTER)})"
-        rf"(?:(?P<half{s}>半)|(?P<quarter{s}>一刻|三刻)|(?P<minute{s}>{MINUTES}))?"
-        rf"(?P<zhong{s}>钟)?)"
+        rf"(?:(?P<hh{s}>(?<![0-9])[0-9]{{1,2}})(?:[:：]|(?(day)\.|(?(part)\.|(?!))))"
+        rf"(?P<mm{s}>[0-5][0-9])(?![0-9])"
+        rf"|(?P<hour{s}>{NUM})(?:(?:点|时)(?!{_alternation(NOT_A_CLOCK_AFTER)}|{DECIMAL})"
+        rf"(?:(?P<half{s}>半)|(?P<quarter{s}>[一1三3]刻)|(?P<minute{s}>{MINUTES}))?"
+        rf"(?P<zhong{s}>钟)?|{bare}))"
     )
 
 
 SEP = r"[的\s]*"
-DAY = rf"(?:{RELATIVE_DAY}|{WEEKDAY}|{DATE})"
-RANGE_TAIL = rf"(?:{SEP}(?:到|至|~|～|-){SEP}(?:(?P<part2>{_alternation(w for w in PARTS if len(w) > 1)}){SEP})?{_clock('2')})"
+DAY = rf"(?:(?:{RELATIVE_DAY}|{WEEKDAY}|{HOLIDAY}|{NUMERIC_DATE}|{DATE}){DAY_SUFFIX})"
+RANGE_TAIL = (rf"(?:{SEP}{RANGE_SEP}{SEP}"
+              rf"(?:(?P<part2>{_alternation(w for w in PARTS if len(w) > 1)}){SEP})?{_clock('2')})")
 MENTION_RE = re.compile(
-    rf"(?P<day>{DAY})?(?:{SEP}{PART})?(?:{SEP}(?P<clock>{_clock()}){RANGE_TAIL}?)?"
+    rf"(?P<day>{DAY})?(?:{SEP}{PART})?"
+    rf"(?:{SEP}(?P<clock>{_clock()})(?:{RANGE_TAIL}|(?(bare)(?!))))?"
 )
 
 
@@ -215,50 +293,154 @@ def _safe_date(year: int, month: int, day: int) -> Optional[date]:
         return None
 
 
+def _add_months(year: int, month: int, shift: int) -> tuple[int, int]:
+    y, m = divmod(month - 1 + shift, 12)
+    return year + y, m + 1
+
+
+def _last_day(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _this_or_next_year(today: date, month: int, day: int) -> Optional[date]:
+    """The next month/day, today included (12月3号, 2/15, 元旦)."""
+    d = _safe_date(today.year, month, day)
+    if d is None:
+        return None
+    return d if d >= today else _safe_date(today.year + 1, month, day)
+
+
 # --------------------------------------------------------------------------- window phrases
 
-# Phrases that stand for a window by themselves: (pattern, resolver(ref) -> (earliest, latest)).
-def _asap(ref: datetime):
+# Phrases that stand for a window by themselves: (pattern, resolver(ref, match) ->
+# (earliest, latest), or None when the day cannot be resolved).
+Window = Optional[tuple[datetime, datetime]]
+
+
+def _asap(ref: datetime, m: re.Match) -> Window:
     return ref, ref + timedelta(days=7)
 
 
-def _next_two_days(ref: datetime):
+def _next_two_days(ref: datetime, m: re.Match) -> Window:
     return ref, ref + timedelta(days=2)
 
 
-def _until_month_end(ref: datetime):
-    last = calendar.monthrange(ref.year, ref.month)[1]
-    return ref, _end_of_day(date(ref.year, ref.month, last))
+def _in_a_few_days(ref: datetime, m: re.Match) -> Window:
+    """过两天 / 过几天: not today; tomorrow .. three days out."""
+    today = ref.date()
+    return _start_of_day(today + timedelta(days=1)), _end_of_day(today + timedelta(days=3))
 
 
-def _until_week_end(ref: datetime):
+def _until_week_end(ref: datetime, m: re.Match) -> Window:
     return ref, _end_of_day(_monday(ref.date()) + timedelta(days=6))
 
 
-def _next_week(ref: datetime):
-    monday = _monday(ref.date()) + timedelta(days=7)
+def _weeks_ahead(m: re.Match) -> int:
+    weeks = m["weeks"] or ""
+    return 2 if weeks.startswith("下下") else 1 if weeks.startswith("下") else 0
+
+
+def _week(ref: datetime, m: re.Match) -> Window:
+    """下周 / 下下周: that calendar week, Monday .. Sunday."""
+    monday = _monday(ref.date()) + timedelta(days=7 * _weeks_ahead(m))
     return _start_of_day(monday), _end_of_day(monday + timedelta(days=6))
 
 
-def _this_weekend(ref: datetime):
-    saturday = _monday(ref.date()) + timedelta(days=5)
+def _weekend(ref: datetime, m: re.Match) -> Window:
+    saturday = _monday(ref.date()) + timedelta(days=5 + 7 * _weeks_ahead(m))
     return _start_of_day(saturday), _end_of_day(saturday + timedelta(days=1))
 
 
-def _next_weekend(ref: datetime):
-    saturday = _monday(ref.date()) + timedelta(days=12)
-    return _start_of_day(saturday), _end_of_day(saturday + timedelta(days=1))
+# Thirds of a month: 上旬/月初 1st-10th, 中旬/月中 11th-20th, 下旬/月底/月末 21st-end.
+MONTH_THIRDS = {"上旬": 1, "初": 1, "中旬": 11, "中": 11, "下旬": 21, "底": 21, "末": 21}
 
 
-WINDOW_PHRASES: list[tuple[re.Pattern, Callable[[datetime], tuple[datetime, datetime]]]] = [
+def _target_month(m: re.Match, today: date, last_needed: Callable[[int, int], int]) -> tuple[int, int]:
+    """The month a month phrase names: 下个月 / 12月 (next year's when over) / none
+    (this month's, or next month's when the part meant is over).  ``last_needed(year,
+    month)`` is the last day of the month the phrase needs."""
+    prefix, number = m["mprefix"], m["mnum"]
+    if prefix:
+        return _add_months(today.year, today.month, prefix.count("下"))
+    if number:
+        month = _cn_number(number)
+        year = today.year
+        if month is None or not 1 <= month <= 12:
+            raise ValueError(number)
+        if date(year, month, last_needed(year, month)) < today:
+            year += 1
+        return year, month
+    year, month = today.year, today.month
+    if date(year, month, last_needed(year, month)) < today:
+        year, month = _add_months(year, month, 1)
+    return year, month
+
+
+def _month_third(ref: datetime, m: re.Match) -> Window:
+    """月中 -> the 11th-20th, 下旬 -> the 21st-end, 下个月初 -> next month's 1st-10th."""
+    first = MONTH_THIRDS[m["third"]]
+
+    def last(year: int, month: int) -> int:
+        return _last_day(year, month) if first == 21 else first + 9
+
+    try:
+        year, month = _target_month(m, ref.date(), last)
+    except ValueError:
+        return None
+    return _start_of_day(date(year, month, first)), _end_of_day(date(year, month, last(year, month)))
+
+
+def _until_month_end(ref: datetime, m: re.Match) -> Window:
+    """月底前 / 下个月底前: now .. the end of that month."""
+    try:
+        year, month = _target_month(m, ref.date(), _last_day)
+    except ValueError:
+        return None
+    return ref, _end_of_day(date(year, month, _last_day(year, month)))
+
+
+def _month(ref: datetime, m: re.Match) -> Window:
+    """下个月 / 下下个月: its first .. last day."""
+    year, month = _add_months(ref.year, ref.month, m["mprefix"].count("下"))
+    return _start_of_day(date(year, month, 1)), _end_of_day(date(year, month, _last_day(year, month)))
+
+
+def _until_holiday(ref: datetime, m: re.Match) -> Window:
+    """国庆前: now .. the end of the day before the holiday."""
+    day = _holiday_date(m["holiday"], m["chu"], ref.date())
+    return None if day is None else (ref, _end_of_day(day - timedelta(days=1)))
+
+
+MONTH_WORD = (rf"(?:(?P<mprefix>下下个?|下个?|这个?|本)月|(?P<mnum>{NUM})月"
+              r"|(?<![0-9零〇一二两三四五六七八九十个这本下上])月)")
+THIS_WEEK = rf"(?:这个?|本){WEEK}"
+
+WINDOW_PHRASES: list[tuple[re.Pattern, Callable[[datetime, re.Match], Window]]] = [
     (re.compile(r"越快越好|越早越好|尽快|尽早|最早|最快"), _asap),
     (re.compile(r"这两天"), _next_two_days),
-    (re.compile(r"(?:这个?|本)?月底(?:之前|以前|前)"), _until_month_end),
-    (re.compile(r"(?:这|本)(?:个)?(?:周|星期|礼拜)(?:之内|以内|内)"), _until_week_end),
-    (re.compile(r"下个?(?:周|星期|礼拜)(?:末)"), _next_weekend),
-    (re.compile(r"(?:这个?|本)?(?:周|星期|礼拜)末"), _this_weekend),
-    (re.compile(r"(?<!下)下个?(?:周|星期|礼拜)(?![一二三四五六日天1-7末])"), _next_week),
+    (re.compile(r"再?过(?:个)?(?:一两|两三|三两|两|几|些)天"), _in_a_few_days),
+    (re.compile(rf"{MONTH_WORD}底(?:之前|以前|前)"), _until_month_end),
+    (re.compile(rf"{MONTH_WORD}?(?P<third>[上中下]旬|(?<=月)(?:初|中(?![午心间])|底|末))"),
+     _month_third),
+    (re.compile(rf"{NEXT}(?P<mprefix>下下个?|下个?)月"), _month),
+    (re.compile(rf"{THIS_WEEK}(?:之内|以内|内)"), _until_week_end),
+    (re.compile(rf"{THIS_WEEK}(?![一二三四五六日天1-7末])"), _until_week_end),
+    (re.compile(rf"{NEXT}(?P<weeks>下下|下)个?{WEEK}末"), _weekend),
+    (re.compile(rf"(?P<weeks>这个?|本)?{WEEK}末"), _weekend),
+    (re.compile(rf"{NEXT}(?P<weeks>下下|下)个?{WEEK}(?![一二三四五六日天1-7末])"), _week),
+    (re.compile(rf"{HOLIDAY}(?:之前|以前|前)(?!后)"), _until_holiday),
 ]
+# Windows a following time of day cannot be placed in (下周下午三点 is not today 15:00).
+MERGING_WINDOWS = {_next_two_days, _in_a_few_days, _until_month_end, _month_third, _month,
+                   _until_week_end, _weekend, _week, _until_holiday}
+
+# Words naming a day the rules cannot place (腊八, 节后, 改天, 周几): a time of day in
+# the same message is not put on today; the message gets no time instead.
+UNKNOWN_DAY_RE = re.compile(
+    rf"腊八|小年(?!轻)|七夕|重阳|冬至|寒食|母亲节|父亲节|感恩节|{HOLIDAY}(?:之后|以后|过后|前后|后|左右)"
+    r"|(?<![0-9零〇一二两三四五六七八九十几多去前半今明后])年(?:前|后|底|末|初)|过完?年|节前|节后|节假日|假期"
+    r"|改天|(?<!随便)(?<!任何)[哪那某]一?天(?![都也])|过段时间|过阵子|过一阵|(?:周|星期|礼拜)几|几号"
+)
 
 
 # --------------------------------------------------------------------------- day resolution
@@ -281,21 +463,39 @@ def _month_day_date(m: re.Match, today: date) -> Optional[date]:
         month = _cn_number(m["month"])
         if month is None or not 1 <= month <= 12:
             return None
-        d = _safe_date(today.year, month, dom)
-        if d is None:
-            return None
-        return d if d >= today else _safe_date(today.year + 1, month, dom)
+        if m["year"]:
+            return _safe_date(int(m["year"]), month, dom)
+        return _this_or_next_year(today, month, dom)
     if m["mprefix"]:  # 下个月5号 / 这个月15号 / 上个月5号
         shift = {"下": 1, "上": -1}.get(m["mprefix"][0], 0)
-        year, month = divmod(today.month - 1 + shift, 12)
-        return _safe_date(today.year + year, month + 1, dom)
+        year, month = _add_months(today.year, today.month, shift)
+        return _safe_date(year, month, dom)
     # 3号: this month's, or the next month that has that day
     for shift in range(0, 4):
-        year, month = divmod(today.month - 1 + shift, 12)
-        d = _safe_date(today.year + year, month + 1, dom)
+        d = _safe_date(*_add_months(today.year, today.month, shift), dom)
         if d is not None and d >= today:
             return d
     return None
+
+
+def _numeric_date(m: re.Match, today: date) -> Optional[date]:
+    """2/15, 09-01, 12.24 (the next one), 2026-12-05 (as written)."""
+    month, dom = int(m["nmonth"]), int(m["ndom"])
+    if m["nyear"]:
+        return _safe_date(int(m["nyear"]), month, dom)
+    return _this_or_next_year(today, month, dom)
+
+
+def _holiday_date(word: Optional[str], chu: Optional[str], today: date) -> Optional[date]:
+    """The next such holiday, today included; None past the end of TABLE_HOLIDAYS."""
+    if chu:  # 大年初三: the third day of the Spring Festival
+        offset, key = CN_DIGITS.get(chu, 10) - 1, "春节"
+    else:
+        offset, key = 0, HOLIDAY_ALIASES.get(word, word)
+    if key in FIXED_HOLIDAYS:
+        return _this_or_next_year(today, *FIXED_HOLIDAYS[key])
+    return next((d + timedelta(days=offset) for d in TABLE_HOLIDAYS[key]
+                 if d + timedelta(days=offset) >= today), None)
 
 
 def _resolve_day(m: re.Match, today: date) -> tuple[Optional[date], Optional[str], bool]:
@@ -305,25 +505,46 @@ def _resolve_day(m: re.Match, today: date) -> tuple[Optional[date], Optional[str
         return today + timedelta(days=offset), part, True
     if m["wday"]:
         return _weekday_date(m["wprefix"], m["wday"], today), None, True
+    if m["holiday"] or m["chu"]:
+        return _holiday_date(m["holiday"], m["chu"], today), None, True
+    if m["nmonth"]:
+        return _numeric_date(m, today), None, True
     if m["dom"]:
         return _month_day_date(m, today), None, True
     return None, None, False
 
 
+def _is_quantity(text: str, m: re.Match) -> bool:
+    """油耗8.8 / 减3.5: a digit date right after a price or quantity word."""
+    return bool(m["nmonth"]) and QUANTITY_BEFORE.search(text[max(0, m.start() - 4):m.start()]) is not None
+
+
 # --------------------------------------------------------------------------- clock resolution
 
-def _clock_time(m: re.Match, part: Optional[str], s: str = "") -> Optional[tuple[time, str]]:
-    """The clock time of a match (groups with suffix ``s``) read with the day part."""
+def _hour_pair(s: Optional[str]) -> Optional[tuple[int, int]]:
+    """两三 -> (2, 3), 七八 -> (7, 8), 十一二 -> (11, 12): "two or three o'clock"."""
+    if not s or len(s) < 2 or s.isdigit() or s[-2] == "十":
+        return None
+    first, second = _cn_number(s[:-1]), CN_DIGITS.get(s[-1])
+    if first is None or second is None or second != first % 10 + 1:
+        return None
+    return first, first - first % 10 + second
+
+
+def _clock_time(m: re.Match, part: Optional[str], s: str = "",
+                hour: Optional[int] = None) -> Optional[tuple[time, str]]:
+    """The clock time of a match (groups with suffix ``s``) read with the day part;
+    ``hour`` overrides the hour said."""
     if m["hh" + s]:
         hour, minute, grain = int(m["hh" + s]), int(m["mm" + s]), "minute"
     else:
-        hour = _cn_number(m["hour" + s])
+        hour = _cn_number(m["hour" + s]) if hour is None else hour
         if hour is None:
             return None
         if m["half" + s]:
             minute = 30
         elif m["quarter" + s]:
-            minute = 15 if m["quarter" + s] == "一刻" else 45
+            minute = 15 if m["quarter" + s][0] in "一1" else 45
         elif m["minute" + s]:
             minute = _cn_number(m["minute" + s].rstrip("分"))
         else:
@@ -354,7 +575,7 @@ def _is_not_a_clock(m: re.Match, has_day: bool, part: Optional[str]) -> bool:
     """便宜一点 / 早一点 / 明天早一点: a lone 一点 is a quantity, not 01:00 or 13:00."""
     return (
         m["hour"] == "一"
-        and not (m["half"] or m["quarter"] or m["minute"] or m["zhong"])
+        and not (m["half"] or m["quarter"] or m["minute"] or m["zhong"] or m["hour2"] or m["hh2"])
         and ((part is None and not has_day) or (part is not None and len(part) == 1))
     )
 
@@ -365,22 +586,34 @@ def _is_not_a_clock(m: re.Match, has_day: bool, part: Optional[str]) -> bool:
 class _Candidate:
     start: int
     end: int
-    match: Optional[re.Match] = None  # MENTION_RE match
+    match: Optional[re.Match] = None  # MENTION_RE, WINDOW_PHRASES or UNKNOWN_DAY_RE match
     window: Optional[Callable] = None  # WINDOW_PHRASES resolver
+    unknown: bool = False  # a day the rules cannot place (腊八)
     has_day: bool = False
     has_part: bool = False
     has_clock: bool = False
+
+    @property
+    def is_time_of_day(self) -> bool:
+        """下午 / 三点 / 下午三点: a time of day without a day."""
+        return self.window is None and not self.unknown and not self.has_day
+
+
+# Resolution failed because the day could not be placed (a holiday past the table).
+UNKNOWN_DAY = object()
 
 
 def _candidates(text: str) -> list[_Candidate]:
     found = []
     for m in MENTION_RE.finditer(text):
-        if m.end() > m.start() and (m["day"] or m["part"] or m["clock"]):
+        if m.end() > m.start() and (m["day"] or m["part"] or m["clock"]) and not _is_quantity(text, m):
             found.append(_Candidate(m.start(), m.end(), match=m, has_day=bool(m["day"]),
                                     has_part=bool(m["part"]), has_clock=bool(m["clock"])))
     for pattern, resolver in WINDOW_PHRASES:
         for m in pattern.finditer(text):
-            found.append(_Candidate(m.start(), m.end(), window=resolver, has_day=True))
+            found.append(_Candidate(m.start(), m.end(), match=m, window=resolver, has_day=True))
+    for m in UNKNOWN_DAY_RE.finditer(text):
+        found.append(_Candidate(m.start(), m.end(), match=m, unknown=True, has_day=True))
     # Overlaps: keep the longer one (the earlier one on a tie).
     found.sort(key=lambda c: (c.start, -(c.end - c.start)))
     kept: list[_Candidate] = []
@@ -393,9 +626,11 @@ def _candidates(text: str) -> list[_Candidate]:
     return kept
 
 
-def _is_refused(text: str, c: _Candidate) -> bool:
-    after = text[c.end:c.end + 6].lstrip("的 ，,")
-    return after.startswith(REFUSALS)
+def _is_refused(text: str, first: _Candidate, last: _Candidate) -> bool:
+    """今天没空 / 不是这周 (a mention from ``first`` to ``last``)."""
+    after = text[last.end:last.end + 6].lstrip("的 ，,")
+    before = text[max(0, first.start - 3):first.start].rstrip("的 ，,")
+    return after.startswith(REFUSALS) or before.endswith(NEGATIONS_BEFORE)
 
 
 GAP_RE = re.compile(r"[\s，,、。!！~～吧啊呀哈呢的]{0,4}")
@@ -403,14 +638,18 @@ GAP_RE = re.compile(r"[\s，,、。!！~～吧啊呀哈呢的]{0,4}")
 
 def _can_merge(text: str, first: _Candidate, nxt: _Candidate) -> bool:
     """A day followed closely by a time of day without a day: 后天吧，上午九点 /
-    明天上午吧，9点左右."""
-    if first.match is None or nxt.match is None or not first.has_day or first.has_clock:
+    明天上午吧，9点左右 / 月中下午 (the window) / 腊八下午三点 (no day)."""
+    if not nxt.is_time_of_day or GAP_RE.fullmatch(text[first.end:nxt.start]) is None:
         return False
-    if nxt.has_day or not (nxt.has_clock or not first.has_part):
+    if first.unknown:
+        return True
+    if first.window is not None:
+        return first.window in MERGING_WINDOWS
+    if not first.has_day or first.has_clock:
         return False
-    if first.has_part and nxt.has_part:
+    if not (nxt.has_clock or not first.has_part):
         return False
-    return GAP_RE.fullmatch(text[first.end:nxt.start]) is not None
+    return not (first.has_part and nxt.has_part)
 
 
 def _trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -421,18 +660,22 @@ def _trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _resolve(text: str, first: _Candidate, time_part: Optional[_Candidate],
-             ref: datetime) -> Optional[TimeMention]:
-    """Resolve one candidate (and a merged time-of-day candidate) against ``ref``."""
+def _resolve(text: str, first: _Candidate, time_part: Optional[_Candidate], ref: datetime):
+    """Resolve one candidate (and a merged time-of-day candidate) against ``ref``: a
+    TimeMention, None (no time here) or UNKNOWN_DAY."""
+    if first.unknown:
+        return UNKNOWN_DAY
     start, end = _trimmed_span(text, first.start, (time_part or first).end)
-    if first.window is not None:  # 越快越好, 月底前, ...
-        earliest, latest = first.window(ref)
-        return TimeMention(text[start:end], start, end, None, earliest, latest, "range")
+    if first.window is not None:  # 越快越好, 月底前, 月中 ...
+        window = first.window(ref, first.match)
+        if window is None:
+            return UNKNOWN_DAY
+        return TimeMention(text[start:end], start, end, None, window[0], window[1], "range")
 
     m = first.match
     day, implied_part, has_day = _resolve_day(m, ref.date())
-    if has_day and day is None:  # an impossible date such as 2月30号
-        return None
+    if has_day and day is None:  # 2月30号, or a holiday past the table
+        return UNKNOWN_DAY if (m["holiday"] or m["chu"]) else None
     tm = time_part.match if time_part else m
     part = tm["part"] or m["part"] or implied_part
 
@@ -451,17 +694,21 @@ def _resolve(text: str, first: _Candidate, time_part: Optional[_Candidate],
 
 def _clock_mention(span, m: re.Match, part: Optional[str], day: Optional[date],
                    ref: datetime) -> Optional[TimeMention]:
-    """明天下午三点 -> exact; 两点到四点 -> a window.  Without a day: today, or tomorrow
-    when today's has passed."""
-    clock = _clock_time(m, part)
+    """明天下午三点 -> exact; 两点到四点 / 9~12点半 / 两三点 -> a window.  Without a day:
+    today, or tomorrow when today's has passed."""
+    pair = _hour_pair(m["hour"])
+    clock = _clock_time(m, part, hour=pair[0] if pair else None)
     if clock is None:
         return None
     value = _at(day or ref.date(), clock[0])
     if day is None and value < ref:  # 两点半 said at 15:00 -> tomorrow
         value += timedelta(days=1)
-    if not (m["hour2"] or m["hh2"]):
+    if pair:
+        until = _clock_time(m, part, hour=pair[1])
+    elif m["hour2"] or m["hh2"]:
+        until = _clock_time(m, m["part2"] or part, "2")
+    else:
         return TimeMention(*span, value, value, value, clock[1])
-    until = _clock_time(m, m["part2"] or part, "2")
     if until is None:
         return None
     latest = _at(value.date(), until[0])
@@ -500,10 +747,18 @@ def _localised(m: TimeMention, tz: ZoneInfo) -> TimeMention:
     return replace(m, value=aware(m.value), earliest=aware(m.earliest), latest=aware(m.latest))
 
 
-def _mentions(text: str, ref: datetime) -> list[tuple[TimeMention, bool]]:
-    """Every mention in order, each with whether the customer refused it (今天没空)."""
+@dataclass
+class _Found:
+    mention: TimeMention
+    refused: bool  # 今天没空
+    has_day: bool  # False for a bare time of day (下午三点)
+
+
+def _mentions(text: str, ref: datetime) -> tuple[list[_Found], bool]:
+    """Every mention in order, and whether the message names a day the rules cannot
+    place (腊八, 月中 of an unknown month, a holiday past the table)."""
     candidates = _candidates(text)
-    found = []
+    found, unknown_day = [], False
     i = 0
     while i < len(candidates):
         first = candidates[i]
@@ -511,9 +766,23 @@ def _mentions(text: str, ref: datetime) -> list[tuple[TimeMention, bool]]:
         merge = nxt is not None and _can_merge(text, first, nxt)
         mention = _resolve(text, first, nxt if merge else None, ref)
         i += 2 if merge else 1
-        if mention is not None:  # e.g. 便宜一点 does not resolve
-            found.append((mention, _is_refused(text, nxt if merge else first)))
-    return found
+        if mention is UNKNOWN_DAY:
+            unknown_day = True
+        elif mention is not None:  # e.g. 便宜一点 does not resolve
+            found.append(_Found(mention, _is_refused(text, first, nxt if merge else first), first.has_day))
+    return found, unknown_day
+
+
+def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
+    """The first exact mention neither refused nor wholly past, then the first such
+    mention of any grain, then the first not refused, then the first."""
+    open_ = [f.mention for f in found if not f.refused]
+    return (
+        next((m for m in open_ if m.latest >= ref and m.value is not None), None)
+        or next((m for m in open_ if m.latest >= ref), None)
+        or next(iter(open_), None)
+        or (found[0].mention if found else None)
+    )
 
 
 def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) -> Optional[TimeMention]:
@@ -523,19 +792,18 @@ def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) ->
     With several mentions, the first exact one (a date and a time of day) that is
     neither refused (今天没空) nor wholly in the past (上周五来过) wins, so the
     booking time beats a time in the complaint (早上启动不了,约大后天上午十点半);
-    then the first such mention of any grain; failing that, the first one.
+    then the first such mention of any grain; failing that, the first one.  When the
+    message names a day the rules cannot place (腊八下午三点), a time of day without
+    a day is not taken for today's: such a message gets no time.
     """
     if not isinstance(text, str) or not text:
         return None
     tz = ZoneInfo(tz) if isinstance(tz, str) else tz
     ref = _wall_clock(reference, tz)
-    found = _mentions(text.translate(NORMALISE), ref)
-    chosen = (
-        next((m for m, refused in found if not refused and m.latest >= ref and m.value is not None), None)
-        or next((m for m, refused in found if not refused and m.latest >= ref), None)
-        or next((m for m, refused in found if not refused), None)
-        or (found[0][0] if found else None)
-    )
+    found, unknown_day = _mentions(text.translate(NORMALISE), ref)
+    if unknown_day:
+        found = [f for f in found if f.has_day]
+    chosen = _choose(found, ref)
     if chosen is None:
         return None
     return _localised(replace(chosen, text=text[chosen.start:chosen.end]), tz)  # original chars

@@ -275,6 +275,87 @@ def test_reference_zones():
     assert m.value == datetime(2026, 11, 30, 10, 0, tzinfo=berlin)
 
 
+# --------------------------------------------------------------------------- holidays, unknown days
+
+def test_lunar_holidays_use_the_table_and_stop_at_its_end():
+    spring = {2026: "2026-02-17", 2027: "2027-02-06", 2028: "2028-01-26"}
+    for year, day in spring.items():
+        ref = datetime(year, 1, 2, 9, 0, tzinfo=SHANGHAI)
+        assert parse_time("春节", ref).earliest == sh(f"{day} 00:00")
+        assert parse_time("除夕", ref).earliest == sh(f"{day} 00:00") - timedelta(days=1)
+        assert parse_time("大年初三", ref).earliest == sh(f"{day} 00:00") + timedelta(days=2)
+    after_table = datetime(2028, 11, 1, 9, 0, tzinfo=SHANGHAI)
+    assert parse_time("春节", after_table) is None
+    assert parse_time("春节下午三点", after_table) is None      # not today 15:00
+    assert parse_time("下午三点，中秋节那天", after_table) is None
+    # fixed-date holidays need no table
+    assert parse_time("国庆节", after_table).earliest == sh("2029-10-01 00:00")
+    assert parse_time("元旦", datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI)).earliest == sh("2027-01-01 00:00")
+
+
+@pytest.mark.parametrize("text", ["腊八下午三点", "改天上午十点", "国庆后下午两点", "周几下午三点有空"])
+def test_a_day_the_rules_cannot_place_gives_no_time(text):
+    for ref in (MON, THU, SUN):
+        assert parse_time(text, ref) is None
+
+
+def test_a_known_day_beside_an_unknown_one_still_counts():
+    m = parse_time("腊八那天不行，明天下午三点吧", THU)
+    assert m.value == sh("2026-11-27 15:00")
+
+
+@pytest.mark.parametrize("text, earliest, latest", [
+    ("月中", "2026-12-11 00:00", "2026-12-20 23:59:59"),      # November's is over
+    ("下旬", "2026-11-21 00:00", "2026-11-30 23:59:59"),      # November's is not
+    ("上旬", "2026-12-01 00:00", "2026-12-10 23:59:59"),
+    ("下个月底", "2026-12-21 00:00", "2026-12-31 23:59:59"),
+    ("下个月底前", "2026-11-26 15:00", "2026-12-31 23:59:59"),
+    ("11月中旬", "2027-11-11 00:00", "2027-11-20 23:59:59"),
+    ("2月下旬", "2027-02-21 00:00", "2027-02-28 23:59:59"),
+])
+def test_thirds_of_a_month(text, earliest, latest):
+    assert_window(parse_time(text, THU), earliest, latest, text, "range")
+
+
+# --------------------------------------------------------------------------- digits, ranges, decimals
+
+@pytest.mark.parametrize("text", [
+    "油耗6.5", "价格是9.9元", "开了3.5万公里", "2.0T", "V1.5", "138-1234-5678", "1-2天",
+    "减八点八", "二十点六", "八点五个", "八点八折", "一点五个小时",
+])
+def test_numbers_that_are_not_times(text):
+    assert parse_time(text, THU) is None
+
+
+@pytest.mark.parametrize("text, earliest, latest", [
+    ("9~12点半", "2026-11-27 09:00", "2026-11-27 12:30"),
+    ("下午2-4点", "2026-11-27 14:00", "2026-11-27 16:00"),
+    ("12:00—14:00", "2026-11-27 12:00", "2026-11-27 14:00"),
+    ("明天三四点", "2026-11-27 15:00", "2026-11-27 16:00"),
+    ("明天早上七八点", "2026-11-27 07:00", "2026-11-27 08:00"),
+    ("明天上午10-12", "2026-11-27 10:00", "2026-11-27 12:00"),
+])
+def test_ranges_are_windows(text, earliest, latest):
+    assert_window(parse_time(text, THU), earliest, latest, text, "range")
+
+
+def test_quarters():
+    assert parse_time("20时1刻", THU).value == sh("2026-11-26 20:15")
+    assert parse_time("明天九点三刻", THU).value == sh("2026-11-27 09:45")
+    assert parse_time("3点一刻", THU).value == sh("2026-11-26 15:15")
+    assert parse_time("二十一点", THU).value == sh("2026-11-26 21:00")  # not a range 20-21
+
+
+def test_corrections_take_the_second_mention():
+    assert parse_time("不是明天，是后天", THU).text == "后天"
+    assert parse_time("不是这周，是下周", THU).text == "下周"
+
+
+def test_traditional_characters_are_returned():
+    m = parse_time("下個禮拜三下午三時", THU)
+    assert (m.text, m.value) == ("下個禮拜三下午三時", sh("2026-12-02 15:00"))
+
+
 def test_original_characters_are_returned():
     m = parse_time("下週一１０点", THU)  # traditional 週 and full-width digits
     assert (m.text, m.value) == ("下週一１０点", sh("2026-11-30 10:00"))
