@@ -188,19 +188,20 @@ WEEK = r"(?:周|星期|礼拜)"
 # Before 下: not a second 下 (下下周), unless that is the 下 of 一下 (安排一下下周的保养).
 NEXT = r"(?:(?<![一下])|(?<=一下))"
 WEEKDAY = (  # 周六, 下周六, 下周周六, 下礼拜的周三
-    rf"(?:(?P<wprefix>{NEXT}(?:下下个?|下个?)|上上个?|上个?|这个?|本){WEEK}(?:[的\s]*{WEEK})?|{WEEK})"
+    rf"(?:(?P<wprefix>{NEXT}(?:下下个?|下个?)|上上个?|上个?|这个?|本){WEEK}(?:[的\s]*+{WEEK})?|{WEEK})"
     r"(?P<wday>[一二三四五六日天1-7])"
 )
 DATE = (  # 3号, 12月3号, 12月3, 下个月5号, 2027年1月3日
-    rf"(?:(?P<mprefix>下个?月|上个?月|这个?月|本月)[的\s]*"
+    rf"(?:(?P<mprefix>下个?月|上个?月|这个?月|本月)[的\s]*+"
     rf"|(?:(?P<year>(?<![0-9])20[0-9]{{2}})年)?(?P<month>{NUM})月)?"
     rf"(?P<dom>{NUM})(?(month)(?:号|日|(?![0-9零〇一二两三四五六七八九十:]|{_alternation(UNITS)}))|(?:号|日))"
     rf"(?!{NOT_A_DATE_AFTER})"
 )
-NUMERIC_DATE = (  # 2/15, 09-01, 12.24, 2026-12-05 (but not 3.5万, 1.5T, 2-4点)
+NUMERIC_DATE = (  # 2/15, 09-01, 12.24, 2026-12-05 (but not 3.5万, 1.5T, 2-4点, 1-3号)
     r"(?<![0-9A-Za-z.:/\-¥￥$])(?:(?P<nyear>20[0-9]{2})(?P<ysep>[-/.]))?"
     r"(?P<nmonth>1[0-2]|0?[1-9])(?P<nsep>(?(ysep)(?P=ysep)|[-/.]))(?P<ndom>3[01]|[12][0-9]|0?[1-9])"
-    rf"(?:号|日)?(?![0-9A-Za-z.:/\-]|{_alternation(UNITS)}|周(?![一二三四五六日天1-7])|{NOT_A_DATE_AFTER})"
+    r"(?:(?<!-[0-9])(?<!-[0-9]{2})[号日])?"  # 12.24号, but 1-3号 is the 1st to the 3rd
+    rf"(?![0-9A-Za-z.:/\-号日]|{_alternation(UNITS)}|周(?![一二三四五六日天1-7])|{NOT_A_DATE_AFTER})"
 )
 # 五一 and 十一 are numbers too: only standing alone (五一) or before 假期 (十一假期).
 GUARDED_HOLIDAYS = (
@@ -225,10 +226,11 @@ def _clock(suffix: str = "") -> str:
     """Clock time: 10点, 十点半, 十点一刻, 20时1刻, 九点四十五分, 三点钟, 10:30.  Named
     groups get ``suffix`` so the pattern can be used twice (a range 两点到四点).  The
     start of a range may be a bare hour (9~12点半, 下午2-4点); its end may be a bare
-    hour after a day part (上午10-12)."""
+    hour after a day or a day part (上午10-12, 明天9-10)."""
     s = suffix
-    bare = (rf"(?P<bare>)(?=[的\s]*{RANGE_SEP}[的\s]*{NUM})" if not s
-            else rf"(?(part)(?![0-9]|{_alternation(UNITS)})|(?!))")
+    bare_end = rf"(?![0-9]|{_alternation(UNITS)})"
+    bare = (rf"(?P<bare>)(?=[的\s]*+{RANGE_SEP}[的\s]*+{NUM})" if not s
+            else rf"(?(part){bare_end}|(?(day){bare_end}|(?!)))")
     return (
         rf"(?:(?P<hh{s}>(?<![0-9])[0-9]{{1,2}})(?:[:：]|(?(day)\.|(?(part)\.|(?!))))"
         rf"(?P<mm{s}>[0-5][0-9])(?![0-9])"
@@ -238,13 +240,14 @@ def _clock(suffix: str = "") -> str:
     )
 
 
-SEP = r"[的\s]*"
+# Possessive, and only after something (a run of 的 must not cost quadratic time).
+SEP = r"[的\s]*+"
 DAY = rf"(?:(?:{RELATIVE_DAY}|{WEEKDAY}|{HOLIDAY}|{NUMERIC_DATE}|{DATE}){DAY_SUFFIX})"
 RANGE_TAIL = (rf"(?:{SEP}{RANGE_SEP}{SEP}"
               rf"(?:(?P<part2>{_alternation(w for w in PARTS if len(w) > 1)}){SEP})?{_clock('2')})")
 MENTION_RE = re.compile(
-    rf"(?P<day>{DAY})?(?:{SEP}{PART})?"
-    rf"(?:{SEP}(?P<clock>{_clock()})(?:{RANGE_TAIL}|(?(bare)(?!))))?"
+    rf"(?P<day>{DAY})?(?:(?(day){SEP}){PART})?"
+    rf"(?:(?(day){SEP}|(?(part){SEP}))(?P<clock>{_clock()})(?:{RANGE_TAIL}|(?(bare)(?!))))?"
 )
 
 
@@ -411,6 +414,23 @@ def _until_holiday(ref: datetime, m: re.Match) -> Window:
     return None if day is None else (ref, _end_of_day(day - timedelta(days=1)))
 
 
+def _days_of_month(ref: datetime, m: re.Match) -> Window:
+    """10号到12号 / 12月1-3号 / 30号到2号: the first day (as 10号 or 12月1号 alone) ..
+    the last (in the next month when it is smaller)."""
+    first, last = _cn_number(m["d1"]), _cn_number(m["d2"])
+    if first is None or last is None or not (1 <= first <= 31 and 1 <= last <= 31) or first == last:
+        return None
+    today = ref.date()
+    month = _cn_number(m["month"]) if m["month"] else None
+    if month is not None and not 1 <= month <= 12:
+        return None
+    start = _this_or_next_year(today, month, first) if month else _next_day_of_month(today, first)
+    if start is None:
+        return None
+    end = _safe_date(*_add_months(start.year, start.month, int(last < first)), last)
+    return None if end is None else (_start_of_day(start), _end_of_day(end))
+
+
 MONTH_WORD = (rf"(?:(?P<mprefix>下下个?|下个?|这个?|本)月|(?P<mnum>{NUM})月"
               r"|(?<![0-9零〇一二两三四五六七八九十个这本下上])月)")
 THIS_WEEK = rf"(?:这个?|本){WEEK}"
@@ -429,10 +449,12 @@ WINDOW_PHRASES: list[tuple[re.Pattern, Callable[[datetime, re.Match], Window]]] 
     (re.compile(rf"(?P<weeks>这个?|本)?{WEEK}末"), _weekend),
     (re.compile(rf"{NEXT}(?P<weeks>下下|下)个?{WEEK}(?![一二三四五六日天1-7末])"), _week),
     (re.compile(rf"{HOLIDAY}(?:之前|以前|前)(?!后)"), _until_holiday),
+    (re.compile(rf"(?:(?P<month>{NUM})月)?(?P<d1>{NUM})[号日]?[的\s]*+{RANGE_SEP}[的\s]*+(?P<d2>{NUM})[号日]"
+                rf"(?!{NOT_A_DATE_AFTER})"), _days_of_month),
 ]
 # Windows a following time of day cannot be placed in (下周下午三点 is not today 15:00).
 MERGING_WINDOWS = {_next_two_days, _in_a_few_days, _until_month_end, _month_third, _month,
-                   _until_week_end, _weekend, _week, _until_holiday}
+                   _until_week_end, _weekend, _week, _until_holiday, _days_of_month}
 
 # Words naming a day the rules cannot place (腊八, 节后, 改天, 周几): a time of day in
 # the same message is not put on today; the message gets no time instead.
@@ -470,7 +492,11 @@ def _month_day_date(m: re.Match, today: date) -> Optional[date]:
         shift = {"下": 1, "上": -1}.get(m["mprefix"][0], 0)
         year, month = _add_months(today.year, today.month, shift)
         return _safe_date(year, month, dom)
-    # 3号: this month's, or the next month that has that day
+    return _next_day_of_month(today, dom)
+
+
+def _next_day_of_month(today: date, dom: int) -> Optional[date]:
+    """3号: this month's, or the next month that has that day."""
     for shift in range(0, 4):
         d = _safe_date(*_add_months(today.year, today.month, shift), dom)
         if d is not None and d >= today:
