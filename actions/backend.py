@@ -30,6 +30,16 @@ def script() -> BookingScript:
     return load_script()
 
 
+def service_flags(code: str | None) -> frozenset[str]:
+    """The catalogue attributes (interview, ask_vin) of a service type code, if any."""
+    if not code:
+        return frozenset()
+    try:
+        return catalog().service_type(code).flags
+    except KeyError:
+        return frozenset()
+
+
 async def history_of(phone: str) -> CustomerHistory | None:
     return await in_session(lambda s: customer_history(s, phone))
 

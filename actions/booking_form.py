@@ -1,6 +1,7 @@
 """The booking form: checking each fact the customer gives (FAW-VW 预约 step a-c)."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -13,17 +14,20 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import backend
+from actions.backend import service_flags
 from actions.conversation import latest_entity, message_time, value_before_latest_message
+from actions.questions import QUESTION_KINDS, answer_question
 from actions.interview import (
     InterviewValidation,
     danger_check,
     interview_prefill,
     interview_slots_to_ask,
+    latest_intent,
     latest_text,
 )
 from dealer.script import NOT_GIVEN
+from dealer.symptoms import names_a_problem as describes_fault
 from dealer.services.schedule import SlotProblem
-from dealer.services.booking import INTERVIEW_SERVICES
 from dealer.timefmt import format_slot
 from dealer.validation import (
     InvalidValue,
@@ -43,6 +47,8 @@ PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_whe
                     "symptom_frequency", "symptom_driving_impact", "symptom_tried",
                     "symptom_confirmed", "symptom_more")
 
+
+VIN_LIKE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{17}(?![A-Za-z0-9])")
 
 PROBLEM_RESPONSES = {
     SlotProblem.past: "utter_time_past",
@@ -150,16 +156,28 @@ def _yes_no_answer(value: Any, tracker: Tracker, slot: str) -> Any:
     """True/False from the answer's words (script data), else from a plain yes/no; NOT_GIVEN otherwise."""
     if isinstance(value, bool):
         return value
-    yes_words, no_words = backend.script().yes_no_words[slot]
-    text = str(value)
-    if any(word in text for word in no_words):
-        return False
-    if any(word in text for word in yes_words):
-        return True
+    words = backend.script().read_yes_no(slot, str(value))
+    if words is not None:
+        return words
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in ("affirm", "deny"):
         return intent == "affirm"
     return NOT_GIVEN
+
+
+def _settled_yes_no(
+    slot: str, answer: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    """An answer not understood is asked again once, with the buttons; then it is left
+    open for the advisor, and the customer is told so (never a silent null)."""
+    if answer != NOT_GIVEN:
+        return {slot: answer}
+    reasked = list(tracker.get_slot("yes_no_reasked") or [])
+    if slot not in reasked and not backend.script().means_no_answer(str(value)):
+        dispatcher.utter_message(response="utter_yes_no_unclear")
+        return {slot: None, "yes_no_reasked": [*reasked, slot]}
+    dispatcher.utter_message(response="utter_yes_no_left_open")
+    return {slot: NOT_GIVEN}
 
 
 def _already_valid(slot: str, value: Any) -> bool:
@@ -172,6 +190,16 @@ def _already_valid(slot: str, value: Any) -> bool:
     if slot == "mileage":
         return str(value).isdigit()
     return isinstance(value, bool)
+
+
+def _question_instead_of_answer(tracker: Tracker) -> str | None:
+    """A question asked in place of the requested answer, when the intent missed it.
+
+    Not in the interview (its answers are free words: 在哪儿响 is an answer there)."""
+    asked = tracker.get_slot("requested_slot")
+    if not asked or asked.startswith("symptom_") or latest_intent(tracker) in QUESTION_KINDS:
+        return None
+    return backend.script().question_kind(latest_text(tracker))
 
 
 class ValidateBookingForm(InterviewValidation, FormValidationAction):
@@ -217,18 +245,24 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> list[str]:
         """The script's steps that apply to this booking (e.g. repeat repair only for repairs)."""
         applicable = backend.script().slots_to_ask(
-            tracker.get_slot("service_type"), tracker.get_slot("first_visit")
+            service_flags(tracker.get_slot("service_type")), tracker.get_slot("first_visit")
         )
         return interview_slots_to_ask(tracker, [slot for slot in domain_slots if slot in applicable])
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        question = _question_instead_of_answer(tracker)
+        if question is not None:
+            # 保养大概多少钱? while the mileage is asked: answered, then the question again.
+            answer_question(question, latest_text(tracker), dispatcher)
+            return [SlotSet(tracker.get_slot("requested_slot"), None)]
         events = await super().run(dispatcher, tracker, domain)
         events = await self._recheck_unvalidated(events, dispatcher, tracker, domain)
         vin = tracker.slots_to_validate().get("vin")
-        if vin is not None:
-            # Not a step of the script (optional, never asked) but checked when given.
+        validated = any(e.get("event") == "slot" and e.get("name") == "vin" for e in events)
+        if vin is not None and not validated:
+            # Asked only for warranty (ask_vin), but checked whenever volunteered.
             events.extend(
                 SlotSet(name, value)
                 for name, value in self.validate_vin(vin, dispatcher, tracker, domain).items()
@@ -258,7 +292,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if tracker.get_slot("service_type"):
             return {}
         named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
-        if {"symptom", "part"} & named and "service_type" not in named:
+        if ({"symptom", "part"} & named or describes_fault(latest_text(tracker))) and "service_type" not in named:
             return {"service_type": "repair"}
         return {}
 
@@ -266,13 +300,31 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         dealer = backend.catalog()
-        code = dealer.service_code_for(str(value)) or "other"
+        before = value_before_latest_message(tracker, "service_type")
+        if before and not self._changes_service(tracker):
+            # A service word inside another answer (上周保养的时候…, 帮我把保养也做了) is not a
+            # change of what the customer came for; only an answer to this question or a
+            # correction changes it.
+            return {"service_type": before}
+        text = latest_text(tracker)
+        code = (
+            dealer.main_service_for(text, describes_fault(text))
+            or dealer.service_code_for(str(value))
+            or "other"
+        )
         slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
-        if code in INTERVIEW_SERVICES:
+        if dealer.is_interview(code):
             text = latest_text(tracker)
             slots.update(interview_prefill(text, tracker))
             slots.update(danger_check(text, dispatcher, tracker))
         return slots
+
+    @staticmethod
+    def _changes_service(tracker: Tracker) -> bool:
+        asked = tracker.get_slot("requested_slot")
+        return asked == "service_type" or latest_intent(tracker) == "correct_info" or (
+            asked == "booking_confirmed" and tracker.get_slot("awaiting_correction")
+        )
 
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -321,8 +373,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_vin(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        found = latest_entity(tracker, "vin")
+        text = str(found["value"]) if found else str(value)
+        written = VIN_LIKE.search(re.sub(r"[\s·.\-]", "", text))  # also typed in lower case
+        if not found and not written and _optional_answer(text) == NOT_GIVEN:
+            return {"vin": NOT_GIVEN}  # 不记得: the advisor looks it up by the plate
         try:
-            return {"vin": normalize_vin(str(value))}
+            return {"vin": normalize_vin(written.group(0) if written else text)}
         except InvalidValue:
             dispatcher.utter_message(response="utter_invalid_vin")
             return {"vin": None}
@@ -334,7 +391,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             return {"first_visit": value}
         # The question is "have you been here before?": yes means NOT a first visit.
         been_before = _yes_no_answer(value, tracker, "first_visit")
-        return {"first_visit": NOT_GIVEN if been_before == NOT_GIVEN else not been_before}
+        first_visit = NOT_GIVEN if been_before == NOT_GIVEN else not been_before
+        return _settled_yes_no("first_visit", first_visit, value, dispatcher, tracker)
 
     def validate_car_model(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -367,7 +425,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_repeat_repair(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"repeat_repair": _yes_no_answer(value, tracker, "repeat_repair")}
+        answer = _yes_no_answer(value, tracker, "repeat_repair")
+        return _settled_yes_no("repeat_repair", answer, value, dispatcher, tracker)
 
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -26,6 +26,7 @@ from dealer.symptoms import (
     is_dangerous,
     names_a_problem,
     read_restatement_reply,
+    same_complaint,
 )
 
 MAX_FURTHER_COMPLAINTS = 5
@@ -184,6 +185,11 @@ class InterviewValidation:
         intent = latest_intent(tracker)
         bare_yes = _bare_yes(text, intent)  # the words first: NLU often reads a bare 有 as deny
         if not text or (not bare_yes and _says_no_more(text, intent)):
+            return {"symptom_more": NOT_GIVEN}
+        recorded = [str(i["complaint"] or i["what"] or "") for i in all_interviews(tracker)]
+        if not bare_yes and same_complaint(further_complaint(text), recorded):
+            # The same complaint told again (还是刚才那个异响): recorded once, and no more.
+            dispatcher.utter_message(response="utter_complaint_already_recorded")
             return {"symptom_more": NOT_GIVEN}
         finished = [*(tracker.get_slot("symptom_interviews") or []), current_interview(tracker)]
         slots: dict[str, Any] = {

@@ -7,35 +7,36 @@ is actions/handover.py).
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
+from actions.interview import latest_intent, latest_text
+from actions.offers import acknowledge_problem, booking_start, offer_after_answer
+from actions.questions import QUESTION_KINDS, answer_question
 from actions.submit_booking import BOOKING_SLOTS
+from dealer.symptoms import names_a_problem
 
 
 class ActionAnswerQuestion(Action):
+    """Hours, address, prices: answered; outside a booking a booking is offered."""
+
     def name(self) -> str:
         return "action_answer_question"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dealer = backend.catalog()
-        intent = tracker.latest_message.get("intent", {}).get("name")
-        if intent == "ask_hours":
-            dispatcher.utter_message(response="utter_answer_hours", opening_hours=dealer.opening_hours_text)
-        elif intent == "ask_address":
-            dispatcher.utter_message(
-                response="utter_answer_address", address=dealer.address, dealer_phone=dealer.phone
-            )
-        elif intent == "ask_price":
-            words = tracker.latest_message.get("text") or ""
-            dispatcher.utter_message(response="utter_answer_price", price_list=dealer.price_list_text(words))
-        else:
+        text = latest_text(tracker)
+        kind = latest_intent(tracker)
+        if kind not in QUESTION_KINDS:
+            kind = backend.script().question_kind(text)
+        if kind is None:
             dispatcher.utter_message(response="utter_default")
-        return []
+            return []
+        answer_question(kind, text, dispatcher)
+        return offer_after_answer(dispatcher, tracker)
 
 
 class ActionAbandonBooking(Action):
@@ -56,7 +57,11 @@ BOOKING_SIGNS = {"symptom", "part", "service_type", "time"}
 
 
 class ActionHandleUnclearMessage(Action):
-    """Low NLU confidence: a message naming a problem or a time still starts a booking."""
+    """A bare fact or an unclear message outside a booking.
+
+    A problem told alone is heard and a booking offered (as report_problem); a time
+    or a service named starts the booking, with what an earlier offer already knew.
+    """
 
     def name(self) -> str:
         return "action_handle_unclear_message"
@@ -64,8 +69,14 @@ class ActionHandleUnclearMessage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
-        if named & BOOKING_SIGNS and tracker.active_loop_name is None:
-            return [FollowupAction("booking_form")]
-        dispatcher.utter_message(response="utter_default")
+        if tracker.active_loop_name is None:
+            named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+            if "time" not in named and (
+                latest_intent(tracker) == "report_problem" or names_a_problem(latest_text(tracker))
+            ):
+                return acknowledge_problem(dispatcher, tracker)
+            if named & BOOKING_SIGNS and latest_intent(tracker) != "out_of_scope":
+                return booking_start(tracker, tracker.get_slot("booking_offer"))
+        unclear = latest_intent(tracker) != "out_of_scope"
+        dispatcher.utter_message(response="utter_default" if unclear else "utter_out_of_scope")
         return []

@@ -16,7 +16,7 @@ from actions.booking_form import explain_problem, offer_free_slots
 from actions.conversation import channel_name, message_time
 from actions.interview import all_interviews
 from dealer.script import NOT_GIVEN
-from dealer.services.booking import INTERVIEW_SERVICES, BookingRequest, SlotUnavailable
+from dealer.services.booking import BookingRequest, SlotUnavailable
 from dealer.symptoms import QUESTIONS
 from dealer.validation import InvalidValue
 
@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 # Everything one booking collects; cleared once it is written or abandoned.
 BOOKING_SLOTS = (
     *backend.script().slots,
-    "vin",
     "appointment_display",
     "service_display",
     "awaiting_correction",
@@ -36,6 +35,8 @@ BOOKING_SLOTS = (
     "restatement_state",
     "symptom_interviews",
     "current_complaint",
+    "booking_offer",
+    "yes_no_reasked",
 )
 
 
@@ -45,7 +46,7 @@ def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
     The six fields are the first complaint's; each further complaint (还有其他的吗) is
     kept in further_complaints (its words) and further_interviews (its own six answers).
     """
-    if tracker.get_slot("service_type") not in INTERVIEW_SERVICES:
+    if "interview" not in backend.service_flags(tracker.get_slot("service_type")):
         return None
     first, *further = all_interviews(tracker)
     if not first["what"] and not further:
@@ -97,9 +98,10 @@ def booking_request(tracker: Tracker) -> BookingRequest:
 def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingRequest, words: str) -> None:
     """Steps e-g: quote known maintenance, the documents to bring, the reminder, thanks."""
     dealer = backend.catalog()
-    if request.service_type == "maintenance":
+    quote = dealer.service_type(request.service_type).quote if request.service_type else "none"
+    if quote == "price_list":
         dispatcher.utter_message(response="utter_quote_maintenance", price_list=dealer.price_list_text(words))
-    elif request.service_type in ("repair", "warranty", "body_paint", "inspection"):
+    elif quote == "after_inspection":
         dispatcher.utter_message(response="utter_quote_after_inspection")
     documents = backend.script().documents(request.first_visit)
     dispatcher.utter_message(response="utter_bring_documents", documents="、".join(documents))
@@ -148,4 +150,5 @@ class ActionSubmitBooking(Action):
         return [SlotSet(name, None) for name in BOOKING_SLOTS] + [
             SlotSet("draft_id", float(result.draft_id)),
             SlotSet("advisor_name", result.advisor_name),
+            SlotSet("booked_display", tracker.get_slot("appointment_display")),
         ]

@@ -21,6 +21,20 @@ class ServiceType:
     code: str
     name: str
     synonyms: tuple[str, ...]
+    interview: bool = False  # the symptom interview (Chery steps 5-6) is run
+    quote: str = "none"  # price_list | after_inspection | none (step e)
+    ask_vin: bool = False  # the VIN is asked for (optional)
+    # When a message names several services, the highest rank is what the customer
+    # came for (a fault over routine work, a warranty claim over a repair); the rest
+    # are extra requests.
+    rank: int = 0
+    # A described fault turns this service into that one (能约个检查吗 + a fault: repair).
+    with_fault: str | None = None
+
+    @property
+    def flags(self) -> frozenset[str]:
+        """The script conditions this service meets (dealer/booking_script.yml `when`)."""
+        return frozenset(name for name in ("interview", "ask_vin") if getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,28 @@ class Catalog:
         named = [p for p in self.maintenance_packages if p.name in words]
         return ";".join(f"{p.name}{p.price_yuan}元({p.includes})" for p in named or self.maintenance_packages)
 
+    def is_interview(self, code: str | None) -> bool:
+        return code is not None and self.service_type(code).interview
+
+    def services_named(self, words: str) -> set[str]:
+        return {
+            service.code
+            for service in self.service_types
+            for synonym in (service.code, service.name, *service.synonyms)
+            if synonym and synonym in words
+        }
+
+    def main_service_for(self, words: str, describes_fault: bool) -> str | None:
+        """What the customer asks for in ``words``: the highest-ranked service named,
+        changed by a described fault where the catalogue says so; None if none is named."""
+        named = self.services_named(words)
+        if not named:
+            return None
+        main = self.service_type(max(named, key=lambda code: self.service_type(code).rank))
+        if describes_fault and main.with_fault:
+            return main.with_fault
+        return main.code
+
     def service_code_for(self, words: str) -> str | None:
         """Map a customer's words (保养, 修车, 喷漆 ...) to a service-type code.
 
@@ -116,7 +152,16 @@ def parse_catalog(raw: dict) -> Catalog:
         callback_minutes=int(raw.get("handover", {}).get("callback_minutes", 30)),
         advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
         service_types=tuple(
-            ServiceType(code=s["code"], name=s["name"], synonyms=tuple(s.get("synonyms", ())))
+            ServiceType(
+                code=s["code"],
+                name=s["name"],
+                synonyms=tuple(s.get("synonyms", ())),
+                interview=bool(s.get("interview", False)),
+                quote=s.get("quote", "none"),
+                ask_vin=bool(s.get("ask_vin", False)),
+                rank=int(s.get("rank", 0)),
+                with_fault=s.get("with_fault"),
+            )
             for s in raw["service_types"]
         ),
         maintenance_packages=tuple(MaintenancePackage(**p) for p in raw["maintenance_packages"]),

@@ -9,6 +9,7 @@ import yaml
 
 SCRIPT_PATH = Path(__file__).resolve().parent / "booking_script.yml"
 NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answer
+BARE_NO = ("没有", "没", "无", "没呢", "木有", "否", "不是", "没有过")
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,11 @@ class ScriptStep:
     slot: str
     ask: str
     required: bool
-    service_types: tuple[str, ...] = ()
+    service_flag: str | None = None  # asked only for services with this attribute (interview, ask_vin)
     returning_customer_only: bool = False
 
-    def applies(self, service_type: str | None, first_visit: object) -> bool:
-        if self.service_types and service_type not in self.service_types:
+    def applies(self, service_flags: frozenset[str], first_visit: object) -> bool:
+        if self.service_flag and self.service_flag not in service_flags:
             return False
         if self.returning_customer_only and first_visit is not False:
             return False
@@ -39,13 +40,35 @@ class BookingScript:
     yes_no_words: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # slot -> (yes, no)
     correction_lead_ins: tuple[str, ...] = ()  # 是 / 应该是 … before a corrected complaint
     complaint_lead_ins: tuple[str, ...] = ()  # 还有 / 另外 … before a further complaint
+    question_words: dict[str, tuple[str, ...]] | None = None  # ask_price -> (多少钱, …)
 
     @property
     def slots(self) -> list[str]:
         return [step.slot for step in self.steps]
 
-    def slots_to_ask(self, service_type: str | None, first_visit: object) -> list[str]:
-        return [s.slot for s in self.steps if s.applies(service_type, first_visit)]
+    def slots_to_ask(self, service_flags: frozenset[str], first_visit: object) -> list[str]:
+        """The steps for a service with these catalogue attributes (ServiceType.flags)."""
+        return [s.slot for s in self.steps if s.applies(service_flags, first_visit)]
+
+    def read_yes_no(self, slot: str, text: str) -> bool | None:
+        """Yes/no in the customer's own words (上次来升级过,又死机了 → yes); None if unclear.
+
+        "No" words are checked first (没修过 contains 修过); a bare 没有/没 is a no.
+        """
+        yes_words, no_words = self.yes_no_words[slot]
+        cleaned = text.strip(" ,,。.!!~~了啊呀哦吧呢的")
+        if any(word in text for word in no_words) or cleaned in BARE_NO:
+            return False
+        if any(word in text for word in yes_words):
+            return True
+        return None
+
+    def question_kind(self, text: str) -> str | None:
+        """ask_price / ask_hours / ask_address when the words ask one, else None."""
+        for kind, words in (self.question_words or {}).items():
+            if any(word in text for word in words):
+                return kind
+        return None
 
     def means_no_answer(self, text: str) -> bool:
         cleaned = text.strip(" ,,。.!!~~了啊呀哦吧")
@@ -67,7 +90,7 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
                 slot=entry["slot"],
                 ask=entry["ask"],
                 required=bool(entry["required"]),
-                service_types=tuple(when.get("service_types", ())),
+                service_flag=next((flag for flag in ("interview", "ask_vin") if when.get(flag)), None),
                 returning_customer_only=bool(when.get("returning_customer", False)),
             )
         )
@@ -84,4 +107,5 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         },
         correction_lead_ins=tuple(raw.get("correction_lead_ins", ())),
         complaint_lead_ins=tuple(raw.get("complaint_lead_ins", ())),
+        question_words={kind: tuple(words) for kind, words in raw.get("question_words", {}).items()},
     )

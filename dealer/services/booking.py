@@ -20,7 +20,6 @@ from dealer.validation import normalize_phone, normalize_plate, normalize_vin
 
 ASSISTANT_ACTOR = "assistant"
 REPEAT_REPAIR_WINDOW = timedelta(days=90)
-INTERVIEW_SERVICES = ("repair", "warranty", "inspection")
 LIVE_STATUSES = ("draft", "approved")  # bookings that hold an advisor's time
 
 
@@ -218,7 +217,7 @@ def _write_draft(
     """The draft row for a request whose slot capacity is already taken."""
     advisor = _choose_advisor(session, request.start, request.phone, catalog.timezone)
     repeat_repair = request.repeat_repair
-    if request.service_type in INTERVIEW_SERVICES and had_recent_work_order(session, request.plate, now):
+    if catalog.is_interview(request.service_type) and had_recent_work_order(session, request.plate, now):
         repeat_repair = True
     customer, vehicle = _upsert_customer_and_vehicle(session, request)
     session.flush()

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking_form import ValidateBookingForm
 from dealer.db import unit_of_work
-from dealer.script import load_script
+from dealer.script import NOT_GIVEN, load_script
 from dealer.settings import REPO_ROOT
 from dealer.services.booking import BookingRequest, book
 
@@ -254,8 +254,9 @@ async def test_a_described_problem_is_a_repair_and_prefills_the_interview(dispat
     )
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["service_type"] == "repair"
-    assert slots["symptom_what"] == "我的车刹车的时候有异响"
-    assert slots["symptom_when"] == "最近一周都这样"
+    assert "刹车的时候有异响" in slots["symptom_what"]
+    assert slots["symptom_when"] == "最近一周"  # only the words that answer "since when"
+    assert slots["symptom_where"] == "刹车的时候"
     assert "urgent" not in slots
 
 
@@ -304,14 +305,19 @@ async def test_a_time_in_an_answer_about_the_past_keeps_the_booking_time(dispatc
     assert dispatcher.messages == []
 
 
-async def test_an_unclear_message_naming_a_problem_starts_the_booking(form_tracker, domain):
+async def test_an_unclear_message_naming_a_problem_is_heard_and_a_booking_offered(form_tracker, domain):
     from actions.side_requests import ActionHandleUnclearMessage
 
     tracker = form_tracker({}, entities=[{"entity": "symptom", "value": "顿挫"}], text="变速箱顿挫")
     tracker.active_loop = {}
     dispatcher = CollectingDispatcher()
     events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
-    assert events == [{"event": "followup", "timestamp": None, "name": "booking_form"}]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_problem_acknowledged", "utter_offer_booking"]
+    assert slot_values(events)["booking_offer"]["service_type"] == "repair"
+    tracker = form_tracker({}, entities=[{"entity": "time", "value": "2026-11-27T15:00:00+08:00"}], text="明天下午三点")
+    tracker.active_loop = {}
+    events = await ActionHandleUnclearMessage().run(CollectingDispatcher(), tracker, domain)
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "booking_form"}
     tracker = form_tracker({}, entities=[], text="嗯嗯啊啊")
     tracker.active_loop = {}
     await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
@@ -326,3 +332,77 @@ async def test_a_raw_answer_that_skipped_validation_is_validated_on_the_next_run
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["repeat_repair"] is True
     assert slots["phone"] == "13812345678"
+
+
+async def test_a_service_word_in_another_answer_does_not_change_the_service(dispatcher, form_tracker, domain):
+    tracker = form_tracker(
+        {"service_type": "保养"}, requested_slot="symptom_when",
+        slots={"service_type": "warranty", "service_display": "保修索赔"},
+        entities=[{"entity": "service_type", "value": "保养"}], text="上周保养的时候师傅说有点渗油",
+    )
+    tracker.events.insert(3, {"event": "slot", "timestamp": 1795676399.0, "name": "service_type", "value": "warranty"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "warranty"
+
+
+async def test_a_fault_with_a_request_for_a_check_is_a_repair(dispatcher, form_tracker, domain):
+    tracker = form_tracker(
+        {"service_type": "检查"}, requested_slot="service_type",
+        entities=[{"entity": "service_type", "value": "检查"}], text="车子怠速的时候抖得厉害,能约个检查吗",
+    )
+    assert slot_values(await run_form(dispatcher, tracker, domain))["service_type"] == "repair"
+
+
+async def test_warranty_asks_for_the_vin_and_accepts_not_knowing_it(dispatcher, form_tracker, domain):
+    required = await ValidateBookingForm().required_slots(
+        DOMAIN["forms"]["booking_form"]["required_slots"], dispatcher,
+        form_tracker({}, slots={"service_type": "warranty"}), domain,
+    )
+    assert "vin" in required
+    maintenance = await ValidateBookingForm().required_slots(
+        DOMAIN["forms"]["booking_form"]["required_slots"], dispatcher,
+        form_tracker({}, slots={"service_type": "maintenance"}), domain,
+    )
+    assert "vin" not in maintenance
+    tracker = form_tracker({"vin": "不记得了"}, requested_slot="vin", slots={"service_type": "warranty"}, text="不记得了")
+    assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] == NOT_GIVEN
+
+
+async def test_a_vin_typed_in_lower_case_is_read(dispatcher, form_tracker, domain):
+    tracker = form_tracker(
+        {"vin": "车架号 lfv2a21k3d4012345"}, requested_slot="vin", slots={"service_type": "warranty"},
+        text="车架号 lfv2a21k3d4012345",
+    )
+    assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] == "LFV2A21K3D4012345"
+
+
+async def test_an_unclear_yes_no_is_asked_again_once_then_left_open_and_said_so(form_tracker, domain):
+    slots = {"service_type": "repair", "first_visit": True}
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker({"repeat_repair": "这个嘛不好说"}, requested_slot="repeat_repair", slots=slots, text="这个嘛不好说")
+    first = slot_values(await run_form(dispatcher, tracker, domain))
+    assert first["repeat_repair"] is None and first["yes_no_reasked"] == ["repeat_repair"]
+    assert dispatcher.messages[-1]["response"] == "utter_yes_no_unclear"
+    tracker = form_tracker(
+        {"repeat_repair": "说不好"}, requested_slot="repeat_repair",
+        slots={**slots, "yes_no_reasked": ["repeat_repair"]}, text="说不好",
+    )
+    second = slot_values(await run_form(dispatcher, tracker, domain))
+    assert second["repeat_repair"] == NOT_GIVEN
+    assert dispatcher.messages[-1]["response"] == "utter_yes_no_left_open"
+
+
+async def test_a_yes_in_the_customers_own_words(dispatcher, form_tracker, domain):
+    tracker = form_tracker(
+        {"repeat_repair": "上次来升级过系统,又死机了"}, requested_slot="repeat_repair",
+        slots={"service_type": "repair", "first_visit": True}, text="上次来升级过系统,又死机了",
+    )
+    assert slot_values(await run_form(dispatcher, tracker, domain))["repeat_repair"] is True
+
+
+async def test_a_question_instead_of_an_answer_is_answered_and_the_question_asked_again(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"mileage": "保养大概多少钱?"}, requested_slot="mileage", text="保养大概多少钱?")
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.5}
+    events = await run_form(dispatcher, tracker, domain)
+    assert slot_values(events) == {"mileage": None}
+    assert dispatcher.messages[-1]["response"] == "utter_answer_price"

@@ -1,0 +1,122 @@
+"""Outside a booking: hearing a complaint, offering to book, and the customer's 好的 / 不用.
+
+An advisor who hears a problem shows understanding, gives the danger advice where
+needed and offers to book a check; one who answers a question offers to book too.
+What was heard is kept in ``booking_offer`` so a plain 好的 / 行 / 嗯 starts the
+booking with it (service, complaint, car model) instead of asking it all again.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import backend
+from actions.conversation import latest_entity
+from actions.interview import danger_check, interview_prefill, latest_text
+from dealer.symptoms import complaint_words, names_a_problem
+
+
+def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:
+    """What a booking started from this message would already know."""
+    text = latest_text(tracker)
+    dealer = backend.catalog()
+    model = latest_entity(tracker, "car_model")
+    service = dealer.main_service_for(text, names_a_problem(text)) or ("repair" if complaint else None)
+    return {
+        "service_type": service,
+        "complaint": complaint,
+        "text": text,
+        "car_model": str(model["value"]) if model else None,
+    }
+
+
+def booking_start(tracker: Tracker, offer: dict[str, Any] | None) -> list[EventType]:
+    """Slots a booking begins with (already validated), then the booking form."""
+    events: list[EventType] = [SlotSet("booking_offer", None)]
+    offer = offer or {}
+    dealer = backend.catalog()
+    service = offer.get("service_type")
+    if service and not tracker.get_slot("service_type"):
+        events += [SlotSet("service_type", service), SlotSet("service_display", dealer.service_type(service).name)]
+    if offer.get("car_model") and not tracker.get_slot("car_model"):
+        events.append(SlotSet("car_model", offer["car_model"]))
+    complaint = offer.get("complaint")
+    if complaint and dealer.is_interview(service):
+        prefill = interview_prefill(offer.get("text") or complaint, tracker)
+        prefill["symptom_what"] = complaint
+        events += [SlotSet(name, value) for name, value in prefill.items()]
+    return [*events, FollowupAction("booking_form")]
+
+
+def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    text = latest_text(tracker)
+    complaint = complaint_words(text) or text.strip()
+    dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)
+    events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
+    dispatcher.utter_message(response="utter_offer_booking")
+    return [*events, SlotSet("booking_offer", offer_from(tracker, complaint))]
+
+
+def offer_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """A question answered outside a booking: offer one (unless this conversation just booked)."""
+    if tracker.active_loop_name or tracker.get_slot("draft_id"):
+        return []
+    dispatcher.utter_message(response="utter_offer_booking")
+    return [SlotSet("booking_offer", offer_from(tracker))]
+
+
+class ActionAcknowledgeProblem(Action):
+    """A message that only states a problem (胎压灯亮了,刚打过气还亮)."""
+
+    def name(self) -> str:
+        return "action_acknowledge_problem"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return acknowledge_problem(dispatcher, tracker)
+
+
+class ActionHandleAffirm(Action):
+    """好的 / 行 / 嗯 outside a booking: to an offer, after a booking, or out of the blue."""
+
+    def name(self) -> str:
+        return "action_handle_affirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.active_loop_name:
+            return []  # an answer the form could not use: it asks its question again
+        offer = tracker.get_slot("booking_offer")
+        if offer is not None:
+            return booking_start(tracker, offer)
+        if tracker.get_slot("booked_display"):
+            # A second 确认 after the booking: it stands, nothing is booked twice.
+            dispatcher.utter_message(response="utter_booking_already_done", booked_display=tracker.get_slot("booked_display"))
+            return []
+        dispatcher.utter_message(response="utter_how_can_i_help")
+        return []
+
+
+class ActionHandleDeny(Action):
+    """不用 / 先不了 outside a booking."""
+
+    def name(self) -> str:
+        return "action_handle_deny"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.active_loop_name:
+            return []
+        if tracker.get_slot("booking_offer") is not None:
+            dispatcher.utter_message(response="utter_offer_declined")
+            return [SlotSet("booking_offer", None)]
+        dispatcher.utter_message(response="utter_how_can_i_help")
+        return []
+

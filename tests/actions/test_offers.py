@@ -1,0 +1,84 @@
+"""Outside a booking: a complaint heard, a question answered, then 好的 starts the booking."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.offers import ActionAcknowledgeProblem, ActionHandleAffirm, ActionHandleDeny
+from actions.side_requests import ActionAnswerQuestion
+
+pytestmark = pytest.mark.usefixtures("app_database")
+
+
+def slot_values(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m.get("response") for m in dispatcher.messages]
+
+
+@pytest.fixture
+def chat(form_tracker):
+    """A tracker outside any form whose latest message is ``text``."""
+
+    def build(text: str, intent: str, slots: dict | None = None, entities: list | None = None):
+        tracker = form_tracker({}, requested_slot=None, slots=slots, entities=entities, text=text)
+        tracker.active_loop = {}
+        tracker.latest_message["intent"] = {"name": intent, "confidence": 0.9}
+        return tracker
+
+    return build
+
+
+async def test_a_problem_told_alone_is_restated_and_a_booking_offered(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat("你好 倒车影像黑屏了", "report_problem"), domain)
+    assert responses(dispatcher) == ["utter_problem_acknowledged", "utter_offer_booking"]
+    assert "你好" not in dispatcher.messages[0]["complaint"]
+    assert dispatcher.messages[1]["buttons"] or domain["responses"]["utter_offer_booking"][0]["buttons"]
+    offer = slot_values(events)["booking_offer"]
+    assert offer["service_type"] == "repair" and "倒车影像黑屏" in offer["complaint"]
+
+
+async def test_a_dangerous_problem_gets_the_danger_advice_first(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat("刹车失灵了,踩不住", "report_problem"), domain)
+    assert "utter_danger_do_not_drive" in responses(dispatcher)
+    assert slot_values(events)["urgent"] is True
+
+
+async def test_yes_to_the_offer_starts_the_booking_with_what_was_heard(chat, domain):
+    offer = {"service_type": "repair", "complaint": "倒车影像黑屏了", "text": "倒车影像黑屏了", "car_model": "迈腾"}
+    events = await ActionHandleAffirm().run(CollectingDispatcher(), chat("好的", "affirm", {"booking_offer": offer}), domain)
+    slots = slot_values(events)
+    assert slots["service_type"] == "repair" and slots["service_display"] == "维修"
+    assert slots["symptom_what"] == "倒车影像黑屏了"
+    assert slots["car_model"] == "迈腾"
+    assert slots["booking_offer"] is None
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+
+
+async def test_a_price_question_is_answered_then_a_booking_offered(chat, domain):
+    dispatcher = CollectingDispatcher()
+    tracker = chat("小保养多少钱啊?宝来的", "ask_price", entities=[{"entity": "car_model", "value": "宝来"}])
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_answer_price", "utter_offer_booking"]
+    assert "480" in dispatcher.messages[0]["price_list"]
+    offer = slot_values(events)["booking_offer"]
+    assert offer["service_type"] == "maintenance" and offer["car_model"] == "宝来"
+
+
+async def test_a_second_confirmation_after_booking_is_told_the_booking_stands(chat, domain):
+    dispatcher = CollectingDispatcher()
+    tracker = chat("确认", "affirm", {"draft_id": 3.0, "booked_display": "12月10日(周四) 15:00"})
+    assert await ActionHandleAffirm().run(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == ["utter_booking_already_done"]
+    assert dispatcher.messages[0]["booked_display"] == "12月10日(周四) 15:00"
+
+
+async def test_no_to_the_offer_is_accepted_politely(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleDeny().run(dispatcher, chat("先不用了", "deny", {"booking_offer": {"service_type": None}}), domain)
+    assert responses(dispatcher) == ["utter_offer_declined"]
+    assert slot_values(events) == {"booking_offer": None}

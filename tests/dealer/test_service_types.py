@@ -1,0 +1,75 @@
+"""What the customer came for: the service type from the words, as catalogue data."""
+from __future__ import annotations
+
+import pytest
+
+from dealer.catalog import load_catalog
+from dealer.script import load_script
+
+CATALOG = load_catalog()
+SCRIPT = load_script()
+INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_frequency",
+                   "symptom_driving_impact", "symptom_tried", "symptom_confirmed", "symptom_more",
+                   "repeat_repair"}
+
+
+@pytest.mark.parametrize(
+    ("words", "fault", "expected"),
+    [
+        ("想做个小保养", False, "maintenance"),
+        ("刹车有异响,顺便做个保养", True, "repair"),          # a fault over routine work
+        ("发动机漏油,还在质保期,想走保修", True, "warranty"),  # a warranty claim over a repair
+        ("车子怠速的时候抖得厉害,能约个检查吗", True, "repair"),  # a check for a fault is a repair
+        ("年检前想做个检测", False, "inspection"),
+        ("后门刮花了想补漆,顺便保养", False, "body_paint"),
+        ("你好", False, None),
+    ],
+)
+def test_the_main_service_is_what_the_customer_asks_for(words, fault, expected):
+    assert CATALOG.main_service_for(words, fault) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "interview", "vin"),
+    [("maintenance", False, False), ("repair", True, False), ("warranty", True, True),
+     ("inspection", True, False), ("body_paint", True, False)],
+)
+def test_the_script_steps_follow_the_service_attributes(code, interview, vin):
+    steps = set(SCRIPT.slots_to_ask(CATALOG.service_type(code).flags, first_visit=True))
+    assert (INTERVIEW_STEPS <= steps) is interview
+    assert not (INTERVIEW_STEPS & steps) or interview
+    assert ("vin" in steps) is vin
+
+
+@pytest.mark.parametrize(
+    ("code", "quote"),
+    [("maintenance", "price_list"), ("repair", "after_inspection"), ("warranty", "after_inspection")],
+)
+def test_what_is_quoted_is_catalogue_data(code, quote):
+    assert CATALOG.service_type(code).quote == quote
+
+
+@pytest.mark.parametrize(
+    ("slot", "words", "expected"),
+    [
+        ("repeat_repair", "去年夏天加过一次冷媒,今年又不凉了", True),
+        ("repeat_repair", "上次来升级过系统,又死机了", True),
+        ("repeat_repair", "没修过,第一次出现", False),
+        ("repeat_repair", "没有", False),
+        ("repeat_repair", "这个不太好说", None),
+        ("first_visit", "来过好几次了", True),
+        ("first_visit", "头一回来你们家", False),
+        ("first_visit", "没来过", False),
+    ],
+)
+def test_yes_no_in_the_customers_own_words(slot, words, expected):
+    assert SCRIPT.read_yes_no(slot, words) is expected
+
+
+@pytest.mark.parametrize(
+    ("words", "kind"),
+    [("保养大概多少钱?", "ask_price"), ("你们周末上班吗", "ask_hours"), ("店在哪里啊", "ask_address"),
+     ("三万五公里", None)],
+)
+def test_a_question_is_recognised_by_its_words(words, kind):
+    assert SCRIPT.question_kind(words) == kind
