@@ -1,14 +1,20 @@
 """The pre-arrival symptom interview (Chery steps 5-6): reading a complaint.
 
-The customer's own words are kept; this module only decides which of the six
-questions a sentence already answers, reads the customer's reply to the restated
-complaint (agreement or a correction), finds danger signs, tags parts and
-symptom types, and scores completeness. Word lists live in
-data/entity_patterns/ (the same files the spaCy entity_ruler is built from).
+The customer's own words are kept; this module decides which of the six
+questions a message already answers and with which of its words: `when` gets the
+time phrase only (最近一周, 上周三开始), `where` the situation (刹车的时候, 冷车启动,
+高速上120以上), `frequency`, `driving_impact` and `tried` their own phrases, and
+`what` the complaint without greetings and the booking request. It also reads the
+customer's reply to the restated complaint (agreement or a correction), tells a
+repeated complaint from a new one, finds danger signs, tags parts and symptom
+types, and scores completeness. Word lists live in data/entity_patterns/ (the
+same files the spaCy entity_ruler is built from); the readings below do not need
+a complaint to use a listed word (倒车影像黑屏了, 后备箱关不上).
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,17 +26,12 @@ from dealer.settings import REPO_ROOT
 PATTERN_DIR = REPO_ROOT / "data" / "entity_patterns"
 QUESTIONS = ("when", "where", "what", "frequency", "driving_impact", "tried")
 
-# Words that show a clause answers a question; the rest of the clause is kept as said.
-WHEN_WORDS = ("最近", "这几天", "前几天", "昨天", "今天", "上周", "上个月", "开始", "以来", "一周", "几天", "一个月", "刚才", "早上", "之后", "以后",
-              "一个星期", "两个星期", "星期了", "半个月", "个月了", "半年", "天了")
-WHERE_WORDS = ("的时候", "时候", "高速", "颠簸", "冷车", "热车", "起步", "转弯", "倒车", "怠速", "加速", "减速", "下雨", "坑", "左前", "右前", "左后", "右后", "前面", "后面")
-FREQUENCY_WORDS = ("每次", "经常", "偶尔", "一直", "总是", "有时候", "有时", "天天", "每天", "时不时", "一次", "几次", "老是")
-IMPACT_WORDS = ("不敢开", "影响", "能开", "不能开", "开不了", "没法开", "不影响", "还能开", "正常开")
-TRIED_WORDS = ("试过", "换过", "加过", "修过", "检查过", "看过", "重启", "自己", "洗车")
+Span = tuple[int, int]
+HAN = r"\u4e00-\u9fff"
 
 
-def _lines(name: str) -> tuple[str, ...]:
-    text = (PATTERN_DIR / name).read_text(encoding="utf-8")
+def _lines(name: str, pattern_dir: Path = PATTERN_DIR) -> tuple[str, ...]:
+    text = (pattern_dir / name).read_text(encoding="utf-8")
     return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
@@ -40,41 +41,522 @@ class Vocabulary:
     symptoms: tuple[str, ...]
     danger: tuple[str, ...]
     not_danger: tuple[str, ...]  # phrases that contain a danger word but are harmless
+    car_models: tuple[str, ...] = ()
 
 
 @lru_cache
 def vocabulary(pattern_dir: Path = PATTERN_DIR) -> Vocabulary:
-    danger_file = _lines("danger.txt")
+    danger_file = _lines("danger.txt", pattern_dir)
     return Vocabulary(
-        parts=_lines("parts.txt"),
-        symptoms=_lines("symptoms.txt"),
+        parts=_lines("parts.txt", pattern_dir),
+        symptoms=_lines("symptoms.txt", pattern_dir),
         danger=tuple(w for w in danger_file if not w.startswith("!")),
         not_danger=tuple(w[1:] for w in danger_file if w.startswith("!")),
+        car_models=_lines("car_models.txt", pattern_dir),
     )
 
 
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation of literal words, the longest first."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+# --- splitting ---------------------------------------------------------------------------
+
+# Clause breaks, half and full width (，。；！？、).
+PUNCTUATION = ",\uff0c\u3002;\uff1b!\uff01?\uff1f\u3001\n"
+# Pieces of a clause: spaces between Chinese words, and where a booking request was taken out.
+SOFT_BREAK = re.compile(rf"\|+|(?<=[{HAN}])\s+(?=[{HAN}])")
+
+
 def clauses(text: str) -> list[str]:
-    return [c.strip() for c in re.split(r"[,,。;;!!??\n]", text) if c.strip()]
+    return [c.strip() for c in re.split(f"[{PUNCTUATION}]", text) if c.strip()]
 
 
-def _matching(parts: list[str], words: tuple[str, ...]) -> str | None:
-    found = [c for c in parts if any(w in c for w in words)]
-    return ",".join(found) if found else None
+def _pieces(clause: str) -> list[str]:
+    """A clause's pieces: Chinese written with spaces for commas (你好 探岳 变速箱顿挫)."""
+    return [p.strip() for p in SOFT_BREAK.split(clause) if p.strip()]
+
+
+def _merge(spans: Iterable[Span], gap: int = 0) -> list[Span]:
+    """Overlapping or touching spans (at most `gap` characters apart) as one."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + gap:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[Span]:
+    return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+
+
+def _overlaps(span: Span, spans: Iterable[Span]) -> bool:
+    return any(start < span[1] and span[0] < end for start, end in spans)
+
+
+def _inside(span: Span, spans: Iterable[Span]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in spans)
+
+
+def _unique(phrases: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for phrase in phrases:
+        if phrase and phrase not in seen:
+            seen.append(phrase)
+    return seen
+
+
+# --- not the complaint: greetings and the booking request ----------------------------------
+
+CN_DIGITS = "零〇一二两三四五六七八九十"
+CLOCK = (
+    rf"(?:[01]?\d|2[0-3]|[{CN_DIGITS}]{{1,3}})(?:点|:|\uff1a)"
+    rf"(?:半|一刻|三刻|[0-5]?\d分?|[{CN_DIGITS}]{{1,3}}分)?(?:钟)?(?:左右)?"
+)
+PART_OF_DAY = r"(?:早上|早晨|上午|中午|下午|傍晚|晚上|白天)"
+DAY_AHEAD = (
+    r"(?:明天|明儿|明早|明晚|后天|大后天|下周[一二三四五六日天末]?|下个?(?:星期|礼拜)[一二三四五六日天]?)"
+)
+BOOKING_DAY = (
+    rf"(?:{DAY_AHEAD}|今天|今儿|(?:这|本)?(?:周|星期|礼拜)[一二三四五六日天末]|周末"
+    r"|\d{1,2}月\d{1,2}[号日]|\d{1,2}[号日])"
+)
+BOOKING_TIME = rf"(?:{BOOKING_DAY}(?:的)?{PART_OF_DAY}?(?:{CLOCK})?|{PART_OF_DAY}(?:{CLOCK})?|{CLOCK})"
+WANT = r"(?:想要|想|要|需要|打算|准备|希望|得)"
+ASK = r"(?:能不能|能否|能|可不可以|可以|方便)"
+HELP = r"(?:帮忙|帮我|给我|麻烦|请|帮)"
+SERVICE = (
+    r"(?:修车|修理|维修|修修|修|检查|检测|检修|查看|查查|查|看看|看|处理|保养|弄弄|弄|诊断|瞧瞧|更换|换|补|清洗|做个?检查)"
+    r"(?:一下|下)?"
+)
+GO = r"(?:过来|过去|(?:来|去|到|进)(?:你们)?(?:店里|店|那边|那里|那儿)|来|去)"
+SHOP = r"(?:(?:来|去|到|进)(?:你们)?(?:店里|店|那边|那里|4S店))"
+TAIL = r"(?:看看|看)?(?:吧|吗|么|呢|呗|哈|啊|可以吗|行吗|好吗|可以不|行不)?"
+BOOKING_REQUEST = re.compile(
+    "|".join(
+        (
+            # 想约明天上午八点半修一下 / 能约个检查吗 / 预约明天下午 / 约个时间处理
+            rf"(?:我们?)?(?:也|还)?{WANT}?{ASK}?{HELP}?(?<![大节制邀契])(?:预约|预定|约|订|安排)"
+            rf"(?:一?个|一下|下)?(?:时间)?(?:{BOOKING_TIME})?(?:的)?(?:时间)?(?:{GO})?(?:做个?|做一?下)?(?:{SERVICE})?{TAIL}",
+            # 帮我看看 / 麻烦检查一下
+            rf"(?:帮忙|帮我|给我|麻烦|帮){SERVICE}(?:我的车|车子|一下)?{TAIL}",
+            # 想去店里看看 / 想找时间去店里检查下
+            rf"(?:我们?)?{WANT}(?:找个?时间)?{GO}(?:{SERVICE})?{TAIL}",
+            # 明天下午能过来修吗
+            rf"{BOOKING_TIME}{ASK}?{GO}(?:{SERVICE})?{TAIL}",
+            # 去店里看看 / 想修一下
+            rf"{SHOP}(?:{SERVICE})?{TAIL}",
+            rf"(?:我们?)?{WANT}{SERVICE}{TAIL}",
+            # a time left on its own: 明天上午十点 / 周五下午3点半
+            rf"{DAY_AHEAD}(?:的)?{PART_OF_DAY}?(?:{CLOCK})?|(?:{BOOKING_DAY})?(?:的)?{PART_OF_DAY}?{CLOCK}",
+        )
+    )
+)
+GREETING = re.compile(
+    r"^(?:你好|您好|你们好|在吗|在么|在不在|喂|哈喽|哈啰|哈罗|嗨|嘿|(?:hello|hi|hey)(?![a-z])|早上好|上午好|下午好|晚上好"
+    rf"|师傅|老板|客服|美女|帅哥|小姐姐|亲(?=[\s{PUNCTUATION}])|那个(?=[\s{PUNCTUATION}])|嗯+|呃|哎呀|哎|唉|诶|请问|打扰(?:一下|了)|(?:我)?想?(?:问|咨询)(?:一)?下|谢谢)"
+    rf"[\s啊呀呢哈~\uff5e{PUNCTUATION}.]*",
+    re.IGNORECASE,
+)
+# Reactions and questions around a complaint (咋整 / 怎么回事啊 / 吓死我了): not its words.
+REACTION = re.compile(
+    r"(?:咋整|咋办|怎么办|怎么整|咋回事|怎么回事|啥情况|什么情况|这是啥意思|这是什么意思|啥意思|什么意思|吓死(?:我|人)了?|烦死了"
+    r"|急死了|郁闷|好奇怪|奇了怪了|会不会有事|这正常[么吗]|正常[么吗]|哈{2,}|呵{2,}"
+    r"|也?不知道(?:是)?(?:咋回事|怎么回事|咋了|怎么了|为啥|为什么))[啊呀吗呢吧么]*"
+)
+CONNECTORS = re.compile(r"(?:另外|还有|而且|然后|所以|那|就|再)+")
+EDGE_WORDS = re.compile(rf"^(?:所以|然后|麻烦|[{PUNCTUATION}\s])+|(?:所以|因此|然后|麻烦|想|要|请|[{PUNCTUATION}\s])+$")
+
+
+def without_request(text: str) -> str:
+    """The words left when greetings, the booking request and the booking time are taken out."""
+    rest = text.strip()
+    while (greeting := GREETING.match(rest)) and greeting.end() > 0:
+        rest = rest[greeting.end():]
+    pieces = REACTION.sub("|", BOOKING_REQUEST.sub("|", rest)).split("|")
+    if len(pieces) == 1:
+        return rest
+    pieces = [EDGE_WORDS.sub("", piece) for piece in pieces]
+    return "|".join("" if CONNECTORS.fullmatch(piece) else piece for piece in pieces)
+
+
+def _units(text: str) -> list[list[str]]:
+    """Each clause's pieces, greetings and the booking request taken out."""
+    units = []
+    for clause in clauses(text):
+        pieces = [p for p in _pieces(without_request(clause)) if p]
+        if pieces:
+            units.append(pieces)
+    return units
+
+
+# --- when: the time phrase ------------------------------------------------------------------
+
+NUM = rf"(?:\d+|好几|十几|一两|两三|三四|[{CN_DIGITS}百几半些]+)"
+COUNT_NEXT = rf"(?:都|就|有|能|要|会|得)?[{HAN}]{{0,3}}?第?(?:好几|几|[{CN_DIGITS}]+|\d+)[次回遍]"
+DAY_PAST = (
+    r"(?:今天|今早|今儿|昨天|昨晚|昨儿|前天|大前天|上上?个?(?:周|星期|礼拜)[一二三四五六日天末]?|上上?个?月|去年|前年"
+    r"|年初|年前|年后|年底|月初|月底|(?:这|本)个?(?:周|星期|礼拜)|(?:这|本)个?月|今年|刚才"
+    r"|\d{1,2}月份?(?:\d{1,2}[号日])?|[一二三四五六七八九十]{1,3}月份|春节|过年|国庆)"
+    r"(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|下班路上|上班路上|回家路上)?"
+)
+DURATION = (
+    # not 每天 / 隔几天 (how often), 开了三年 (the car's age), 半天 (a while)
+    rf"(?<![每隔])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
+    rf"(?!半天){NUM}个?多?(?:天|日|周|星期|礼拜|月|年)(?:多|半)?"
+    r"(?:了|前|之前|以前|以来|左右|多了)?"
+)
+EVENT = (
+    r"(?:自从|从)?(?:入冬|入夏|入秋|开春|立冬|降温|天冷了?|天热了?|买车|买了车|提车|新车|刚买|刚提|换完|换了|修完|修了|做完|做了"
+    r"|保养完|保养了|保养|洗完|加完|加了|装完|装了|贴完|贴了|撞了|刮了|升级完?了?|刷完|补完|补了|拆完|拆了)"
+    rf"[{HAN}\d]{{0,8}}?(?:以后|之后|以来|开始|后(?![轮门窗座备视面边排盖]))"
+)
+TIME_CORE = re.compile(rf"(?:{DAY_PAST}|{DURATION})(?!{COUNT_NEXT})|{EVENT}")
+VAGUE_TIME = re.compile(
+    r"最近|近来|近期|这阵子|这阵儿|前阵子|前阵儿|这段时间|前段时间|这些日子|有段时间了?|一段时间|好久了?|很久了?|一阵子|一直以来"
+)
+TIME_WRAP = re.compile(r"自从|从|打|大概|大约|差不多|估计|起(?![步来动])|开始的?|以来|以后|之后|就开始了?|那会儿?")
+
+
+def _time_spans(piece: str) -> list[Span]:
+    """Spans of time phrases: each holds a date, a duration or an event (最近 alone does not)."""
+    cores = _spans(TIME_CORE, piece)
+    starts = {start for start, _ in cores}
+    leading = [span for span in _spans(VAGUE_TIME, piece) if span[1] in starts]  # 最近 + 一周
+    merged = _merge([*cores, *leading, *_spans(TIME_WRAP, piece)])
+    return [span for span in merged if any(_inside(core, [span]) for core in cores)]
+
+
+def _all_time_spans(piece: str) -> list[Span]:
+    """Time phrases with or without a date (最近 too): the bounds of other phrases."""
+    return _merge([*_time_spans(piece), *_spans(VAGUE_TIME, piece)])
+
+
+def when_phrases(piece: str) -> list[str]:
+    return [piece[start:end] for start, end in _time_spans(piece)]
+
+
+# --- frequency ------------------------------------------------------------------------------
+
+FREQUENCY = re.compile(
+    "|".join(
+        (
+            rf"每[次回](?:[^都就也会总的时{PUNCTUATION}\s]{{1,6}}?(?=都|就|也|会|总))?",
+            r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|天天|经常|偶尔|偶而|一直|总是|老是|时不时|有时候?|有的时候"
+            r"|隔三差五|三天两头|时好时坏|时有时无|间歇性?|反复|频繁|断断续续|一阵一阵|不定时|时常|常常|动不动|很少",
+            r"(?<![过第])(?:(?:一天|每天|一周|每周|一个?星期|这周|这个?星期|这个?月|一个?月|每个?月|一年|半年)(?:内|里)?)?"
+            rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?这?(?:好几|几|[{CN_DIGITS}]+|\d+)[次回](?:了|左右)?",
+            # 这个月第三次了 (not 第一次来)
+            r"(?:已经是)?(?:这个?月|这周|这个?星期|今年|今天)?的?第[二三四五六七八九十几\d]+[次回]了?",
+        )
+    )
+)
+
+
+def _frequency_spans(piece: str) -> list[Span]:
+    return _merge(_spans(FREQUENCY, piece))
+
+
+def frequency_phrases(piece: str) -> list[str]:
+    return [piece[start:end] for start, end in _frequency_spans(piece)]
+
+
+# --- driving impact -------------------------------------------------------------------------
+
+IMPACT = re.compile(
+    "|".join(
+        (
+            r"(?:不|没|没有|没什么|没啥)(?:太|怎么|什么|啥)?影响(?:开车|驾驶|行驶|行车|使用|开)?",
+            r"(?:有|有点|有些|挺|很|比较|严重|非常)?影响(?:开车|驾驶|行驶|行车|安全|使用)?(?:很大|挺大|不大|不小)?",
+            rf"(?:还|也|都|照样|勉强)?(?<!不)(?:能|可以)(?:正常)?(?:开车|开|跑|行驶|上路)(?![始关门锁{CN_DIGITS}\d])",
+            r"不(?:太|怎么)?敢(?:开车|开|上路|上高速|跑高速|开快)了?",
+            r"(?:(?<!能)不能|没法|没办法)(?:正常)?(?:开车|开|走|上路|行驶|跑)了?",
+            r"(?:(?<![门窗箱盖锁调])开不了|开不动|走不了|(?<![启发])动不了|跑不起来)了?",
+            r"正常(?:开|行驶|使用)|开(?:着|起来)(?:没|没什么|没啥)感觉|开(?:着|起来)(?:很|有点|挺)?(?:难受|不舒服|吓人|危险|费劲|吃力)",
+        )
+    )
+)
+
+
+def _impact_spans(piece: str) -> list[Span]:
+    return _merge(_spans(IMPACT, piece))
+
+
+def impact_phrases(piece: str) -> list[str]:
+    return [piece[start:end] for start, end in _impact_spans(piece)]
+
+
+# --- what the customer tried ----------------------------------------------------------------
+
+TRY_VERB = (
+    r"(?:试|换|加|修|检查|检修|查|看|做|补|打|充|搭|拆|洗|清洗|清理|调|紧|喷|贴|升级|重启|拔|插|复位|清|刷|送|去|处理|弄"
+    r"|保养|更换|维修|拧|装|测)"
+)
+TRY_BY = rf"(?:没有?|还没|都|也|已经|自己|刚|之前|上次|前几天|(?:在|去(?!年)|到)[{HAN}]{{1,6}}?)*"
+RESULT = r"(?:还是|也|但是?|可是|没用|没好|不行|照样|依然|仍然)"
+TRIED = re.compile(
+    "|".join(
+        (
+            rf"{TRY_BY}{TRY_VERB}过[{HAN}\dA-Za-z]{{0,10}}",
+            rf"{TRY_BY}{TRY_VERB}了(?:一下|下|一次|几次)?[{HAN}]{{0,8}}?{RESULT}[{HAN}]{{0,6}}",
+            rf"试了(?:试|一下|下)[{HAN}]{{0,8}}",
+            r"(?:没有?|还没有?|都没|什么都没|啥都没|没怎么)(?:处理|弄|管|修|试|动(?![静力]))过?",
+        )
+    )
+)
+# 我自己重启了 is something tried; 中控屏自己重启了 is the complaint.
+TRIED_MYSELF = re.compile(rf"(?:已经|自己|刚)+{TRY_VERB}了[{HAN}]{{0,8}}")
+
+
+def _tried_spans(piece: str) -> list[Span]:
+    spans = _spans(TRIED, piece)
+    for start, end in _spans(TRIED_MYSELF, piece):
+        if not _subject(piece[:start]):
+            spans.append((start, end))
+    return _merge(spans)
+
+
+def tried_phrases(piece: str) -> list[str]:
+    return [piece[start:end] for start, end in _tried_spans(piece)]
+
+
+# --- what: the complaint --------------------------------------------------------------------
+
+# States and complaints said of a part or system, whatever it is called (后备箱关不上,
+# 倒车影像黑屏了, 油耗突然高了好多): they need a subject before them (每次都响 has none).
+COMPLAINT_STATE = re.compile(
+    "|".join(
+        (
+            # lights and messages
+            r"亮了|亮着|亮起|常亮|一直亮|闪烁|乱闪|一直闪|在闪|闪个不停|闪屏|报警|报错|报故障|报码|提示",
+            # broken, not working, can't
+            r"坏了|坏掉|损坏|故障|失灵|失效|异常|不够用?|(?<!能)不能(?!开|走|上路|行驶|跑|不)[\u4e00-\u9fff]",
+            r"不(?:太|怎么|够|大|是很)?(?:好使|管用|灵敏|灵|工作|转|动|响|准|显示|充电|回位|回弹|凉|冷|热|制冷|制热|稳|顺|正常|通"
+            r"|喷水|吸|亮|出(?:风|水|热风|冷风))",
+            r"没(?:有)?(?:反应|声音|声|画面|显示|信号|冷风|暖风|热风|风|电|油|气|劲|力|动力)|无反应|(?:出|吹|是|只有)热风",
+            r"没(?:关|锁|盖|合|插)(?:严|紧|好|上)|难(?:启动|打火|着车)|启动困难|不好(?:启动|打火)",
+            # screens and electronics
+            r"黑屏|花屏|白屏|蓝屏|死机|卡死|卡住|卡在|卡顿|很卡|有点卡|卡卡的|重启|闪退|乱跳|失真|断连|断开|掉线|连不上|搜不到|延迟",
+            # readings: too high, too low, changing
+            r"(?:变|偏|太|很|挺|好|特别|突然|有点)?(?:高|低|大|小)了|偏高|偏低|过高|过低|太高|太低|很高|很低|变高|变低|升高"
+            r"|忽高忽低|忽大忽小|时高时低|时好时坏|时有时无|飙升|暴涨|到红线|红线|爆表|往上(?:走|窜|跑|涨|升)",
+            r"(?:水温|油温|温度|转速|油耗|胎压)[就又还也都很太偏]*(?:高|低)|(?:明显|比[\u4e00-\u9fff]{1,4})(?:高|低)"
+            r"|(?:很|太|特别|变|越来越)差|起雾|变少|减少|少了|少得",
+            # how it drives
+            r"(?:很|特别|有点|变|太|越来越)(?:重|沉)(?!要)|发沉|沉重|发飘|飘|软(?!件|管)|[震抖]",
+            r"(?:有点|有些|很|往前|一)冲|闯动|发闯|前窜|窜车|耸车|[顿闯卡窜耸抖]一?下|跳[到档挡]|一会儿?[\u4e00-\u9fff]一会儿?[\u4e00-\u9fff]",
+            r"一(?P<beat>[\u4e00-\u9fff])一(?P=beat)",  # 一顿一顿 / 一卡一卡 / 一闪一闪
+            # noises
+            r"(?:声音|噪音|噪声|胎噪|风噪|动静)(?:很|特别|有点|太|越来越|比较|好|变|非常)?(?:大|响|吵)|(?:很|特别|太|好)吵",
+            r"(?<![大小出发吭说])(?:声音|噪音|杂音|噪声|风噪|胎噪|声)(?![明称望誉])|(?<![说讲叫问喊吭])一声",
+            r"(?P<sound>[^\W\d哈呵嘿嘻对好是嗯啊不谢])(?P=sound)(?P=sound)",  # 哒哒哒 / 咚咚咚
+            r"(?<![影音反])响(?!应)",
+            # leaks, damage, heat, smoke, smells
+            r"[漏渗滴][\u4e00-\u9fff]{0,4}?[油水液气]|漏(?:风|电)?|渗|进水|有水|积[了]?[\u4e00-\u9fff]{0,3}水|湿(?:透)?了|湿透|积水",
+            r"生锈|锈了|裂了|裂开|裂纹|开裂|碎了|掉了|脱落|松了|松动|瘪了|有(?:条|道)?缝|灌风|透风|透光",
+            r"歪了|变形|鼓包|起泡|掉漆|凹了|凹陷|磨损|偏磨|吃胎|发烫|很烫|烫手|过热|发热|打滑|空转",
+            r"[冒喷][\u4e00-\u9fff]?[烟气水泡]|晃|往[左右一边]{1,2}边?[跑拉偏歪拽]",
+            r"有(?:股|一股|点|些|很大的?|很重的?)?[\u4e00-\u9fff]{0,6}?(?:味道|气味|味)|发出[\u4e00-\u9fff]{0,6}?(?:声|音|响|味)",
+            # 关不上 / 打不开 / 充不进去 / 刹不住 / 门开不了 (not 说不上来, 记不清, 车开不了)
+            r"(?:(?<=[门窗箱盖锁调])开|(?![说记想搞分讲认叫顾来去差对怪舍忍靠信保少免比恨离开])[\u4e00-\u9fff])不"
+            r"(?:上去|下去|进去|出来|起来|下来|回来|上|开|了|动|着|进|出|住|严|紧|下|回|掉|灭|亮|响|干净|清楚|清|准|稳|到|去)",
+        )
+    )
+)
+NEGATED = re.compile(r"(?:没|没有|无|不|没什么|没啥|别)$")
+FILLER = re.compile(
+    r"我的|我们的|我|它|这个|那个|这样|那样|这|那|的|了|也|都|就|还是|也是|是|还|又|总是|老是|一直|经常|偶尔|突然|忽然|好像"
+    r"|感觉|觉得|有点|有些|有时候|有时|每次|每回|时不时|现在|然后|而且|还有|另外|就是|会|很|特别|非常|比较|太|自己|自动"
+    r"|莫名其妙|动不动|一|再|才|刚|开始|总|老|偶|[\s\d]"
+)
+
+
+def _subject(before: str) -> str:
+    """What is left of the words before a state once the filler words are taken out."""
+    return FILLER.sub("", before)
+
+
+def _said_of_something(piece: str, state: re.Match[str], times: list[Span]) -> bool:
+    """A state with a subject before it (后备箱 | 关不上), not negated (没有异常) nor asked (开不开)."""
+    before = piece[: state.start()]
+    if NEGATED.search(before) and not state.group().startswith(("不", "没")):
+        return False
+    if re.fullmatch(r"(.)不\1", state.group()):
+        return False
+    before = "".join(ch for i, ch in enumerate(before) if not _overlaps((i, i + 1), times))
+    return bool(re.search(rf"[{HAN}A-Za-z]", _subject(before)))
+
+
+def _state_spans(piece: str) -> list[Span]:
+    """Complaint states said of something, not of what was tried (重启过还是亮) or of driving (开不了)."""
+    other_answers = [*_tried_spans(piece), *_impact_spans(piece)]
+    times = _all_time_spans(piece)
+    return [
+        m.span()
+        for m in COMPLAINT_STATE.finditer(piece)
+        if not _inside(m.span(), other_answers) and _said_of_something(piece, m, times)
+    ]
+
+
+@lru_cache
+def _listed_symptoms() -> re.Pattern[str]:
+    vocab = vocabulary()
+    return re.compile(_alternation(vocab.symptoms + vocab.danger))
+
+
+def _complaint_spans(piece: str) -> list[Span]:
+    return _merge([*_spans(_listed_symptoms(), piece), *_state_spans(piece)])
+
+
+def _answers_another_question(piece: str) -> bool:
+    return bool(_time_spans(piece) or _frequency_spans(piece) or _impact_spans(piece) or _tried_spans(piece))
+
+
+GLUED_PIECE = 4  # 探岳 变速箱顿挫 → 探岳变速箱顿挫; longer pieces keep a comma between them
+
+
+def _complaint_in(pieces: list[str]) -> str:
+    """A clause's complaint: its pieces without those that only say when, how often, ..."""
+    if not any(_complaint_spans(piece) for piece in pieces):
+        return ""
+    kept = [p for p in pieces if _complaint_spans(p) or not _answers_another_question(p)]
+    words = kept[0]
+    for before, piece in zip(kept, kept[1:]):
+        glued = len(before) <= GLUED_PIECE and not _complaint_spans(before)
+        words += ("" if glued else ",") + piece
+    return words
+
+
+def complaint_words(text: str) -> str:
+    """The complaint in the customer's words, without greetings and the booking request."""
+    return ",".join(_unique(_complaint_in(pieces) for pieces in _units(text)))
+
+
+# --- where: the situation or the place ------------------------------------------------------
+
+SPEED = rf"(?:\d{{2,3}}|[{CN_DIGITS}百]{{2,}})(?:公里|码|迈|km/?h|KM/?H)?(?:每小时)?(?:以上|左右|往上|多)?"
+ROAD = r"(?:过?坑洼(?:路)?|颠簸(?:路段?)?|烂路|碎石路|土路|搓板路|山路)(?:面)?上?"
+CONDITION = re.compile(
+    "|".join(
+        (
+            r"冷车(?:启动|起步|发动|着车|打火)?|热车(?:以后|之后|后)?|冷启动|怠速|低速|中速",
+            rf"(?:上|跑|走)?高速(?:公路)?上?(?:(?:跑|开)?(?:到|超过)?{SPEED})?",
+            rf"(?:车速|时速|速度)(?:在|到|超过|达到|上了?|一过|过)?{SPEED}",
+            rf"(?:\d{{2,3}}|[{CN_DIGITS}百]{{2,}})(?:码|迈|公里每小时|km/?h|KM/?H)(?:以上|左右|往上)?",
+            r"下雨天|雨天|(?<![要快])下雨|雨后|下雪天?|雪天|大风天|雾天",
+            rf"{ROAD}|过(?:减速带|坎|坑|桥|铁轨|沟)|减速带",
+            r"上坡|下坡|爬坡|坡道|堵车|等红灯|停车(?:以后|之后|后)|开着空调|空调开着|开空调|开暖风",
+        )
+    )
+)
+# 左前轮那里 / 副驾那边 (not 往右边跑: a direction)
+POSITION = re.compile(
+    r"(?<![往向朝])(?:左前|右前|左后|右后|左侧|右侧|左边|右边|前排|后排|主驾驶?|副驾驶?|驾驶位|驾驶座|后座)"
+    r"(?:轮胎|轮毂|轮|车门|门|车窗|窗户|窗|座椅|座位|大灯|尾灯|翼子板|叶子板|悬挂|减震|底盘|刹车|玻璃|后视镜|边|侧)?"
+    r"(?:那里|那边|那块|那儿|这里|这边|附近|位置)?"
+)
+# Markers after a situation or a place: 刹车的时候 / 过减速带时 / 热车以后 / 发动机下面那块.
+SITUATION_MARK = re.compile(
+    r"的时候|的话|那会儿|(?<![小有不平同及当按准临暂随那这定几何多到届实时工么好坏无高低大])时(?![候不间刻速好坏有无])"
+    r"|以后|之后"
+)
+PLACE_MARK = re.compile(r"那里|那边|那一块|那块|那儿|这里|这边|这块|附近")
+EVERY_TIME = re.compile(rf"每[次回]([^都就也会总的时{PUNCTUATION}\s]{{1,6}}?)(?=都|就|也|会|总)")
+ONCE_THEN = re.compile(rf"一(?![直般点下会次天周个些样起共定向旦])([^一就{PUNCTUATION}\s]{{1,6}}?)(?:车子|车)?就")
+# The car, connectives and adverbs before a situation (我的车 | 刹车的时候), not part of it.
+CAR_SUBJECT = r"(?:(?:我们?家?的?|这|那)(?:个|台|辆)?(?:车子|爱车|车)|车子|爱车|车(?=在|一|每|只要|只有))(?![速身内里头尾门窗灯机顶底漆])"
+LEAD_WORDS = (
+    "就是", "然后", "而且", "还有", "另外", "一般是", "一般", "基本上", "基本", "主要是", "尤其是", "尤其", "特别是", "只要",
+    "只有", "只是", "都是", "都", "也", "就", "在", "当", "从", "每次", "每回", "经常", "偶尔", "有时候", "有时", "总是",
+    "老是", "一直", "这样", "那样", "好像是", "好像", "应该是", "估计是", "感觉是", "感觉", "我的", "我",
+)
+MAX_SITUATION = 10
+MAX_PLACE = 8
+
+
+@lru_cache
+def _lead_words() -> re.Pattern[str]:
+    words = _alternation(LEAD_WORDS + vocabulary().car_models)
+    return re.compile(rf"(?:{CAR_SUBJECT}|{words})+")
+
+
+def _situation_start(piece: str, mark: int, bounds: list[Span], longest: int) -> int:
+    """Where the words before a marker start: after the complaint, time or frequency words."""
+    start = max([0, mark - longest, *(end for _, end in bounds if end <= mark)])
+    lead = _lead_words().match(piece, start)
+    return lead.end() if lead else start
+
+
+def _marked(piece: str, marks: re.Pattern[str], longest: int, bounds: list[Span], times: list[Span]) -> list[Span]:
+    """Spans of the words before each marker and the marker (刹车 + 的时候), unless they tell a time."""
+    found: list[Span] = []
+    for m in marks.finditer(piece):
+        start = _situation_start(piece, m.start(), bounds + found, longest)
+        said = piece[start:m.start()]
+        if said and _subject(said) and not _overlaps((start, m.end()), times):
+            found.append((start, m.end()))
+    return found
+
+
+def _place_start(piece: str, span: Span) -> Span:
+    """水从A柱那里 → A柱那里: a place starts after 从/在/到."""
+    start, end = span
+    cut = max(piece.rfind(word, start, end) for word in "从在到")
+    return (cut + 1, end) if cut >= start else span
+
+
+def _group_spans(pattern: re.Pattern[str], piece: str, prefix: int = 0) -> list[Span]:
+    return [(m.start(1) - prefix, m.end(1)) for m in pattern.finditer(piece)]
+
+
+def _where_spans(piece: str) -> list[Span]:
+    times = _all_time_spans(piece)
+    bounds = [*_complaint_spans(piece), *times, *_frequency_spans(piece)]
+    situations = _marked(piece, SITUATION_MARK, MAX_SITUATION, bounds, times)
+    places = [_place_start(piece, span) for span in _marked(piece, PLACE_MARK, MAX_PLACE, bounds + situations, times)]
+    spans = [
+        *situations,
+        *places,
+        *_spans(CONDITION, piece),
+        *_spans(POSITION, piece),
+        *_group_spans(EVERY_TIME, piece),
+        *_group_spans(ONCE_THEN, piece, prefix=1),
+    ]
+    return _merge(spans, gap=-1)  # 停车以后 | 车头那边: two answers, not one
+
+
+def where_phrases(piece: str) -> list[str]:
+    """The situation (刹车的时候, 冷车启动, 高速上120以上) or the place (左前轮那里); a part alone is neither."""
+    return [piece[start:end] for start, end in _where_spans(piece)]
+
+
+# --- the six questions ----------------------------------------------------------------------
+
+PHRASE_READERS = {
+    "when": when_phrases,
+    "where": where_phrases,
+    "frequency": frequency_phrases,
+    "driving_impact": impact_phrases,
+    "tried": tried_phrases,
+}
+
+
+def _phrases(units: list[list[str]], reader) -> str:
+    return ",".join(_unique(phrase for pieces in units for piece in pieces for phrase in reader(piece)))
 
 
 def answers_in(text: str) -> dict[str, str]:
-    """Which of the six questions this text already answers, in the customer's words."""
-    vocab = vocabulary()
-    parts = clauses(text)
-    found = {
-        "what": _matching(parts, vocab.symptoms + vocab.danger),
-        "when": _matching(parts, WHEN_WORDS),
-        "where": _matching(parts, WHERE_WORDS + vocab.parts),
-        "frequency": _matching(parts, FREQUENCY_WORDS),
-        "driving_impact": _matching(parts, IMPACT_WORDS),
-        "tried": _matching(parts, TRIED_WORDS),
-    }
-    return {question: words for question, words in found.items() if words}
+    """Which of the six questions this text already answers, each with the words that answer it."""
+    units = _units(text)
+    found = {question: _phrases(units, reader) for question, reader in PHRASE_READERS.items()}
+    found["what"] = complaint_words(text)
+    return {question: found[question] for question in QUESTIONS if found[question]}
+
+
+# --- danger, tags, completeness -------------------------------------------------------------
 
 
 def is_dangerous(text: str) -> bool:
@@ -103,6 +585,9 @@ def completeness(symptoms: dict[str, object] | None) -> int:
         for q in QUESTIONS
         if symptoms.get(q) not in (None, "", NOT_GIVEN) and not script.means_no_answer(str(symptoms[q]))
     )
+
+
+# --- the restated complaint and further complaints ------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -138,7 +623,7 @@ def read_restatement_reply(text: str) -> RestatementReply:
     if denies and later:
         parts = parts[later[0]:]
     if parts:
-        parts[0] = _without_prefix(parts[0].lstrip(",,"), script.correction_lead_ins)
+        parts[0] = _without_prefix(parts[0].lstrip(",\uff0c"), script.correction_lead_ins)
     words = ",".join(p.strip() for p in parts if p.strip())
     vague = words.startswith(("这", "那")) and not answers_in(words).get("what")
     if len(words) < 2 or vague or script.means_no_answer(words):
@@ -154,13 +639,80 @@ def further_complaint(text: str) -> str:
     if parts and parts[0] in yes_words:
         parts = parts[1:]
     if parts:
-        parts[0] = _without_prefix(parts[0], script.complaint_lead_ins).lstrip(",,")
+        parts[0] = _without_prefix(parts[0], script.complaint_lead_ins).lstrip(",\uff0c")
     return ",".join(p for p in parts if p)
 
 
 def names_a_problem(text: str) -> bool:
     """A symptom or a part is named (空调也不太凉): not a vague answer."""
     return bool(answers_in(text).get("what")) or any(part in text for part in vocabulary().parts)
+
+
+# Kinds of symptom, to tell 就是刹车响 (the recorded 刹车的时候有异响 again) from a new complaint.
+SYMPTOM_KINDS = {
+    "noise": r"(?<!影)响|声|咯吱|吱吱|咔咔|嗡嗡|咯噔|哐|噪|嘎",
+    "shake": r"抖|晃|震",
+    "pull": r"跑偏|往[左右一边]",
+    "leak": r"漏|渗|滴",
+    "smoke": r"冒[\u4e00-\u9fff]?烟",
+    "smell": r"味",
+    "warning_light": r"灯.{0,3}亮|亮灯|故障灯|报警",
+    "no_start": r"打不着|启动不了|着不了|点不着|发动不了|打不了火",
+    "stall": r"熄火",
+    "jerk": r"顿挫|闯|冲|卡顿",
+    "power": r"没劲|动力|无力|提速慢|加速慢",
+    "cooling": r"制冷|不凉|不冷|冷风|不出风",
+    "heating": r"暖风|不热|制热",
+    "soft_brake": r"软|踩不住|刹不住|失灵",
+    "overheating": r"水温|开锅|温度",
+    "screen": r"黑屏|花屏|死机|重启|屏",
+    "fuel": r"油耗",
+    "battery": r"没电|亏电",
+}
+# 还是刚才那个 / 就是刚才说的 / 同一个问题: the complaint already told.
+SAME_AGAIN = re.compile(
+    r"^(?:还是|就是|也是|是)?(?:刚才|刚刚|之前|前面|上面|先前)(?:说的|讲的|提的|那个|那|的)|同一个|同样的"
+    r"|^(?:还是|就是)(?:那个|这个)(?:问题|毛病)?$|^(?:还是|就是|也是)?一样的"
+)
+REPEAT_LEAD = re.compile(r"^(?:还是|就是|也是|就|还)")
+
+
+def _kinds(text: str) -> set[str]:
+    return {kind for kind, pattern in SYMPTOM_KINDS.items() if re.search(pattern, text)}
+
+
+def _parts_in(text: str) -> set[str]:
+    named = {p for p in vocabulary().parts if p in text}
+    return {p for p in named if not any(p != q and p in q for q in named)}  # 刹车片, not also 刹车
+
+
+def _compact(text: str) -> str:
+    return re.sub(rf"[^{HAN}A-Za-z0-9]", "", text)
+
+
+def _repeats(said: str, restating: bool, recorded: str) -> bool:
+    """Whether these words tell the recorded complaint: its words, or its part and kind of symptom."""
+    parts, kinds = _parts_in(said), _kinds(said)
+    if parts - _parts_in(recorded):
+        return False  # another part: a new complaint
+    if len(said) >= 2 and (said in recorded or recorded in said):
+        return True
+    same_parts, same_kinds = parts & _parts_in(recorded), kinds & _kinds(recorded)
+    if same_parts and same_kinds:
+        return True  # 刹车响 / 刹车的时候有异响
+    return restating and bool(same_kinds or same_parts) and not (parts and kinds)  # 就是异响 / 还是刹车
+
+
+def same_complaint(text: str, recorded: list[str]) -> bool:
+    """At 还有其他的吗: True when the customer tells a recorded complaint again, not a new one."""
+    told = _compact(further_complaint(text) or text)
+    recorded = [words for words in (_compact(r or "") for r in recorded) if words]
+    if not told or not recorded:
+        return False
+    if SAME_AGAIN.search(told):
+        return True
+    said = REPEAT_LEAD.sub("", told)
+    return bool(said) and any(_repeats(said, said != told, words) for words in recorded)
 
 
 def symptom_text(symptoms: dict[str, Any] | None) -> str:

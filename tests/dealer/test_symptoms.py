@@ -1,35 +1,286 @@
+"""Reading a complaint: each question gets only the words that answer it (no greedy prefill)."""
 import pytest
 
-from dealer.symptoms import answers_in, completeness, is_dangerous, names_a_problem, tags
+from dealer.symptoms import (
+    answers_in,
+    clauses,
+    complaint_words,
+    completeness,
+    further_complaint,
+    is_dangerous,
+    names_a_problem,
+    read_restatement_reply,
+    same_complaint,
+    tags,
+)
 
 
 def test_an_opening_sentence_answers_what_where_and_when():
     found = answers_in("刹车的时候有异响,最近一周都这样")
     assert found["what"] == "刹车的时候有异响"
-    assert found["where"] == "刹车的时候有异响"
-    assert found["when"] == "最近一周都这样"
+    assert found["where"] == "刹车的时候"
+    assert found["when"] == "最近一周"
     assert "frequency" not in found and "tried" not in found
 
 
 def test_frequency_impact_and_tried_are_recognised():
     found = answers_in("冷车启动的时候抖动,每次都这样,还能开,自己重启过没用")
-    assert found["frequency"] == "每次都这样"
+    assert found["where"] == "冷车启动的时候"
+    assert found["frequency"] == "每次"
     assert found["driving_impact"] == "还能开"
     assert found["tried"] == "自己重启过没用"
 
 
-@pytest.mark.parametrize("text", ["刹车很软,踩不住", "车子冒烟了", "水温过高报警", "仪表上红色警告灯亮了", "方向失控了一下"])
-def test_danger_signs(text):
-    assert is_dangerous(text)
+def test_one_sentence_does_not_land_in_several_fields():
+    found = answers_in("我的车刹车的时候有异响,最近一周都这样,想约明天上午八点半修一下")
+    assert found == {"what": "我的车刹车的时候有异响", "when": "最近一周", "where": "刹车的时候"}
 
 
-@pytest.mark.parametrize("text", ["空调不制冷", "车门有异响", "想做个保养"])
-def test_no_danger(text):
-    assert not is_dangerous(text)
+# --- when: the time phrase only; a vague one is no answer -----------------------------------
 
 
-def test_tags_name_parts_and_symptom_types():
-    assert tags("刹车的时候有异响,方向盘抖动") == {"parts": ["刹车", "方向盘"], "symptoms": ["异响", "抖动"]}
+@pytest.mark.parametrize(
+    "text,when",
+    [
+        ("刹车有异响,最近一周都这样", "最近一周"),
+        ("上周三开始刹车就响", "上周三开始"),
+        ("三天前空调就不凉了", "三天前"),
+        ("从昨天起方向盘抖", "从昨天起"),
+        ("入冬以后冷车启动困难", "入冬以后"),
+        ("换完轮胎之后方向盘抖", "换完轮胎之后"),
+        ("刹车有异响,一个星期了", "一个星期了"),
+        ("发现车底下漏油,前几天开始的", "前几天开始的"),
+        ("有一个月了,一直漏油", "有一个月了"),
+        ("买车半年以后就有顿挫了", "买车半年以后"),
+        ("上个月换了轮胎以后跑偏", "上个月换了轮胎以后"),
+        ("今天早上开始的", "今天早上开始的"),
+        ("最近两个月油耗高", "最近两个月"),
+        ("半年了", "半年了"),
+    ],
+)
+def test_when_is_the_time_phrase(text, when):
+    assert answers_in(text)["when"] == when
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的迈腾最近刹车有异响",
+        "最近加速没劲",
+        "这阵子刹车有点响",
+        "这段时间发动机抖",
+        "前阵子开始漏油",
+        "最近",
+        "车子早上启动不了",  # a time of day, not since when
+        "速腾开了三年最近老是熄火",  # the car's age, not since when
+        "右前轮隔几天就得打一次气",  # how often, not since when
+        "暖风开了半天还是凉的",
+    ],
+)
+def test_a_vague_time_is_not_an_answer(text):
+    assert "when" not in answers_in(text)
+
+
+@pytest.mark.parametrize("text", ["约明天上午九点修一下,刹车异响", "刹车异响,想约后天下午两点", "周五下午3点半过来看看,空调不凉"])
+def test_the_booking_time_is_not_when_it_started(text):
+    assert "when" not in answers_in(text)
+
+
+# --- where: the situation or the place; a part alone is neither -----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["刹车踩着软软的", "电瓶没电", "车子加速没劲", "空调不制冷", "仪表盘上故障灯亮了", "变速箱顿挫", "方向盘抖动", "发动机漏油,而且加速没劲",
+     "刹车失灵了,踩不住", "开车跑偏,方向盘往右拉", "车子跑偏 松开手就往右边跑"],
+)
+def test_a_part_alone_does_not_answer_where(text):
+    assert "where" not in answers_in(text)
+
+
+@pytest.mark.parametrize(
+    "text,where",
+    [
+        ("刹车的时候有异响", "刹车的时候"),
+        ("我的车刹车的时候有异响", "刹车的时候"),
+        ("过减速带时底盘异响", "过减速带时"),
+        ("高速上120以上方向盘抖", "高速上120以上"),
+        ("冷车启动有异响", "冷车启动"),
+        ("下雨天雨刮有异响", "下雨天"),
+        ("左前轮那里有异响", "左前轮那里"),
+        ("怠速时车身抖动", "怠速时"),
+        ("车子怠速的时候抖动得厉害", "怠速的时候"),
+        ("变速箱换挡顿挫,起步的时候最明显", "起步的时候"),
+        ("车里漏水,下雨的时候脚垫都湿了", "下雨的时候"),
+        ("最近高速的时候方向盘抖动", "高速的时候"),
+        ("车子跑起来嗡嗡响,车速到八十以上", "车速到八十以上"),
+        ("最近加速没劲,每次上坡都这样", "上坡"),
+        ("空调有异味,一开空调就有", "一开空调"),
+        ("发动机下面那块漏油", "发动机下面那块"),
+        ("我这个车冷车的时候排气管喷黑烟", "冷车的时候"),
+        ("停车以后车头那边有股糊味", "停车以后,车头那边"),
+        ("洗车的时候水从A柱那里渗进来了", "洗车的时候,A柱那里"),
+    ],
+)
+def test_where_is_the_situation_phrase(text, where):
+    assert answers_in(text)["where"] == where
+
+
+@pytest.mark.parametrize("text", ["入冬以后就这样", "换完轮胎之后", "今天早上的时候"])
+def test_a_time_is_not_a_situation(text):
+    assert "where" not in answers_in(text)
+
+
+# --- frequency, driving impact, tried: the phrase, not the clause ---------------------------
+
+
+@pytest.mark.parametrize(
+    "text,frequency",
+    [
+        ("每次都这样", "每次"),
+        ("每次踩刹车都响", "每次踩刹车"),
+        ("空调是上周开始的,刹车一直都响", "一直"),
+        ("刹车有时候踩不住", "有时候"),
+        ("中控屏幕经常黑屏", "经常"),
+        ("一天好几次", "一天好几次"),
+        ("这周两次了", "这周两次了"),
+        ("车又打不着了,这已经是这个月第三次了", "已经是这个月第三次了"),
+        ("偶尔", "偶尔"),
+    ],
+)
+def test_frequency_is_the_frequency_phrase(text, frequency):
+    assert answers_in(text)["frequency"] == frequency
+
+
+@pytest.mark.parametrize("text", ["修过一次", "第一次来", "换过一次机油"])
+def test_a_count_of_repairs_is_not_a_frequency(text):
+    assert "frequency" not in answers_in(text)
+
+
+@pytest.mark.parametrize(
+    "text,impact",
+    [
+        ("车子抖动,还能开", "还能开"),
+        ("高速上不太敢开", "不太敢开"),
+        ("不影响开车", "不影响开车"),
+        ("有点影响", "有点影响"),
+        ("车开不了了", "开不了了"),
+        ("刹车很软,不敢开了", "不敢开了"),
+        ("能开但是不舒服", "能开"),
+    ],
+)
+def test_driving_impact_is_the_impact_phrase(text, impact):
+    assert answers_in(text)["driving_impact"] == impact
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["车门开不了", "电动座椅不能调了", "能不能顺便检查下空调", "车子早上启动不了", "加满一箱油跑不了三百公里,以前能跑五百多"],
+)
+def test_no_driving_impact(text):
+    assert "driving_impact" not in answers_in(text)
+
+
+@pytest.mark.parametrize(
+    "text,tried",
+    [
+        ("故障灯亮了,自己重启过也没用", "自己重启过也没用"),
+        ("胎压灯亮了刚打过气还亮", "刚打过气还亮"),
+        ("最近高速方向盘抖动,自己检查过胎压", "自己检查过胎压"),
+        ("在你们店修过", "在你们店修过"),
+        ("看过别的修理厂没修好", "看过别的修理厂没修好"),
+        ("遥控钥匙没反应了,换了钥匙电池也不行", "换了钥匙电池也不行"),
+        ("我自己重启了一下", "自己重启了一下"),
+        ("没处理过", "没处理过"),
+    ],
+)
+def test_tried_is_the_tried_phrase(text, tried):
+    assert answers_in(text)["tried"] == tried
+
+
+@pytest.mark.parametrize("text", ["中控屏老是自己重启", "中控屏自己重启了", "无线充电板不充电手机放上去没动静", "高速上突然没动力了"])
+def test_a_complaint_is_not_something_tried(text):
+    found = answers_in(text)
+    assert "tried" not in found and found["what"]
+
+
+# --- what: the complaint, without greetings and the booking request -------------------------
+
+
+@pytest.mark.parametrize(
+    "text,what",
+    [
+        ("你好 探岳 变速箱低速顿挫 想约个检测", "探岳变速箱低速顿挫"),
+        ("您好,我想预约明天下午修车,刹车有异响,最近一周了", "刹车有异响"),
+        ("在吗 能约个检查吗 空调不凉", "空调不凉"),
+        ("喂 帮我看看 发动机有异响", "发动机有异响"),
+        ("哈喽,预约明天下午,车子抖动", "车子抖动"),
+        ("我想约明天上午九点修车,车子有异响", "车子有异响"),
+        ("车子怠速的时候抖动得厉害,约明天上午九点半看一下", "车子怠速的时候抖动得厉害"),
+        ("空调不制冷,想预约检修", "空调不制冷"),
+        ("我车有异响想去店里看看", "我车有异响"),
+        ("帮我看看刹车异响", "刹车异响"),
+        ("明天下午能过来修吗 刹车有点软", "刹车有点软"),
+        ("轮胎鼓包了想去换一下", "轮胎鼓包了"),
+        ("你好 油箱盖打不开了咋整", "油箱盖打不开了"),
+        ("安全气囊灯亮着 不知道咋回事", "安全气囊灯亮着"),
+        ("哎 车又打不着了", "车又打不着了"),
+        ("我的迈腾最近刹车有异响", "我的迈腾最近刹车有异响"),
+        ("空调不出风,还有刹车有异响,约明天下午四点", "空调不出风,还有刹车有异响"),
+        ("故障灯亮了,自己重启过也没用", "故障灯亮了"),
+        ("你好 我车怠速的时候抖得厉害啊 方向盘都跟着震", "我车怠速的时候抖得厉害啊,方向盘都跟着震"),
+        ("空调不制冷，想预约检修", "空调不制冷"),  # full-width comma
+    ],
+)
+def test_what_is_the_complaint_in_the_customers_words(text, what):
+    assert answers_in(text)["what"] == what
+    assert complaint_words(text) == what
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "倒车影像黑屏了",
+        "油耗突然高了好多",
+        "胎压灯亮了刚打过气还亮",
+        "水温都到红线边上了",
+        "中控屏老是自己重启",
+        "后备箱关不上",
+        "氛围灯不亮了",
+        "车机连不上蓝牙",
+        "雨刮器刮不干净",
+        "玻璃水喷不出来",
+        "钥匙没反应",
+        "方向盘很重",
+        "转速忽高忽低",
+        "车里有股汽油味",
+        "排气管冒蓝烟",
+        "跟车慢慢挪的时候车子一顿一顿的",
+        "车窗关上以后还有条缝",
+        "左前轮瘪了",
+        "CarPlay老是断开",
+        "变速箱一档升二档的时候顿一下",
+        "副驾脚底下有水",
+        "空调也不太凉",
+        "电动座椅不能调了",
+        "混动车油耗比燃油车还高",
+    ],
+)
+def test_a_complaint_without_a_listed_symptom_word_is_found(text):
+    assert answers_in(text)["what"] == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "没有了", "没有其他的了", "就这些", "没了谢谢", "对", "对的", "是的,没错", "不对", "不清楚", "说不上来", "还有个小毛病",
+        "有点不对劲", "车子有点问题", "想约后天上午十点半修车", "还能开", "不影响", "每次都响", "一直亮着", "重启过还是亮",
+        "星期天开不开门", "能不能让人工回复",
+    ],
+)
+def test_no_complaint_in_answers_and_replies(text):
+    assert "what" not in answers_in(text)
+    assert complaint_words(text) == ""
 
 
 def test_an_overheating_engine_names_a_problem():
@@ -37,6 +288,84 @@ def test_an_overheating_engine_names_a_problem():
     assert "开锅" in tags("水温过高,开锅了")["symptoms"]
     assert names_a_problem("水温过高,开锅了")
     assert "where" not in answers_in("水温过高,开锅了")
+
+
+@pytest.mark.parametrize("text", ["空调也不太凉", "后备箱", "倒车影像黑屏了"])
+def test_a_part_or_a_state_names_a_problem(text):
+    assert names_a_problem(text)
+
+
+@pytest.mark.parametrize("text", ["还有个小毛病", "有点问题", "没有了"])
+def test_vague_words_name_no_problem(text):
+    assert not names_a_problem(text)
+
+
+# --- 还有其他的吗: the same complaint again, or a new one --------------------------------------
+
+RECORDED = ["刹车的时候有异响"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["还是刚才那个异响", "就是刹车响", "刹车的时候有异响", "还有刹车响", "就是刚才说的", "同一个问题", "还是那个问题", "刹车异响",
+     "就是那个刹车异响", "还是异响"],
+)
+def test_the_same_complaint_told_again(text):
+    assert same_complaint(text, RECORDED)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["还有空调不凉", "空调也不太凉", "还有车门有异响", "刹车片磨损了", "还有刹车有点抖", "还有,变速箱顿挫", "有", "还有个小毛病",
+     "另外车窗关不严,下雨的时候漏水"],
+)
+def test_a_new_complaint_is_not_the_same(text):
+    assert not same_complaint(text, RECORDED)
+
+
+def test_the_same_complaint_is_looked_for_in_every_recorded_one():
+    assert same_complaint("空调还是不凉", ["刹车的时候有异响", "空调不制冷"])
+    assert not same_complaint("还有空调不制冷", [])
+    assert not same_complaint("还有空调不制冷", ["", None])
+
+
+# --- the rest: clauses, restatement, further complaint, danger, tags, completeness -----------
+
+
+def test_clauses_split_on_half_and_full_width_punctuation():
+    assert clauses("空调不制冷，想预约检修;刹车有异响。最近一周") == ["空调不制冷", "想预约检修", "刹车有异响", "最近一周"]
+
+
+def test_a_further_complaint_without_its_lead_in():
+    assert further_complaint("还有空调不制冷") == "空调不制冷"
+    assert further_complaint("有,空调不凉") == "空调不凉"
+
+
+@pytest.mark.parametrize(
+    "text,agrees,correction",
+    [("对", True, None), ("不是,是方向盘抖", False, "方向盘抖"), ("不是异响,是抖动", False, "抖动"), ("不对", False, None)],
+)
+def test_the_reply_to_the_restated_complaint(text, agrees, correction):
+    reply = read_restatement_reply(text)
+    assert (reply.agrees, reply.correction) == (agrees, correction)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["刹车很软,踩不住", "车子冒烟了", "水温过高报警", "仪表上红色警告灯亮了", "方向失控了一下", "刹车踩着软软的", "刹车有点软",
+     "发动机舱那里好像有火苗", "车子自己在加速", "水温爆表了"],
+)
+def test_danger_signs(text):
+    assert is_dangerous(text)
+
+
+@pytest.mark.parametrize("text", ["空调不制冷", "车门有异响", "想做个保养", "座椅软软的"])
+def test_no_danger(text):
+    assert not is_dangerous(text)
+
+
+def test_tags_name_parts_and_symptom_types():
+    assert tags("刹车的时候有异响,方向盘抖动") == {"parts": ["刹车", "方向盘"], "symptoms": ["异响", "抖动"]}
 
 
 def test_completeness_counts_real_answers_only():
