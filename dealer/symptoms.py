@@ -126,7 +126,7 @@ BOOKING_DAY = (
 )
 BOOKING_TIME = rf"(?:{BOOKING_DAY}(?:的)?{PART_OF_DAY}?(?:{CLOCK})?|{PART_OF_DAY}(?:{CLOCK})?|{CLOCK})"
 WANT = r"(?:想要|想|要|需要|打算|准备|希望|得)"
-ASK = r"(?:能不能|能否|能|可不可以|可以|方便)"
+ASK = r"(?:能不能|能否|能|可不可以|可以|方便|要不要)"
 HELP = r"(?:帮忙|帮我|给我|麻烦|请|帮)"
 SERVICE = (
     r"(?:修车|修理|维修|修修|修|检查|检测|检修|查看|查查|查|看看|看|处理|保养|弄弄|弄|诊断|瞧瞧|更换|换|补|清洗|做个?检查)"
@@ -149,7 +149,7 @@ BOOKING_REQUEST = re.compile(
             rf"{BOOKING_TIME}{ASK}?{GO}(?:{SERVICE})?{TAIL}",
             # 去店里看看 / 想修一下
             rf"{SHOP}(?:{SERVICE})?{TAIL}",
-            rf"(?:我们?)?{WANT}{SERVICE}{TAIL}",
+            rf"(?:我们?)?(?:{ASK}|{WANT}){SERVICE}{TAIL}",
             # a time left on its own: 明天上午十点 / 周五下午3点半
             rf"{DAY_AHEAD}(?:的)?{PART_OF_DAY}?(?:{CLOCK})?|(?:{BOOKING_DAY})?(?:的)?{PART_OF_DAY}?{CLOCK}",
         )
@@ -401,14 +401,36 @@ def _state_spans(piece: str) -> list[Span]:
     ]
 
 
+# After a part, words that say how it is (空调风有点小, 发动机声音变得很粗, 空调不行了).
+PART_STATE = re.compile(r"有点|有些|很|太|特别|非常|挺|越来越|变得|得厉害|不|没")
+
+
 @lru_cache
 def _listed_symptoms() -> re.Pattern[str]:
     vocab = vocabulary()
     return re.compile(_alternation(vocab.symptoms + vocab.danger))
 
 
+@lru_cache
+def _listed_parts() -> re.Pattern[str]:
+    return re.compile(_alternation(vocabulary().parts))
+
+
+def _part_state_spans(piece: str) -> list[Span]:
+    """A listed part and words after it that say how it is (not when, how often, ... nor 要不要)."""
+    part = _listed_parts().search(piece)
+    if not part:
+        return []
+    answers = [*_all_time_spans(piece), *_frequency_spans(piece), *_impact_spans(piece), *_tried_spans(piece)]
+    rest = re.sub(r"(.)不\1", "  ", piece)  # 要不要 / 好不好: a question
+    for m in PART_STATE.finditer(rest, part.end()):
+        if not _overlaps(m.span(), answers):
+            return [(part.start(), m.end())]
+    return []
+
+
 def _complaint_spans(piece: str) -> list[Span]:
-    return _merge([*_spans(_listed_symptoms(), piece), *_state_spans(piece)])
+    return _merge([*_spans(_listed_symptoms(), piece), *_state_spans(piece), *_part_state_spans(piece)])
 
 
 def _answers_another_question(piece: str) -> bool:

@@ -230,6 +230,9 @@ def test_a_complaint_is_not_something_tried(text):
         ("故障灯亮了,自己重启过也没用", "故障灯亮了"),
         ("你好 我车怠速的时候抖得厉害啊 方向盘都跟着震", "我车怠速的时候抖得厉害啊,方向盘都跟着震"),
         ("空调不制冷，想预约检修", "空调不制冷"),  # full-width comma
+        ("想约个时间检查一下刹车异响", "刹车异响"),
+        ("刹车有异响明天上午能修吗", "刹车有异响"),
+        ("刹车有异响,能不能修", "刹车有异响"),
     ],
 )
 def test_what_is_the_complaint_in_the_customers_words(text, what):
@@ -264,6 +267,11 @@ def test_what_is_the_complaint_in_the_customers_words(text, what):
         "空调也不太凉",
         "电动座椅不能调了",
         "混动车油耗比燃油车还高",
+        "无钥匙进入没反应",
+        "电动踏板伸不出来",
+        "空调风有点小",  # a listed part and how it is
+        "发动机声音变得很粗",
+        "空调不行了",
     ],
 )
 def test_a_complaint_without_a_listed_symptom_word_is_found(text):
@@ -275,7 +283,7 @@ def test_a_complaint_without_a_listed_symptom_word_is_found(text):
     [
         "没有了", "没有其他的了", "就这些", "没了谢谢", "对", "对的", "是的,没错", "不对", "不清楚", "说不上来", "还有个小毛病",
         "有点不对劲", "车子有点问题", "想约后天上午十点半修车", "还能开", "不影响", "每次都响", "一直亮着", "重启过还是亮",
-        "星期天开不开门", "能不能让人工回复",
+        "星期天开不开门", "能不能让人工回复", "发动机要不要检查", "帮我看看刹车", "想保养一下发动机", "空调多少钱",
     ],
 )
 def test_no_complaint_in_answers_and_replies(text):
