@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.backend import service_flags
 from actions.conversation import latest_entity, message_time, value_before_latest_message
+from actions.offers import offer_slots
 from actions.questions import QUESTION_KINDS, answer_question
 from actions.interview import (
     InterviewValidation,
@@ -49,6 +50,7 @@ PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_whe
 
 
 VIN_LIKE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{17}(?![A-Za-z0-9])")
+ATTEMPTED_VIN = re.compile(r"[A-Za-z0-9]{8,}")  # a wrong VIN is explained; words are "not known"
 
 PROBLEM_RESPONSES = {
     SlotProblem.past: "utter_time_past",
@@ -112,6 +114,10 @@ async def check_appointment_time(
     if start.tzinfo is None:
         start = start.replace(tzinfo=backend.catalog().timezone)
     info = (latest_entity(tracker, "time") or {}).get("additional_info") or {}
+    current = tracker.get_slot("appointment_time")
+    if current and info.get("exact") is False and _inside(current, info):
+        # 对,元旦上午 at the read-back: the booked slot already is what the customer says.
+        return {"appointment_time": current}
     if info.get("exact") is False:
         latest = datetime.fromisoformat(info["latest"]) if info.get("latest") else None
         earliest = datetime.fromisoformat(info["earliest"]) if info.get("earliest") else start
@@ -126,6 +132,14 @@ async def check_appointment_time(
         "appointment_time": start.isoformat(),
         "appointment_display": format_slot(start, backend.catalog().timezone),
     }
+
+
+def _inside(start_iso: str, window: dict[str, Any]) -> bool:
+    try:
+        start = datetime.fromisoformat(start_iso)
+        return datetime.fromisoformat(window["earliest"]) <= start <= datetime.fromisoformat(window["latest"])
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def check_phone(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
@@ -181,7 +195,9 @@ def _settled_yes_no(
 
 
 def _already_valid(slot: str, value: Any) -> bool:
-    normalizers = {"phone": normalize_phone, "plate": normalize_plate}
+    if slot == "service_type":
+        return value in backend.catalog().service_codes
+    normalizers = {"phone": normalize_phone, "plate": normalize_plate, "customer_name": normalize_name}
     if slot in normalizers:
         try:
             return normalizers[slot](str(value)) == value
@@ -217,7 +233,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         """
         tracker.add_slots([e for e in events if e.get("event") == "slot"])
         fixes: dict[str, Any] = {}
-        for slot in ("phone", "plate", "mileage", "first_visit", "repeat_repair"):
+        for slot in ("service_type", "customer_name", "phone", "plate", "mileage", "first_visit", "repeat_repair"):
             value = tracker.get_slot(slot)
             if value is None or value == NOT_GIVEN or isinstance(value, bool):
                 continue
@@ -257,7 +273,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # 保养大概多少钱? while the mileage is asked: answered, then the question again.
             answer_question(question, latest_text(tracker), dispatcher)
             return [SlotSet(tracker.get_slot("requested_slot"), None)]
-        events = await super().run(dispatcher, tracker, domain)
+        # However the booking was started (好的 to an offer, 约吧, 我想预约), it begins with
+        # what the offer already heard. Already valid: set without a second validation.
+        offered = offer_slots(tracker, tracker.get_slot("booking_offer")) if tracker.get_slot("booking_offer") else {}
+        tracker.slots.update(offered)
+        events = [SlotSet(name, value) for name, value in offered.items()]
+        events += await super().run(dispatcher, tracker, domain)
         events = await self._recheck_unvalidated(events, dispatcher, tracker, domain)
         vin = tracker.slots_to_validate().get("vin")
         validated = any(e.get("event") == "slot" and e.get("name") == "vin" for e in events)
@@ -301,7 +322,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> dict[str, Any]:
         dealer = backend.catalog()
         before = value_before_latest_message(tracker, "service_type")
-        if before and not self._changes_service(tracker):
+        if before in dealer.service_codes and not self._changes_service(tracker):
             # A service word inside another answer (上周保养的时候…, 帮我把保养也做了) is not a
             # change of what the customer came for; only an answer to this question or a
             # correction changes it.
@@ -376,8 +397,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         found = latest_entity(tracker, "vin")
         text = str(found["value"]) if found else str(value)
         written = VIN_LIKE.search(re.sub(r"[\s·.\-]", "", text))  # also typed in lower case
-        if not found and not written and _optional_answer(text) == NOT_GIVEN:
-            return {"vin": NOT_GIVEN}  # 不记得: the advisor looks it up by the plate
+        if not found and not written and not ATTEMPTED_VIN.search(text):
+            return {"vin": NOT_GIVEN}  # 不记得 / 不用查了: the advisor looks it up by the plate
         try:
             return {"vin": normalize_vin(written.group(0) if written else text)}
         except InvalidValue:

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.conversation import latest_entity
-from actions.interview import danger_check, interview_prefill, latest_text
+from actions.interview import danger_check, interview_prefill, latest_intent, latest_text
 from dealer.symptoms import complaint_words, names_a_problem
 
 
@@ -34,31 +34,50 @@ def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]
     }
 
 
-def booking_start(tracker: Tracker, offer: dict[str, Any] | None) -> list[EventType]:
-    """Slots a booking begins with (already validated), then the booking form."""
-    events: list[EventType] = [SlotSet("booking_offer", None)]
+def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any]:
+    """The slots a booking begins with, validated: what the offer heard, and a service
+    word the customer's message left raw in the slot (小保养 → maintenance)."""
     offer = offer or {}
     dealer = backend.catalog()
-    service = offer.get("service_type")
-    if service and not tracker.get_slot("service_type"):
-        events += [SlotSet("service_type", service), SlotSet("service_display", dealer.service_type(service).name)]
+    raw = tracker.get_slot("service_type")
+    service = offer.get("service_type") or (dealer.service_code_for(str(raw)) if raw else None)
+    slots: dict[str, Any] = {"booking_offer": None}
+    if service:
+        slots.update(service_type=service, service_display=dealer.service_type(service).name)
     if offer.get("car_model") and not tracker.get_slot("car_model"):
-        events.append(SlotSet("car_model", offer["car_model"]))
+        slots["car_model"] = offer["car_model"]
     complaint = offer.get("complaint")
     if complaint and dealer.is_interview(service):
-        prefill = interview_prefill(offer.get("text") or complaint, tracker)
-        prefill["symptom_what"] = complaint
-        events += [SlotSet(name, value) for name, value in prefill.items()]
+        slots.update(interview_prefill(offer.get("text") or complaint, tracker))
+        slots["symptom_what"] = complaint
+    return slots
+
+
+def booking_start(tracker: Tracker, offer: dict[str, Any] | None) -> list[EventType]:
+    """Slots a booking begins with (already validated), then the booking form."""
+    events: list[EventType] = [SlotSet(name, value) for name, value in offer_slots(tracker, offer).items()]
     return [*events, FollowupAction("booking_form")]
 
 
+def reply_to_offer(tracker: Tracker) -> bool | None:
+    """要约 / 先不用 / a time (then the customer wants it): True, False or None."""
+    if latest_entity(tracker, "time"):
+        return True
+    return backend.script().read_yes_no("booking_offer", latest_text(tracker))
+
+
 def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Restate the problem with understanding, danger advice first, and offer a booking;
+    a problem told together with a request for an appointment starts the booking."""
     text = latest_text(tracker)
     complaint = complaint_words(text) or text.strip()
-    dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)
     events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
+    offer = offer_from(tracker, complaint)
+    if backend.script().asks_for_booking(text):
+        return [*events, *booking_start(tracker, offer)]
+    dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)
     dispatcher.utter_message(response="utter_offer_booking")
-    return [*events, SlotSet("booking_offer", offer_from(tracker, complaint))]
+    return [*events, SlotSet("booking_offer", offer)]
 
 
 def offer_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -104,7 +123,7 @@ class ActionHandleAffirm(Action):
 
 
 class ActionHandleDeny(Action):
-    """不用 / 先不了 outside a booking."""
+    """不用 / 先不了 / 算了 outside a booking."""
 
     def name(self) -> str:
         return "action_handle_deny"
@@ -114,9 +133,16 @@ class ActionHandleDeny(Action):
     ) -> list[EventType]:
         if tracker.active_loop_name:
             return []
-        if tracker.get_slot("booking_offer") is not None:
+        offer = tracker.get_slot("booking_offer")
+        if offer is not None:
+            # The words decide (一刻没有的话九点半就行 has a 没有 and a time: it is a yes).
+            if reply_to_offer(tracker) is True:
+                return booking_start(tracker, offer)
             dispatcher.utter_message(response="utter_offer_declined")
             return [SlotSet("booking_offer", None)]
-        dispatcher.utter_message(response="utter_how_can_i_help")
+        if latest_intent(tracker) == "cancel":
+            dispatcher.utter_message(response="utter_ok_anything_else")
+        else:
+            dispatcher.utter_message(response="utter_how_can_i_help")
         return []
 

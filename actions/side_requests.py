@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.interview import latest_intent, latest_text
-from actions.offers import acknowledge_problem, booking_start, offer_after_answer
+from actions.offers import acknowledge_problem, booking_start, offer_after_answer, reply_to_offer
 from actions.questions import QUESTION_KINDS, answer_question
 from actions.submit_booking import BOOKING_SLOTS
 from dealer.symptoms import names_a_problem
@@ -30,6 +30,10 @@ class ActionAnswerQuestion(Action):
     ) -> list[EventType]:
         text = latest_text(tracker)
         kind = latest_intent(tracker)
+        asked = tracker.get_slot("requested_slot")
+        if tracker.active_loop_name and asked and not _sounds_like_question(text):
+            # Read as a question but asks nothing (在你们店买的车 at 之前来过吗): an answer.
+            return [SlotSet(asked, text)]
         if kind not in QUESTION_KINDS:
             kind = backend.script().question_kind(text)
         if kind is None:
@@ -37,6 +41,16 @@ class ActionAnswerQuestion(Action):
             return []
         answer_question(kind, text, dispatcher)
         return offer_after_answer(dispatcher, tracker)
+
+
+def _sounds_like_question(text: str) -> bool:
+    stripped = text.strip().rstrip("。.!! ")
+    return (
+        backend.script().question_kind(text) is not None
+        or any(mark in text for mark in "??")
+        or stripped.endswith(("吗", "呢", "么", "没有", "不"))
+        or any(word in text for word in ("几点", "多少", "哪里", "哪儿", "怎么", "什么时候", "是否", "能不能", "可不可以"))
+    )
 
 
 class ActionAbandonBooking(Action):
@@ -70,6 +84,13 @@ class ActionHandleUnclearMessage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if tracker.active_loop_name is None:
+            offer = tracker.get_slot("booking_offer")
+            if offer is not None and reply_to_offer(tracker) is not None:
+                # A reply to "需要我帮您预约吗?" in words the classifier did not place (要约).
+                if reply_to_offer(tracker):
+                    return booking_start(tracker, offer)
+                dispatcher.utter_message(response="utter_offer_declined")
+                return [SlotSet("booking_offer", None)]
             named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
             if "time" not in named and (
                 latest_intent(tracker) == "report_problem" or names_a_problem(latest_text(tracker))

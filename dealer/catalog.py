@@ -94,8 +94,12 @@ class Catalog:
         named = [p for p in self.maintenance_packages if p.name in words]
         return ";".join(f"{p.name}{p.price_yuan}元({p.includes})" for p in named or self.maintenance_packages)
 
+    @property
+    def service_codes(self) -> frozenset[str]:
+        return frozenset(service.code for service in self.service_types)
+
     def is_interview(self, code: str | None) -> bool:
-        return code is not None and self.service_type(code).interview
+        return code in self.service_codes and self.service_type(code).interview
 
     def services_named(self, words: str) -> set[str]:
         return {

@@ -41,6 +41,7 @@ class BookingScript:
     correction_lead_ins: tuple[str, ...] = ()  # 是 / 应该是 … before a corrected complaint
     complaint_lead_ins: tuple[str, ...] = ()  # 还有 / 另外 … before a further complaint
     question_words: dict[str, tuple[str, ...]] | None = None  # ask_price -> (多少钱, …)
+    booking_request_words: tuple[str, ...] = ()  # 帮我约 / 预约 … : an appointment is asked for
 
     @property
     def slots(self) -> list[str]:
@@ -62,6 +63,9 @@ class BookingScript:
         if any(word in text for word in yes_words):
             return True
         return None
+
+    def asks_for_booking(self, text: str) -> bool:
+        return any(word in text for word in self.booking_request_words)
 
     def question_kind(self, text: str) -> str | None:
         """ask_price / ask_hours / ask_address when the words ask one, else None."""
@@ -108,4 +112,5 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         correction_lead_ins=tuple(raw.get("correction_lead_ins", ())),
         complaint_lead_ins=tuple(raw.get("complaint_lead_ins", ())),
         question_words={kind: tuple(words) for kind, words in raw.get("question_words", {}).items()},
+        booking_request_words=tuple(raw.get("booking_request_words", ())),
     )

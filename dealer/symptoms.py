@@ -352,7 +352,7 @@ COMPLAINT_STATE = re.compile(
             # noises
             r"(?:声音|噪音|噪声|胎噪|风噪|动静)(?:很|特别|有点|太|越来越|比较|好|变|非常)?(?:大|响|吵)|(?:很|特别|太|好)吵",
             r"(?<![大小出发吭说])(?:声音|噪音|杂音|噪声|风噪|胎噪|声)(?![明称望誉])|(?<![说讲叫问喊吭])一声",
-            r"(?P<sound>[^\W\d哈呵嘿嘻对好是嗯啊不谢])(?P=sound)(?P=sound)",  # 哒哒哒 / 咚咚咚
+            r"(?P<sound>[^\W\d哈呵嘿嘻对好是嗯啊不谢的了有一我你他她它])(?P=sound)(?P=sound)",  # 哒哒哒 / 咚咚咚
             r"(?<![影音反])响(?!应)",
             # leaks, damage, heat, smoke, smells
             r"[漏渗滴][\u4e00-\u9fff]{0,4}?[油水液气]|漏(?:风|电)?|渗|进水|有水|积[了]?[\u4e00-\u9fff]{0,3}水|湿(?:透)?了|湿透|积水",
@@ -379,14 +379,18 @@ def _subject(before: str) -> str:
     return FILLER.sub("", before)
 
 
+SUBJECT_WINDOW = 12  # a state's subject is among the words just before it
+
+
 def _said_of_something(piece: str, state: re.Match[str], times: list[Span]) -> bool:
     """A state with a subject before it (后备箱 | 关不上), not negated (没有异常) nor asked (开不开)."""
-    before = piece[: state.start()]
+    start = max(0, state.start() - SUBJECT_WINDOW)
+    before = piece[start: state.start()]
     if NEGATED.search(before) and not state.group().startswith(("不", "没")):
         return False
     if re.fullmatch(r"(.)不\1", state.group()):
         return False
-    before = "".join(ch for i, ch in enumerate(before) if not _overlaps((i, i + 1), times))
+    before = "".join(ch for i, ch in enumerate(before, start) if not _overlaps((i, i + 1), times))
     return bool(re.search(rf"[{HAN}A-Za-z]", _subject(before)))
 
 

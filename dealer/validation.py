@@ -90,7 +90,9 @@ _NAME_PREFIXES = ("免贵姓", "我姓", "姓", "我叫", "叫我", "我是", "�
 
 def normalize_name(text: str) -> str:
     """A customer's name as given: 王先生, 李女士, 刘洋 (surname + title is enough)."""
-    name = re.sub(r"[\s,,。.!!\~~]", "", text.strip())
+    # A Chinese name is the first word: 姓褚 衣字旁那个 → 褚 (the rest explains the character).
+    words = [w for w in re.split(r"[\s,,。.!!\~~;;]+", text.strip()) if w]
+    name = words[0] if words and re.search(r"[\u4e00-\u9fff]", words[0]) else " ".join(words)
     for prefix in _NAME_PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix):]

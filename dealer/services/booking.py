@@ -16,7 +16,7 @@ from dealer.models import Advisor, CapacitySlot, Customer, DraftWorkOrder, Vehic
 from dealer.services import audit
 from dealer.services.schedule import SlotProblem, callback_time, free_slots_near, slot_problem
 from dealer.symptoms import completeness, symptom_tags
-from dealer.validation import normalize_phone, normalize_plate, normalize_vin
+from dealer.validation import InvalidValue, normalize_phone, normalize_plate, normalize_vin
 
 ASSISTANT_ACTOR = "assistant"
 REPEAT_REPAIR_WINDOW = timedelta(days=90)
@@ -186,7 +186,9 @@ def _upsert_customer_and_vehicle(
     return customer, vehicle
 
 
-def _checked(request: BookingRequest) -> BookingRequest:
+def _checked(request: BookingRequest, catalog: Catalog) -> BookingRequest:
+    if request.service_type is not None and request.service_type not in catalog.service_codes:
+        raise InvalidValue("service_type", "unknown")
     return replace(
         request,
         phone=normalize_phone(request.phone) if request.phone else None,
@@ -263,7 +265,7 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
 
     Raises InvalidValue for a malformed phone, plate or VIN: nothing invalid is stored.
     """
-    request = _checked(request)
+    request = _checked(request, catalog)
     existing = _existing(session, request.idempotency_key)
     if existing is not None:
         return existing
@@ -286,7 +288,7 @@ def hand_over(session: Session, request: BookingRequest, catalog: Catalog, now: 
     advisor confirms or changes it on the phone. Idempotent by key, like ``book``.
     Raises SlotUnavailable(full) when no slot is free in the search window.
     """
-    request = replace(_checked(request), needs_human=True)
+    request = replace(_checked(request, catalog), needs_human=True)
     existing = _existing(session, request.idempotency_key)
     if existing is not None:
         return existing
