@@ -13,7 +13,12 @@ Each message gets at most one entity, the booking time found by
      "value": "2026-11-27T15:00:00+08:00",            # the exact start, or `earliest`
      "confidence": 1.0, "extractor": "ChineseTimeExtractor",
      "additional_info": {"grain": "hour", "earliest": "...", "latest": "...",
-                         "exact": True}}
+                         "exact": True, "dated": True}}
+
+``dated`` is False when the message named no day, only a time of day or a day part
+(那8点半吧, 下午, 九点一刻): its day is the parser's default, today's or tomorrow's
+when today's has passed, and a caller that already knows the customer's day may
+keep that day and take only the time.
 
 Note: Rasa 3.6's NLUMessageConverter does not set ``Message.time`` for incoming user
 messages, so while serving the reference is always "now".  The component never raises
@@ -150,5 +155,8 @@ class ChineseTimeExtractor(GraphComponent, EntityExtractorMixin):
                 "earliest": mention.earliest.isoformat(),
                 "latest": mention.latest.isoformat(),
                 "exact": exact,
+                # False when the customer named no day (那8点半吧, 下午): the day is
+                # only the default (today, or tomorrow when today's time has passed)
+                "dated": mention.dated,
             },
         }

@@ -114,6 +114,31 @@ def test_mention_spans_on_case_file():
     assert len(wrong) <= 0.05 * len(ROWS), "\n".join(wrong)
 
 
+def test_dated_on_case_file():
+    wrong = []
+    for case, key, expected in ROWS:
+        if "dated" not in case:
+            continue
+        m = parse_time(case["text"], REFS[key])
+        if m is None or m.dated is not case["dated"]:
+            wrong.append(f"[{key}] {case['text']}: dated {m and m.dated!r} != {case['dated']!r}")
+    assert sum(1 for case, _, _ in ROWS if "dated" in case) >= 3 * 15
+    assert not wrong, "\n".join(wrong)
+
+
+def test_an_undated_mention_is_today_or_tomorrow():
+    # over the whole case file: a mention that named no day is a time of day, placed on
+    # today or tomorrow; a whole day is always named
+    for case, key, _ in ROWS:
+        m = parse_time(case["text"], REFS[key])
+        if m is None:
+            continue
+        assert m.dated or m.grain != "day", case["text"]
+        if not m.dated:
+            days = (m.earliest.date() - REFS[key].date()).days
+            assert days in (0, 1), f"[{key}] {case['text']}: {describe(m)}"
+
+
 # --------------------------------------------------------------------------- canonical phrasings
 
 def assert_exact(m, value: str, text: str, grain: str):
@@ -240,6 +265,79 @@ def test_day_of_month_rolls_forward():
     assert parse_time("1月6号", THU).earliest == sh("2027-01-06 00:00")
     assert parse_time("11月25号", THU).earliest == sh("2027-11-25 00:00")
     assert parse_time("2月30号", THU) is None
+
+
+# 2026-12-19 is a Saturday; 2026-12-20 a Sunday; 2027-01-19 a Tuesday.
+SAT_19 = datetime(2026, 12, 19, 8, 0, tzinfo=SHANGHAI)
+SUN_20 = datetime(2026, 12, 20, 11, 0, tzinfo=SHANGHAI)
+FRI_18 = datetime(2026, 12, 18, 18, 30, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize("ref, value", [
+    (MON, "2026-12-19 09:00"), (THU, "2026-12-19 09:00"), (SUN, "2026-12-19 09:00"),
+    (FRI_18, "2026-12-19 09:00"),
+    (SAT_19, "2026-12-19 09:00"),   # today, the 19th and a Saturday
+    (SUN_20, "2027-01-19 09:00"),   # the 19th is past: next month's, though a Tuesday
+])
+def test_a_date_beats_its_weekday(ref, value):
+    for text in ("19号周六早上9点", "周六19号早上9点", "19号（周六）早上9点", "周六也就是19号早上9点"):
+        m = parse_time(text, ref)
+        assert m.value == sh(value), (text, ref)
+        assert m.text == text and m.dated
+
+
+@pytest.mark.parametrize("ref", [MON, THU, SUN, FRI_18, SAT_19])
+def test_a_date_beats_a_weekday_that_disagrees(ref):
+    # customers mistype the weekday more often than the date they read off a calendar
+    assert parse_time("20号周六上午十点", ref).value == sh("2026-12-20 10:00")  # a Sunday
+    assert parse_time("周五19号下午", ref).earliest == sh("2026-12-19 13:00")    # a Saturday
+    # the 16th is the next 16th, as 16号 alone: past on 18 December, so January's
+    sixteenth = "2026-12-16 00:00" if ref.month == 11 else "2027-01-16 00:00"
+    assert parse_time("下周三也就是16号", ref).earliest == sh(sixteenth)
+
+
+def test_a_date_and_a_weekday_as_two_options_stay_two():
+    assert parse_time("周六、19号都可以", THU).text == "周六"
+    assert parse_time("19号不行，周六呢", THU).text == "周六"
+    assert parse_time("周六还是19号", THU).text == "周六"
+
+
+@pytest.mark.parametrize("ref, value", [
+    (MON, "2027-01-20 10:00"), (SUN, "2027-01-20 10:00"),
+    (datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI), "2027-01-20 10:00"),   # this January
+    (datetime(2027, 1, 21, 9, 0, tzinfo=SHANGHAI), "2028-01-20 10:00"),  # the next one
+])
+def test_yuanyue_is_january(ref, value):
+    for text in ("元月20号上午10点", "一月份20号上午10点", "1月份的20号上午10点", "元月20日上午10点"):
+        m = parse_time(text, ref)
+        assert (m.text, m.value) == (text, sh(value))
+
+
+def test_month_names_in_month_phrases():
+    assert_window(parse_time("元月中旬", THU), "2027-01-11 00:00", "2027-01-20 23:59:59", "元月中旬", "range")
+    assert_window(parse_time("一月份底前", THU), "2026-11-26 15:00", "2027-01-31 23:59:59", "一月份底前", "range")
+    assert_window(parse_time("元月1-3号", THU), "2027-01-01 00:00", "2027-01-03 23:59:59", "元月1-3号", "range")
+    # the 元 of a price, of 单元: no January
+    assert parse_time("首付3000元月供2000", THU) is None
+    assert parse_time("3单元月中", THU).earliest == sh("2026-12-11 00:00")
+
+
+@pytest.mark.parametrize("text", ["腊月二十下午三点", "腊月二十号", "腊月28上午", "农历十月初八", "正月十五下午"])
+def test_lunar_months_are_not_guessed(text):
+    for ref in (MON, THU, SUN):
+        assert parse_time(text, ref) is None
+
+
+@pytest.mark.parametrize("text, dated", [
+    ("9点半", False), ("那8点半吧", False), ("下午", False), ("九点一刻", False),
+    ("两点到四点", False), ("晚上七点半", False),
+    ("明天", True), ("周六", True), ("19号", True), ("下周", True), ("国庆", True),
+    ("明早8点", True), ("今晚", True), ("越快越好", True), ("月中下午三点", True),
+    ("后天吧，上午九点", True), ("19号周六早上9点", True), ("明天早一点", True),
+])
+def test_dated(text, dated):
+    for ref in (MON, THU, SUN):
+        assert parse_time(text, ref).dated is dated, (text, ref)
 
 
 def test_zheliangtian():
@@ -414,7 +512,8 @@ def test_component_extracts_time(rasa_parts, extractor):
         "entity": "time", "start": 2, "end": 8, "value": "2026-11-27T15:00:00+08:00",
         "confidence": 1.0, "extractor": "ChineseTimeExtractor",
         "additional_info": {"grain": "hour", "earliest": "2026-11-27T15:00:00+08:00",
-                            "latest": "2026-11-27T15:00:00+08:00", "exact": True},
+                            "latest": "2026-11-27T15:00:00+08:00", "exact": True,
+                            "dated": True},
     }
 
 
@@ -427,8 +526,31 @@ def test_component_vague_time_and_no_time(rasa_parts, extractor):
     assert entity["value"] == "2026-12-04T13:00:00+08:00"
     assert entity["additional_info"] == {
         "grain": "part_of_day", "earliest": "2026-12-04T13:00:00+08:00",
-        "latest": "2026-12-04T17:30:00+08:00", "exact": False}
+        "latest": "2026-12-04T17:30:00+08:00", "exact": False, "dated": True}
     assert not none.get("entities")
+
+
+@pytest.mark.parametrize("text, dated", [
+    ("那8点半吧", False), ("下午可以", False), ("九点一刻", False),
+    ("明天上午十点", True), ("19号周六早上9点", True), ("下周", True), ("国庆节上午", True),
+])
+def test_component_says_whether_the_day_was_named(rasa_parts, extractor, text, dated):
+    message = rasa_parts[1](data={"text": text}, time=int(THU.timestamp()))
+    extractor.process([message])
+    (entity,) = message.get("entities")
+    info = entity["additional_info"]
+    assert info["dated"] is dated
+    assert set(info) == {"grain", "earliest", "latest", "exact", "dated"}
+
+
+def test_component_undated_time_keeps_todays_or_tomorrows_day(rasa_parts, extractor):
+    Message = rasa_parts[1]
+    later = Message(data={"text": "那8点半吧"}, time=int(THU.timestamp()))      # 08:30 passed
+    sooner = Message(data={"text": "那5点半吧"}, time=int(THU.timestamp()))     # 17:30 not yet
+    extractor.process([later, sooner])
+    assert later.get("entities")[0]["value"] == "2026-11-27T08:30:00+08:00"
+    assert sooner.get("entities")[0]["value"] == "2026-11-26T17:30:00+08:00"
+    assert not later.get("entities")[0]["additional_info"]["dated"]
 
 
 @pytest.fixture
