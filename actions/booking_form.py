@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -106,32 +106,49 @@ async def check_appointment_time(
 ) -> dict[str, Any]:
     """Steps a-b: keep a bookable time, or say why not and propose free slots."""
     now = message_time(tracker)
+    zone = backend.catalog().timezone
     try:
         start = datetime.fromisoformat(str(value))
     except ValueError:
         dispatcher.utter_message(response="utter_invalid_time_unparsed")
         return {"appointment_time": None}
     if start.tzinfo is None:
-        start = start.replace(tzinfo=backend.catalog().timezone)
-    info = (latest_entity(tracker, "time") or {}).get("additional_info") or {}
-    current = tracker.get_slot("appointment_time")
+        start = start.replace(tzinfo=zone)
+    info = dict((latest_entity(tracker, "time") or {}).get("additional_info") or {})
+    current = value_before_latest_message(tracker, "appointment_time")  # the validated one
     if current and info.get("exact") is False and _inside(current, info):
         # 对,元旦上午 at the read-back: the booked slot already is what the customer says.
         return {"appointment_time": current}
+    wanted_day = tracker.get_slot("wanted_day")
+    if info.get("dated") is False and wanted_day:
+        # 那8点半吧 after 周日早上8点 was refused: the time of day, on the day being discussed.
+        start, info = _on_day(date.fromisoformat(wanted_day), start, info)
+    remembered = {"wanted_day": start.astimezone(zone).date().isoformat()}
     if info.get("exact") is False:
         latest = datetime.fromisoformat(info["latest"]) if info.get("latest") else None
         earliest = datetime.fromisoformat(info["earliest"]) if info.get("earliest") else start
         await offer_free_slots(dispatcher, max(earliest, now), now, latest)
-        return {"appointment_time": None}
+        return {"appointment_time": None, **remembered}
     problem = await backend.slot_problem(start, now)
     if problem is not None:
         explain_problem(dispatcher, problem, start)
         await offer_free_slots(dispatcher, start, now)
-        return {"appointment_time": None}
+        return {"appointment_time": None, **remembered}
     return {
         "appointment_time": start.isoformat(),
-        "appointment_display": format_slot(start, backend.catalog().timezone),
+        "appointment_display": format_slot(start, zone),
+        **remembered,
     }
+
+
+def _on_day(day: date, start: datetime, window: dict[str, Any]) -> tuple[datetime, dict[str, Any]]:
+    """An undated time of day (and its window) moved onto ``day``."""
+    shift = timedelta(days=(day - start.date()).days)
+    moved = dict(window)
+    for key in ("earliest", "latest"):
+        if moved.get(key):
+            moved[key] = (datetime.fromisoformat(moved[key]) + shift).isoformat()
+    return start + shift, moved
 
 
 def _inside(start_iso: str, window: dict[str, Any]) -> bool:
@@ -424,6 +441,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_mileage(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "mileage" and not backend.script().names_odometer(latest_text(tracker)):
+            # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the odometer.
+            return {"mileage": value_before_latest_message(tracker, "mileage")}
         text = _value_from_entity_or_text(tracker, "mileage", value)
         if _optional_answer(text) == NOT_GIVEN:
             return {"mileage": NOT_GIVEN}

@@ -73,6 +73,14 @@ def all_interviews(tracker: Tracker) -> list[dict[str, Any]]:
     return [*(tracker.get_slot("symptom_interviews") or []), current_interview(tracker)]
 
 
+def _a_check_without_a_fault(text: str, tracker: Tracker) -> bool:
+    """An inspection (a service a fault would change, ServiceType.with_fault) with no fault told."""
+    code = tracker.get_slot("service_type")
+    if code not in backend.catalog().service_codes or not backend.catalog().service_type(code).with_fault:
+        return False
+    return backend.script().says_no_fault(text) and not names_a_problem(text)
+
+
 def _says_no_more(text: str, intent: str | None) -> bool:
     if answers_in(text).get("what"):
         return False  # 空调没有冷风 names a problem, whatever else it says
@@ -95,6 +103,10 @@ class InterviewValidation:
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value)
+        if _a_check_without_a_fault(text, tracker):
+            # 没啥问题,就例行检查下: nothing to interview; the inspection is booked as asked.
+            return {**{slot: NOT_GIVEN for slot in INTERVIEW_SLOTS}, "symptom_confirmed": True,
+                    "symptom_more": NOT_GIVEN, "repeat_repair": NOT_GIVEN}
         if not answers_in(text).get("what") and not tracker.get_slot("vague_followed_up"):
             # One follow-up for a vague answer (有点问题), not more.
             return {"symptom_what": None, "vague_followed_up": True}
@@ -140,6 +152,8 @@ class InterviewValidation:
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The restated complaint: 对 goes on; 不是,是… replaces `what` and restates once more."""
+        if tracker.get_slot("requested_slot") != "symptom_confirmed":
+            return {"symptom_confirmed": value}  # re-checked on a form restart: already settled
         text = str(value).strip()
         reply = read_restatement_reply(text)
         state = tracker.get_slot("restatement_state")
@@ -181,6 +195,8 @@ class InterviewValidation:
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """还有其他的吗: a further complaint gets its own interview; 没有了 ends the interviews."""
+        if tracker.get_slot("requested_slot") != "symptom_more":
+            return {"symptom_more": value}  # re-checked on a form restart: already settled
         text = str(value).strip()
         intent = latest_intent(tracker)
         bare_yes = _bare_yes(text, intent)  # the words first: NLU often reads a bare 有 as deny

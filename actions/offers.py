@@ -73,6 +73,15 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     complaint = complaint_words(text) or text.strip()
     events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
     offer = offer_from(tracker, complaint)
+    earlier = tracker.get_slot("booking_offer") or {}
+    if earlier.get("complaint"):
+        # Told in several messages (怠速抖得厉害 … 挂D档踩着刹车最明显): one complaint.
+        complaint = f"{earlier['complaint']},{complaint}"
+        offer.update(
+            complaint=complaint,
+            text=f"{earlier.get('text') or ''} {text}".strip(),
+            car_model=offer["car_model"] or earlier.get("car_model"),
+        )
     if backend.script().asks_for_booking(text):
         return [*events, *booking_start(tracker, offer)]
     dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)

@@ -37,6 +37,7 @@ BOOKING_SLOTS = (
     "current_complaint",
     "booking_offer",
     "yes_no_reasked",
+    "wanted_day",
 )
 
 
@@ -49,7 +50,7 @@ def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
     if "interview" not in backend.service_flags(tracker.get_slot("service_type")):
         return None
     first, *further = all_interviews(tracker)
-    if not first["what"] and not further:
+    if first["what"] in (None, NOT_GIVEN) and not further:  # no complaint told (a routine check)
         return None  # handed over before the complaint was told
     symptoms: dict[str, Any] = {question: first[question] for question in QUESTIONS}
     if further:

@@ -7,9 +7,15 @@ from dealer.services import review
 from dealer.services.booking import SlotUnavailable
 from dealer.services.schedule import SlotProblem
 from dealer.validation import InvalidValue
+from dealer.status import DraftStatus
 
 DRAFT_NOT_FOUND = "未找到该工单草稿"
-STATUS_LABELS = {"draft": "待审核", "approved": "已批准", "rejected": "已拒绝", "cancelled": "已取消"}
+STATUS_LABELS = {
+    DraftStatus.draft: "待审核",
+    DraftStatus.approved: "已批准",
+    DraftStatus.rejected: "已拒绝",
+    DraftStatus.cancelled: "已取消",
+}
 
 FIELD_LABELS = {
     "customer_name": "客户姓名",

@@ -6,8 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from dealer.status import DraftStatus
+
 Role = Literal["advisor", "manager", "admin"]
-DraftStatus = Literal["draft", "approved", "rejected", "cancelled"]
 ServiceTypeCode = Literal["maintenance", "repair", "body_paint", "warranty", "inspection", "other"]
 
 

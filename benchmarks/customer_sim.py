@@ -58,13 +58,12 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
-from dealer.__main__ import migrate, seed
 from dealer.catalog import load_catalog
 from dealer.db import unit_of_work
 from dealer.models import Appointment, CapacitySlot, Customer, DraftWorkOrder, Vehicle
 from dealer.services.drafts import SYMPTOM_FIELDS, draft_to_contract
 from dealer.settings import get_settings
-from devtools.stack import REPO_ROOT, Stack, StackConfig, free_port
+from devtools.stack import REPO_ROOT, Stack, fresh_stack
 
 MODEL = REPO_ROOT / "models" / "dealer.tar.gz"
 LOG_DIR = REPO_ROOT / "results" / "blind" / "logs"
@@ -681,20 +680,8 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def start_stack(reference_time: str, workdir: Path) -> tuple[Stack, str]:
     """A fresh dealer database and the stack's configuration (not started yet)."""
-    database_url = f"sqlite:///{workdir / 'dealer.db'}"
-    migrate(database_url)
-    seed(database_url, get_settings().catalog_path, demo=True)
-    config = StackConfig(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        api_port=free_port(),
-        model=MODEL,
-        database_url=database_url,
-        tracker_db=workdir / "tracker.db",
-        log_dir=LOG_DIR,
-        extra_env={"APP_ENV": "test", "DEALER_CLOCK": reference_time, "DEALER_CLOCK_AT": str(int(time.time()))},
-    )
-    return Stack(config), database_url
+    clock = {"DEALER_CLOCK": reference_time, "DEALER_CLOCK_AT": str(int(time.time()))}
+    return fresh_stack(workdir, LOG_DIR, {"APP_ENV": "test", **clock})
 
 
 def summarise(results: list[dict], latencies_ms: list[float]) -> dict:

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from dealer import clock
+from dealer.status import DraftStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -163,7 +164,7 @@ class DraftWorkOrder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=DraftStatus.draft, index=True)
     channel: Mapped[str] = mapped_column(String(20))
     conversation_id: Mapped[str] = mapped_column(String(120), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))

@@ -1,6 +1,7 @@
 """The booking script (dealer/booking_script.yml) as typed data."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +11,8 @@ import yaml
 SCRIPT_PATH = Path(__file__).resolve().parent / "booking_script.yml"
 NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answer
 BARE_NO = ("没有", "没", "无", "没呢", "木有", "否", "不是", "没有过")
+# "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
+NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u4e00-\u9fff]{0,6}?过")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class BookingScript:
     complaint_lead_ins: tuple[str, ...] = ()  # 还有 / 另外 … before a further complaint
     question_words: dict[str, tuple[str, ...]] | None = None  # ask_price -> (多少钱, …)
     booking_request_words: tuple[str, ...] = ()  # 帮我约 / 预约 … : an appointment is asked for
+    odometer_words: tuple[str, ...] = ()  # 跑了 / 表上 … : a distance is the car's mileage
+    no_fault_words: tuple[str, ...] = ()  # 没啥问题 / 例行 … : a check without a complaint
 
     @property
     def slots(self) -> list[str]:
@@ -58,11 +63,17 @@ class BookingScript:
         """
         yes_words, no_words = self.yes_no_words[slot]
         cleaned = text.strip(" ,,。.!!~~了啊呀哦吧呢的")
-        if any(word in text for word in no_words) or cleaned in BARE_NO:
+        if any(word in text for word in no_words) or cleaned in BARE_NO or NEVER_BEFORE.search(text):
             return False
         if any(word in text for word in yes_words):
             return True
         return None
+
+    def says_no_fault(self, text: str) -> bool:
+        return any(word in text for word in self.no_fault_words)
+
+    def names_odometer(self, text: str) -> bool:
+        return any(word in text for word in self.odometer_words)
 
     def asks_for_booking(self, text: str) -> bool:
         return any(word in text for word in self.booking_request_words)
@@ -113,4 +124,6 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         complaint_lead_ins=tuple(raw.get("complaint_lead_ins", ())),
         question_words={kind: tuple(words) for kind, words in raw.get("question_words", {}).items()},
         booking_request_words=tuple(raw.get("booking_request_words", ())),
+        odometer_words=tuple(raw.get("odometer_words", ())),
+        no_fault_words=tuple(raw.get("no_fault_words", ())),
     )

@@ -97,6 +97,10 @@ def normalize_name(text: str) -> str:
         if name.startswith(prefix):
             name = name[len(prefix):]
             break
+    name = re.sub(r"(就行|就好|就可以|即可|吧|哈|呀|啊)$", "", name)
+    # 老梁 / 小卫 / 阿张: how the customer is called; the surname is what is recorded.
+    if re.fullmatch(r"[老小阿][\u4e00-\u9fff]", name):
+        name = name[1:]
     if not re.fullmatch(r"[\u4e00-\u9fff]{1,4}(先生|女士|小姐)?|[A-Za-z][A-Za-z ]{1,30}", name):
         raise InvalidValue("customer_name", "bad_format")
     return name

@@ -165,6 +165,27 @@ class Stack:
         self.stop()
 
 
+def fresh_stack(workdir: Path, log_dir: Path, extra_env: dict[str, str]) -> tuple[Stack, str]:
+    """The three processes on free ports over a new migrated, seeded dealer database in
+    ``workdir`` (not started yet), for the integration tests and the benchmarks."""
+    from dealer.__main__ import migrate, seed  # the app runtime only
+    from dealer.settings import get_settings
+
+    database_url = f"sqlite:///{workdir / 'dealer.db'}"
+    migrate(database_url)
+    seed(database_url, get_settings().catalog_path, demo=True)
+    config = StackConfig(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        api_port=free_port(),
+        database_url=database_url,
+        tracker_db=workdir / "tracker.db",
+        log_dir=log_dir,
+        extra_env=extra_env,
+    )
+    return Stack(config), database_url
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -21,7 +21,7 @@ import pytest
 from dealer.__main__ import migrate, seed
 from dealer.catalog import Catalog, load_catalog
 from dealer.settings import get_settings
-from devtools.stack import REPO_ROOT, Stack, StackConfig, free_port
+from devtools.stack import REPO_ROOT, Stack, StackConfig, free_port, fresh_stack
 from tests import wechat_sim
 
 if TYPE_CHECKING:
@@ -82,21 +82,11 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     model = REPO_ROOT / "models" / "dealer.tar.gz"
     assert model.exists(), "no trained model: run `make train` (make test does)"
     workdir: Path = tmp_path_factory.mktemp("system")
-    database_url = f"sqlite:///{workdir / 'dealer.db'}"
-    migrate(database_url)
-    seed(database_url, get_settings().catalog_path, demo=True)
-    config = StackConfig(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        api_port=free_port(),
-        model=model,
-        database_url=database_url,
-        tracker_db=workdir / "tracker.db",
-        log_dir=ARTIFACTS / "integration-logs",
-        # The WeChat channel on, its server API at a local fake (tests/integration/test_wechat_channel.py).
-        extra_env={"APP_ENV": "test", **wechat_sim.stack_env(fake_api_port=free_port())},
-    )
-    stack = Stack(config).start()
+    # The WeChat channel on, its server API at a local fake (tests/integration/test_wechat_channel.py).
+    env = {"APP_ENV": "test", **wechat_sim.stack_env(fake_api_port=free_port())}
+    stack, database_url = fresh_stack(workdir, ARTIFACTS / "integration-logs", env)
+    config = stack.config
+    stack.start()
     try:
         stack.wait_healthy(timeout=300)
         yield RunningSystem(config=config, database_url=database_url, stack=stack)

@@ -17,10 +17,10 @@ from dealer.services import audit
 from dealer.services.schedule import SlotProblem, callback_time, free_slots_near, slot_problem
 from dealer.symptoms import completeness, symptom_tags
 from dealer.validation import InvalidValue, normalize_phone, normalize_plate, normalize_vin
+from dealer.status import LIVE_STATUSES
 
 ASSISTANT_ACTOR = "assistant"
 REPEAT_REPAIR_WINDOW = timedelta(days=90)
-LIVE_STATUSES = ("draft", "approved")  # bookings that hold an advisor's time
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def had_recent_work_order(session: Session, plate: str | None, now: datetime) ->
         .select_from(DraftWorkOrder)
         .where(
             DraftWorkOrder.plate == plate,
-            DraftWorkOrder.status.in_(("draft", "approved")),
+            DraftWorkOrder.status.in_(LIVE_STATUSES),
             DraftWorkOrder.created_at >= now - REPEAT_REPAIR_WINDOW,
         )
     )

@@ -11,8 +11,9 @@ from dealer.models import Appointment, CapacitySlot, DraftWorkOrder
 from dealer.services import audit
 from dealer.services.booking import ASSISTANT_ACTOR, SlotUnavailable, take_capacity
 from dealer.services.schedule import slot_problem
+from dealer.status import LIVE_STATUSES, DraftStatus
 
-ACTIVE_STATUSES = ("draft", "approved")
+ACTIVE_STATUSES = LIVE_STATUSES
 
 
 def find_upcoming_booking(session: Session, phone: str, plate: str, now: datetime) -> DraftWorkOrder | None:
@@ -48,8 +49,8 @@ def _active_draft(session: Session, draft_id: int) -> DraftWorkOrder:
 def cancel_booking(session: Session, draft_id: int, actor: str = ASSISTANT_ACTOR) -> DraftWorkOrder:
     draft = _active_draft(session, draft_id)
     release_capacity(session, draft.start_at)
-    audit.record(session, actor, "draft_work_order", draft.id, "cancel", "status", draft.status, "cancelled")
-    draft.status = "cancelled"
+    audit.record(session, actor, "draft_work_order", draft.id, "cancel", "status", draft.status, DraftStatus.cancelled)
+    draft.status = DraftStatus.cancelled
     appointment = session.scalar(select(Appointment).where(Appointment.draft_id == draft.id))
     if appointment is not None:
         appointment.status = "cancelled"

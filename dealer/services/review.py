@@ -18,6 +18,7 @@ from dealer.models import Advisor, Appointment, DraftWorkOrder
 from dealer.services import audit
 from dealer.services.changes import release_capacity, reschedule_booking
 from dealer.services.drafts import SYMPTOM_FIELDS
+from dealer.status import LIVE_STATUSES, DraftStatus
 from dealer.symptoms import completeness, symptom_tags
 from dealer.validation import (
     MAX_PLAUSIBLE_KM,
@@ -29,7 +30,7 @@ from dealer.validation import (
 )
 
 ENTITY = "draft_work_order"
-EDITABLE_STATUSES = ("draft", "approved")
+EDITABLE_STATUSES = LIVE_STATUSES
 MAX_TEXT = 2000
 MAX_REASON = 500
 
@@ -204,12 +205,12 @@ def approve_draft(
 ) -> Appointment:
     """预约登记: the draft becomes a confirmed appointment."""
     draft = _load(session, draft_id, expected_version)
-    if draft.status != "draft":
+    if draft.status != DraftStatus.draft:
         raise StatusConflict(draft.status)
     if not draft.phone:
         raise InvalidValue("phone", "required")
-    audit.record(session, actor, ENTITY, draft.id, "approve", "status", draft.status, "approved")
-    draft.status = "approved"
+    audit.record(session, actor, ENTITY, draft.id, "approve", "status", draft.status, DraftStatus.approved)
+    draft.status = DraftStatus.approved
     appointment = Appointment(draft_id=draft.id, start_at=draft.start_at, advisor_id=draft.advisor_id)
     session.add(appointment)
     session.flush()
@@ -225,11 +226,11 @@ def reject_draft(
     if reason_text is None:
         raise InvalidValue("reason", "required")
     draft = _load(session, draft_id, expected_version)
-    if draft.status != "draft":
+    if draft.status != DraftStatus.draft:
         raise StatusConflict(draft.status)
-    audit.record(session, actor, ENTITY, draft.id, "reject", "status", draft.status, "rejected")
+    audit.record(session, actor, ENTITY, draft.id, "reject", "status", draft.status, DraftStatus.rejected)
     audit.record(session, actor, ENTITY, draft.id, "reject", "rejection_reason", None, reason_text)
-    draft.status = "rejected"
+    draft.status = DraftStatus.rejected
     draft.rejection_reason = reason_text
     release_capacity(session, draft.start_at)
     session.flush()

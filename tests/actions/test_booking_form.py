@@ -406,3 +406,34 @@ async def test_a_question_instead_of_an_answer_is_answered_and_the_question_aske
     events = await run_form(dispatcher, tracker, domain)
     assert slot_values(events) == {"mileage": None}
     assert dispatcher.messages[-1]["response"] == "utter_answer_price"
+
+
+async def test_a_distance_in_another_sentence_is_not_the_mileage(dispatcher, form_tracker, domain):
+    tracker = form_tracker(
+        {"mileage": "100公里"}, requested_slot="plate", text="纯电续航掉得厉害 以前能跑100公里",
+        entities=[{"entity": "mileage", "value": "100公里"}],
+    )
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] is None
+
+
+async def test_a_check_without_a_fault_ends_the_interview(dispatcher, form_tracker, domain):
+    tracker = form_tracker(
+        {"symptom_what": "没啥问题 就例行检查下"}, requested_slot="symptom_what",
+        slots={"service_type": "inspection", "first_visit": True}, text="没啥问题 就例行检查下",
+    )
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["symptom_what"] == NOT_GIVEN and slots["symptom_more"] == NOT_GIVEN
+    assert slots["repeat_repair"] == NOT_GIVEN
+
+
+async def test_an_undated_time_of_day_after_a_refused_one_keeps_the_day(dispatcher, form_tracker, domain):
+    # 周日早上8点 was refused (closed); 那8点半吧 resolves to tomorrow by itself: it means Sunday.
+    tracker = form_tracker(
+        {"appointment_time": "2026-11-27T08:30:00+08:00"}, slots={"wanted_day": "2026-11-29"}, text="那8点半吧",
+        entities=[{"entity": "time", "value": "2026-11-27T08:30:00+08:00",
+                   "additional_info": {"exact": True, "dated": False, "grain": "minute",
+                                       "earliest": "2026-11-27T08:30:00+08:00", "latest": "2026-11-27T08:30:00+08:00"}}],
+    )
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == "2026-11-29T08:30:00+08:00"
+    assert slots["wanted_day"] == "2026-11-29"

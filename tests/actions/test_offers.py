@@ -82,3 +82,18 @@ async def test_no_to_the_offer_is_accepted_politely(chat, domain):
     events = await ActionHandleDeny().run(dispatcher, chat("先不用了", "deny", {"booking_offer": {"service_type": None}}), domain)
     assert responses(dispatcher) == ["utter_offer_declined"]
     assert slot_values(events) == {"booking_offer": None}
+
+
+async def test_a_complaint_told_in_two_messages_is_one_complaint(chat, domain):
+    earlier = {"service_type": "repair", "complaint": "怠速的时候车抖得厉害", "text": "怠速的时候车抖得厉害", "car_model": None}
+    tracker = chat("挂D档踩着刹车最明显", "report_problem", {"booking_offer": earlier})
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    offer = slot_values(events)["booking_offer"]
+    assert offer["complaint"].startswith("怠速的时候车抖得厉害") and "挂D档" in offer["complaint"]
+
+
+async def test_a_problem_told_with_a_request_to_book_starts_the_booking(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat("帮我约个修车 过减速带的时候咯噔咯噔响", "report_problem"), domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+    assert slot_values(events)["service_type"] == "repair"

@@ -57,6 +57,9 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "没修过,第一次出现", False),
         ("repeat_repair", "没有", False),
         ("repeat_repair", "这个不太好说", None),
+        ("repeat_repair", "以前没出过这毛病", False),   # "never before", whatever the verb
+        ("repeat_repair", "电瓶没换过 原车的", False),
+        ("repeat_repair", "没修好又坏了", True),
         ("first_visit", "来过好几次了", True),
         ("first_visit", "头一回来你们家", False),
         ("first_visit", "没来过", False),
@@ -73,3 +76,12 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
 )
 def test_a_question_is_recognised_by_its_words(words, kind):
     assert SCRIPT.question_kind(words) == kind
+
+
+@pytest.mark.parametrize(
+    ("words", "odometer"),
+    [("车跑了3万公里想做保养", True), ("快五万公里了", True), ("以前能跑100公里,现在七十都不到", False),
+     ("过年要开回老家 一千五百公里", False)],
+)
+def test_a_distance_is_the_mileage_only_when_said_so(words, odometer):
+    assert SCRIPT.names_odometer(words) is odometer

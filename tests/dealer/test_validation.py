@@ -222,3 +222,13 @@ def test_normalize_or_none_returns_the_value_or_none():
     assert normalize_or_none(normalize_phone, "12345") is None
     assert normalize_or_none(parse_mileage, "不知道") is None
     assert normalize_or_none(normalize_plate, None) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("姓褚 衣字旁那个", "褚"), ("小卫就行", "卫"), ("老梁", "梁"), ("王先生", "王先生"), ("John Smith", "John Smith")],
+)
+def test_a_name_as_customers_give_it(given, expected):
+    from dealer.validation import normalize_name
+
+    assert normalize_name(given) == expected
