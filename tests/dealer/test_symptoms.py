@@ -1,4 +1,6 @@
 """Reading a complaint: each question gets only the words that answer it (no greedy prefill)."""
+import time
+
 import pytest
 
 from dealer.symptoms import (
@@ -388,3 +390,11 @@ def test_completeness_counts_real_answers_only():
 def test_a_car_that_will_not_start_is_not_on_fire():
     assert not is_dangerous("早上打不着火了")
     assert is_dangerous("发动机舱着火了")
+
+
+@pytest.mark.parametrize("text", ["的" * 3000, "一" * 3000 + "就", "在" * 3000 + "那里", "自己" * 1500, "亮了" * 1500])
+def test_a_long_message_is_read_in_bounded_time(text):
+    start = time.perf_counter()
+    answers_in(text)
+    same_complaint(text, RECORDED)
+    assert time.perf_counter() - start < 3
