@@ -49,7 +49,7 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
     complaint = offer.get("complaint")
     if complaint and dealer.is_interview(service):
         slots.update(interview_prefill(offer.get("text") or complaint, tracker))
-        slots["symptom_what"] = complaint
+        slots.setdefault("symptom_what", complaint)  # the symptom itself when it can be told apart
     return slots
 
 

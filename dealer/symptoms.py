@@ -578,11 +578,60 @@ def _phrases(units: list[list[str]], reader) -> str:
     return ",".join(_unique(phrase for pieces in units for piece in pieces for phrase in reader(piece)))
 
 
+# Names of what the customer asks for (钣金车门凹了 / 能保修不): the request, not the symptom.
+SERVICE_NAMES = re.compile(r"保修期内|保修期|保修|质保期|质保|索赔|三包|钣金|喷漆|钣喷")
+
+
+def _without_spans(piece: str, spans: list[Span]) -> str:
+    return "".join(ch for i, ch in enumerate(piece) if not any(start <= i < end for start, end in spans))
+
+
+OWNER = re.compile(r"^(?:我的|我那个|我这个|我家|我)(?:车子|爱车|车)?(?=..)")
+LEAD_CONNECTOR = re.compile(r"^(?:还有就是|还有|另外|而且|然后|再就是)")
+
+
+def _phenomenon_in(piece: str) -> str:
+    """A piece's symptom alone: without the words that say when or how often it happens
+    (they answer their own questions), the car's name and the service asked for; the
+    situation (刹车的时候) is taken out too when the symptom still names its part."""
+    rest = _car_models().sub("", SERVICE_NAMES.sub("", piece))
+    complaint = _complaint_spans(rest)
+    if not complaint:
+        return ""
+    def cut(spans: list[Span]) -> str:
+        keep = [span for span in _merge(spans) if not _overlaps(span, complaint)]
+        words = EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 的就也都那块")
+        return OWNER.sub("", LEAD_CONNECTOR.sub("", words))
+    timing = [*_all_time_spans(rest), *_frequency_spans(rest)]
+    shorter = cut([*timing, *_where_spans(rest)])
+    if _listed_parts().search(shorter) and _complaint_spans(shorter):
+        return shorter
+    kept = cut(timing)
+    return kept if len(kept) >= 2 and _complaint_spans(kept) else rest
+
+
+@lru_cache
+def _car_models() -> re.Pattern[str]:
+    return re.compile(_alternation(_lines("car_models.txt")) or r"(?!)")
+
+
+def phenomenon(text: str) -> str:
+    """What is wrong (the 问诊单's 现象或症状), in the customer's words: the pieces that
+    describe the symptom, each without its time or frequency (and its situation when the
+    symptom names its part); the car, plates, names and the service asked for (能保修不) are
+    left out, and so is a piece that mainly says how often (每次过都响) when another holds
+    the symptom. Falls back to the complaint."""
+    pieces = [piece for unit in _units(text) for piece in unit]
+    found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
+    main = [words for piece, words in found if not _answers_another_question(piece)]
+    return ",".join(_unique(main or [words for _, words in found])) or complaint_words(text)
+
+
 def answers_in(text: str) -> dict[str, str]:
     """Which of the six questions this text already answers, each with the words that answer it."""
     units = _units(text)
     found = {question: _phrases(units, reader) for question, reader in PHRASE_READERS.items()}
-    found["what"] = complaint_words(text)
+    found["what"] = phenomenon(text)
     return {question: found[question] for question in QUESTIONS if found[question]}
 
 
