@@ -205,11 +205,13 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     assert "影响" in say("每次踩刹车都响")
     assert "处理过" in say("还能开")
     restated = say("不清楚")
-    assert "这样对吗" in restated and "“我的车刹车的时候有异响”" in restated  # restated for confirmation
+    assert "这样对吗" in restated and "“刹车的时候有异响”" in restated  # restated for confirmation
     assert "还有其他的问题" in say("对的")
-    # A further complaint gets its own interview: what it says (what, where) is not asked again.
+    # A further complaint gets its own interview: what it says is not asked again (a part
+    # alone is no situation: "where" is asked).
     assert "从什么时候开始" in say("空调也不太凉")
-    assert "多久出现一次" in say("入夏以后")
+    assert "在什么情况下出现" in say("入夏以后")
+    assert "多久出现一次" in say("开空调的时候")
     assert "影响" in say("一直不凉")
     assert "处理过" in say("不影响")
     assert "“空调也不太凉”" in say("加过冷媒")  # its own restatement
@@ -220,12 +222,13 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     with running_system.api() as api:
         [draft] = api.get("/api/drafts", params={"phone": "13200001111"}).json()["items"]
     assert draft["booking"]["service_type"] == "repair"
+    # Each field holds only the words that answer it (not the opening sentence three times).
     assert draft["symptoms"] == {
-        "what": "我的车刹车的时候有异响", "when": "最近一周都这样", "where": "我的车刹车的时候有异响",
+        "what": "刹车的时候有异响", "when": "最近一周", "where": "刹车的时候",
         "frequency": "每次踩刹车都响", "driving_impact": "还能开", "tried": "不清楚",
         "further_complaints": ["空调也不太凉"],
         "further_interviews": [{
-            "complaint": "空调也不太凉", "what": "空调也不太凉", "when": "入夏以后", "where": "空调也不太凉",
+            "complaint": "空调也不太凉", "what": "空调也不太凉", "when": "入夏以后", "where": "开空调的时候",
             "frequency": "一直不凉", "driving_impact": "不影响", "tried": "加过冷媒", "completeness": 6,
         }],
     }
