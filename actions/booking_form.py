@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.backend import service_flags
 from actions.conversation import latest_entity, message_time, value_before_latest_message
-from actions.offers import offer_slots
+from actions.offers import describes_a_fault, offer_slots
 from actions.questions import QUESTION_KINDS, answer_question
 from actions.interview import (
     InterviewValidation,
@@ -27,7 +27,6 @@ from actions.interview import (
     latest_text,
 )
 from dealer.script import NOT_GIVEN
-from dealer.symptoms import names_a_problem as describes_fault
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
 from dealer.validation import (
@@ -117,8 +116,14 @@ async def check_appointment_time(
     info = dict((latest_entity(tracker, "time") or {}).get("additional_info") or {})
     current = value_before_latest_message(tracker, "appointment_time")  # the validated one
     if current and info.get("exact") is False and _inside(current, info):
-        # 对,元旦上午 at the read-back: the booked slot already is what the customer says.
-        return {"appointment_time": current}
+        # 对,元旦上午 at the read-back: the booked slot already is what the customer says
+        # (and the 对 confirms it).
+        kept: dict[str, Any] = {"appointment_time": current}
+        if tracker.get_slot("requested_slot") == "booking_confirmed" and backend.script().read_yes_no(
+            "booking_offer", latest_text(tracker)
+        ):
+            kept["booking_confirmed"] = True
+        return kept
     wanted_day = tracker.get_slot("wanted_day")
     if info.get("dated") is False and wanted_day:
         # 那8点半吧 after 周日早上8点 was refused: the time of day, on the day being discussed.
@@ -330,7 +335,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if tracker.get_slot("service_type"):
             return {}
         named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
-        if ({"symptom", "part"} & named or describes_fault(latest_text(tracker))) and "service_type" not in named:
+        if ({"symptom", "part"} & named or describes_a_fault(latest_text(tracker))) and "service_type" not in named:
             return {"service_type": "repair"}
         return {}
 
@@ -346,7 +351,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             return {"service_type": before}
         text = latest_text(tracker)
         code = (
-            dealer.main_service_for(text, describes_fault(text))
+            dealer.main_service_for(text, describes_a_fault(text))
             or dealer.service_code_for(str(value))
             or "other"
         )

@@ -20,12 +20,18 @@ from actions.interview import danger_check, interview_prefill, latest_intent, la
 from dealer.symptoms import complaint_words, names_a_problem
 
 
+def describes_a_fault(text: str) -> bool:
+    """A problem is told (not 目前开着没啥问题,想检查下底盘: a check without a fault)."""
+    return names_a_problem(text) and not backend.script().says_no_fault(text)
+
+
 def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:
     """What a booking started from this message would already know."""
     text = latest_text(tracker)
     dealer = backend.catalog()
     model = latest_entity(tracker, "car_model")
-    service = dealer.main_service_for(text, names_a_problem(text)) or ("repair" if complaint else None)
+    fault = describes_a_fault(text)
+    service = dealer.main_service_for(text, fault) or ("repair" if complaint and fault else None)
     return {
         "service_type": service,
         "complaint": complaint,

@@ -13,10 +13,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.interview import latest_intent, latest_text
-from actions.offers import acknowledge_problem, booking_start, offer_after_answer, reply_to_offer
+from actions.offers import acknowledge_problem, booking_start, describes_a_fault, offer_after_answer, reply_to_offer
 from actions.questions import QUESTION_KINDS, answer_question
 from actions.submit_booking import BOOKING_SLOTS
-from dealer.symptoms import names_a_problem
 
 
 class ActionAnswerQuestion(Action):
@@ -93,7 +92,7 @@ class ActionHandleUnclearMessage(Action):
                 return [SlotSet("booking_offer", None)]
             named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
             if "time" not in named and (
-                latest_intent(tracker) == "report_problem" or names_a_problem(latest_text(tracker))
+                latest_intent(tracker) == "report_problem" or describes_a_fault(latest_text(tracker))
             ):
                 return acknowledge_problem(dispatcher, tracker)
             if named & BOOKING_SIGNS and latest_intent(tracker) != "out_of_scope":

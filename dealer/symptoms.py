@@ -558,9 +558,14 @@ def _where_spans(piece: str) -> list[Span]:
     return _merge(spans, gap=-1)  # 停车以后 | 车头那边: two answers, not one
 
 
+# "If …" about the booking, not the car (修车的话 / 一刻没有的话 / 明天不行的话): no situation.
+BOOKING_CONDITION = re.compile(r"(?:修车|修的|预约|约|有空|没空|不行|没有|可以|方便|来不了|过来|时间)的话")
+
+
 def where_phrases(piece: str) -> list[str]:
     """The situation (刹车的时候, 冷车启动, 高速上120以上) or the place (左前轮那里); a part alone is neither."""
-    return [piece[start:end] for start, end in _where_spans(piece)]
+    phrases = (_car_models().sub("", piece[start:end]).strip() for start, end in _where_spans(piece))
+    return [p for p in phrases if len(p) >= 2 and not BOOKING_CONDITION.search(p)]
 
 
 # --- the six questions ----------------------------------------------------------------------

@@ -97,3 +97,10 @@ async def test_a_problem_told_with_a_request_to_book_starts_the_booking(chat, do
     events = await ActionAcknowledgeProblem().run(dispatcher, chat("帮我约个修车 过减速带的时候咯噔咯噔响", "report_problem"), domain)
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
     assert slot_values(events)["service_type"] == "repair"
+
+
+def test_a_check_without_a_fault_is_not_a_fault():
+    from actions.offers import describes_a_fault
+
+    assert not describes_a_fault("上周涉水了 目前开着没啥问题 想检查下底盘和电路")
+    assert describes_a_fault("刹车有异响")

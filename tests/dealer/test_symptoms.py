@@ -420,3 +420,8 @@ def test_a_long_message_is_read_in_bounded_time(text):
     answers_in(text)
     same_complaint(text, RECORDED)
     assert time.perf_counter() - start < 3
+
+
+@pytest.mark.parametrize("text", ["一刻没有的话九点半就行", "左前大灯不亮了 修车的话下午过去"])
+def test_a_condition_about_the_booking_is_no_situation(text):
+    assert all("的话" not in phrase for phrase in answers_in(text).get("where", "").split(","))
