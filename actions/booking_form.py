@@ -17,7 +17,7 @@ from actions import backend
 from actions.backend import service_flags
 from actions.conversation import latest_entity, message_time, value_before_latest_message
 from actions.offers import describes_a_fault, offer_slots
-from actions.questions import QUESTION_KINDS, answer_question
+from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
 from actions.interview import (
     InterviewValidation,
     danger_check,
@@ -230,14 +230,49 @@ def _already_valid(slot: str, value: Any) -> bool:
     return isinstance(value, bool)
 
 
-def _question_instead_of_answer(tracker: Tracker) -> str | None:
-    """A question asked in place of the requested answer, when the intent missed it.
+def _answering(tracker: Tracker) -> str | None:
+    """The question the customer's latest message answers (None: not validating one).
 
     Not in the interview (its answers are free words: 在哪儿响 is an answer there)."""
     asked = tracker.get_slot("requested_slot")
-    if not asked or asked.startswith("symptom_") or latest_intent(tracker) in QUESTION_KINDS:
+    if not asked or asked.startswith("symptom_") or not _fresh_user_message(tracker):
         return None
-    return backend.script().question_kind(latest_text(tracker))
+    return asked
+
+
+# Actions that run between a customer's message and the form validating it.
+_FORM_TURN = ("action_listen", "action_extract_slots", "booking_form", "validate_booking_form")
+
+
+def _fresh_user_message(tracker: Tracker) -> bool:
+    """The form validates the customer's latest message (no other action answered it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in _FORM_TURN:
+            return False
+    return False
+
+
+def _question_instead_of_answer(tracker: Tracker) -> str | None:
+    """A question (hours, address, price) asked in place of the requested answer, read
+    from its words or from the intent when the words sound like a question."""
+    if _answering(tracker) is None:
+        return None
+    text = latest_text(tracker)
+    intent = latest_intent(tracker)
+    if intent in QUESTION_KINDS and sounds_like_question(text):
+        return intent
+    return backend.script().question_kind(text)
+
+
+def _answer_read_as_question(tracker: Tracker) -> bool:
+    """在你们店买的车 at 之前来过吗, classified as ask_address: an answer, not a question."""
+    return (
+        _answering(tracker) is not None
+        and latest_intent(tracker) in QUESTION_KINDS
+        and not sounds_like_question(latest_text(tracker))
+    )
 
 
 class ValidateBookingForm(InterviewValidation, FormValidationAction):
@@ -294,7 +329,14 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if question is not None:
             # 保养大概多少钱? while the mileage is asked: answered, then the question again.
             answer_question(question, latest_text(tracker), dispatcher)
-            return [SlotSet(tracker.get_slot("requested_slot"), None)]
+            # Nothing the question's words matched (保养 → service_type) changes a fact.
+            asked = tracker.get_slot("requested_slot")
+            undone = {slot: value_before_latest_message(tracker, slot) for slot in tracker.slots_to_validate()}
+            # The same question next (left to Rasa, the form's first unfilled slot would be asked).
+            return [SlotSet(slot, value) for slot, value in {**undone, asked: None, "requested_slot": asked}.items()]
+        if _answer_read_as_question(tracker):
+            # The slot mapping left it out (not_intent); it is the answer all the same.
+            tracker.add_slots([SlotSet(tracker.get_slot("requested_slot"), latest_text(tracker))])
         # However the booking was started (好的 to an offer, 约吧, 我想预约), it begins with
         # what the offer already heard. Already valid: set without a second validation.
         offered = offer_slots(tracker, tracker.get_slot("booking_offer")) if tracker.get_slot("booking_offer") else {}

@@ -18,3 +18,17 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher) -> N
         dispatcher.utter_message(response="utter_answer_price", price_list=dealer.price_list_text(text))
     else:
         raise ValueError(kind)
+
+
+QUESTION_WORDS = ("几点", "多少", "哪里", "哪儿", "怎么", "什么时候", "是否", "能不能", "可不可以")
+
+
+def sounds_like_question(text: str) -> bool:
+    """A question mark, a question particle at the end, or a question word."""
+    stripped = text.strip().rstrip("。.!! ")
+    return (
+        backend.script().question_kind(text) is not None
+        or any(mark in text for mark in "??")
+        or stripped.endswith(("吗", "呢", "么", "没有", "不"))
+        or any(word in text for word in QUESTION_WORDS)
+    )

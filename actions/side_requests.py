@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.interview import latest_intent, latest_text
 from actions.offers import acknowledge_problem, booking_start, describes_a_fault, offer_after_answer, reply_to_offer
-from actions.questions import QUESTION_KINDS, answer_question
+from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
 from actions.submit_booking import BOOKING_SLOTS
 
 
@@ -30,7 +30,7 @@ class ActionAnswerQuestion(Action):
         text = latest_text(tracker)
         kind = latest_intent(tracker)
         asked = tracker.get_slot("requested_slot")
-        if tracker.active_loop_name and asked and not _sounds_like_question(text):
+        if tracker.active_loop_name and asked and not sounds_like_question(text):
             # Read as a question but asks nothing (在你们店买的车 at 之前来过吗): an answer.
             return [SlotSet(asked, text)]
         if kind not in QUESTION_KINDS:
@@ -40,16 +40,6 @@ class ActionAnswerQuestion(Action):
             return []
         answer_question(kind, text, dispatcher)
         return offer_after_answer(dispatcher, tracker)
-
-
-def _sounds_like_question(text: str) -> bool:
-    stripped = text.strip().rstrip("。.!! ")
-    return (
-        backend.script().question_kind(text) is not None
-        or any(mark in text for mark in "??")
-        or stripped.endswith(("吗", "呢", "么", "没有", "不"))
-        or any(word in text for word in ("几点", "多少", "哪里", "哪儿", "怎么", "什么时候", "是否", "能不能", "可不可以"))
-    )
 
 
 class ActionAbandonBooking(Action):

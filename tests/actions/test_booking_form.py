@@ -404,7 +404,7 @@ async def test_a_question_instead_of_an_answer_is_answered_and_the_question_aske
     tracker = form_tracker({"mileage": "保养大概多少钱?"}, requested_slot="mileage", text="保养大概多少钱?")
     tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.5}
     events = await run_form(dispatcher, tracker, domain)
-    assert slot_values(events) == {"mileage": None}
+    assert slot_values(events) == {"mileage": None, "requested_slot": "mileage"}  # asked again
     assert dispatcher.messages[-1]["response"] == "utter_answer_price"
 
 

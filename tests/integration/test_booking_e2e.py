@@ -241,3 +241,54 @@ def test_danger_signs_mark_the_booking_urgent(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     reply = texts(running_system.say(sender, "刹车很软踩不住,想约明天上午十点维修"))
     assert "不要继续驾驶" in reply and "400-820-6699" in reply
+
+
+def test_a_problem_told_alone_is_heard_and_yes_books_it(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    heard = say("倒车影像黑屏了 挂倒挡啥也看不到")
+    assert "倒车影像黑屏了" in heard and "需要我帮您预约" in heard  # restated, then offered
+    assert "哪天、几点" in say("好的")  # the service and the complaint are known already
+    assert "贵姓" in say("大大后天上午九点")
+    for text in ("孙女士", "13300002222", "第一次来", "浙A22222", "途观L", "四万二"):
+        last = say(text)
+    assert "其他需要" in last
+    assert "从什么时候开始" in say("没有了")  # the interview, its "what" already told
+    for text in ("上周开始的", "挂倒挡的时候", "每次都黑", "倒车得自己看", "重启过车机"):
+        last = say(text)
+    assert "“倒车影像黑屏了" in last and "这样对吗" in last
+    assert "还有其他的问题" in say("对")
+    assert "修过" in say("没有了")
+    assert "确认" in say("以前没出过这毛病")
+    assert "预约成功" in say("对的")
+    assert "已经登记好了" in say("确认")  # a second confirmation: the booking stands
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13300002222"}).json()["items"]
+    assert draft["booking"]["service_type"] == "repair"
+    assert draft["symptoms"]["what"].startswith("倒车影像黑屏了")
+    assert draft["symptoms"]["where"] == "挂倒挡的时候"
+    assert draft["repeat_repair"] is False
+    assert draft["vehicle"]["mileage_km"] == 42000
+
+
+def test_a_price_question_first_then_yes_books_the_maintenance(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    answered = say("小保养多少钱啊?宝来的")
+    assert "480" in answered and "需要我帮您预约" in answered
+    assert "哪天、几点" in say("行")
+    assert "贵姓" in say("大大后天上午九点半")
+    for text in ("周先生", "13300003333", "第一次来", "浙A33333"):
+        last = say(text)
+    assert "行驶了多少公里" in last  # the model (宝来) came with the question
+    mid = say("保养大概多少钱?")  # a question instead of the answer: answered, then asked again
+    assert "480" in mid and "行驶了多少公里" in mid
+    assert "其他需要" in say("3万5")
+    read_back = say("没有了")
+    assert "宝来" in read_back and "35000公里" in read_back and "保养" in read_back
+    assert "预约成功" in say("对的")
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13300003333"}).json()["items"]
+    assert draft["booking"]["service_type"] == "maintenance"
+    assert draft["vehicle"]["model"] == "宝来" and draft["vehicle"]["mileage_km"] == 35000
+    assert draft["symptoms"] is None
