@@ -201,6 +201,17 @@ def _yes_no_answer(value: Any, tracker: Tracker, slot: str) -> Any:
     return NOT_GIVEN
 
 
+def _invalid_optional(slot: str, explain: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """An optional fact that is not valid is explained and asked again once; the second
+    time it is left open for the advisor (and the customer told so), never asked forever."""
+    reasked = list(tracker.get_slot("reasked_slots") or [])
+    if slot not in reasked or tracker.get_slot("requested_slot") != slot:
+        dispatcher.utter_message(response=explain)
+        return {slot: None, "reasked_slots": [*reasked, slot]}
+    dispatcher.utter_message(response="utter_left_open_for_advisor")
+    return {slot: NOT_GIVEN}
+
+
 def _settled_yes_no(
     slot: str, answer: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> dict[str, Any]:
@@ -208,10 +219,10 @@ def _settled_yes_no(
     open for the advisor, and the customer is told so (never a silent null)."""
     if answer != NOT_GIVEN:
         return {slot: answer}
-    reasked = list(tracker.get_slot("yes_no_reasked") or [])
+    reasked = list(tracker.get_slot("reasked_slots") or [])
     if slot not in reasked and not backend.script().means_no_answer(str(value)):
         dispatcher.utter_message(response="utter_yes_no_unclear")
-        return {slot: None, "yes_no_reasked": [*reasked, slot]}
+        return {slot: None, "reasked_slots": [*reasked, slot]}
     dispatcher.utter_message(response="utter_yes_no_left_open")
     return {slot: NOT_GIVEN}
 
@@ -466,8 +477,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         try:
             return {"vin": normalize_vin(written.group(0) if written else text)}
         except InvalidValue:
-            dispatcher.utter_message(response="utter_invalid_vin")
-            return {"vin": None}
+            return _invalid_optional("vin", "utter_invalid_vin", dispatcher, tracker)
 
     def validate_first_visit(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -497,8 +507,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         try:
             return {"mileage": str(parse_mileage(text))}
         except InvalidValue:
-            dispatcher.utter_message(response="utter_invalid_mileage")
-            return {"mileage": None}
+            return _invalid_optional("mileage", "utter_invalid_mileage", dispatcher, tracker)
 
     def validate_last_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

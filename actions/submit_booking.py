@@ -36,7 +36,7 @@ BOOKING_SLOTS = (
     "symptom_interviews",
     "current_complaint",
     "booking_offer",
-    "yes_no_reasked",
+    "reasked_slots",
     "wanted_day",
 )
 

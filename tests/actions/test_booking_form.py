@@ -381,11 +381,11 @@ async def test_an_unclear_yes_no_is_asked_again_once_then_left_open_and_said_so(
     dispatcher = CollectingDispatcher()
     tracker = form_tracker({"repeat_repair": "这个嘛不好说"}, requested_slot="repeat_repair", slots=slots, text="这个嘛不好说")
     first = slot_values(await run_form(dispatcher, tracker, domain))
-    assert first["repeat_repair"] is None and first["yes_no_reasked"] == ["repeat_repair"]
+    assert first["repeat_repair"] is None and first["reasked_slots"] == ["repeat_repair"]
     assert dispatcher.messages[-1]["response"] == "utter_yes_no_unclear"
     tracker = form_tracker(
         {"repeat_repair": "说不好"}, requested_slot="repeat_repair",
-        slots={**slots, "yes_no_reasked": ["repeat_repair"]}, text="说不好",
+        slots={**slots, "reasked_slots": ["repeat_repair"]}, text="说不好",
     )
     second = slot_values(await run_form(dispatcher, tracker, domain))
     assert second["repeat_repair"] == NOT_GIVEN
@@ -437,3 +437,15 @@ async def test_an_undated_time_of_day_after_a_refused_one_keeps_the_day(dispatch
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["appointment_time"] == "2026-11-29T08:30:00+08:00"
     assert slots["wanted_day"] == "2026-11-29"
+
+
+async def test_an_invalid_optional_fact_is_asked_again_once_then_left_open(form_tracker, domain):
+    slots = {"service_type": "warranty"}
+    dispatcher = CollectingDispatcher()
+    wrong = "LFV2A21K0D4012345"  # the check digit does not match
+    tracker = form_tracker({"vin": wrong}, requested_slot="vin", slots=slots, text=wrong)
+    first = slot_values(await run_form(dispatcher, tracker, domain))
+    assert first["vin"] is None and dispatcher.messages[-1]["response"] == "utter_invalid_vin"
+    tracker = form_tracker({"vin": wrong}, requested_slot="vin", slots={**slots, "reasked_slots": first["reasked_slots"]}, text=wrong)
+    second = slot_values(await run_form(dispatcher, tracker, domain))
+    assert second["vin"] == NOT_GIVEN and dispatcher.messages[-1]["response"] == "utter_left_open_for_advisor"
