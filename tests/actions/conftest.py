@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,20 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from dealer import clock
+
 DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def recorded_message_times() -> Iterator[None]:
+    """The tracker fixtures are recorded conversations: their events carry the times the
+    messages were sent (Thu 2026-11-26 15:00), which the rules resolve against. A faked
+    clock (DEALER_CLOCK, make test-clocks) must not shift those; the offset itself is
+    tested in tests/dealer/test_clock.py and, end to end, by the integration tests."""
+    clock.set_clock(clock.Clock())
+    yield
+    clock.set_clock(None)
 
 
 @pytest.fixture
