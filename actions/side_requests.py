@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.interview import latest_intent, latest_text
 from actions.offers import acknowledge_problem, booking_start, describes_a_fault, offer_after_answer, reply_to_offer
-from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
+from actions.questions import QUESTION_KINDS, answer_question
 from actions.submit_booking import BOOKING_SLOTS
 
 
@@ -29,10 +29,6 @@ class ActionAnswerQuestion(Action):
     ) -> list[EventType]:
         text = latest_text(tracker)
         kind = latest_intent(tracker)
-        asked = tracker.get_slot("requested_slot")
-        if tracker.active_loop_name and asked and not sounds_like_question(text):
-            # Read as a question but asks nothing (在你们店买的车 at 之前来过吗): an answer.
-            return [SlotSet(asked, text)]
         if kind not in QUESTION_KINDS:
             kind = backend.script().question_kind(text)
         if kind is None:
@@ -74,9 +70,10 @@ class ActionHandleUnclearMessage(Action):
     ) -> list[EventType]:
         if tracker.active_loop_name is None:
             offer = tracker.get_slot("booking_offer")
-            if offer is not None and reply_to_offer(tracker) is not None:
+            reply = reply_to_offer(tracker) if offer is not None else None
+            if reply is not None:
                 # A reply to "需要我帮您预约吗?" in words the classifier did not place (要约).
-                if reply_to_offer(tracker):
+                if reply:
                     return booking_start(tracker, offer)
                 dispatcher.utter_message(response="utter_offer_declined")
                 return [SlotSet("booking_offer", None)]
