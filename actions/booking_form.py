@@ -25,6 +25,7 @@ from actions.interview import (
     interview_slots_to_ask,
     latest_intent,
     latest_text,
+    settled_service,
 )
 from dealer.script import NOT_GIVEN
 from dealer.services.schedule import SlotProblem
@@ -329,7 +330,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> list[str]:
         """The script's steps that apply to this booking (e.g. repeat repair only for repairs)."""
         applicable = backend.script().slots_to_ask(
-            service_flags(tracker.get_slot("service_type")), tracker.get_slot("first_visit")
+            service_flags(settled_service(tracker)), tracker.get_slot("first_visit")
         )
         return interview_slots_to_ask(tracker, [slot for slot in domain_slots if slot in applicable])
 

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
+from actions.conversation import value_before_latest_message
 from dealer.script import NOT_GIVEN
 from dealer.symptoms import (
     QUESTIONS,
@@ -73,9 +74,21 @@ def all_interviews(tracker: Tracker) -> list[dict[str, Any]]:
     return [*(tracker.get_slot("symptom_interviews") or []), current_interview(tracker)]
 
 
+def settled_service(tracker: Tracker) -> str | None:
+    """The service type the steps to ask depend on. The slot may hold a raw word the latest
+    message matched (检查 in 没什么问题,就是检查一下) that is not validated yet: then the
+    code it had before, else the code the word stands for."""
+    codes = backend.catalog().service_codes
+    current = tracker.get_slot("service_type")
+    if current in codes or current is None:
+        return current
+    before = value_before_latest_message(tracker, "service_type")
+    return before if before in codes else backend.catalog().service_code_for(str(current))
+
+
 def _a_check_without_a_fault(text: str, tracker: Tracker) -> bool:
     """An inspection (a service a fault would change, ServiceType.with_fault) with no fault told."""
-    code = tracker.get_slot("service_type")
+    code = settled_service(tracker)
     if code not in backend.catalog().service_codes or not backend.catalog().service_type(code).with_fault:
         return False
     return backend.script().says_no_fault(text) and not names_a_problem(text)

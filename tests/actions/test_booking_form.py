@@ -426,6 +426,19 @@ async def test_a_check_without_a_fault_ends_the_interview(dispatcher, form_track
     assert slots["repeat_repair"] == NOT_GIVEN
 
 
+async def test_a_service_word_in_the_answer_keeps_the_interview_validated(dispatcher, form_tracker, domain):
+    # 检查 in the answer leaves the raw word in the slot until validated: the interview's
+    # steps must still be the ones validated (the answer is not stored unread).
+    tracker = form_tracker(
+        {"symptom_what": "没什么问题 就是检查一下", "service_type": "检查"}, requested_slot="symptom_what",
+        slots={"service_type": "检查", "first_visit": True}, text="没什么问题 就是检查一下",
+        entities=[{"entity": "service_type", "value": "检查"}],
+    )
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "inspection"
+    assert slots["symptom_what"] == NOT_GIVEN and slots["repeat_repair"] == NOT_GIVEN
+
+
 async def test_an_undated_time_of_day_after_a_refused_one_keeps_the_day(dispatcher, form_tracker, domain):
     # 周日早上8点 was refused (closed); 那8点半吧 resolves to tomorrow by itself: it means Sunday.
     tracker = form_tracker(
