@@ -10,6 +10,8 @@ slots, so the form asks them again for the new complaint.
 """
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -17,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.conversation import value_before_latest_message
+from actions.conversation import message_time, value_before_latest_message
 from dealer.script import NOT_GIVEN
 from dealer.symptoms import (
     QUESTIONS,
@@ -25,6 +27,7 @@ from dealer.symptoms import (
     clauses,
     further_complaint,
     is_dangerous,
+    is_vague_frequency,
     names_a_problem,
     read_restatement_reply,
     same_complaint,
@@ -47,12 +50,44 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 
 def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
-    """What the customer's words already answer is not asked again (Chery step 6)."""
+    """What the customer's words already answer is not asked again (Chery step 6).
+
+    Not taken as an answer: a vague how-often (老是, 时不时: 大概多久一次 is asked), and
+    a time still to come (约吧 1月28日 9:30, 过年要开车回老家): a symptom started in the
+    past, a future time is the appointment or a plan."""
+    answers = answers_in(text)
+    if is_vague_frequency(answers.get("frequency", "")):
+        del answers["frequency"]
+    if answers.get("when") and _names_a_future_time(answers["when"], tracker):
+        del answers["when"]
     return {
         f"symptom_{question}": words
-        for question, words in answers_in(text).items()
+        for question, words in answers.items()
         if not tracker.get_slot(f"symptom_{question}")
     }
+
+
+# A start marker (10月份开始的, 过年以后): the time a symptom began, however the day resolves.
+STARTED = re.compile(r"开始|以后|之后|以来|起|后$")
+
+
+def _names_a_future_time(when: str, tracker: Tracker) -> bool:
+    """The when-words are a time the latest message named that lies ahead."""
+    if STARTED.search(when):
+        return False
+    text, now = latest_text(tracker), message_time(tracker)
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") != "time" or entity.get("start") is None:
+            continue
+        said = text[entity["start"]:entity["end"]]
+        earliest = (entity.get("additional_info") or {}).get("earliest") or entity.get("value")
+        try:
+            ahead = datetime.fromisoformat(str(earliest)) > now
+        except ValueError:
+            continue
+        if ahead and said and (said in when or when in said):
+            return True
+    return False
 
 
 def danger_check(text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:

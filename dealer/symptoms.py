@@ -205,7 +205,8 @@ DAY_PAST = (
 )
 DURATION = (
     # not 每天 / 隔几天 (how often), 开了三年 (the car's age), 半天 (a while)
-    rf"(?<![每隔])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
+    # nor 停两天就打不着火 / 放了一周 (the condition it happens in)
+    rf"(?<![每隔停放])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?<!停了)(?<!放了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
     rf"(?!半天){NUM}个?多?(?:天|日|周|星期|礼拜|月|年)(?:多|半)?"
     r"(?:了|前|之前|以前|以来|左右|多了)?"
 )
@@ -221,13 +222,19 @@ VAGUE_TIME = re.compile(
 TIME_WRAP = re.compile(r"自从|从|打|大概|大约|差不多|估计|起(?![步来动])|开始的?|以来|以后|之后|就开始了?|那会儿?")
 
 
+OPENING_WRAP = re.compile(r"(?:自从|从|打)$")
+
+
 def _time_spans(piece: str) -> list[Span]:
     """Spans of time phrases: each holds a date, a duration or an event (最近 alone does not)."""
     cores = _spans(TIME_CORE, piece)
     starts = {start for start, _ in cores}
     leading = [span for span in _spans(VAGUE_TIME, piece) if span[1] in starts]  # 最近 + 一周
     merged = _merge([*cores, *leading, *_spans(TIME_WRAP, piece)])
-    return [span for span in merged if any(_inside(core, [span]) for core in cores)]
+    spans = [span for span in merged if any(_inside(core, [span]) for core in cores)]
+    # A wrap that opens the next phrase (上周|从外地回来…) is not this one's.
+    return [(start, end - len(m.group())) if (m := OPENING_WRAP.search(piece[start:end])) else (start, end)
+            for start, end in spans]
 
 
 def _all_time_spans(piece: str) -> list[Span]:
@@ -254,6 +261,18 @@ FREQUENCY = re.compile(
         )
     )
 )
+
+
+# How often in a word that does not say how often (老是, 时不时): worth asking (大概多久一次?).
+VAGUE_FREQUENCY = re.compile(
+    r"(?:经常|偶尔|偶而|老是|总是|时不时|有时候?|有的时候|时常|常常|动不动|频繁|很少|反复|间歇性?|断断续续|不定时)"
+)
+
+
+def is_vague_frequency(words: str) -> bool:
+    """Every phrase read as the frequency is only an adverb of how often (老是 / 时不时)."""
+    phrases = [p for p in re.split(f"[{PUNCTUATION}]", words) if p]
+    return bool(phrases) and all(VAGUE_FREQUENCY.fullmatch(p) for p in phrases)
 
 
 def _frequency_spans(piece: str) -> list[Span]:

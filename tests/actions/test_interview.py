@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.booking_form import ValidateBookingForm
-from actions.interview import ASKING_WORDS, MAX_FURTHER_COMPLAINTS, RESTATED_AGAIN
+from actions.interview import ASKING_WORDS, MAX_FURTHER_COMPLAINTS, RESTATED_AGAIN, interview_prefill
 from actions.readback import ActionAskSymptomConfirmed, ActionAskSymptomMore
 from actions.submit_booking import ActionSubmitBooking
 from dealer.db import unit_of_work
@@ -213,3 +213,32 @@ async def test_each_interview_lands_in_the_draft(dispatcher, form_tracker, domai
     # Tags cover every complaint.
     assert {"刹车", "空调", "车门"} <= set(tags["parts"])
     assert {"异响", "不制冷"} <= set(tags["symptoms"])
+
+
+# --- what a sentence already answers ------------------------------------------------------
+
+
+def _time_entity(text: str, said: str, earliest: str) -> dict:
+    start = text.index(said)
+    return {"entity": "time", "start": start, "end": start + len(said), "value": earliest,
+            "additional_info": {"earliest": earliest, "latest": earliest, "exact": True, "dated": True}}
+
+
+def test_the_appointment_named_with_the_complaint_is_not_when_it_started(form_tracker):
+    # The fixture's messages were sent on Thu 2026-11-26 15:00.
+    text = "刹车有异响 约一下 12月28日 9:30"
+    tracker = form_tracker({}, text=text, entities=[_time_entity(text, "12月28日 9:30", "2026-12-28T09:30:00+08:00")])
+    assert "symptom_when" not in interview_prefill(text, tracker)
+
+
+def test_a_time_in_the_past_is_when_it_started(form_tracker):
+    text = "11月20日开始刹车有异响"
+    tracker = form_tracker({}, text=text, entities=[_time_entity(text, "11月20日", "2026-11-20T00:00:00+08:00")])
+    assert interview_prefill(text, tracker)["symptom_when"].startswith("11月20日")
+
+
+def test_a_vague_how_often_is_asked_not_prefilled(form_tracker):
+    tracker = form_tracker({}, text="中控屏老是黑屏")
+    prefill = interview_prefill("中控屏老是黑屏", tracker)
+    assert "symptom_frequency" not in prefill and prefill["symptom_what"]
+    assert interview_prefill("中控屏每天都黑屏", form_tracker({}, text="中控屏每天都黑屏"))["symptom_frequency"]

@@ -10,6 +10,7 @@ from dealer.symptoms import (
     completeness,
     further_complaint,
     is_dangerous,
+    is_vague_frequency,
     names_a_problem,
     read_restatement_reply,
     same_complaint,
@@ -425,3 +426,27 @@ def test_a_long_message_is_read_in_bounded_time(text):
 @pytest.mark.parametrize("text", ["一刻没有的话九点半就行", "左前大灯不亮了 修车的话下午过去"])
 def test_a_condition_about_the_booking_is_no_situation(text):
     assert all("的话" not in phrase for phrase in answers_in(text).get("where", "").split(","))
+
+
+# --- when / frequency: only words that answer the question --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,when",
+    [("上周从外地回来的路上开始响", "上周"), ("打上个月起就漏油", "打上个月起"), ("自从昨天开始抖", "自从昨天开始")],
+)
+def test_a_wrap_that_opens_the_next_phrase_is_not_part_of_the_time(text, when):
+    assert answers_in(text)["when"] == when
+
+
+@pytest.mark.parametrize("text", ["停两天就打不着火", "放了一个礼拜电瓶就没电", "车停了三天再开就抖"])
+def test_how_long_the_car_stood_is_a_condition_not_when_it_started(text):
+    assert "when" not in answers_in(text)
+
+
+@pytest.mark.parametrize("words,vague", [
+    ("老是", True), ("时不时", True), ("经常,偶尔", True), ("有时候", True),
+    ("每次", False), ("一天好几次", False), ("每天早上", False), ("一直", False), ("", False),
+])
+def test_a_vague_how_often(words, vague):
+    assert is_vague_frequency(words) is vague
