@@ -13,6 +13,11 @@ NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answ
 BARE_NO = ("没有", "没", "无", "没呢", "木有", "否", "不是", "没有过")
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
 NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u4e00-\u9fff]{0,6}?过")
+# "Never had it": 以前没这毛病, 之前没有这种问题, 从来没这情况.
+NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|这种|那个|那种|这样的?)(?:毛病|问题|情况|现象|事)")
+# A reply that opens with agreement (对啊上个月就在你们这修的, 是的 来过两次): yes, unless
+# a no-word follows (checked first).
+LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过)(?![不没])")
 
 
 @dataclass(frozen=True)
@@ -63,9 +68,10 @@ class BookingScript:
         """
         yes_words, no_words = self.yes_no_words[slot]
         cleaned = text.strip(" ,,。.!!~~了啊呀哦吧呢的")
-        if any(word in text for word in no_words) or cleaned in BARE_NO or NEVER_BEFORE.search(text):
+        if (any(word in text for word in no_words) or cleaned in BARE_NO
+                or NEVER_BEFORE.search(text) or NEVER_HAD.search(text)):
             return False
-        if any(word in text for word in yes_words):
+        if any(word in text for word in yes_words) or LEADING_YES.match(cleaned):
             return True
         return None
 

@@ -63,6 +63,12 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("first_visit", "来过好几次了", True),
         ("first_visit", "头一回来你们家", False),
         ("first_visit", "没来过", False),
+        ("repeat_repair", "之前没有这种情况", False),  # "never had it"
+        ("repeat_repair", "从来没这问题", False),
+        ("repeat_repair", "对呀 上回就是你们给弄的", True),  # opens with agreement
+        ("repeat_repair", "是的,没修好", True),
+        ("repeat_repair", "对,没在你们这修", False),  # agreement, then a no
+        ("first_visit", "嗯嗯 来过", True),
     ],
 )
 def test_yes_no_in_the_customers_own_words(slot, words, expected):
