@@ -269,22 +269,28 @@ def _fresh_user_message(tracker: Tracker) -> bool:
 def _question_instead_of_answer(tracker: Tracker) -> str | None:
     """A question (hours, address, price) asked in place of the requested answer, read
     from its words or from the intent when the words sound like a question."""
-    if _answering(tracker) is None:
-        return None
+    asked = _answering(tracker)
+    if asked is None or _said_again(tracker):
+        return None  # told again after the answer: it was meant as the answer
     text = latest_text(tracker)
-    intent = latest_intent(tracker)
-    if intent in QUESTION_KINDS and sounds_like_question(text):
-        return intent
-    return backend.script().question_kind(text)
+    kind = backend.script().question_kind(text)
+    if kind is None and latest_intent(tracker) in QUESTION_KINDS and sounds_like_question(text):
+        if asked == "extra_requests" and backend.catalog().services_named(text):
+            return None  # 首保能一起做吗: a wish asked as a question is the answer
+        kind = latest_intent(tracker)
+    return kind
+
+
+def _said_again(tracker: Tracker) -> bool:
+    """The customer's latest message repeats the one before it word for word."""
+    said = [e.get("text") for e in tracker.events if e.get("event") == "user"]
+    return len(said) >= 2 and bool(said[-1]) and said[-1].strip() == (said[-2] or "").strip()
 
 
 def _answer_read_as_question(tracker: Tracker) -> bool:
-    """在你们店买的车 at 之前来过吗, classified as ask_address: an answer, not a question."""
-    return (
-        _answering(tracker) is not None
-        and latest_intent(tracker) in QUESTION_KINDS
-        and not sounds_like_question(latest_text(tracker))
-    )
+    """在你们店买的车 at 之前来过吗, classified as ask_address: an answer, not a question
+    (called once the message was found to ask nothing, _question_instead_of_answer)."""
+    return _answering(tracker) is not None and latest_intent(tracker) in QUESTION_KINDS
 
 
 class ValidateBookingForm(InterviewValidation, FormValidationAction):

@@ -1,11 +1,12 @@
-"""Answering the customer's questions (hours, address, prices) from the dealer catalogue."""
+"""Answering the customer's questions (hours, address, prices, how long) from the dealer catalogue."""
 from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
 
-QUESTION_KINDS = ("ask_hours", "ask_address", "ask_price")
+# Intents of the classifier, and ask_duration, read from the words only (dealer/booking_script.yml).
+QUESTION_KINDS = ("ask_hours", "ask_address", "ask_price", "ask_duration")
 
 
 def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher) -> None:
@@ -16,6 +17,8 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher) -> N
         dispatcher.utter_message(response="utter_answer_address", address=dealer.address, dealer_phone=dealer.phone)
     elif kind == "ask_price":
         dispatcher.utter_message(response="utter_answer_price", price_list=dealer.price_list_text(text))
+    elif kind == "ask_duration":
+        dispatcher.utter_message(response="utter_answer_duration", durations=dealer.duration_text(text))
     else:
         raise ValueError(kind)
 

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.interview import latest_intent, latest_text
 from actions.offers import acknowledge_problem, booking_start, describes_a_fault, offer_after_answer, reply_to_offer
-from actions.questions import QUESTION_KINDS, answer_question
+from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
 from actions.submit_booking import BOOKING_SLOTS
 
 
@@ -28,10 +28,9 @@ class ActionAnswerQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = latest_text(tracker)
-        kind = latest_intent(tracker)
+        # The words name the question more surely than the intent (保养要多久 is no ask_hours).
+        kind = backend.script().question_kind(text) or latest_intent(tracker)
         if kind not in QUESTION_KINDS:
-            kind = backend.script().question_kind(text)
-        if kind is None:
             dispatcher.utter_message(response="utter_default")
             return []
         answer_question(kind, text, dispatcher)
@@ -77,6 +76,11 @@ class ActionHandleUnclearMessage(Action):
                     return booking_start(tracker, offer)
                 dispatcher.utter_message(response="utter_offer_declined")
                 return [SlotSet("booking_offer", None)]
+            question = backend.script().question_kind(latest_text(tracker))
+            if question is not None and sounds_like_question(latest_text(tracker)):
+                # 保养要多久? read as out of scope: a question the catalogue answers.
+                answer_question(question, latest_text(tracker), dispatcher)
+                return offer_after_answer(dispatcher, tracker)
             named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
             if "time" not in named and (
                 latest_intent(tracker) == "report_problem" or describes_a_fault(latest_text(tracker))

@@ -43,6 +43,11 @@ class MaintenancePackage:
     name: str
     price_yuan: int
     includes: str
+    duration_minutes: int
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes // 60}小时" + ("半" if minutes % 60 >= 30 else "") if minutes >= 60 else f"{minutes}分钟"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,13 @@ class Catalog:
         """小保养480元(…);大保养1280元(…) — only the package named in ``words`` if any."""
         named = [p for p in self.maintenance_packages if p.name in words]
         return ";".join(f"{p.name}{p.price_yuan}元({p.includes})" for p in named or self.maintenance_packages)
+
+    def duration_text(self, words: str = "") -> str:
+        """小保养约1小时;大保养约2小时 — only the package named in ``words`` if any."""
+        named = [p for p in self.maintenance_packages if p.name in words]
+        return ";".join(
+            f"{p.name}约{_hours(p.duration_minutes)}" for p in named or self.maintenance_packages
+        )
 
     @property
     def service_codes(self) -> frozenset[str]:

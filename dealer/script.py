@@ -92,8 +92,9 @@ class BookingScript:
         return None
 
     def means_no_answer(self, text: str) -> bool:
-        cleaned = text.strip(" ,,。.!!~~了啊呀哦吧")
-        return any(word in cleaned for word in self.no_answer_words) and len(cleaned) <= 8
+        said = text.strip(" ,,。.!!~~")
+        cleaned = said.strip("了啊呀哦吧")  # 没了 → 没: a bare no too
+        return (any(word in said for word in self.no_answer_words) or cleaned in BARE_NO) and len(said) <= 8
 
     def documents(self, first_visit: object) -> tuple[str, ...]:
         return self.documents_returning if first_visit is False else self.documents_first_visit

@@ -462,3 +462,36 @@ async def test_an_invalid_optional_fact_is_asked_again_once_then_left_open(form_
     tracker = form_tracker({"vin": wrong}, requested_slot="vin", slots={**slots, "reasked_slots": first["reasked_slots"]}, text=wrong)
     second = slot_values(await run_form(dispatcher, tracker, domain))
     assert second["vin"] == NOT_GIVEN and dispatcher.messages[-1]["response"] == "utter_left_open_for_advisor"
+
+
+async def test_how_long_it_takes_is_answered_from_the_catalogue_and_the_model_asked_again(dispatcher, form_tracker, domain):
+    # Read as some other intent (or as the model itself): the words ask how long.
+    tracker = form_tracker({"car_model": "保养要多长时间"}, requested_slot="car_model", text="保养要多长时间")
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.6}
+    events = await run_form(dispatcher, tracker, domain)
+    assert slot_values(events) == {"car_model": None, "requested_slot": "car_model"}
+    assert dispatcher.messages[-1]["response"] == "utter_answer_duration"
+    assert "小保养约1小时" in dispatcher.messages[-1]["durations"]
+
+
+async def test_a_wish_asked_as_a_question_is_the_extra_request(dispatcher, form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="extra_requests", text="首保能一起做吗")
+    tracker.latest_message["intent"] = {"name": "ask_price", "confidence": 0.7}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["extra_requests"] == "首保能一起做吗"
+    assert not any(m.get("response") == "utter_answer_price" for m in dispatcher.messages)
+
+
+async def test_a_question_said_again_after_its_answer_is_taken_as_the_answer(dispatcher, form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="extra_requests", text="轮胎能看下吗")
+    tracker.latest_message["intent"] = {"name": "ask_price", "confidence": 0.7}
+    last_user = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    tracker.events[last_user] = {**tracker.events[last_user], "text": "轮胎能看下吗"}
+    tracker.events.insert(last_user, {**tracker.events[last_user]})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["extra_requests"] == "轮胎能看下吗"
+
+
+async def test_nothing_more_is_no_extra_request(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"extra_requests": "没了"}, requested_slot="extra_requests", text="没了")
+    assert slot_values(await run_form(dispatcher, tracker, domain))["extra_requests"] == NOT_GIVEN
