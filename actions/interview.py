@@ -126,7 +126,9 @@ def _a_check_without_a_fault(text: str, tracker: Tracker) -> bool:
     code = settled_service(tracker)
     if code not in backend.catalog().service_codes or not backend.catalog().service_type(code).with_fault:
         return False
-    return backend.script().says_no_fault(text) and not names_a_problem(text)
+    # 没啥问题 / 想全面检测一下: no fault said, or the check asked for again instead of one.
+    no_fault = backend.script().says_no_fault(text) or code in backend.catalog().services_named(text)
+    return no_fault and not names_a_problem(text)
 
 
 def _says_no_more(text: str, intent: str | None) -> bool:

@@ -171,9 +171,19 @@ CONNECTORS = re.compile(r"(?:另外|还有|而且|然后|所以|那|就|再)+")
 EDGE_WORDS = re.compile(rf"^(?:所以|然后|麻烦|[{PUNCTUATION}\s])+|(?:所以|因此|然后|麻烦|想|要|请|[{PUNCTUATION}\s])+$")
 
 
+# A VIN, phone or plate told with the complaint (车架号 LFV3A24F7N3012480): a fact of the
+# booking, never words of the complaint.
+IDENTIFIER = re.compile(
+    r"(?:车架号|车辆识别号|识别码|VIN码?)?[:：\s]*[A-HJ-NPR-Z0-9]{17}(?![A-Z0-9])"
+    r"|(?:手机号?|电话|号码)?[:：\s]*(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)"
+    r"|(?:车牌号?)?[:：\s]*[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][·.\s]?[A-HJ-NP-Z0-9]{5,6}",
+    re.IGNORECASE,
+)
+
+
 def without_request(text: str) -> str:
     """The words left when greetings, the booking request and the booking time are taken out."""
-    rest = text.strip()
+    rest = IDENTIFIER.sub("|", text.strip()).strip("|")
     while (greeting := GREETING.match(rest)) and greeting.end() > 0:
         rest = rest[greeting.end():]
     pieces = REACTION.sub("|", BOOKING_REQUEST.sub("|", rest)).split("|")
@@ -206,7 +216,7 @@ DAY_PAST = (
 DURATION = (
     # not 每天 / 隔几天 (how often), 开了三年 (the car's age), 半天 (a while)
     # nor 停两天就打不着火 / 放了一周 (the condition it happens in)
-    rf"(?<![每隔停放])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?<!停了)(?<!放了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
+    rf"(?<![每隔停放买])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?<!停了)(?<!放了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
     rf"(?!半天){NUM}个?多?(?:天|日|周|星期|礼拜|月|年)(?:多|半)?"
     r"(?:了|前|之前|以前|以来|左右|多了)?"
 )

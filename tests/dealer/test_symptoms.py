@@ -450,3 +450,16 @@ def test_how_long_the_car_stood_is_a_condition_not_when_it_started(text):
 ])
 def test_a_vague_how_often(words, vague):
     assert is_vague_frequency(words) is vague
+
+
+@pytest.mark.parametrize("text", [
+    "车架号 LFV3A24F7N3012480 发动机有异响", "变速箱换挡有顿挫 vin:lfv2b25g8m5047318",
+    "沪A·12345 刹车有异响", "刹车有异响 电话138 1234 5678",
+])
+def test_a_vin_phone_or_plate_told_with_the_complaint_is_not_its_words(text):
+    what = answers_in(text)["what"]
+    assert not any(ch.isdigit() for ch in what), what
+
+
+def test_how_old_the_car_is_is_not_when_the_symptom_started():
+    assert "when" not in answers_in("新车才买半年 天窗就漏水")
