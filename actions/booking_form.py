@@ -252,8 +252,10 @@ def _answering(tracker: Tracker) -> str | None:
     return asked
 
 
-# Actions that run between a customer's message and the form validating it.
-_FORM_TURN = ("action_listen", "action_extract_slots", "booking_form", "validate_booking_form")
+# Actions that run between a customer's message and the form validating it (a reply to
+# thanks answers the courtesy, not the question: 好的,谢谢 at the read-back confirms).
+_FORM_TURN = ("action_listen", "action_extract_slots", "booking_form", "validate_booking_form",
+              "utter_you_are_welcome")
 
 
 def _fresh_user_message(tracker: Tracker) -> bool:
@@ -531,6 +533,25 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> dict[str, Any]:
         answer = _yes_no_answer(value, tracker, "repeat_repair")
         return _settled_yes_no("repeat_repair", answer, value, dispatcher, tracker)
+
+    def extract_booking_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The read-back answered in words the intent did not place (好的,谢谢 read as thanks;
+        对,26号下午两点半 read as inform): yes or no from the words, as long as the
+        message changes no fact (then it is a correction, read back again)."""
+        if (
+            _answering(tracker) != "booking_confirmed"
+            or tracker.get_slot("booking_confirmed") is not None
+            or tracker.get_slot("awaiting_correction")
+        ):
+            return {}
+        changed = [
+            slot for slot, value in tracker.slots_to_validate().items()
+            if slot in FACT_SLOTS and value != value_before_latest_message(tracker, slot)
+        ]
+        reading = None if changed else backend.script().read_yes_no("booking_confirmed", latest_text(tracker))
+        return {} if reading is None else {"booking_confirmed": reading}
 
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -504,3 +504,31 @@ async def test_asking_for_the_check_again_at_what_is_wrong_ends_the_interview(di
     )
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["symptom_what"] == NOT_GIVEN and slots["repeat_repair"] == NOT_GIVEN
+
+
+@pytest.mark.parametrize("text,intent,confirmed", [
+    ("好的,谢谢", "thank", True), ("好的好的 麻烦了", "thank", True), ("不对,电话写错了", "inform", False),
+])
+async def test_the_read_back_answered_in_own_words(dispatcher, form_tracker, domain, text, intent, confirmed):
+    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text)
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.8}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["booking_confirmed"] is (True if confirmed else None)
+    if not confirmed:
+        assert slots["awaiting_correction"] is True
+
+
+async def test_the_read_back_confirmed_with_the_time_repeated(dispatcher, form_tracker, domain):
+    booked = "2026-11-27T15:00:00+08:00"
+    tracker = form_tracker({"appointment_time": booked}, requested_slot="booking_confirmed",
+                           slots={"appointment_time": booked}, text="对,27号下午三点")
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.8}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["booking_confirmed"] is True
+
+
+async def test_the_read_back_with_another_time_is_no_confirmation(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"appointment_time": "2026-11-28T10:00:00+08:00"}, requested_slot="booking_confirmed",
+                           slots={"appointment_time": "2026-11-27T15:00:00+08:00"}, text="对,改成28号上午十点")
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.8}
+    assert slot_values(await run_form(dispatcher, tracker, domain)).get("booking_confirmed") is None
