@@ -28,6 +28,7 @@ from actions.interview import (
     settled_service,
 )
 from dealer.script import NOT_GIVEN
+from dealer.symptoms import GREETING
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
 from dealer.validation import (
@@ -255,7 +256,7 @@ def _answering(tracker: Tracker) -> str | None:
 # Actions that run between a customer's message and the form validating it (a reply to
 # thanks answers the courtesy, not the question: 好的,谢谢 at the read-back confirms).
 _FORM_TURN = ("action_listen", "action_extract_slots", "booking_form", "validate_booking_form",
-              "utter_you_are_welcome")
+              "utter_you_are_welcome", "utter_greet", "action_take_your_time")
 
 
 def _fresh_user_message(tracker: Tracker) -> bool:
@@ -289,10 +290,34 @@ def _said_again(tracker: Tracker) -> bool:
     return len(said) >= 2 and bool(said[-1]) and said[-1].strip() == (said[-2] or "").strip()
 
 
+def answers_while_asking_to_wait(tracker: Tracker) -> bool:
+    """稍等 read from a message that says it is not known, or a wait said again."""
+    return backend.script().says_not_known(latest_text(tracker)) or _said_again(tracker)
+
+
+# Courtesy words around an answer (你好 / 谢谢 / 麻烦了): the rest, if any, is the answer.
+COURTESY = re.compile(r"(?:谢谢您?|多谢|感谢|麻烦(?:你|您)?了?|辛苦了?|好的|好滴|好|嗯|哦)[啊呀哈~!！。.,，\s]*")
+
+
+def _more_than_courtesy(text: str) -> bool:
+    rest = text.strip()
+    while (greeting := GREETING.match(rest)) and greeting.end() > 0:
+        rest = rest[greeting.end():]
+    return bool(COURTESY.sub("", rest).strip())
+
+
 def _answer_read_as_question(tracker: Tracker) -> bool:
-    """在你们店买的车 at 之前来过吗, classified as ask_address: an answer, not a question
-    (called once the message was found to ask nothing, _question_instead_of_answer)."""
-    return _answering(tracker) is not None and latest_intent(tracker) in QUESTION_KINDS
+    """An answer the slot mappings left out because of its intent: 在你们店买的车 at
+    之前来过吗 (read as ask_address; called once the message was found to ask nothing,
+    _question_instead_of_answer), 哈弗H6 read as a greeting, 车架号我记不住 read as 稍等."""
+    if _answering(tracker) is None:
+        return False
+    intent = latest_intent(tracker)
+    if intent in ("greet", "thank"):
+        return _more_than_courtesy(latest_text(tracker))
+    if intent == "wait":
+        return answers_while_asking_to_wait(tracker)
+    return intent in QUESTION_KINDS
 
 
 class ValidateBookingForm(InterviewValidation, FormValidationAction):
@@ -556,6 +581,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _answering(tracker) == "booking_confirmed":
+            # The words decide over the intent (对的,没有问题 read as deny is a yes).
+            words = backend.script().read_yes_no("booking_confirmed", latest_text(tracker))
+            value = value if words is None else words
         if value is True:
             return {"booking_confirmed": True}
         # "Not right": ask what to change instead of reading everything back again.

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.interview import latest_intent, latest_text
+from actions.booking_form import answers_while_asking_to_wait
 from actions.offers import acknowledge_problem, booking_start, describes_a_fault, offer_after_answer, reply_to_offer
 from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
 from actions.submit_booking import BOOKING_SLOTS
@@ -90,4 +91,20 @@ class ActionHandleUnclearMessage(Action):
                 return booking_start(tracker, tracker.get_slot("booking_offer"))
         unclear = latest_intent(tracker) != "out_of_scope"
         dispatcher.utter_message(response="utter_default" if unclear else "utter_out_of_scope")
+        return []
+
+
+class ActionTakeYourTime(Action):
+    """稍等 / 我找找: the question stays open. A message that already answers it (车架号我记不住,
+    行驶证在我老公那) or is said again is left to the form as the answer."""
+
+    def name(self) -> str:
+        return "action_take_your_time"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.active_loop_name and answers_while_asking_to_wait(tracker):
+            return []
+        dispatcher.utter_message(response="utter_take_your_time")
         return []

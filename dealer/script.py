@@ -17,7 +17,9 @@ NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u
 NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|这种|那个|那种|这样的?)(?:毛病|问题|情况|现象|事)")
 # A reply that opens with agreement (对啊上个月就在你们这修的, 是的 来过两次): yes, unless
 # a no-word follows (checked first).
-LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过)(?![不没])")
+LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像))(?![不没])")
+# Not done (上次师傅说没事,没修 / 新车哪修过啊), but 没修好 (done and failed) is a yes.
+NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class BookingScript:
         yes_words, no_words = self.yes_no_words[slot]
         cleaned = text.strip(" ,,。.!!~~了啊呀哦吧呢的")
         if (any(word in text for word in no_words) or cleaned in BARE_NO
-                or NEVER_BEFORE.search(text) or NEVER_HAD.search(text)):
+                or NEVER_BEFORE.search(text) or NEVER_HAD.search(text) or NOT_DONE.search(text)):
             return False
         if any(word in text for word in yes_words) or LEADING_YES.match(cleaned):
             return True
@@ -90,6 +92,10 @@ class BookingScript:
             if any(word in text for word in words):
                 return kind
         return None
+
+    def says_not_known(self, text: str) -> bool:
+        """A no-answer word anywhere (车架号我记不住,行驶证在我老公那), however long the message."""
+        return any(word in text for word in self.no_answer_words)
 
     def means_no_answer(self, text: str) -> bool:
         said = text.strip(" ,,。.!!~~")

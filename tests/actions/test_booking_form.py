@@ -532,3 +532,28 @@ async def test_the_read_back_with_another_time_is_no_confirmation(dispatcher, fo
                            slots={"appointment_time": "2026-11-27T15:00:00+08:00"}, text="对,改成28号上午十点")
     tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.8}
     assert slot_values(await run_form(dispatcher, tracker, domain)).get("booking_confirmed") is None
+
+
+async def test_the_words_decide_the_read_back_over_the_intent(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"booking_confirmed": False}, requested_slot="booking_confirmed", text="对的,没有问题")
+    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.7}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["booking_confirmed"] is True
+
+
+async def test_a_car_model_read_as_a_greeting_is_the_answer(dispatcher, form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="car_model", text="哈弗H6")
+    tracker.latest_message["intent"] = {"name": "greet", "confidence": 0.6}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["car_model"] == "哈弗H6"
+
+
+async def test_a_bare_greeting_answers_nothing(dispatcher, form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="car_model", text="你好")
+    tracker.latest_message["intent"] = {"name": "greet", "confidence": 0.9}
+    assert "car_model" not in slot_values(await run_form(dispatcher, tracker, domain))
+
+
+async def test_not_known_read_as_a_wait_is_the_answer(dispatcher, form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="vin", slots={"service_type": "warranty"},
+                           text="车架号我记不住,行驶证在我老公那")
+    tracker.latest_message["intent"] = {"name": "wait", "confidence": 0.8}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] == NOT_GIVEN

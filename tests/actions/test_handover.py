@@ -110,3 +110,17 @@ async def test_without_a_number_the_customer_is_given_the_dealer_phone(form_trac
     assert drafts(app_database) == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_handed_over", "utter_handed_over_no_phone"]
     assert events["needs_human"] is True and events["callback_phone"] is None
+
+
+async def test_a_wait_keeps_the_question_open_but_not_known_is_left_to_the_form(form_tracker, domain):
+    from actions.side_requests import ActionTakeYourTime
+    waiting = CollectingDispatcher()
+    tracker = form_tracker({}, requested_slot="vin", text="等下我找找")
+    tracker.latest_message["intent"] = {"name": "wait", "confidence": 0.9}
+    await ActionTakeYourTime().run(waiting, tracker, domain)
+    assert waiting.messages[-1]["response"] == "utter_take_your_time"
+    not_known = CollectingDispatcher()
+    tracker = form_tracker({}, requested_slot="vin", text="车架号我记不住,行驶证在我老公那")
+    tracker.latest_message["intent"] = {"name": "wait", "confidence": 0.9}
+    await ActionTakeYourTime().run(not_known, tracker, domain)
+    assert not_known.messages == []

@@ -72,6 +72,12 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "是的,没修好", True),
         ("repeat_repair", "对,没在你们这修", False),  # agreement, then a no
         ("first_visit", "嗯嗯 来过", True),
+        ("repeat_repair", "上次保养的时候师傅看过,说先观察,没修", False),  # not done
+        ("repeat_repair", "新车哪修过啊", False),
+        ("repeat_repair", "没修好又坏了", True),
+        ("booking_confirmed", "对的,没有问题", True),
+        ("booking_confirmed", "好,明天五点", True),
+        ("booking_confirmed", "不对,名字写错了", False),
     ],
 )
 def test_yes_no_in_the_customers_own_words(slot, words, expected):

@@ -463,3 +463,12 @@ def test_a_vin_phone_or_plate_told_with_the_complaint_is_not_its_words(text):
 
 def test_how_old_the_car_is_is_not_when_the_symptom_started():
     assert "when" not in answers_in("新车才买半年 天窗就漏水")
+
+
+@pytest.mark.parametrize("text", ["还是那个充电的问题,挺影响我上班的", "就是那个滴水,我怕是水箱漏了"])
+def test_pointing_back_at_the_complaint_is_the_same_complaint(text):
+    assert same_complaint(text, ["充不进去电了", "车底下滴绿色的水"])
+
+
+def test_a_filler_then_a_new_complaint_is_new():
+    assert not same_complaint("就是那个空调也不凉", ["刹车有异响"])
