@@ -200,12 +200,13 @@ QUANTITY_BEFORE = re.compile(
     r"售价|首付|月供|利率|版本|系统|升级|评分|分数|涨|降|共|总|第)\s*$"
 )
 
-# Full-width forms and traditional characters, mapped one to one (offsets stay valid).
+# Full-width forms, traditional characters and colloquial 俩 (下午俩点), mapped one to one
+# (offsets stay valid).
 NORMALISE = str.maketrans(
     "０１２３４５６７８９：～〜－—–／．"
-    "號週點後兩鐘禮個時過這幾國慶節聖誕勞動臘陽線樓門車庫櫃樁碼臺廳師機內盡儘沒間來滿問題議見萬塊錢價費貴兒淩",
+    "號週點後兩鐘禮個時過這幾國慶節聖誕勞動臘陽線樓門車庫櫃樁碼臺廳師機內盡儘沒間來滿問題議見萬塊錢價費貴兒淩俩倆",
     "0123456789:~~---/."
-    "号周点后两钟礼个时过这几国庆节圣诞劳动腊阳线楼门车库柜桩码台厅师机内尽尽没间来满问题议见万块钱价费贵儿凌",
+    "号周点后两钟礼个时过这几国庆节圣诞劳动腊阳线楼门车库柜桩码台厅师机内尽尽没间来满问题议见万块钱价费贵儿凌两两",
 )
 
 
