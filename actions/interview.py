@@ -55,16 +55,19 @@ def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
     Not taken as an answer: a vague how-often (老是, 时不时: 大概多久一次 is asked), and
     a time still to come (约吧 1月28日 9:30, 过年要开车回老家): a symptom started in the
     past, a future time is the appointment or a plan."""
+    return {
+        slot: words for slot, words in answers_taken(text, tracker).items() if not tracker.get_slot(slot)
+    }
+
+
+def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
+    """The symptom slots these words answer well enough not to ask (see interview_prefill)."""
     answers = answers_in(text)
     if is_vague_frequency(answers.get("frequency", "")):
         del answers["frequency"]
     if answers.get("when") and _names_a_future_time(answers["when"], tracker):
         del answers["when"]
-    return {
-        f"symptom_{question}": words
-        for question, words in answers.items()
-        if not tracker.get_slot(f"symptom_{question}")
-    }
+    return {f"symptom_{question}": words for question, words in answers.items()}
 
 
 # A start marker (10月份开始的, 过年以后): the time a symptom began, however the day resolves.
@@ -272,7 +275,7 @@ class InterviewValidation:
         slots["current_complaint"] = text
         words = further_complaint(text)
         # What the complaint already answers is not asked again, as for the opening.
-        slots.update({f"symptom_{question}": found for question, found in answers_in(words).items()})
+        slots.update(answers_taken(words, tracker))
         if names_a_problem(words):
             slots["symptom_what"] = slots["symptom_what"] or words
         else:
