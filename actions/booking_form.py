@@ -430,6 +430,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         dealer = backend.catalog()
+        current = tracker.get_slot("service_type")
+        if current in dealer.service_codes and current != value and not self._changes_service(tracker):
+            # Set by the offer the booking starts from (a repair with 顺便保养): the raw word
+            # left in the slot, validated again as the form starts, does not change it.
+            return {"service_type": current}
         before = value_before_latest_message(tracker, "service_type")
         if before in dealer.service_codes and not self._changes_service(tracker):
             # A service word inside another answer (上周保养的时候…, 帮我把保养也做了) is not a

@@ -557,3 +557,14 @@ async def test_not_known_read_as_a_wait_is_the_answer(dispatcher, form_tracker, 
                            text="车架号我记不住,行驶证在我老公那")
     tracker.latest_message["intent"] = {"name": "wait", "confidence": 0.8}
     assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] == NOT_GIVEN
+
+
+async def test_the_offer_s_service_stands_when_the_raw_word_is_validated_as_the_form_starts(dispatcher, form_tracker, domain):
+    # 刹车咯噔响,顺便把保养也做了 left 保养 in the slot; the offer heard a repair.
+    offer = {"service_type": "repair", "complaint": "刹车的时候咯噔响", "text": "刹车的时候咯噔响,顺便把保养也做了",
+             "car_model": None}
+    tracker = form_tracker({"service_type": "保养"}, requested_slot=None, text="帮我约吧",
+                           slots={"service_type": "保养", "booking_offer": offer})
+    tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "repair"
