@@ -89,6 +89,10 @@ class ActionHandleUnclearMessage(Action):
                 return acknowledge_problem(dispatcher, tracker)
             if named & BOOKING_SIGNS and latest_intent(tracker) != "out_of_scope":
                 return booking_start(tracker, tracker.get_slot("booking_offer"))
+        courtesy = backend.script().courtesy_kind(latest_text(tracker))
+        if courtesy is not None and tracker.active_loop_name is None:
+            dispatcher.utter_message(response="utter_you_are_welcome" if courtesy == "thank" else "utter_goodbye")
+            return []
         unclear = latest_intent(tracker) != "out_of_scope"
         dispatcher.utter_message(response="utter_default" if unclear else "utter_out_of_scope")
         return []

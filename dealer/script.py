@@ -54,6 +54,7 @@ class BookingScript:
     booking_request_words: tuple[str, ...] = ()  # 帮我约 / 预约 … : an appointment is asked for
     odometer_words: tuple[str, ...] = ()  # 跑了 / 表上 … : a distance is the car's mileage
     no_fault_words: tuple[str, ...] = ()  # 没啥问题 / 例行 … : a check without a complaint
+    courtesy_words: dict[str, tuple[str, ...]] | None = None  # thank -> (谢谢, …), goodbye -> (再见, …)
 
     @property
     def slots(self) -> list[str]:
@@ -75,6 +76,13 @@ class BookingScript:
             return False
         if any(word in text for word in yes_words) or LEADING_YES.match(cleaned):
             return True
+        return None
+
+    def courtesy_kind(self, text: str) -> str | None:
+        """thank / goodbye when the words say one (谢谢你啊小姑娘,到时候我准时到), else None."""
+        for kind, words in (self.courtesy_words or {}).items():
+            if any(word in text for word in words):
+                return kind
         return None
 
     def says_no_fault(self, text: str) -> bool:
@@ -138,5 +146,6 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         question_words={kind: tuple(words) for kind, words in raw.get("question_words", {}).items()},
         booking_request_words=tuple(raw.get("booking_request_words", ())),
         odometer_words=tuple(raw.get("odometer_words", ())),
+        courtesy_words={kind: tuple(words) for kind, words in raw.get("courtesy_words", {}).items()},
         no_fault_words=tuple(raw.get("no_fault_words", ())),
     )

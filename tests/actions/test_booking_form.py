@@ -568,3 +568,17 @@ async def test_the_offer_s_service_stands_when_the_raw_word_is_validated_as_the_
     tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["service_type"] == "repair"
+
+
+@pytest.mark.parametrize("text,response", [
+    ("谢谢你啊小姑娘,到时候我准时到", "utter_you_are_welcome"), ("好嘞 到时候见", "utter_goodbye"),
+])
+async def test_thanks_or_farewell_in_longer_words_after_the_booking(form_tracker, domain, text, response):
+    from actions.side_requests import ActionHandleUnclearMessage
+
+    tracker = form_tracker({}, text=text, slots={"draft_id": 7})
+    tracker.active_loop = {}
+    tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.3}
+    dispatcher = CollectingDispatcher()
+    await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == [response]
