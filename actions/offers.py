@@ -31,7 +31,11 @@ def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]
     dealer = backend.catalog()
     model = latest_entity(tracker, "car_model")
     fault = describes_a_fault(text)
-    service = dealer.main_service_for(text, fault) or ("repair" if complaint and fault else None)
+    service = dealer.main_service_for(text, fault)
+    if complaint and fault and (service is None or dealer.service_type(service).rank < dealer.service_type("repair").rank):
+        # A problem told is a repair, whatever routine work is asked beside it
+        # (刹车咯噔响,顺便把保养也做了: maintenance is the extra request).
+        service = "repair"
     return {
         "service_type": service,
         "complaint": complaint,

@@ -122,13 +122,9 @@ class Catalog:
         }
 
     def main_service_for(self, words: str, describes_fault: bool) -> str | None:
-        """What the customer asks for in ``words``: the highest-ranked service named or
-        implied by a described fault (the with_fault service), changed by the fault where
-        the catalogue says so; None if none is named and no fault told."""
+        """What the customer asks for in ``words``: the highest-ranked service named,
+        changed by a described fault where the catalogue says so; None if none is named."""
         named = self.services_named(words)
-        if describes_fault:
-            # A described fault is asked for too (刹车咯噔响,顺便把保养也做了: a repair).
-            named |= {service.with_fault for service in self.service_types if service.with_fault}
         if not named:
             return None
         main = self.service_type(max(named, key=lambda code: self.service_type(code).rank))

