@@ -431,11 +431,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> dict[str, Any]:
         dealer = backend.catalog()
         current = tracker.get_slot("service_type")
-        if current in dealer.service_codes and current != value and not self._changes_service(tracker):
-            # Set by the offer the booking starts from (a repair with 顺便保养): the raw word
-            # left in the slot, validated again as the form starts, does not change it.
-            return {"service_type": current}
         before = value_before_latest_message(tracker, "service_type")
+        if current in dealer.service_codes and current != value and before == value:
+            # Set by the offer the booking starts from (a repair with 顺便保养): a raw word
+            # an earlier message left in the slot, validated as the form starts, does not
+            # change it (a service named in this message does: 这个应该保修吧 约一个).
+            return {"service_type": current}
         if before in dealer.service_codes and not self._changes_service(tracker):
             # A service word inside another answer (上周保养的时候…, 帮我把保养也做了) is not a
             # change of what the customer came for; only an answer to this question or a

@@ -565,6 +565,9 @@ async def test_the_offer_s_service_stands_when_the_raw_word_is_validated_as_the_
              "car_model": None}
     tracker = form_tracker({"service_type": "保养"}, requested_slot=None, text="帮我约吧",
                            slots={"service_type": "保养", "booking_offer": offer})
+    # 保养 was left by the opening message (before 帮我约吧); the form's start validates it again.
+    last_user = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    tracker.events.insert(last_user, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": "保养"})
     tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["service_type"] == "repair"
@@ -582,3 +585,11 @@ async def test_thanks_or_farewell_in_longer_words_after_the_booking(form_tracker
     dispatcher = CollectingDispatcher()
     await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+async def test_a_service_named_when_accepting_the_offer_counts(dispatcher, form_tracker, domain):
+    offer = {"service_type": "repair", "complaint": "天窗漏水", "text": "新车天窗漏水", "car_model": None}
+    tracker = form_tracker({"service_type": "保修"}, requested_slot=None, text="这个应该保修吧 约一个",
+                           slots={"service_type": "保修", "booking_offer": offer})
+    tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["service_type"] == "warranty"
