@@ -295,15 +295,18 @@ def answers_while_asking_to_wait(tracker: Tracker) -> bool:
     return backend.script().says_not_known(latest_text(tracker)) or _said_again(tracker)
 
 
-# Courtesy words around an answer (你好 / 谢谢 / 麻烦了): the rest, if any, is the answer.
-COURTESY = re.compile(r"(?:谢谢您?|多谢|感谢|麻烦(?:你|您)?了?|辛苦了?|好的|好滴|好|嗯|哦)[啊呀哈~!！。.,，\s]*")
+# Acknowledgements around an answer; with the greetings and the script's courtesy words
+# (谢谢 / 麻烦您了) the rest, if any, is the answer.
+ACKNOWLEDGEMENT = ("好的", "好滴", "好", "嗯", "哦", "您", "你", "了", "啊", "呀", "哈")
 
 
 def _more_than_courtesy(text: str) -> bool:
     rest = text.strip()
     while (greeting := GREETING.match(rest)) and greeting.end() > 0:
         rest = rest[greeting.end():]
-    return bool(COURTESY.sub("", rest).strip())
+    for word in sorted((*backend.script().all_courtesy_words, *ACKNOWLEDGEMENT), key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return bool(re.sub(r"[\W_]+", "", rest))
 
 
 def _answer_read_as_question(tracker: Tracker) -> bool:

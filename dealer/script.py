@@ -78,6 +78,10 @@ class BookingScript:
             return True
         return None
 
+    @property
+    def all_courtesy_words(self) -> tuple[str, ...]:
+        return tuple(word for words in (self.courtesy_words or {}).values() for word in words)
+
     def courtesy_kind(self, text: str) -> str | None:
         """thank / goodbye when the words say one (谢谢你啊小姑娘,到时候我准时到), else None."""
         for kind, words in (self.courtesy_words or {}).items():
