@@ -275,6 +275,8 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
     asked = _answering(tracker)
     if asked is None or _said_again(tracker):
         return None  # told again after the answer: it was meant as the answer
+    if asked == "appointment_time" and latest_entity(tracker, "time"):
+        return None  # 今天四点半还能来吗: the time is the answer; the slot check says whether it can
     text = latest_text(tracker)
     kind = backend.script().question_kind(text)
     if kind is None and latest_intent(tracker) in QUESTION_KINDS and sounds_like_question(text):
@@ -382,9 +384,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             undone = {slot: value_before_latest_message(tracker, slot) for slot in tracker.slots_to_validate()}
             # The same question next (left to Rasa, the form's first unfilled slot would be asked).
             return [SlotSet(slot, value) for slot, value in {**undone, asked: None, "requested_slot": asked}.items()]
-        if _answer_read_as_question(tracker):
+        asked = tracker.get_slot("requested_slot")
+        if _answer_read_as_question(tracker) and tracker.slots_to_validate().get(asked) is None:
             # The slot mapping left it out (not_intent); it is the answer all the same.
-            tracker.add_slots([SlotSet(tracker.get_slot("requested_slot"), latest_text(tracker))])
+            tracker.add_slots([SlotSet(asked, latest_text(tracker))])
         # However the booking was started (好的 to an offer, 约吧, 我想预约), it begins with
         # what the offer already heard. Already valid: set without a second validation.
         offered = offer_slots(tracker, tracker.get_slot("booking_offer")) if tracker.get_slot("booking_offer") else {}

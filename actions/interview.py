@@ -28,6 +28,7 @@ from dealer.symptoms import (
     further_complaint,
     is_dangerous,
     is_vague_frequency,
+    names_a_place,
     names_a_problem,
     read_restatement_reply,
     same_complaint,
@@ -52,7 +53,8 @@ def latest_intent(tracker: Tracker) -> str | None:
 def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
     """What the customer's words already answer is not asked again (Chery step 6).
 
-    Not taken as an answer: a vague how-often (老是, 时不时: 大概多久一次 is asked), and
+    Not taken as an answer: a vague how-often (老是, 时不时: 大概多久一次 is asked), a
+    situation without a place (刹车的时候: which part, which road is asked), and
     a time still to come (约吧 1月28日 9:30, 过年要开车回老家): a symptom started in the
     past, a future time is the appointment or a plan."""
     return {
@@ -67,6 +69,8 @@ def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
         del answers["frequency"]
     if answers.get("when") and _names_a_future_time(answers["when"], tracker):
         del answers["when"]
+    if answers.get("where") and not names_a_place(answers["where"]):
+        del answers["where"]  # 刹车的时候 alone: which part or road is still asked
     return {f"symptom_{question}": words for question, words in answers.items()}
 
 

@@ -22,6 +22,18 @@ LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有�
 NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
 
 
+
+def says_a_no_word(text: str, yes_words: tuple[str, ...], no_words: tuple[str, ...]) -> bool:
+    """A no-word in the text, unless it is the tail of a yes-word said first: 没错了 holds
+    错了, and means yes; 不对 holds 对, and means no."""
+    yes_at = [(m.start(), m.start() + len(word)) for word in yes_words for m in re.finditer(re.escape(word), text)]
+    for word in no_words:
+        for m in re.finditer(re.escape(word), text):
+            if not any(start < m.start() < end for start, end in yes_at):
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class ScriptStep:
     step: str
@@ -71,7 +83,7 @@ class BookingScript:
         """
         yes_words, no_words = self.yes_no_words[slot]
         cleaned = text.strip(" ,,。.!!~~了啊呀哦吧呢的")
-        if (any(word in text for word in no_words) or cleaned in BARE_NO
+        if (says_a_no_word(text, yes_words, no_words) or cleaned in BARE_NO
                 or NEVER_BEFORE.search(text) or NEVER_HAD.search(text) or NOT_DONE.search(text)):
             return False
         if any(word in text for word in yes_words) or LEADING_YES.match(cleaned):

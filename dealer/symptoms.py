@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from dealer.script import NOT_GIVEN, load_script
+from dealer.script import NOT_GIVEN, load_script, says_a_no_word
 from dealer.settings import REPO_ROOT
 
 PATTERN_DIR = REPO_ROOT / "data" / "entity_patterns"
@@ -587,6 +587,19 @@ def _where_spans(piece: str) -> list[Span]:
     return _merge(spans, gap=-1)  # 停车以后 | 车头那边: two answers, not one
 
 
+# Where on the car or on the road (the 问诊单's 何处: 部位, 路况), as opposed to a moment
+# (刹车的时候, 充电的时候), the weather or the engine's state, which leave the question open.
+ROAD_OR_TRAFFIC = re.compile(
+    rf"{ROAD}|高速|高架|快速路|市区|城区|小区|车库|停车场|隧道|桥上|国道|省道|路口|减速带|堵车|红绿灯|等红灯"
+    rf"|上坡|下坡|爬坡|坡道|(?:车速|时速|速度){SPEED}|{SPEED}(?:码|迈|公里每小时|km/?h|KM/?H)"
+)
+
+
+def names_a_place(words: str) -> bool:
+    """The where-words say where on the car or on which road, not only when (刹车的时候)."""
+    return bool(POSITION.search(words) or PLACE_MARK.search(words) or ROAD_OR_TRAFFIC.search(words))
+
+
 # "If …" about the booking, not the car (修车的话 / 一刻没有的话 / 明天不行的话): no situation.
 BOOKING_CONDITION = re.compile(r"(?:修车|修的|预约|约|有空|没空|不行|没有|可以|方便|来不了|过来|时间)的话")
 
@@ -718,6 +731,10 @@ def _without_prefix(text: str, words: tuple[str, ...]) -> str:
     return text
 
 
+# About the customer's own words, not the car: 我刚说错了 / 打错字了 / 不好意思.
+SPEECH_SLIP = re.compile(r"(?:我|刚才|刚刚|刚|之前|前面)*(?:说|打|写|讲|搞)错(?:字)?了?|不好意思|抱歉|sorry")
+
+
 def read_restatement_reply(text: str) -> RestatementReply:
     """对 / 不是,是方向盘抖 / 不是异响,是抖动 / 方向盘抖动 (a plain restatement) / 不对."""
     script = load_script()
@@ -726,9 +743,10 @@ def read_restatement_reply(text: str) -> RestatementReply:
     yes_words, no_words = script.yes_no_words["symptom_confirmed"]
     parts = clauses(text)
     joined = "".join(parts)
-    denies = any(word in joined for word in no_words)
+    denies = says_a_no_word(joined, yes_words, no_words)
     if not denies and any(word in joined for word in yes_words) and not answers_in(text).get("what"):
         return RestatementReply(agrees=True, correction=None)
+    parts = [part for part in parts if not SPEECH_SLIP.fullmatch(part.strip())]
     if denies and parts:
         parts[0] = _without_prefix(parts[0], no_words)
     # 不是X,是Y: the correction starts at the clause introduced by 是/应该是 ...
@@ -744,6 +762,9 @@ def read_restatement_reply(text: str) -> RestatementReply:
     return RestatementReply(agrees=False if denies else None, correction=words or None)
 
 
+NOTHING_ELSE = re.compile(r"(?:没有?|没什么|无)(?:别的|其他的?|其它的?)?(?:了|的)?(?:问题|毛病)?了?")
+
+
 def further_complaint(text: str) -> str:
     """A further complaint without its lead-in (有,空调不凉 / 还有空调不制冷 → 空调不制冷)."""
     script = load_script()
@@ -751,6 +772,8 @@ def further_complaint(text: str) -> str:
     parts = clauses(text)
     if parts and parts[0] in yes_words:
         parts = parts[1:]
+    if len(parts) > 1 and NOTHING_ELSE.fullmatch(parts[0]):
+        parts = parts[1:]  # 没别的,就跑偏: what follows points back at what was told
     if parts:
         parts[0] = _without_prefix(parts[0], script.complaint_lead_ins).lstrip(",\uff0c")
     return ",".join(p for p in parts if p)
@@ -770,7 +793,7 @@ SYMPTOM_KINDS = {
     "smoke": r"冒[\u4e00-\u9fff]?烟",
     "smell": r"味",
     "warning_light": r"灯.{0,3}亮|亮灯|故障灯|报警",
-    "no_start": r"打不着|启动不了|着不了|点不着|发动不了|打不了火",
+    "no_start": r"打不着|启动不了|着不了|点不着|发动不了|打不了火|启动困难|难启动|不好启动|打好几次|打几次",
     "stall": r"熄火",
     "jerk": r"顿挫|闯|冲|卡顿",
     "power": r"没劲|动力|无力|提速慢|加速慢",

@@ -269,6 +269,25 @@ def _candidates(cleaned: str) -> list[_Candidate]:
     return found
 
 
+def _granularity(kilometres: int) -> int:
+    """How round a figure is: 60000 -> 10000, 18000 -> 1000, 61200 -> 100."""
+    step = 1
+    while kilometres and kilometres % (step * 10) == 0:
+        step *= 10
+    return step
+
+
+def _one_reading(candidates: list[_Candidate]) -> _Candidate:
+    """The mileage when the text holds several figures: a round one and the exact one it
+    rounds (六万出头,准确的是61200; 两万不到,19000) give the exact one; figures that
+    disagree (3万,不对,4万) are ambiguous."""
+    exact = min(candidates, key=lambda candidate: _granularity(candidate.kilometres))
+    for other in candidates:
+        if abs(other.kilometres - exact.kilometres) >= _granularity(other.kilometres) and other != exact:
+            raise InvalidValue("mileage", "ambiguous")
+    return exact
+
+
 def parse_mileage(text: str) -> int:
     """Kilometres from what customers write: 三万五, 3万5, 2万1千公里, 7.5w, 8万多, 表上41230.
 
@@ -282,9 +301,7 @@ def parse_mileage(text: str) -> int:
     candidates = _candidates(cleaned)
     if not candidates:
         raise InvalidValue("mileage", "not_a_number")
-    if len({candidate.kilometres for candidate in candidates}) > 1:
-        raise InvalidValue("mileage", "ambiguous")
-    candidate = candidates[0]
+    candidate = _one_reading(candidates)
     if not 0 < candidate.kilometres <= MAX_PLAUSIBLE_KM:
         raise InvalidValue("mileage", "implausible")
     if candidate.kilometres < 100 and not candidate.explicit:

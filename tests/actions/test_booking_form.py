@@ -256,7 +256,8 @@ async def test_a_described_problem_is_a_repair_and_prefills_the_interview(dispat
     assert slots["service_type"] == "repair"
     assert "刹车的时候有异响" in slots["symptom_what"]
     assert slots["symptom_when"] == "最近一周"  # only the words that answer "since when"
-    assert slots["symptom_where"] == "刹车的时候"
+    # 刹车的时候 says when, not where on the car or the road: that question is still asked.
+    assert "symptom_where" not in slots
     assert "urgent" not in slots
 
 
@@ -586,3 +587,18 @@ async def test_a_service_named_when_accepting_the_offer_counts(dispatcher, form_
                            slots={"service_type": "保修", "booking_offer": offer})
     tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
     assert slot_values(await run_form(dispatcher, tracker, domain))["service_type"] == "warranty"
+
+
+async def test_a_time_asked_as_a_question_is_the_answer(dispatcher, form_tracker, domain):
+    # 明天上午十点还能来吗 reads as a question about opening hours; the time is the answer,
+    # and the slot check says whether it is free.
+    text = "明天上午十点还能来吗"
+    said = "明天上午十点"
+    value = "2026-11-27T10:00:00+08:00"
+    entity = {"entity": "time", "start": 0, "end": len(said), "value": value,
+              "additional_info": {"earliest": value, "latest": value, "exact": True, "dated": True}}
+    tracker = form_tracker({"appointment_time": value}, text=text, entities=[entity])
+    tracker.latest_message["intent"] = {"name": "ask_hours", "confidence": 0.7}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == value
+    assert not any(m.get("response") == "utter_answer_hours" for m in dispatcher.messages)

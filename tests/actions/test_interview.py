@@ -242,3 +242,17 @@ def test_a_vague_how_often_is_asked_not_prefilled(form_tracker):
     prefill = interview_prefill("中控屏老是黑屏", tracker)
     assert "symptom_frequency" not in prefill and prefill["symptom_what"]
     assert interview_prefill("中控屏每天都黑屏", form_tracker({}, text="中控屏每天都黑屏"))["symptom_frequency"]
+
+
+@pytest.mark.parametrize("text,where_taken", [
+    ("左前轮那边一直有嗡嗡声", True),
+    ("上高速开到120方向盘就抖", True),
+    ("过减速带的时候底盘咚咚响", True),
+    ("踩刹车的时候咯吱咯吱响", False),
+    ("充电的时候充电口盖打不开", False),
+    ("下雨天天窗漏水", False),
+    ("怠速抖得厉害", False),
+])
+def test_where_is_prefilled_only_with_a_place_on_the_car_or_the_road(form_tracker, text, where_taken):
+    prefill = interview_prefill(text, form_tracker({}, text=text))
+    assert ("symptom_where" in prefill) is where_taken and prefill["symptom_what"]

@@ -78,6 +78,8 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("booking_confirmed", "对的,没有问题", True),
         ("booking_confirmed", "好,明天五点", True),
         ("booking_confirmed", "不对,名字写错了", False),
+        ("booking_confirmed", "对,没错了", True),  # 错了 inside 没错了 is no no
+        ("booking_confirmed", "没错了吧,不对,时间错了", False),
     ],
 )
 def test_yes_no_in_the_customers_own_words(slot, words, expected):

@@ -356,6 +356,24 @@ def test_a_new_complaint_is_not_the_same(text):
     assert not same_complaint(text, RECORDED)
 
 
+@pytest.mark.parametrize(
+    ("text", "same"),
+    [
+        ("没别的,就是刹车响", True),  # nothing else, then the recorded one pointed at
+        ("没有了,就刹车那个异响", True),
+        ("没有,就是空调也不凉", False),  # a no, then a new complaint after all
+        ("没了,还有车窗关不严", False),
+    ],
+)
+def test_nothing_else_then_the_recorded_complaint(text, same):
+    assert same_complaint(text, RECORDED) is same
+
+
+def test_the_same_kind_in_other_words_is_the_same_complaint():
+    assert same_complaint("就打不着火这个", ["车子启动困难,要打好几次才着"])
+    assert not same_complaint("还有空调不凉", ["车子启动困难,要打好几次才着"])
+
+
 def test_the_same_complaint_is_looked_for_in_every_recorded_one():
     assert same_complaint("空调还是不凉", ["刹车的时候有异响", "空调不制冷"])
     assert not same_complaint("还有空调不制冷", [])
@@ -376,7 +394,11 @@ def test_a_further_complaint_without_its_lead_in():
 
 @pytest.mark.parametrize(
     "text,agrees,correction",
-    [("对", True, None), ("不是,是方向盘抖", False, "方向盘抖"), ("不是异响,是抖动", False, "抖动"), ("不对", False, None)],
+    [("对", True, None), ("不是,是方向盘抖", False, "方向盘抖"), ("不是异响,是抖动", False, "抖动"), ("不对", False, None),
+     # 没错了 holds the no-word 错了 but says yes; remarks on one's own words are no complaint.
+     ("对,现在没错了", True, None), ("这回没错了", True, None),
+     ("不对不对,是左前轮异响,我刚说错了", False, "左前轮异响"), ("不好意思,是方向盘抖", None, "方向盘抖"),
+     ("我说错了", False, None)],
 )
 def test_the_reply_to_the_restated_complaint(text, agrees, correction):
     reply = read_restatement_reply(text)

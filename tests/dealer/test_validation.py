@@ -140,6 +140,11 @@ def test_name_rejects_non_names(given):
         ("50公里", 50),
         ("2019年买的,跑了3万5", 35000),
         ("三万五,一直没保养", 35000),
+        # A round figure and the exact one it rounds, in either order.
+        ("五万出头吧,准确的是51300", 51300),
+        ("2万不到,具体是19850", 19850),
+        ("72450,七万多一点", 72450),
+        ("快十万了,表上98800", 98800),
     ],
 )
 def test_mileage_reads_what_customers_write(given, expected):
@@ -166,6 +171,10 @@ def test_mileage_reads_what_customers_write(given, expected):
         ("7.5万5", "ambiguous"),
         ("3", "ambiguous"),  # 3 km, or 3万 without the 万?
         ("35", "ambiguous"),
+        # Figures that disagree: a correction or a guess, the customer must say which.
+        ("3万,不对,4万", "ambiguous"),
+        ("六万出头,准确的是71200", "ambiguous"),
+        ("2018的车,6万", "ambiguous"),
     ],
 )
 def test_mileage_rejects_what_it_cannot_read_for_sure(given, reason):
