@@ -371,6 +371,9 @@ def _this_or_next_year(today: date, month: int, day: int) -> Optional[date]:
 Window = Optional[tuple[datetime, datetime]]
 
 
+ASAP = re.compile(r"越快越好|越早越好|尽快|尽早|最早|最快")
+
+
 def _asap(ref: datetime, m: re.Match) -> Window:
     return ref, ref + timedelta(days=7)
 
@@ -487,7 +490,7 @@ MONTH_WORD = (rf"(?:(?P<mprefix>下下个?|下个?|这个?|本)月|(?P<mnum>{MON
 THIS_WEEK = rf"(?:这个?|本){WEEK}"
 
 WINDOW_PHRASES: list[tuple[re.Pattern, Callable[[datetime, re.Match], Window]]] = [
-    (re.compile(r"越快越好|越早越好|尽快|尽早|最早|最快"), _asap),
+    (ASAP, _asap),
     (re.compile(r"这两天"), _next_two_days),
     (re.compile(r"再?过(?:个)?(?:一两|两三|三两|两|几|些)天"), _in_a_few_days),
     (re.compile(rf"{MONTH_WORD}底(?:之前|以前|前)"), _until_month_end),
@@ -913,6 +916,9 @@ def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
     """The first exact mention neither refused nor wholly past, then the first such
     mention of any grain, then the first not refused, then the first."""
     open_ = [f.mention for f in found if not f.refused]
+    # 越快越好,明天一早吧: "as soon as possible" gives way to the time the customer then names.
+    named = [m for m in open_ if not ASAP.fullmatch(m.text)]
+    open_ = named or open_
     return (
         next((m for m in open_ if m.latest >= ref and m.value is not None), None)
         or next((m for m in open_ if m.latest >= ref), None)
