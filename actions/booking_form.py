@@ -449,10 +449,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # correction changes it.
             return {"service_type": before}
         text = latest_text(tracker)
+        fault = describes_a_fault(text)
+        # A word taken from this message was read with its context there (刚过质保期 is
+        # no warranty); an answer from elsewhere (a button) is read alone.
         code = (
-            dealer.main_service_for(text, describes_a_fault(text))
-            or dealer.service_code_for(str(value))
-            or "other"
+            dealer.main_service_for(text, fault)
+            or (None if str(value) in text else dealer.service_code_for(str(value)))
+            or ("repair" if fault else "other")
         )
         slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
         if dealer.is_interview(code):

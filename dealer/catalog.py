@@ -5,6 +5,7 @@ from the service-type synonyms) can import it as well.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
@@ -118,7 +119,7 @@ class Catalog:
             service.code
             for service in self.service_types
             for synonym in (service.code, service.name, *service.synonyms)
-            if synonym and synonym in words
+            if synonym and _named(synonym, words)
         }
 
     def main_service_for(self, words: str, describes_fault: bool) -> str | None:
@@ -141,9 +142,26 @@ class Catalog:
         best: tuple[int, str] | None = None
         for service in self.service_types:
             for synonym in (service.code, service.name, *service.synonyms):
-                if synonym and synonym in words and (best is None or len(synonym) > best[0]):
+                if synonym and _named(synonym, words) and (best is None or len(synonym) > best[0]):
                     best = (len(synonym), service.code)
         return best[1] if best else None
+
+
+# A service word said as over or missing is not asked for: 刚过质保期, 不在保修期内, 出保了,
+# 质保到期了.
+_OVER_BEFORE = re.compile(r"(?:过了|刚过|已过|超过|超出|出了|过|不在|没有|没)$")
+_OVER_AFTER = re.compile(r"^期?(?:内)?(?:已经|早就|早|都|刚)?(?:过了|过期|到期|结束|外|已过)")
+
+
+def _named(synonym: str, words: str) -> bool:
+    """The synonym occurs in the words and at least once it is not said as over or missing."""
+    start = words.find(synonym)
+    while start >= 0:
+        end = start + len(synonym)
+        if not (_OVER_BEFORE.search(words[:start]) or _OVER_AFTER.match(words[end:])):
+            return True
+        start = words.find(synonym, start + 1)
+    return False
 
 
 def _hhmm(value: str) -> time:

@@ -235,9 +235,16 @@ TIME_WRAP = re.compile(r"自从|从|打|大概|大约|差不多|估计|起(?![�
 OPENING_WRAP = re.compile(r"(?:自从|从|打)$")
 
 
+# The car's year (2023年的哈弗H6, 19年买的, 2020款): when it was made or bought, not when
+# the problem began.
+BARE_YEAR = re.compile(rf"(?:\d{{2}}|\d{{4}}|[{CN_DIGITS}〇零]{{2,4}})年")
+CAR_YEAR_NEXT = re.compile(r"的(?!时候|那会|冬天|夏天|春天|秋天|年底|年初)|款|买|提|上的?牌|产|出厂|生产")
+
+
 def _time_spans(piece: str) -> list[Span]:
     """Spans of time phrases: each holds a date, a duration or an event (最近 alone does not)."""
-    cores = _spans(TIME_CORE, piece)
+    cores = [(start, end) for start, end in _spans(TIME_CORE, piece)
+             if not (BARE_YEAR.fullmatch(piece[start:end]) and CAR_YEAR_NEXT.match(piece, end))]
     starts = {start for start, _ in cores}
     leading = [span for span in _spans(VAGUE_TIME, piece) if span[1] in starts]  # 最近 + 一周
     merged = _merge([*cores, *leading, *_spans(TIME_WRAP, piece)])

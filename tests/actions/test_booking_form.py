@@ -602,3 +602,10 @@ async def test_a_time_asked_as_a_question_is_the_answer(dispatcher, form_tracker
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["appointment_time"] == value
     assert not any(m.get("response") == "utter_answer_hours" for m in dispatcher.messages)
+
+
+async def test_a_warranty_said_to_be_over_is_no_warranty(dispatcher, form_tracker, domain):
+    # The entity ruler tags 质保 in 刚过质保期; the words around it say the claim is over.
+    text = "车子刚过质保期,空调压缩机有异响"
+    tracker = form_tracker({"service_type": "质保"}, requested_slot="service_type", text=text)
+    assert slot_values(await run_form(dispatcher, tracker, domain))["service_type"] == "repair"

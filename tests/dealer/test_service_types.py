@@ -26,6 +26,12 @@ INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_fre
         ("车载蓝牙连不上了 别的手机也试了", True, None),  # 别的 names no service (the offer: a repair)
         ("其他的一些问题,空调不凉", True, "repair"),
         ("其他项目", False, "other"),
+        # A service said as over or missing is not asked for.
+        ("车子刚过质保期,空调压缩机有异响,来修一下", True, "repair"),
+        ("质保到期了,发动机有点漏油", True, "repair"),
+        ("还在质保期内,天窗漏水", True, "warranty"),
+        ("好久没保养了,想做个保养", False, "maintenance"),
+        ("车门凹进去一块", True, "body_paint"),
     ],
 )
 def test_the_main_service_is_what_the_customer_asks_for(words, fault, expected):

@@ -494,3 +494,16 @@ def test_pointing_back_at_the_complaint_is_the_same_complaint(text):
 
 def test_a_filler_then_a_new_complaint_is_new():
     assert not same_complaint("就是那个空调也不凉", ["刹车有异响"])
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("车是2023年的哈弗H6,最近仪表台异响", None),  # the car's year
+        ("19年买的车,上个月开始刹车响", "上个月开始"),
+        ("2020款的,刹车有异响", None),
+        ("从2023年开始就漏油", "从2023年开始"),  # a year the problem began
+    ],
+)
+def test_the_car_s_year_is_not_when_the_problem_began(text, when):
+    assert answers_in(text).get("when") == when
