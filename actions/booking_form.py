@@ -28,7 +28,7 @@ from actions.interview import (
     settled_service,
 )
 from dealer.script import NOT_GIVEN
-from dealer.symptoms import GREETING
+from dealer.symptoms import GREETING, names_a_problem
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
 from dealer.validation import (
@@ -272,6 +272,8 @@ def _fresh_user_message(tracker: Tracker) -> bool:
 def _question_instead_of_answer(tracker: Tracker) -> str | None:
     """A question (hours, address, price) asked in place of the requested answer, read
     from its words or from the intent when the words sound like a question."""
+    if _interview_question(tracker):
+        return backend.script().question_kind(latest_text(tracker))
     asked = _answering(tracker)
     if asked is None or _said_again(tracker):
         return None  # told again after the answer: it was meant as the answer
@@ -284,6 +286,16 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
             return None  # 首保能一起做吗: a wish asked as a question is the answer
         kind = latest_intent(tracker)
     return kind
+
+
+def _interview_question(tracker: Tracker) -> bool:
+    """修这个大概要多少钱? at an interview step: the words ask a question (any intent may be
+    read from an interview answer, so only the words count) and tell no problem."""
+    asked = tracker.get_slot("requested_slot") or ""
+    if not asked.startswith("symptom_") or not _fresh_user_message(tracker) or _said_again(tracker):
+        return False
+    text = latest_text(tracker)
+    return backend.script().question_kind(text) is not None and not names_a_problem(text)
 
 
 def _said_again(tracker: Tracker) -> bool:

@@ -91,6 +91,14 @@ class ActionHandleUnclearMessage(Action):
                 return booking_start(tracker, tracker.get_slot("booking_offer"))
         courtesy = backend.script().courtesy_kind(latest_text(tracker))
         if courtesy is not None and tracker.active_loop_name is None:
+            booked = tracker.get_slot("booked_display")
+            if courtesy == "acknowledge":
+                # 收到 / 知道了: after a booking, it stands; otherwise, what can we do for you.
+                if booked:
+                    dispatcher.utter_message(response="utter_booking_already_done", booked_display=booked)
+                else:
+                    dispatcher.utter_message(response="utter_how_can_i_help")
+                return []
             dispatcher.utter_message(response="utter_you_are_welcome" if courtesy == "thank" else "utter_goodbye")
             return []
         unclear = latest_intent(tracker) != "out_of_scope"

@@ -581,6 +581,20 @@ async def test_thanks_or_farewell_in_longer_words_after_the_booking(form_tracker
     assert [m["response"] for m in dispatcher.messages] == [response]
 
 
+@pytest.mark.parametrize("booked,response", [
+    ("5月19日(周三) 12:00", "utter_booking_already_done"), (None, "utter_how_can_i_help"),
+])
+async def test_an_acknowledgement_after_the_booking_says_it_stands(form_tracker, domain, booked, response):
+    from actions.side_requests import ActionHandleUnclearMessage
+
+    tracker = form_tracker({}, text="收到", slots={"booked_display": booked})
+    tracker.active_loop = {}
+    tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.4}
+    dispatcher = CollectingDispatcher()
+    await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
 async def test_a_service_named_when_accepting_the_offer_counts(dispatcher, form_tracker, domain):
     offer = {"service_type": "repair", "complaint": "天窗漏水", "text": "新车天窗漏水", "car_model": None}
     tracker = form_tracker({"service_type": "保修"}, requested_slot=None, text="这个应该保修吧 约一个",
@@ -609,3 +623,22 @@ async def test_a_warranty_said_to_be_over_is_no_warranty(dispatcher, form_tracke
     text = "车子刚过质保期,空调压缩机有异响"
     tracker = form_tracker({"service_type": "质保"}, requested_slot="service_type", text=text)
     assert slot_values(await run_form(dispatcher, tracker, domain))["service_type"] == "repair"
+
+
+@pytest.mark.parametrize("slot,text,question", [
+    ("symptom_when", "修这个大概要多少钱?", True),
+    ("symptom_where", "你们几点下班", True),
+    ("symptom_tried", "换了电瓶,花了多少钱忘了", False),  # names what was done: the answer
+    ("symptom_when", "上周开始的", False),
+])
+async def test_a_question_at_an_interview_step_is_answered_and_the_step_asked_again(
+    dispatcher, form_tracker, domain, slot, text, question
+):
+    tracker = form_tracker({slot: text}, requested_slot=slot, text=text,
+                           slots={"service_type": "repair", "symptom_what": "玻璃水喷不出来"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    if question:
+        assert slots[slot] is None and slots["requested_slot"] == slot
+        assert dispatcher.messages[0]["response"].startswith("utter_answer_")
+    else:
+        assert slots[slot] == text
