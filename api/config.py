@@ -7,6 +7,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from dealer.settings import REPO_ROOT, DealerSettings
+from dealer.shared_secrets import check_production_secret
 
 DEFAULT_SECRET_KEY = "change-me-local-only"
 # HS256 wants at least as many key bytes as its 32-byte digest.
@@ -40,4 +41,6 @@ class ApiSettings(DealerSettings):
                 "refusing to start: APP_ENV=production needs a SECRET_KEY of at least "
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
             )
+        # The web chat page reads its history through Rasa's HTTP API.
+        check_production_secret("rasa_auth_token", self.rasa_auth_token)
         return self

@@ -63,7 +63,7 @@ from dealer.db import unit_of_work
 from dealer.models import Appointment, CapacitySlot, Customer, DraftWorkOrder, Vehicle
 from dealer.services.drafts import SYMPTOM_FIELDS, draft_to_contract
 from dealer.settings import get_settings
-from devtools.stack import REPO_ROOT, Stack, fresh_stack
+from devtools.stack import REPO_ROOT, Stack, fresh_stack, shared_secrets
 
 MODEL = REPO_ROOT / "models" / "dealer.tar.gz"
 LOG_DIR = REPO_ROOT / "results" / "blind" / "logs"
@@ -252,9 +252,10 @@ class Conversation:
 
 
 class Simulator:
-    def __init__(self, rasa_url: str, database_url: str, zone: ZoneInfo, texts: BotTexts,
+    def __init__(self, rasa_url: str, rasa_token: str, database_url: str, zone: ZoneInfo, texts: BotTexts,
                  verbose: bool = False) -> None:
         self.rasa_url = rasa_url
+        self.rasa_token = rasa_token  # Rasa's HTTP API (the tracker) needs it
         self.database_url = database_url
         self.zone = zone
         self.texts = texts
@@ -299,7 +300,8 @@ class Simulator:
         return replies, tracker, fallback
 
     def _tracker(self, sender: str) -> dict:
-        response = self.http.get(f"{self.rasa_url}/conversations/{sender}/tracker")
+        response = self.http.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                                 params={"token": self.rasa_token})
         response.raise_for_status()
         return response.json()
 
@@ -803,8 +805,9 @@ def main(argv: list[str] | None = None) -> int:
                     stack.start()
                     healthy = stack.wait_healthy(timeout=300)
                     print(f"stack healthy in {healthy:.1f} s (clock at {reference_time}; logs in {LOG_DIR})")
-                    simulator = Simulator(stack.config.url(stack.config.rasa_port), database_url, zone, texts,
-                                          verbose=args.verbose)
+                    simulator = Simulator(stack.config.url(stack.config.rasa_port),
+                                          shared_secrets(stack.config)["RASA_AUTH_TOKEN"], database_url, zone,
+                                          texts, verbose=args.verbose)
                     for case in group:
                         if args.verbose:
                             print(f"\n--- {case['id']}")

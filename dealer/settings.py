@@ -5,6 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,11 @@ class DealerSettings(BaseSettings):
     app_env: Literal["local", "test", "production"] = "local"
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     catalog_path: Path = Path(__file__).resolve().parent / "demo_dealer.yml"
+    # Secrets the processes share (dealer/shared_secrets.py): unset, one per install
+    # under var/secrets/ (refused in production). ACTION_SERVER_TOKEN: Rasa -> action
+    # server; RASA_AUTH_TOKEN: Rasa's HTTP API (--auth-token).
+    action_server_token: SecretStr | None = None
+    rasa_auth_token: SecretStr | None = None
 
     @property
     def is_demo(self) -> bool:

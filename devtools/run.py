@@ -5,12 +5,17 @@ import signal
 import sys
 import time
 
+from dealer.shared_secrets import SecretRefused
 from devtools.stack import Stack, StackConfig
 
 
 def main() -> int:
     config = StackConfig.from_env()
-    stack = Stack(config).start()
+    try:
+        stack = Stack(config).start()
+    except SecretRefused as refused:
+        print(f"could not start: {refused}", file=sys.stderr)
+        return 1
 
     def stop(signum, _frame) -> None:
         raise KeyboardInterrupt
@@ -20,7 +25,7 @@ def main() -> int:
         seconds = stack.wait_healthy()
         print(f"\nAll healthy after {seconds:.1f} s:", flush=True)
         print(f"  Rasa server (REST channel): {config.url(config.rasa_port, '/webhooks/rest/webhook')}")
-        print(f"  Action server:              {config.url(config.action_port, '/health')}")
+        print(f"  Action server (internal):   {config.action_url('/health')}")
         print(f"  Web chat (customers):       {config.url(config.api_port, '/chat')}")
         print(f"  WeChat channel:             {config.url(config.rasa_port, '/webhooks/wechat/webhook')}")
         print(f"  Advisor pages:              {config.url(config.api_port, '/advisor')}  (demo: advisor / advisor)")

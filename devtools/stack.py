@@ -25,7 +25,8 @@ class StackConfig:
     rasa_port: int = 5005
     action_port: int = 5055
     api_port: int = 8000
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # the Rasa server and the API (BIND_HOST)
+    action_host: str = "127.0.0.1"  # the action server, internal (ACTION_HOST)
     model: Path = REPO_ROOT / "models" / "dealer.tar.gz"
     database_url: str | None = None  # None: the settings' default (SQLite under var/)
     tracker_db: Path = REPO_ROOT / "var" / "rasa_tracker.db"
@@ -40,17 +41,21 @@ class StackConfig:
             action_port=int(os.environ.get("ACTION_PORT", 5055)),
             api_port=int(os.environ.get("API_PORT", 8000)),
             host=os.environ.get("BIND_HOST", "127.0.0.1"),
+            action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
             database_url=os.environ.get("DATABASE_URL"),
         )
 
     def url(self, port: int, path: str = "") -> str:
         return f"http://{self.host}:{port}{path}"
 
+    def action_url(self, path: str = "") -> str:
+        return f"http://{self.action_host}:{self.action_port}{path}"
+
     @property
     def health_urls(self) -> dict[str, str]:
         urls = {
-            "rasa": self.url(self.rasa_port, "/status"),
-            "actions": self.url(self.action_port, "/health"),
+            "rasa": self.url(self.rasa_port, "/status"),  # open without the API token
+            "actions": self.action_url("/health"),
             "api": self.url(self.api_port, "/api/health"),
         }
         return {name: url for name, url in urls.items() if name in self.services}
@@ -58,8 +63,8 @@ class StackConfig:
 
 def _commands(config: StackConfig) -> dict[str, list[str]]:
     return {
-        "rasa": [
-            str(BOT_BIN / "rasa"), "run",
+        "rasa": [  # `rasa run ... --auth-token $RASA_AUTH_TOKEN` (bot/rasa_server.py)
+            str(BOT_BIN / "python"), "-m", "bot.rasa_server",
             "--model", str(config.model),
             "--enable-api",
             "--interface", config.host,
@@ -67,9 +72,9 @@ def _commands(config: StackConfig) -> dict[str, list[str]]:
             "--endpoints", "bot/endpoints.yml",
             "--credentials", "bot/credentials.yml",
         ],
-        "actions": [
-            str(APP_BIN / "python"), "-m", "rasa_sdk",
-            "--actions", "actions",
+        "actions": [  # rasa_sdk's app behind ACTION_SERVER_TOKEN (actions/server.py)
+            str(APP_BIN / "python"), "-m", "actions.server",
+            "--host", config.action_host,
             "--port", str(config.action_port),
         ],
         "api": [
@@ -87,7 +92,7 @@ def _environment(config: StackConfig) -> dict[str, str]:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONPATH": str(REPO_ROOT),
-            "ACTION_SERVER_URL": config.url(config.action_port, "/webhook"),
+            "ACTION_SERVER_URL": config.action_url("/webhook"),
             "RASA_URL": config.url(config.rasa_port),  # the web chat page's proxy to Rasa
             "TRACKER_DIALECT": "sqlite",
             "TRACKER_DB": str(config.tracker_db),
@@ -97,7 +102,21 @@ def _environment(config: StackConfig) -> dict[str, str]:
     if config.database_url:
         env["DATABASE_URL"] = config.database_url
     env.update(config.extra_env)
+    env.update(shared_secrets(config))
     return env
+
+
+def shared_secrets(config: StackConfig) -> dict[str, str]:
+    """ACTION_SERVER_TOKEN and RASA_AUTH_TOKEN for every process started: as set (in the
+    environment, .env or ``extra_env``), else this install's generated ones under var/
+    (dealer/shared_secrets.py); production without them refuses to start."""
+    from dealer.settings import DealerSettings  # the app runtime only
+    from dealer.shared_secrets import SHARED_SECRETS, env_name, shared_secret
+
+    given = {name: config.extra_env[key] for name in ("app_env", *SHARED_SECRETS)
+             if (key := name.upper()) in config.extra_env}
+    settings = DealerSettings(**given)
+    return {env_name(name): shared_secret(settings, name) for name in SHARED_SECRETS}
 
 
 class Stack:

@@ -3,8 +3,9 @@
 The page talks only to this app (one origin, no CORS): ``POST /chat/messages`` is
 passed to Rasa's ``webchat`` channel (so drafts record ``channel: webchat``), and
 ``GET /chat/history/{conversation_id}`` reads the conversation back from Rasa's
-tracker, so a reload shows the earlier messages. Conversation ids are random
-``web-`` ids made by the browser; nothing else can be read or written through here.
+tracker (Rasa's HTTP API, with ``RASA_AUTH_TOKEN``), so a reload shows the earlier
+messages. Conversation ids are random ``web-`` ids made by the browser; nothing else
+can be read or written through here.
 """
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path as PathParam, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
+
+from api.deps import SettingsDep
+from dealer.shared_secrets import shared_secret
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "chat"
 ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
@@ -76,8 +80,12 @@ async def send_message(message: ChatMessageIn, settings: ChatSettingsDep) -> lis
 
 
 @router.get("/history/{conversation_id}", response_model=list[ChatLine])
-async def history(conversation_id: ConversationId, settings: ChatSettingsDep) -> list[ChatLine]:
-    tracker = await _rasa(settings, "GET", f"/conversations/{conversation_id}/tracker")
+async def history(
+    conversation_id: ConversationId, settings: ChatSettingsDep, app_settings: SettingsDep
+) -> list[ChatLine]:
+    token = shared_secret(app_settings, "rasa_auth_token")
+    tracker = await _rasa(settings, "GET", f"/conversations/{conversation_id}/tracker",
+                          params={"token": token})
     return transcript(tracker.get("events") or [])
 
 

@@ -78,7 +78,8 @@ def test_a_missing_form_field_is_422(client: TestClient) -> None:
 def test_production_refuses_the_demo_password(
     make_client: Callable[[ApiSettings], TestClient], database_url: str
 ) -> None:
-    production = ApiSettings(database_url=database_url, app_env="production", secret_key="p" * 40)
+    production = ApiSettings(database_url=database_url, app_env="production", secret_key="p" * 40,
+                             rasa_auth_token="r" * 40)
     client = make_client(production)
 
     response = client.post("/api/auth/token", data={"username": "advisor", "password": "advisor"})

@@ -15,6 +15,7 @@ from api.main import create_app
 from api.routers.chat import ChatSettings, get_chat_settings, transcript
 
 CONVERSATION = "web-" + "0123456789abcdef" * 2
+RASA_TOKEN = "t" * 40
 SERVICE_BUTTONS = [{"title": "保养", "payload": '/inform{"service_type": "保养"}'},
                    {"title": "维修", "payload": '/inform{"service_type": "维修"}'}]
 
@@ -24,6 +25,7 @@ class FakeRasa:
 
     def __init__(self) -> None:
         self.posted: list[dict] = []
+        self.read: list[str] = []  # the paths (with query) of tracker reads
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,6 +39,7 @@ class FakeRasa:
                             {"recipient_id": body["sender"], "image": "http://x/y.png"}])
 
             def do_GET(self) -> None:
+                fake.read.append(self.path)
                 self._json({"sender_id": CONVERSATION, "events": [
                     {"event": "action", "name": "action_session_start"},
                     {"event": "user", "text": "我想预约", "input_channel": "webchat"},
@@ -71,7 +74,8 @@ def rasa() -> Iterator[FakeRasa]:
 
 
 def client_for(rasa_url: str, tmp_path: Path) -> TestClient:
-    app = create_app(ApiSettings(app_env="test", database_url=f"sqlite:///{tmp_path / 'unused.db'}"))
+    app = create_app(ApiSettings(app_env="test", database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+                                 rasa_auth_token=RASA_TOKEN))
     app.dependency_overrides[get_chat_settings] = lambda: ChatSettings(rasa_url=rasa_url, rasa_timeout=3)
     return TestClient(app)
 
@@ -98,6 +102,12 @@ def test_history_shows_a_clicked_button_as_its_title(rasa, tmp_path):
     lines = client_for(rasa.url, tmp_path).get(f"/chat/history/{CONVERSATION}").json()
     assert [(line["sender"], line["text"]) for line in lines] == [
         ("user", "我想预约"), ("bot", "请问做什么项目?"), ("user", "保养"), ("bot", "请问您贵姓?")]
+
+
+def test_history_is_read_with_rasas_api_token(rasa, tmp_path):
+    # Rasa's HTTP API answers 401 without it (tests/security/test_internal_services.py).
+    client_for(rasa.url, tmp_path).get(f"/chat/history/{CONVERSATION}")
+    assert rasa.read == [f"/conversations/{CONVERSATION}/tracker?token={RASA_TOKEN}"]
 
 
 @pytest.mark.parametrize("conversation_id", ["web-123", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "../status", "WEB-" + "a" * 32])

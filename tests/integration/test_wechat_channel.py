@@ -21,6 +21,7 @@ import pytest
 
 from dealer.timefmt import format_slot
 from dealer import clock
+from devtools.stack import shared_secrets
 from tests.wechat_sim import BILLION_LAUGHS, FakeWeChatApi, WeChatServerSim, new_openid
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,6 +34,7 @@ class WeChat:
 
     url: str
     rasa_url: str
+    rasa_token: str  # Rasa's HTTP API needs it (RASA_AUTH_TOKEN)
     api: FakeWeChatApi
 
     def deliver(self, sim: WeChatServerSim, xml: str, openid: str, **query_args) -> httpx.Response:
@@ -41,13 +43,17 @@ class WeChat:
         return httpx.post(self.url, params=query, content=body, timeout=8,
                           headers={"Content-Type": "text/xml"})
 
+    def tracker(self, openid: str) -> dict:
+        response = httpx.get(f"{self.rasa_url}/conversations/{openid}/tracker",
+                             params={"token": self.rasa_token}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     def user_texts(self, openid: str) -> list[str]:
-        events = httpx.get(f"{self.rasa_url}/conversations/{openid}/tracker", timeout=10).json()["events"]
-        return [e["text"] for e in events if e["event"] == "user"]
+        return [e["text"] for e in self.tracker(openid)["events"] if e["event"] == "user"]
 
     def latest_input_channel(self, openid: str) -> str | None:
-        return httpx.get(f"{self.rasa_url}/conversations/{openid}/tracker", timeout=10).json().get(
-            "latest_input_channel")
+        return self.tracker(openid).get("latest_input_channel")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +62,8 @@ def wechat(running_system) -> Iterator[WeChat]:
     api = FakeWeChatApi(port=urlparse(base).port).start()
     rasa_url = running_system.config.url(running_system.config.rasa_port)
     try:
-        yield WeChat(url=f"{rasa_url}/webhooks/wechat/webhook", rasa_url=rasa_url, api=api)
+        yield WeChat(url=f"{rasa_url}/webhooks/wechat/webhook", rasa_url=rasa_url,
+                     rasa_token=shared_secrets(running_system.config)["RASA_AUTH_TOKEN"], api=api)
     finally:
         api.stop()
 
