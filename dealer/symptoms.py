@@ -597,7 +597,7 @@ def _where_spans(piece: str) -> list[Span]:
 # Where on the car or on the road (the 问诊单's 何处: 部位, 路况), as opposed to a moment
 # (刹车的时候, 充电的时候), the weather or the engine's state, which leave the question open.
 ROAD_OR_TRAFFIC = re.compile(
-    rf"{ROAD}|高速|高架|快速路|市区|城区|小区|车库|停车场|隧道|桥上|国道|省道|路口|减速带|堵车|红绿灯|等红灯"
+    rf"{ROAD}|过(?:减速带|坎|坑|桥|铁轨|沟)|高速|高架|快速路|市区|城区|小区|车库|停车场|隧道|桥上|国道|省道|路口|减速带|堵车|红绿灯|等红灯"
     rf"|上坡|下坡|爬坡|坡道|(?:车速|时速|速度){SPEED}|{SPEED}(?:码|迈|公里每小时|km/?h|KM/?H)"
 )
 

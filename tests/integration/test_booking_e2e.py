@@ -201,7 +201,9 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
         last = say(text)
     assert "其他需要" in last
     asked = say("没有了")
-    assert "多久出现一次" in asked  # what, where and when came with the opening
+    # What and when came with the opening; 刹车的时候 says when, not where on the car.
+    assert "在什么情况下出现" in asked
+    assert "多久出现一次" in say("左前轮那边")
     assert "影响" in say("每次踩刹车都响")
     assert "处理过" in say("还能开")
     restated = say("不清楚")
@@ -224,7 +226,7 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     assert draft["booking"]["service_type"] == "repair"
     # Each field holds only the words that answer it (not the opening sentence three times).
     assert draft["symptoms"] == {
-        "what": "刹车的时候有异响", "when": "最近一周", "where": "刹车的时候",
+        "what": "刹车的时候有异响", "when": "最近一周", "where": "左前轮那边",
         "frequency": "每次踩刹车都响", "driving_impact": "还能开", "tried": "不清楚",
         "further_complaints": ["空调也不太凉"],
         "further_interviews": [{

@@ -33,7 +33,7 @@ CASES = [{**DEFAULTS, **case} for case in SPEC["cases"]]
 TARGET = 0.9
 RESCUE_PHONE = "400-820-6699"
 DANGER_WORDS = "不要继续驾驶"
-MAX_TURNS = 30
+MAX_TURNS = 36  # three complaints of six questions each, the facts and the read-back
 
 # (question key, distinctive words of its utter_ask_* text). Checked in this order,
 # on the assistant's text with the quoted customer words (“...”) removed.
