@@ -38,6 +38,7 @@ from dealer.validation import (
     normalize_plate,
     normalize_vin,
     parse_mileage,
+    request_line,
 )
 
 # Slots whose change means the customer has corrected something.
@@ -578,7 +579,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_extra_requests(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"extra_requests": _optional_answer(value)}
+        answer = _optional_answer(value)
+        return {"extra_requests": request_line(answer) if answer and answer != NOT_GIVEN else answer}
 
     def validate_repeat_repair(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

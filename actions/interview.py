@@ -228,6 +228,9 @@ class InterviewValidation:
             return self._corrected(words, dispatcher, tracker)
         if agrees is True:
             return {"symptom_confirmed": True, **done}
+        if reply.correction and names_a_place(reply.correction) and not names_a_problem(reply.correction):
+            # 不对,是左前轮: the place is corrected, the complaint stands.
+            return {"symptom_where": reply.correction, "symptom_confirmed": True, **done}
         if reply.correction:
             if state == RESTATED_AGAIN:
                 # Restated once more already: the customer's latest words stand.

@@ -106,6 +106,19 @@ def normalize_name(text: str) -> str:
     return name
 
 
+# An extra request as a work-order line: 帮忙洗个车 → 洗车, 顺便把轮胎换一下 → 把轮胎换.
+_REQUEST_LEAD = re.compile(r"^(?:麻烦|请|帮忙|帮我们?|给我|顺便|顺带|另外|再|也|还要|还想|还|想|要|能不能|可以)+")
+_REQUEST_TAIL = re.compile(r"(?:一下子?|下|吧|呗|啊|呀|哈|就行|就好|谢谢|,|,|。|!|!)+$")
+_ONE_OF = re.compile(r"(?<=^[洗换做加补查看打贴镀])个(?=.)")
+
+
+def request_line(text: str) -> str:
+    """The work item the customer asks for, without the asking (the words if nothing is left)."""
+    said = text.strip()
+    line = _ONE_OF.sub("", _REQUEST_TAIL.sub("", _REQUEST_LEAD.sub("", said)))
+    return line if len(line) >= 2 else said
+
+
 MAX_PLAUSIBLE_KM = 1_500_000
 
 # Mileage as customers write it: 三万五, 3万5, 2万1千公里, 7.5w, 75k, 十来万, 8万多, 表上41230.

@@ -212,7 +212,11 @@ async def test_first_visit(dispatcher, form_tracker, domain, given, expected):
     assert slot_values(await run_form(dispatcher, tracker, domain))["first_visit"] == expected
 
 
-@pytest.mark.parametrize(("given", "expected"), [("没有了", "unknown"), ("顺便做个四轮定位", "顺便做个四轮定位")])
+@pytest.mark.parametrize(("given", "expected"), [
+    ("没有了", "unknown"),
+    # The work item, without the asking (帮忙, 顺便, 一下, 个).
+    ("顺便做个四轮定位", "做四轮定位"), ("帮忙洗个车", "洗车"), ("麻烦看一下空调滤芯吧", "看一下空调滤芯"),
+])
 async def test_extra_requests(dispatcher, form_tracker, domain, given, expected):
     tracker = form_tracker({"extra_requests": given}, requested_slot="extra_requests")
     assert slot_values(await run_form(dispatcher, tracker, domain))["extra_requests"] == expected

@@ -76,6 +76,13 @@ async def test_a_correction_replaces_what_and_is_restated_once_more(form_tracker
     assert confirmed["symptom_confirmed"] is True and confirmed["restatement_state"] is None
 
 
+async def test_a_place_corrected_at_the_restatement_is_where_and_the_complaint_stands(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_confirmed", "不对不对,是左前轮,我刚说错了", INTERVIEWING, "deny")
+    assert events["symptom_where"] == "左前轮"
+    assert "symptom_what" not in events
+    assert events["symptom_confirmed"] is True and events["requested_slot"] == "symptom_more"
+
+
 async def test_not_x_but_y_keeps_y(form_tracker, domain):
     events = await answer(form_tracker, domain, "symptom_confirmed", "不是异响,是抖动", INTERVIEWING, "deny")
     assert events["symptom_what"] == "抖动"

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from dealer.validation import (
+    request_line,
     InvalidValue,
     normalize_name,
     normalize_or_none,
@@ -241,3 +242,12 @@ def test_a_name_as_customers_give_it(given, expected):
     from dealer.validation import normalize_name
 
     assert normalize_name(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "line"),
+    [("帮忙洗个车", "洗车"), ("顺便换个机油吧", "换机油"), ("四轮定位", "四轮定位"), ("顺便洗车,谢谢", "洗车"),
+     ("再做个保养", "做保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗")],
+)
+def test_an_extra_request_as_a_work_order_line(said, line):
+    assert request_line(said) == line
