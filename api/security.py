@@ -29,9 +29,8 @@ class TokenClaims(BaseModel):
 
 
 def signing_key(settings: ApiSettings) -> bytes:
-    # A fixed-length key derived from the configured secret, so a short local
-    # default still gives HS256 its 32 bytes; production length is checked in
-    # ApiSettings.
+    # A fixed-length key derived from the secret (set, or this install's generated one;
+    # production's length is checked in ApiSettings), so HS256 always gets its 32 bytes.
     return hashlib.sha256(settings.secret_key.get_secret_value().encode()).digest()
 
 

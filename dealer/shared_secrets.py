@@ -1,10 +1,11 @@
-"""Secrets the processes share: the action server's token and Rasa's HTTP API token.
+"""The secrets of an install: the action server's token and Rasa's HTTP API token, which
+the processes share, and the API's own ``SECRET_KEY`` (it signs the advisors' tokens).
 
-Each comes from its setting (``ACTION_SERVER_TOKEN``, ``RASA_AUTH_TOKEN``: the
-environment or .env). When a setting is empty, one random value per install is
-generated once under ``var/secrets/`` (mode 0600) and read by every process after
-that, so ``make run`` and the tests need no setup and no secret has a usable default.
-Production never falls back to a generated value: it refuses to start.
+Each comes from its setting (``ACTION_SERVER_TOKEN``, ``RASA_AUTH_TOKEN``,
+``SECRET_KEY``: the environment or .env). When a setting is empty, one random value per
+install is generated once under ``var/secrets/`` (mode 0600) and read by every process
+after that, so ``make run`` and the tests need no setup and no secret has a usable
+default. Production never falls back to a generated value: it refuses to start.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from pydantic import SecretStr
 
 from dealer.settings import REPO_ROOT, DealerSettings
 
-SharedSecret = Literal["action_server_token", "rasa_auth_token"]
+SharedSecret = Literal["action_server_token", "rasa_auth_token", "secret_key"]
+# The ones every process is given (devtools/stack.py); secret_key is the API's alone.
 SHARED_SECRETS: tuple[SharedSecret, ...] = ("action_server_token", "rasa_auth_token")
 SECRETS_DIR = REPO_ROOT / "var" / "secrets"
 MIN_LENGTH = 32
@@ -49,14 +51,16 @@ def check_production_secret(name: SharedSecret, value: SecretStr | None) -> None
         )
 
 
-def shared_secret(settings: DealerSettings, name: SharedSecret, directory: Path = SECRETS_DIR) -> str:
-    """The secret as set, else (outside production) this install's generated one."""
+def shared_secret(settings: DealerSettings, name: SharedSecret, directory: Path | None = None) -> str:
+    """The secret as set, else (outside production) this install's generated one.
+
+    ``settings`` holds a field ``name`` (``secret_key``: the API's settings)."""
     if settings.app_env == "production":
         check_production_secret(name, getattr(settings, name))
     value: SecretStr | None = getattr(settings, name)
     if value is not None and value.get_secret_value():
         return value.get_secret_value()
-    return per_install_secret(directory / name)
+    return per_install_secret((directory if directory is not None else SECRETS_DIR) / name)
 
 
 def per_install_secret(path: Path) -> str:

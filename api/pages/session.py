@@ -91,13 +91,14 @@ def login(
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE, token, max_age=settings.access_token_minutes * 60, httponly=True,
-        samesite="strict", secure=settings.secure_cookies, path="/advisor",
+        samesite="strict", secure=settings.cookies_secure, path="/advisor",
     )
     return response
 
 
 @router.post("/logout", dependencies=[FormPost])
-def logout() -> Response:
+def logout(settings: SettingsDep) -> Response:
     response = RedirectResponse("/advisor/login", status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(COOKIE, path="/advisor")
+    response.delete_cookie(COOKIE, path="/advisor", secure=settings.cookies_secure, httponly=True,
+                           samesite="strict")
     return response

@@ -5,8 +5,11 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from api.config import ApiSettings
+from dealer.models import StaffUser
+from dealer.passwords import hash_password
 
 MakeDraft = Callable[..., int]
 
@@ -33,7 +36,28 @@ def test_pages_need_a_login_and_come_back_after_it(client: TestClient) -> None:
     assert login.headers["location"] == "/advisor/capacity?date=2026-12-01"
     cookie = login.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/advisor" in cookie
+    assert "Secure" not in cookie  # plain http://localhost in local/test mode
     assert "12月1日" in client.get("/advisor/capacity?date=2026-12-01").text
+
+
+def test_production_sets_secure_cookies_on_login_and_logout(
+    make_client: Callable[[ApiSettings], TestClient], database_url: str, db_session: Session
+) -> None:
+    production = ApiSettings(database_url=database_url, app_env="production", secret_key="p" * 40,
+                             rasa_auth_token="r" * 40, secure_cookies=False)
+    client = make_client(production)
+    db_session.add(StaffUser(username="zhang.hua", password_hash=hash_password("a long passphrase"),
+                             role="advisor"))
+    db_session.commit()
+
+    login = client.post("/advisor/login", data={"username": "zhang.hua", "password": "a long passphrase"},
+                        follow_redirects=False)
+    logout = client.post("/advisor/logout", follow_redirects=False)
+
+    assert login.status_code == logout.status_code == 303
+    for response in (login, logout):
+        cookie = response.headers["set-cookie"]
+        assert "advisor_token=" in cookie and "; Secure" in cookie and "HttpOnly" in cookie
 
 
 def test_wrong_password_is_said_in_chinese(client: TestClient) -> None:
