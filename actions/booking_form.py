@@ -20,8 +20,8 @@ from actions.offers import describes_a_fault, offer_slots
 from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
 from actions.interview import (
     InterviewValidation,
+    complaint_prefill,
     danger_check,
-    interview_prefill,
     interview_slots_to_ask,
     latest_intent,
     latest_text,
@@ -473,7 +473,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
         if dealer.is_interview(code):
             text = latest_text(tracker)
-            slots.update(interview_prefill(text, tracker))
+            slots.update(complaint_prefill(text, tracker))
             slots.update(danger_check(text, dispatcher, tracker))
         return slots
 

@@ -30,8 +30,10 @@ from dealer.symptoms import (
     is_vague_frequency,
     names_a_place,
     names_a_problem,
+    phenomenon,
     read_restatement_reply,
     same_complaint,
+    separate_complaints,
 )
 
 MAX_FURTHER_COMPLAINTS = 5
@@ -60,6 +62,21 @@ def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
     return {
         slot: words for slot, words in answers_taken(text, tracker).items() if not tracker.get_slot(slot)
     }
+
+
+def complaint_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
+    """interview_prefill for words that state the complaint; when they tell several problems
+    (一个是怠速抖,一个是后备箱漏水), the first is interviewed now and the others next."""
+    problems = separate_complaints(text)
+    if len(problems) < 2 or tracker.get_slot("symptom_interviews") or tracker.get_slot("pending_complaints"):
+        return interview_prefill(text, tracker)
+    first = problems[0]
+    slots: dict[str, Any] = {
+        slot: words for slot, words in answers_taken(first, tracker).items() if not tracker.get_slot(slot)
+    }
+    slots["symptom_what"] = phenomenon(first)
+    slots["pending_complaints"] = problems[1:MAX_FURTHER_COMPLAINTS + 1]
+    return slots
 
 
 def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
@@ -167,7 +184,7 @@ class InterviewValidation:
         if not answers_in(text).get("what") and not tracker.get_slot("vague_followed_up"):
             # One follow-up for a vague answer (有点问题), not more.
             return {"symptom_what": None, "vague_followed_up": True}
-        slots = {**interview_prefill(text, tracker), "symptom_what": text}
+        slots = {"symptom_what": text, **complaint_prefill(text, tracker)}
         slots.update(danger_check(text, dispatcher, tracker))
         return slots
 
@@ -208,7 +225,19 @@ class InterviewValidation:
     def validate_symptom_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The restated complaint: 对 goes on; 不是,是… replaces `what` and restates once more."""
+        """The restated complaint: 对 goes on; 不是,是… replaces `what` and restates once more.
+        Once it is settled, a further problem told with the first is interviewed next."""
+        slots = self._restatement_reply(value, dispatcher, tracker)
+        pending = list(tracker.get_slot("pending_complaints") or [])
+        if tracker.get_slot("requested_slot") != "symptom_confirmed" or slots.get("symptom_confirmed") is None or not pending:
+            return slots
+        dispatcher.utter_message(response="utter_next_complaint_told")
+        return {**further_interview(pending[0], tracker, dispatcher, settled=slots),
+                "pending_complaints": pending[1:] or None}
+
+    def _restatement_reply(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "symptom_confirmed":
             return {"symptom_confirmed": value}  # re-checked on a form restart: already settled
         text = str(value).strip()
@@ -267,29 +296,43 @@ class InterviewValidation:
             # The same complaint told again (还是刚才那个异响): recorded once, and no more.
             dispatcher.utter_message(response="utter_complaint_already_recorded")
             return {"symptom_more": NOT_GIVEN}
-        finished = [*(tracker.get_slot("symptom_interviews") or []), current_interview(tracker)]
-        slots: dict[str, Any] = {
-            "symptom_interviews": finished,
-            **{slot: None for slot in INTERVIEW_SLOTS},
-            "symptom_confirmed": None,
-            "restatement_state": None,
-            "symptom_more": None,
-            "vague_followed_up": False,
-            "current_complaint": None,
-        }
         if bare_yes:
-            return slots  # 有: what it is is asked next
-        slots["current_complaint"] = text
-        words = further_complaint(text)
-        # What the complaint already answers is not asked again, as for the opening.
-        slots.update(answers_taken(words, tracker))
-        if names_a_problem(words):
-            slots["symptom_what"] = slots["symptom_what"] or words
-        else:
-            # Neither a symptom nor a part named (还有个小毛病): one follow-up, as for a vague answer.
-            slots["vague_followed_up"] = True
-        slots.update(danger_check(text, dispatcher, tracker))
+            return further_interview(None, tracker, dispatcher)  # 有: what it is is asked next
+        return {**further_interview(text, tracker, dispatcher), "pending_complaints": None}
+
+
+def further_interview(
+    text: str | None, tracker: Tracker, dispatcher: CollectingDispatcher, settled: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The current complaint's interview is finished (with the slots `settled` this turn) and
+    the next complaint's begins: told in `text`, or asked next (None)."""
+    finished = [*(tracker.get_slot("symptom_interviews") or []), {**current_interview(tracker), **_answers_in_slots(settled)}]
+    slots: dict[str, Any] = {
+        "symptom_interviews": finished,
+        **{slot: None for slot in INTERVIEW_SLOTS},
+        "symptom_confirmed": None,
+        "restatement_state": None,
+        "symptom_more": None,
+        "vague_followed_up": False,
+        "current_complaint": text,
+    }
+    if text is None:
         return slots
+    words = further_complaint(text)
+    # What the complaint already answers is not asked again, as for the opening.
+    slots.update(answers_taken(words, tracker))
+    if names_a_problem(words):
+        slots["symptom_what"] = slots["symptom_what"] or words
+    else:
+        # Neither a symptom nor a part named (还有个小毛病): one follow-up, as for a vague answer.
+        slots["vague_followed_up"] = True
+    slots.update(danger_check(text, dispatcher, tracker))
+    return slots
+
+
+def _answers_in_slots(slots: dict[str, Any] | None) -> dict[str, Any]:
+    """The six answers among slots set this turn (a corrected what or where)."""
+    return {q: slots[f"symptom_{q}"] for q in QUESTIONS if f"symptom_{q}" in (slots or {})}
 
 
 def interview_slots_to_ask(tracker: Tracker, slots: list[str]) -> list[str]:

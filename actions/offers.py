@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.conversation import latest_entity
-from actions.interview import danger_check, interview_prefill, latest_intent, latest_text
+from actions.interview import complaint_prefill, danger_check, latest_intent, latest_text
 from dealer.symptoms import complaint_words, names_a_problem
 
 
@@ -58,7 +58,7 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
         slots["car_model"] = offer["car_model"]
     complaint = offer.get("complaint")
     if complaint and dealer.is_interview(service):
-        slots.update(interview_prefill(offer.get("text") or complaint, tracker))
+        slots.update(complaint_prefill(offer.get("text") or complaint, tracker))
         slots.setdefault("symptom_what", complaint)  # the symptom itself when it can be told apart
     return slots
 

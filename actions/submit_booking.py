@@ -17,7 +17,7 @@ from actions.conversation import channel_name, message_time
 from actions.interview import all_interviews
 from dealer.script import NOT_GIVEN
 from dealer.services.booking import BookingRequest, SlotUnavailable
-from dealer.symptoms import QUESTIONS
+from dealer.symptoms import QUESTIONS, complaint_words
 from dealer.validation import InvalidValue
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ BOOKING_SLOTS = (
     "vague_followed_up",
     "restatement_state",
     "symptom_interviews",
+    "pending_complaints",
     "current_complaint",
     "booking_offer",
     "reasked_slots",
@@ -45,7 +46,8 @@ def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
     """The six answers in the customer's words; None where no interview was due.
 
     The six fields are the first complaint's; each further complaint (还有其他的吗) is
-    kept in further_complaints (its words) and further_interviews (its own six answers).
+    kept in further_complaints (its words) and further_interviews (its own six answers);
+    one told with the first but not interviewed (a hand-over came first) in further_complaints.
     """
     if "interview" not in backend.service_flags(tracker.get_slot("service_type")):
         return None
@@ -53,8 +55,11 @@ def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
     if first["what"] in (None, NOT_GIVEN) and not further:  # no complaint told (a routine check)
         return None  # handed over before the complaint was told
     symptoms: dict[str, Any] = {question: first[question] for question in QUESTIONS}
+    # Problems told with the first and not interviewed yet (a hand-over came first).
+    pending = [complaint_words(said) or said for said in tracker.get_slot("pending_complaints") or []]
+    if further or pending:
+        symptoms["further_complaints"] = [interview["complaint"] for interview in further] + pending
     if further:
-        symptoms["further_complaints"] = [interview["complaint"] for interview in further]
         symptoms["further_interviews"] = further
     return symptoms
 

@@ -875,3 +875,39 @@ def symptom_text(symptoms: dict[str, Any] | None) -> str:
 def symptom_tags(symptoms: dict[str, Any] | None) -> dict[str, list[str]] | None:
     """Part and symptom tags over all complaints of a draft (None without an interview)."""
     return tags(symptom_text(symptoms)) if symptoms else None
+
+
+# --- several problems in one message ----------------------------------------------------------
+
+# 一个是…,另一个是… / 一是…二是… / 第一…第二… / 1.… 2.…: each marker opens a problem.
+ENUMERATED = re.compile(r"^(?:(?:另外|还有)?(?:另)?一个是|[一二三四]是|第[一二三四1-4]个?(?:是|就是)?|[1-4](?:[.、)）]|是))")
+# A preface that only announces them (车子有两个问题 / 有几个毛病).
+ANNOUNCED = re.compile(r"(?:两|三|几|[2-4])(?:个|处)?(?:问题|毛病|地方|故障)")
+
+
+def separate_complaints(text: str) -> list[str]:
+    """The problems of a message that tells several (车子有两个问题:一个是怠速抖,一个是后备箱
+    漏水 / 刹车异响,另外空调不凉), each with the words told about it (when, where ...) and
+    without the preface that announces them; [] when it tells one (刹车异响,还有点抖:
+    a further clause without another part is a detail of the same problem)."""
+    lead_ins = load_script().complaint_lead_ins
+    groups: list[list[str]] = []
+    enumerated = False
+    for clause in clauses(re.sub(r"[:：]", ",", text)):
+        marker = ENUMERATED.match(clause)
+        if marker:
+            enumerated = True
+            clause = clause[marker.end():]
+        said = _without_prefix(clause, lead_ins)
+        told = groups and "".join(groups[-1])
+        new_part = said != clause and told and bool(_parts_in(said) - _parts_in(told)) and bool(_complaint_spans(said))
+        if not groups or marker or new_part:
+            groups.append([said if new_part else clause])
+        else:
+            groups[-1].append(clause)
+    # Each problem's words without greetings and the booking request (约大后天上午九点半).
+    told = [",".join(" ".join(pieces) for pieces in _units(",".join(group))) for group in groups]
+    problems = [said for said in told if (words := complaint_words(said)) and not ANNOUNCED.search(words)]
+    if len(problems) < 2 or (not enumerated and len(problems) != len([t for t in told if complaint_words(t)])):
+        return []
+    return problems

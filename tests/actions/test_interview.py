@@ -263,3 +263,24 @@ def test_a_vague_how_often_is_asked_not_prefilled(form_tracker):
 def test_where_is_prefilled_only_with_a_place_on_the_car_or_the_road(form_tracker, text, where_taken):
     prefill = interview_prefill(text, form_tracker({}, text=text))
     assert ("symptom_where" in prefill) is where_taken and prefill["symptom_what"]
+
+
+# --- several problems told in one message ------------------------------------------------
+
+
+async def test_two_problems_in_one_message_are_interviewed_one_after_the_other(form_tracker, domain):
+    told = "车子有两个问题:一个是怠速抖,最近一个月,另一个是后备箱漏水"
+    before = {**INTERVIEWING, **{slot: None for slot in FIRST}}
+    events = await answer(form_tracker, domain, "symptom_what", told, before)
+    assert events["symptom_what"] == "怠速抖" and events["symptom_when"] == "最近一个月"
+    assert events["pending_complaints"] == ["后备箱漏水"]
+
+    # Once the first is confirmed, the second is interviewed without 还有其他的吗.
+    first_done = {**INTERVIEWING, "symptom_what": "怠速抖", "pending_complaints": ["后备箱漏水"]}
+    dispatcher = CollectingDispatcher()
+    events = await answer(form_tracker, domain, "symptom_confirmed", "对的", first_done, "affirm", dispatcher)
+    assert dispatcher.messages[0]["response"] == "utter_next_complaint_told"
+    assert [i["what"] for i in events["symptom_interviews"]] == ["怠速抖"]
+    assert events["symptom_what"] == "后备箱漏水" and events["current_complaint"] == "后备箱漏水"
+    assert events["pending_complaints"] is None
+    assert events["requested_slot"] == "symptom_when"

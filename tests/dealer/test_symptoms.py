@@ -14,6 +14,7 @@ from dealer.symptoms import (
     names_a_problem,
     read_restatement_reply,
     same_complaint,
+    separate_complaints,
     tags,
 )
 
@@ -507,3 +508,19 @@ def test_a_filler_then_a_new_complaint_is_new():
 )
 def test_the_car_s_year_is_not_when_the_problem_began(text, when):
     assert answers_in(text).get("when") == when
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        ("车子有两个问题:一个是怠速抖,一个是后备箱漏水", ["怠速抖", "后备箱漏水"]),
+        ("一是方向盘抖,二是刹车响", ["方向盘抖", "刹车响"]),
+        ("第一个是空调不制冷,第二个是雨刮刮不干净", ["空调不制冷", "雨刮刮不干净"]),
+        ("两个问题,一个是怠速抖,最近一个月,另一个是后备箱漏水", ["怠速抖,最近一个月", "后备箱漏水"]),
+        ("刹车异响,另外空调不凉", ["刹车异响", "空调不凉"]),  # a lead-in and another part
+        ("刹车有异响,还有点抖", []),  # a detail of the same problem: no other part
+        ("我的车刹车的时候有异响,最近一周都这样", []),
+    ],
+)
+def test_several_problems_in_one_message_are_told_apart(text, problems):
+    assert separate_complaints(text) == problems

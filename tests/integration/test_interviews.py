@@ -65,6 +65,8 @@ QUESTION_MARKERS: tuple[tuple[str, str], ...] = (
 # Asked again within one complaint's interview by design: answered from a list of replies.
 RESTATEMENT_QUESTIONS = ("confirm_complaint", "complaint_words")
 HANDED_OVER_MARKER = "已为您转接人工服务顾问"
+# The next problem told with the first (told_with_opening) is interviewed without 还有其他的吗.
+NEXT_COMPLAINT_MARKER = "还提到了另一个问题"
 # Where each case's answer for a question comes from.
 FACT_KEYS = {
     "customer_name": "name",
@@ -125,7 +127,8 @@ def answer_for(case: dict, specs: list[dict], index: int, question: str, replies
     if question == "service_type":
         return case.get("service_type")
     if question == "more":  # 还有其他的吗: the next complaint, or none
-        return specs[index + 1]["complaint"] if index + 1 < len(specs) else case.get("more", "没有了")
+        told = index + 1 < len(specs) and not specs[index + 1].get("told_with_opening")
+        return specs[index + 1]["complaint"] if told else case.get("more", "没有了")
     if question == "callback_phone":
         return case["phone"]
     key = FACT_KEYS.get(question)
@@ -156,6 +159,9 @@ def run_interview(system, case: dict) -> tuple[list[str], list[list[str]], str]:
     for _ in range(MAX_TURNS):
         if DONE_MARKER in reply or (handed_over and HANDED_OVER_MARKER in reply):
             break
+        if NEXT_COMPLAINT_MARKER in reply and len(asked) < len(specs):
+            asked.append([])  # the next complaint's own interview
+            seen = set()
         question = question_asked(reply)
         if question is None:
             problems.append(f"no recognisable question in reply: {reply!r}")
@@ -176,7 +182,7 @@ def run_interview(system, case: dict) -> tuple[list[str], list[list[str]], str]:
         if answer is None:
             problems.append(f"unexpected question: {question} ({reply!r})")
             break
-        if question == "more" and index + 1 < len(specs):
+        if question == "more" and index + 1 < len(specs) and not specs[index + 1].get("told_with_opening"):
             asked.append([])  # the next complaint's own interview
             seen = set()
         reply = say(answer)
