@@ -1,51 +1,22 @@
 """The booking service on a real database: idempotency and atomic capacity."""
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import func, select, text, update
 
-from dealer.__main__ import migrate, seed
-from dealer.db import get_engine, unit_of_work
+from dealer.db import unit_of_work
 from dealer.models import AuditLog, CapacitySlot, DraftWorkOrder
 from dealer.services.booking import BookingRequest, SlotUnavailable, book, book_once
 from dealer.services.schedule import SlotProblem
-from dealer.settings import get_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=SHANGHAI)
 SLOT = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'booking.db'}"
-        migrate(url)
-        seed(url, get_settings().catalog_path, demo=False)
-        yield url
-        return
-    name = f"dealer_booking_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        migrate(url)
-        seed(url, get_settings().catalog_path, demo=False)
-        yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def request_for(key: str, start: datetime = SLOT, phone: str | None = None) -> BookingRequest:

@@ -1,0 +1,88 @@
+"""Staff accounts made by hand (``python -m dealer create-user`` ...), so production
+never needs the demo accounts: create, disable, reset a password. Every change is
+audited; a password is only ever stored as its Argon2 hash (dealer/passwords.py)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dealer.models import Advisor, StaffUser
+from dealer.passwords import hash_password
+from dealer.services import audit
+from dealer.services.staff import get_staff_user
+
+ROLES = ("advisor", "manager")
+# Letters of any script (张华), digits, . _ @ -; no spaces. StaffUser.username holds 60.
+USERNAME = re.compile(r"^[^\W_][\w.@-]{1,59}$")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200  # what the sign-in form accepts
+
+
+class AccountProblem(ValueError):
+    """The account cannot be made or changed as asked; the message says why."""
+
+
+def check_password(username: str, password: str) -> None:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise AccountProblem(
+            f"the password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        )
+    if password.strip() != password:
+        raise AccountProblem("the password must not start or end with a space")
+    if password.casefold() == username.casefold():
+        raise AccountProblem("the password must not be the username")
+
+
+def create_staff_user(
+    session: Session, username: str, password: str, role: str, actor: str,
+    advisor_code: str | None = None,
+) -> StaffUser:
+    if not USERNAME.match(username):
+        raise AccountProblem("a username is 2 to 60 letters, digits or . _ @ - (no spaces), "
+                             "starting with a letter or digit")
+    if role not in ROLES:
+        raise AccountProblem(f"the role is one of {', '.join(ROLES)}")
+    if get_staff_user(session, username) is not None:
+        raise AccountProblem(f"{username!r} exists already (reset-password changes its password)")
+    check_password(username, password)
+    advisor = _advisor(session, advisor_code) if advisor_code else None
+    user = StaffUser(username=username, password_hash=hash_password(password), role=role,
+                     advisor_id=advisor.id if advisor else None, active=True)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "staff_user", user.id, "create", "role", None, role)
+    return user
+
+
+def disable_staff_user(session: Session, username: str, actor: str) -> StaffUser:
+    """The account signs in no more; its tokens stop working at once (deps check ``active``)."""
+    user = _existing(session, username)
+    if user.active:
+        user.active = False
+        audit.record(session, actor, "staff_user", user.id, "disable", "active", True, False)
+    return user
+
+
+def reset_password(session: Session, username: str, password: str, actor: str) -> StaffUser:
+    user = _existing(session, username)
+    check_password(username, password)
+    user.password_hash = hash_password(password)
+    audit.record(session, actor, "staff_user", user.id, "reset_password")  # never the value
+    return user
+
+
+def _existing(session: Session, username: str) -> StaffUser:
+    user = get_staff_user(session, username)
+    if user is None:
+        raise AccountProblem(f"there is no account {username!r}")
+    return user
+
+
+def _advisor(session: Session, code: str) -> Advisor:
+    advisor = session.scalar(select(Advisor).where(Advisor.code == code))
+    if advisor is None:
+        known = ", ".join(session.scalars(select(Advisor.code).order_by(Advisor.code)))
+        raise AccountProblem(f"there is no advisor {code!r} (the dealer's advisors: {known})")
+    return advisor
