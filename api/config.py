@@ -21,6 +21,8 @@ class ApiSettings(DealerSettings):
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Rasa's SQL tracker store, read for the conversation transcripts on the draft pages.
     tracker_store_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'rasa_tracker.db'}"
+    # Every request body is capped (api/body_limit.py): the largest is an advisor's form.
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Cookies of the advisor pages: Secure (HTTPS only) when set, and always in production.
     secure_cookies: bool = False
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 
+from api.body_limit import BodySizeLimit
 from api.config import ApiSettings
 from api.pages import mount_pages
 from api.routers import api_router
@@ -43,6 +44,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(chat_router)  # the customer's web chat page, /chat

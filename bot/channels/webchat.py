@@ -1,4 +1,4 @@
-"""The web chat page's channel: Rasa's REST channel under the name ``webchat``.
+"""The web chat page's channel: the REST channel (bot/channels/rest.py) named ``webchat``.
 
 The page at ``/chat`` (served by the API app) posts through the app to
 ``/webhooks/webchat/webhook``; the name is what ends up in the tracker's
@@ -6,10 +6,10 @@ The page at ``/chat`` (served by the API app) posts through the app to
 """
 from __future__ import annotations
 
-from rasa.core.channels.rest import RestInput
+from bot.channels.rest import RestChannel
 
 
-class WebChatInput(RestInput):
+class WebChatInput(RestChannel):
     @classmethod
     def name(cls) -> str:
         return "webchat"

@@ -15,6 +15,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels.message_cap import refusing_long_messages
 from bot.channels.wechat_bridge import CHANNEL_NAME, Response, WeChatBridge
 from bot.channels.wechat_render import render
 from bot.channels.wechat_settings import WeChatSettings
@@ -44,7 +45,7 @@ class WeChatInput(InputChannel):
         return WeChatOutput(self._bridge)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bridge = self._bridge = WeChatBridge(self.settings, on_new_message)
+        bridge = self._bridge = WeChatBridge(self.settings, refusing_long_messages(on_new_message))
         webhook = Blueprint("wechat_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
