@@ -17,12 +17,14 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.conversation import latest_entity
 from actions.interview import complaint_prefill, danger_check, latest_intent, latest_text
-from dealer.symptoms import complaint_words, names_a_problem
+from dealer.symptoms import complaint_words, tells_a_fault
 
 
 def describes_a_fault(text: str) -> bool:
-    """A problem is told (not 目前开着没啥问题,想检查下底盘: a check without a fault)."""
-    return names_a_problem(text) and not backend.script().says_no_fault(text)
+    """A problem is told (not 目前开着没啥问题,想检查下底盘 or 年检前检测一下,免得上线过不了:
+    a check without a fault)."""
+    check_asked = "inspection" in backend.catalog().services_named(text)
+    return tells_a_fault(text, check_asked) and not backend.script().says_no_fault(text)
 
 
 def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:

@@ -786,6 +786,20 @@ def further_complaint(text: str) -> str:
     return ",".join(p for p in parts if p)
 
 
+# Words that make what follows a worry, not a fault the car has: 免得上线过不了, 怕路上抛锚.
+HEDGE = re.compile(r"免得|以免|省得|怕|担心|万一|防止|预防|避免")
+
+
+def tells_a_fault(text: str, check_asked: bool) -> bool:
+    """The car has a fault the customer tells: a symptom said (not as a worry: 免得上线过不了),
+    or a part named when no check is asked for (修刹车; but 检查一遍刹车和轮胎 is a check)."""
+    for clause in clauses(text):
+        hedge = HEDGE.search(clause)
+        if any(hedge is None or start < hedge.start() for start, _ in _complaint_spans(clause)):
+            return True
+    return not check_asked and any(part in text for part in vocabulary().parts)
+
+
 def names_a_problem(text: str) -> bool:
     """A symptom or a part is named (空调也不太凉): not a vague answer."""
     return bool(answers_in(text).get("what")) or any(part in text for part in vocabulary().parts)
@@ -819,7 +833,7 @@ SAME_AGAIN = re.compile(
     # 还是那个充电的问题 / 就是那个滴水,我怕是水箱漏了: pointing back (not 就是那个…也…, a new one)
     r"|^(?:还是|就是|也是)(?:那个|这个)(?!.*(?:也|还有|另外|又|以及))"
 )
-REPEAT_LEAD = re.compile(r"^(?:还是|就是|也是|就|还)")
+REPEAT_LEAD = re.compile(r"^(?:最主要的?是|主要就是|主要是|主要|还是|就是|也是|就|还)")
 
 
 def _kinds(text: str) -> set[str]:

@@ -110,3 +110,16 @@ async def test_a_problem_told_with_routine_work_beside_it_is_a_repair(chat, doma
     text = "刹车的时候右前轮有咯噔咯噔的声音,顺便把保养也做了"
     events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat(text, "report_problem"), domain)
     assert slot_values(events)["booking_offer"]["service_type"] == "repair"
+
+
+@pytest.mark.parametrize("text,fault", [
+    ("家里老人要开我的车,想先检查一遍刹车和轮胎,放心点", False),  # a check of named parts
+    ("车要年检了,想先检测一下,免得上线过不了", False),  # a worry about the inspection
+    ("目前开着没啥问题,想检查下底盘", False),
+    ("刹车有点软,想检查一下", True),
+    ("修刹车", True),
+])
+def test_a_check_asked_for_is_no_fault(text, fault):
+    from actions.offers import describes_a_fault
+
+    assert describes_a_fault(text) is fault

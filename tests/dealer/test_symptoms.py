@@ -15,6 +15,7 @@ from dealer.symptoms import (
     read_restatement_reply,
     same_complaint,
     separate_complaints,
+    tells_a_fault,
     tags,
 )
 
@@ -372,6 +373,7 @@ def test_nothing_else_then_the_recorded_complaint(text, same):
 
 def test_the_same_kind_in_other_words_is_the_same_complaint():
     assert same_complaint("就打不着火这个", ["车子启动困难,要打好几次才着"])
+    assert same_complaint("主要就是漏水,下雨天真的烦", ["窗那里就往里渗水"])  # emphasis, not a new one
     assert not same_complaint("还有空调不凉", ["车子启动困难,要打好几次才着"])
 
 
@@ -524,3 +526,18 @@ def test_the_car_s_year_is_not_when_the_problem_began(text, when):
 )
 def test_several_problems_in_one_message_are_told_apart(text, problems):
     assert separate_complaints(text) == problems
+
+
+@pytest.mark.parametrize(
+    ("text", "check_asked", "fault"),
+    [
+        ("刹车有点软,想检查一下", True, True),
+        ("车子怠速的时候抖得厉害,能约个检查吗", True, True),
+        ("修刹车", False, True),  # a part to be repaired
+        ("家里老人要开我的车,想先检查一遍刹车和轮胎,放心点", True, False),  # parts to be checked
+        ("车要年检了,想先检测一下,免得上线过不了", True, False),  # a worry, not a fault
+        ("怕刹车不好使,想检查一下", True, False),
+    ],
+)
+def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
+    assert tells_a_fault(text, check_asked) is fault
