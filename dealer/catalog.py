@@ -115,12 +115,17 @@ class Catalog:
         return code in self.service_codes and self.service_type(code).interview
 
     def services_named(self, words: str) -> set[str]:
-        return {
-            service.code
+        """The services the words name; typed with a homophone (保样) when none is named as is."""
+        named = {code for code, synonym in self._synonyms() if _named(synonym, words)}
+        return named or {code for code, synonym in self._synonyms() if _sounds_in(synonym, words)}
+
+    def _synonyms(self) -> list[tuple[str, str]]:
+        return [
+            (service.code, synonym)
             for service in self.service_types
             for synonym in (service.code, service.name, *service.synonyms)
-            if synonym and _named(synonym, words)
-        }
+            if synonym
+        ]
 
     def main_service_for(self, words: str, describes_fault: bool) -> str | None:
         """What the customer asks for in ``words``: the highest-ranked service named,
@@ -139,12 +144,11 @@ class Catalog:
         The longest synonym found in the words wins, so 钣金喷漆 beats 喷漆
         and 小保养 beats 保养.
         """
-        best: tuple[int, str] | None = None
-        for service in self.service_types:
-            for synonym in (service.code, service.name, *service.synonyms):
-                if synonym and _named(synonym, words) and (best is None or len(synonym) > best[0]):
-                    best = (len(synonym), service.code)
-        return best[1] if best else None
+        for matches in (_named, _sounds_in):
+            found = [(len(synonym), code) for code, synonym in self._synonyms() if matches(synonym, words)]
+            if found:
+                return max(found, key=lambda pair: pair[0])[1]
+        return None
 
 
 # A service word said as over or missing is not asked for: 刚过质保期, 不在保修期内, 出保了,
@@ -162,6 +166,13 @@ def _named(synonym: str, words: str) -> bool:
             return True
         start = words.find(synonym, start + 1)
     return False
+
+
+def _sounds_in(synonym: str, words: str) -> bool:
+    # Imported here: the bot runtime reads the catalogue too and has no pypinyin.
+    from dealer.homophones import sounds_in
+
+    return sounds_in(synonym, words)
 
 
 def _hhmm(value: str) -> time:

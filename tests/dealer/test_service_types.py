@@ -108,3 +108,12 @@ def test_a_question_is_recognised_by_its_words(words, kind):
 )
 def test_a_distance_is_the_mileage_only_when_said_so(words, odometer):
     assert SCRIPT.names_odometer(words) is odometer
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("约个保样", "maintenance"), ("小保样", "maintenance"), ("想维秀一下", "repair"),
+     ("车子挂了", None)],  # sounds like 刮了 but starts with another character: not body work
+)
+def test_a_service_typed_with_a_homophone(words, expected):
+    assert CATALOG.service_code_for(words) == expected

@@ -1,0 +1,28 @@
+"""Service words typed with a homophone (保样 for 保养, 维秀 for 维修): a pinyin IME slip.
+
+A window of the text matches a word when both read the same in toneless pinyin and the
+first characters are equal (保样/保养), so a word with another meaning that only sounds
+alike (挂了 / 刮了) is not taken for it.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+
+@lru_cache(maxsize=4096)
+def _reading(text: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(text, errors=lambda chars: list(chars)))
+
+
+def sounds_in(word: str, text: str) -> bool:
+    """A homophone of the word (two or more Chinese characters) is typed in the text."""
+    if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
+        return False
+    wanted = _reading(word)
+    for start in range(len(text) - len(word) + 1):
+        window = text[start:start + len(word)]
+        if window[0] == word[0] and window != word and _reading(window) == wanted:
+            return True
+    return False
