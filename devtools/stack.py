@@ -102,20 +102,29 @@ def _environment(config: StackConfig) -> dict[str, str]:
     if config.database_url:
         env["DATABASE_URL"] = config.database_url
     env.update(config.extra_env)
+    # As the app runtime reads it (.env included): the Rasa server reads only its
+    # environment, and its REST channel is open in local/test mode alone.
+    env["APP_ENV"] = _dealer_settings(config).app_env
     env.update(shared_secrets(config))
     return env
+
+
+def _dealer_settings(config: StackConfig):
+    from dealer.settings import DealerSettings  # the app runtime only
+    from dealer.shared_secrets import SHARED_SECRETS
+
+    given = {name: config.extra_env[key] for name in ("app_env", *SHARED_SECRETS)
+             if (key := name.upper()) in config.extra_env}
+    return DealerSettings(**given)
 
 
 def shared_secrets(config: StackConfig) -> dict[str, str]:
     """ACTION_SERVER_TOKEN and RASA_AUTH_TOKEN for every process started: as set (in the
     environment, .env or ``extra_env``), else this install's generated ones under var/
     (dealer/shared_secrets.py); production without them refuses to start."""
-    from dealer.settings import DealerSettings  # the app runtime only
     from dealer.shared_secrets import SHARED_SECRETS, env_name, shared_secret
 
-    given = {name: config.extra_env[key] for name in ("app_env", *SHARED_SECRETS)
-             if (key := name.upper()) in config.extra_env}
-    settings = DealerSettings(**given)
+    settings = _dealer_settings(config)
     return {env_name(name): shared_secret(settings, name) for name in SHARED_SECRETS}
 
 

@@ -1,7 +1,8 @@
 """The customer's web chat page, ``GET /chat``, and the two calls it makes.
 
 The page talks only to this app (one origin, no CORS): ``POST /chat/messages`` is
-passed to Rasa's ``webchat`` channel (so drafts record ``channel: webchat``), and
+passed to Rasa's ``webchat`` channel with ``RASA_AUTH_TOKEN`` (so drafts record
+``channel: webchat``; the channel refuses anyone else), and
 ``GET /chat/history/{conversation_id}`` reads the conversation back from Rasa's
 tracker (Rasa's HTTP API, with ``RASA_AUTH_TOKEN``), so a reload shows the earlier
 messages. Conversation ids are random ``web-`` ids made by the browser; nothing else
@@ -71,10 +72,15 @@ def chat_asset(name: str) -> FileResponse:
 
 
 @router.post("/messages", response_model=list[ChatLine])
-async def send_message(message: ChatMessageIn, settings: ChatSettingsDep) -> list[ChatLine]:
+async def send_message(
+    message: ChatMessageIn, settings: ChatSettingsDep, app_settings: SettingsDep
+) -> list[ChatLine]:
+    # The webchat channel answers only to the holder of RASA_AUTH_TOKEN (bot/channels/webchat.py).
+    token = shared_secret(app_settings, "rasa_auth_token")
     answers = await _rasa(
         settings, "POST", "/webhooks/webchat/webhook",
         json={"sender": message.conversation_id, "message": message.text},
+        headers={"Authorization": f"Bearer {token}"},
     )
     return [_bot_line(answer) for answer in answers if answer.get("text") or answer.get("buttons")]
 

@@ -2,7 +2,9 @@
 
 The page at ``/chat`` (served by the API app) posts through the app to
 ``/webhooks/webchat/webhook``; the name is what ends up in the tracker's
-``input_channel`` and so in the draft's ``channel``.
+``input_channel`` and so in the draft's ``channel``. Only the app calls it, with
+``RASA_AUTH_TOKEN``, in every mode: it is never a public door, so the app's rule that
+only browser-made ``web-`` ids are used holds.
 """
 from __future__ import annotations
 
@@ -10,10 +12,8 @@ from bot.channels.rest import RestChannel
 
 
 class WebChatInput(RestChannel):
+    open_in_local_mode = False
+
     @classmethod
     def name(cls) -> str:
         return "webchat"
-
-    def _extract_input_channel(self, req) -> str:
-        # The page cannot claim to be another channel.
-        return self.name()

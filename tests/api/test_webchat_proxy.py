@@ -26,6 +26,7 @@ class FakeRasa:
     def __init__(self) -> None:
         self.posted: list[dict] = []
         self.read: list[str] = []  # the paths (with query) of tracker reads
+        self.authorizations: list[str | None] = []  # the Authorization header of each post
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +36,7 @@ class FakeRasa:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.posted.append({"path": self.path, **body})
+                fake.authorizations.append(self.headers.get("Authorization"))
                 self._json([{"recipient_id": body["sender"], "text": "请问做什么项目?", "buttons": SERVICE_BUTTONS},
                             {"recipient_id": body["sender"], "image": "http://x/y.png"}])
 
@@ -96,6 +98,8 @@ def test_a_message_goes_to_the_webchat_channel_and_buttons_come_back(rasa, tmp_p
     assert response.status_code == 200
     assert response.json() == [{"sender": "bot", "text": "请问做什么项目?", "buttons": SERVICE_BUTTONS}]
     assert rasa.posted == [{"path": "/webhooks/webchat/webhook", "sender": CONVERSATION, "message": "我想预约"}]
+    # The webchat channel refuses a post without the token (tests/security/test_rest_channel.py).
+    assert rasa.authorizations == [f"Bearer {RASA_TOKEN}"]
 
 
 def test_history_shows_a_clicked_button_as_its_title(rasa, tmp_path):
