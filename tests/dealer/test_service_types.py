@@ -32,6 +32,7 @@ INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_fre
         ("还在质保期内,天窗漏水", True, "warranty"),
         ("好久没保养了,想做个保养", False, "maintenance"),
         ("车门凹进去一块", True, "body_paint"),
+        ("车门边掉了一块漆,你们能补吗", True, "body_paint"),
     ],
 )
 def test_the_main_service_is_what_the_customer_asks_for(words, fault, expected):
