@@ -247,7 +247,7 @@ def test_a_name_as_customers_give_it(given, expected):
 @pytest.mark.parametrize(
     ("said", "line"),
     [("帮忙洗个车", "洗车"), ("顺便换个机油吧", "换机油"), ("四轮定位", "四轮定位"), ("顺便洗车,谢谢", "洗车"),
-     ("再做个保养", "做保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗")],
+     ("再做个保养", "做保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗"), ("就是洗个车", "洗车")],
 )
 def test_an_extra_request_as_a_work_order_line(said, line):
     assert request_line(said) == line

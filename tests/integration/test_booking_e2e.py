@@ -239,6 +239,12 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     assert {"刹车", "空调"} <= set(draft["symptom_tags"]["parts"])  # tags over every complaint
 
 
+def test_traditional_characters_are_understood(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    asked = texts(running_system.say(sender, "你好,我想約明天上午十一點做個保養"))
+    assert "贵姓" in asked  # the service and the time were read: the name is asked next
+
+
 def test_danger_signs_mark_the_booking_urgent(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     reply = texts(running_system.say(sender, "刹车很软踩不住,想约明天上午十点维修"))
