@@ -26,6 +26,7 @@ def main() -> int:
         print(f"\nAll healthy after {seconds:.1f} s:", flush=True)
         print(f"  Rasa server (REST channel): {config.url(config.rasa_port, '/webhooks/rest/webhook')}")
         print(f"  Action server (internal):   {config.action_url('/health')}")
+        print(f"  Landing page:               {config.url(config.api_port, '/')}")
         print(f"  Web chat (customers):       {config.url(config.api_port, '/chat')}")
         print(f"  WeChat channel:             {config.url(config.rasa_port, '/webhooks/wechat/webhook')}")
         print(f"  Advisor pages:              {config.url(config.api_port, '/advisor')}  (demo: advisor / advisor)")

@@ -1,4 +1,5 @@
-"""The advisor workspace: server-rendered pages in Chinese, for a tablet at the service desk."""
+"""The pages, server-rendered in Chinese: the advisor workspace (for a tablet at the service
+desk) under /advisor, and the landing page at /."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi import Request, status
 from fastapi.responses import HTMLResponse
 
-from api.pages import drafts, plan, session
+from api.pages import drafts, home, plan, session
 from api.pages.drafts import PageNotFound
 from api.pages.session import LoginRequired, redirect_to_login
 
@@ -19,6 +20,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "advisor"
 router = APIRouter(include_in_schema=False)
 for pages in (session, drafts, plan):
     router.include_router(pages.router, prefix=PAGES_PREFIX)
+router.include_router(home.router)  # "/": the landing page
 
 
 def mount_pages(app: FastAPI) -> None:

@@ -1,0 +1,15 @@
+"""The landing page at ``/``: the dealer, a way into the web chat, the advisors' sign-in."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import CatalogDep
+from api.pages.templating import templates
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, catalog: CatalogDep) -> Response:
+    return templates().TemplateResponse(request, "home.html", {"catalog": catalog, "user": None})
