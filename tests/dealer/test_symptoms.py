@@ -541,3 +541,7 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
 )
 def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
     assert tells_a_fault(text, check_asked) is fault
+
+
+def test_a_booking_day_three_days_on_is_no_complaint_word():
+    assert complaint_words("刹车有异响,约大大后天上午十点") == "刹车有异响"
