@@ -71,10 +71,7 @@ def complaint_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
     if len(problems) < 2 or tracker.get_slot("symptom_interviews") or tracker.get_slot("pending_complaints"):
         return interview_prefill(text, tracker)
     first = problems[0]
-    slots: dict[str, Any] = {
-        slot: words for slot, words in answers_taken(first, tracker).items() if not tracker.get_slot(slot)
-    }
-    slots["symptom_what"] = phenomenon(first)
+    slots: dict[str, Any] = {**interview_prefill(first, tracker), "symptom_what": phenomenon(first)}
     slots["pending_complaints"] = problems[1:MAX_FURTHER_COMPLAINTS + 1]
     return slots
 

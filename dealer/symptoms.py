@@ -505,16 +505,21 @@ def complaint_words(text: str) -> str:
 
 SPEED = rf"(?:\d{{2,3}}|[{CN_DIGITS}百]{{2,5}})(?:公里|码|迈|km/?h|KM/?H)?(?:每小时)?(?:以上|左右|往上|多)?"
 ROAD = r"(?:过?坑洼(?:路)?|颠簸(?:路段?)?|烂路|碎石路|土路|搓板路|山路)(?:面)?上?"
+# On the road: the road itself, its slope, the traffic, the speed (also where, see names_a_place).
+ON_THE_ROAD = (
+    rf"(?:上|跑|走)?高速(?:公路)?上?(?:(?:跑|开)?(?:到|超过)?{SPEED})?",
+    rf"(?:车速|时速|速度)(?:在|到|超过|达到|上了?|一过|过)?{SPEED}",
+    rf"(?:\d{{2,3}}|[{CN_DIGITS}百]{{2,5}})(?:码|迈|公里每小时|km/?h|KM/?H)(?:以上|左右|往上)?",
+    rf"{ROAD}|过(?:减速带|坎|坑|桥|铁轨|沟)|减速带",
+    r"上坡|下坡|爬坡|坡道|堵车|等红灯",
+)
 CONDITION = re.compile(
     "|".join(
         (
             r"冷车(?:启动|起步|发动|着车|打火)?|热车(?:以后|之后|后)?|冷启动|怠速|低速|中速",
-            rf"(?:上|跑|走)?高速(?:公路)?上?(?:(?:跑|开)?(?:到|超过)?{SPEED})?",
-            rf"(?:车速|时速|速度)(?:在|到|超过|达到|上了?|一过|过)?{SPEED}",
-            rf"(?:\d{{2,3}}|[{CN_DIGITS}百]{{2,5}})(?:码|迈|公里每小时|km/?h|KM/?H)(?:以上|左右|往上)?",
+            *ON_THE_ROAD,
             r"下雨天|雨天|(?<![要快])下雨|雨后|下雪天?|雪天|大风天|雾天",
-            rf"{ROAD}|过(?:减速带|坎|坑|桥|铁轨|沟)|减速带",
-            r"上坡|下坡|爬坡|坡道|堵车|等红灯|停车(?:以后|之后|后)|开着空调|空调开着|开空调|开暖风",
+            r"停车(?:以后|之后|后)|开着空调|空调开着|开空调|开暖风",
         )
     )
 )
@@ -597,8 +602,7 @@ def _where_spans(piece: str) -> list[Span]:
 # Where on the car or on the road (the 问诊单's 何处: 部位, 路况), as opposed to a moment
 # (刹车的时候, 充电的时候), the weather or the engine's state, which leave the question open.
 ROAD_OR_TRAFFIC = re.compile(
-    rf"{ROAD}|过(?:减速带|坎|坑|桥|铁轨|沟)|高速|高架|快速路|市区|城区|小区|车库|停车场|隧道|桥上|国道|省道|路口|减速带|堵车|红绿灯|等红灯"
-    rf"|上坡|下坡|爬坡|坡道|(?:车速|时速|速度){SPEED}|{SPEED}(?:码|迈|公里每小时|km/?h|KM/?H)"
+    "|".join((*ON_THE_ROAD, r"高架|快速路|市区|城区|小区|车库|停车场|隧道|桥上|国道|省道|路口|红绿灯"))
 )
 
 
@@ -921,7 +925,8 @@ def separate_complaints(text: str) -> list[str]:
             groups[-1].append(clause)
     # Each problem's words without greetings and the booking request (约大后天上午九点半).
     told = [",".join(" ".join(pieces) for pieces in _units(",".join(group))) for group in groups]
-    problems = [said for said in told if (words := complaint_words(said)) and not ANNOUNCED.search(words)]
-    if len(problems) < 2 or (not enumerated and len(problems) != len([t for t in told if complaint_words(t)])):
+    words = [(said, complaint_words(said)) for said in told]
+    problems = [said for said, complaint in words if complaint and not ANNOUNCED.search(complaint)]
+    if len(problems) < 2 or (not enumerated and len(problems) != sum(bool(complaint) for _, complaint in words)):
         return []
     return problems

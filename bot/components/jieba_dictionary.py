@@ -1,16 +1,11 @@
 """Adds the dealer's vocabulary to jieba before anything is segmented."""
 from __future__ import annotations
 
-from typing import Any
-
 import jieba
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.stateless import StatelessComponent
 from bot.vocabulary import all_words
 
 # jieba would otherwise split rare words (e.g. 迈腾 -> 迈 / 腾), and the
@@ -26,20 +21,10 @@ def load_vocabulary() -> None:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
 )
-class JiebaUserDictionary(GraphComponent):
+class JiebaUserDictionary(StatelessComponent):
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> JiebaUserDictionary:
+    def prepare(cls) -> None:
         load_vocabulary()
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         return messages
