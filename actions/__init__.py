@@ -1,6 +1,7 @@
 """Custom actions, served by the rasa_sdk action server (app runtime)."""
-from dealer.privacy import mask_phones_in_logs
+from dealer.privacy import install_log_masking
 
-# rasa_sdk has configured logging by the time it imports this package; customers'
-# phone numbers never reach the action server's log in full.
-mask_phones_in_logs("rasa_sdk")
+# Imported first by `python -m actions.server` (and by rasa_sdk's loader): from here on
+# every log record of the action server is masked when it is made (phones, plates, VINs,
+# names in slot events; tracebacks included), whichever handler rasa_sdk or Sanic adds.
+install_log_masking("rasa_sdk", "sanic.root", "sanic.error")

@@ -15,7 +15,7 @@ from api.config import ApiSettings
 from api.pages import mount_pages
 from api.routers import api_router
 from api.routers.chat import router as chat_router
-from dealer.privacy import mask_phones_in_logs
+from dealer.privacy import install_log_masking
 
 API_PREFIX = "/api"
 
@@ -49,5 +49,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(chat_router)  # the customer's web chat page, /chat
     mount_pages(app)
-    mask_phones_in_logs("uvicorn", "uvicorn.error", "uvicorn.access")
+    # Every record masked when made (phones, plates, VINs, names; tracebacks too), also
+    # in handlers uvicorn or a --log-config adds later (dealer/privacy.py).
+    install_log_masking("uvicorn", "uvicorn.error", "uvicorn.access")
     return app

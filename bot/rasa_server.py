@@ -12,6 +12,9 @@ bot/endpoints.yml sends to the action server.
 Every request body is capped at ``RASA_MAX_BODY_BYTES`` (1 MB): Sanic answers 413 from
 the ``Content-Length`` alone, or as soon as a chunked body passes the cap, before any
 channel or API route sees it (Sanic's own default is 100 MB).
+
+Personal data is masked in every log line (``dealer/privacy.py``), Rasa's structured
+(structlog) lines and the tracker store's SQL errors included.
 """
 from __future__ import annotations
 
@@ -38,6 +41,42 @@ def _keep_status_open() -> None:
     rasa.server.requires_auth = requires_auth
 
 
+def _mask_personal_data_in_logs() -> None:
+    """Phones, plates, VINs and named customers masked in every log line (dealer/privacy.py),
+    and no SQL parameter in the tracker store's errors; before Rasa makes any engine or logger."""
+    import sqlalchemy
+
+    from dealer.privacy import install_log_masking
+
+    install_log_masking()
+    make_engine = sqlalchemy.create_engine
+
+    def create_engine(*args, **kwargs):
+        kwargs.setdefault("hide_parameters", True)
+        return make_engine(*args, **kwargs)
+
+    sqlalchemy.create_engine = create_engine  # rasa.core.tracker_store: sa.create_engine(...)
+
+
+def _unescaped_structured_logs(rasa_main_module) -> None:
+    """Rasa's structlog JSON lines escape Chinese (\\u4eac for 京), which would hide a
+    plate or a name from the masking; rendered as UTF-8, the record factory sees them."""
+    import structlog
+
+    configure = rasa_main_module.configure_structlog
+
+    def configure_structlog(*args, **kwargs):
+        configure(*args, **kwargs)
+        processors = [
+            structlog.processors.JSONRenderer(ensure_ascii=False)
+            if isinstance(p, structlog.processors.JSONRenderer) else p
+            for p in structlog.get_config()["processors"]
+        ]
+        structlog.configure(processors=processors)
+
+    rasa_main_module.configure_structlog = configure_structlog
+
+
 def main() -> None:
     missing = [name for name in REQUIRED if not os.environ.get(name)]
     if missing:
@@ -47,9 +86,11 @@ def main() -> None:
     # Sanic reads SANIC_* into the config of the app Rasa creates (REQUEST_MAX_SIZE).
     os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("RASA_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
     _keep_status_open()
-    from rasa.__main__ import main as rasa_main
+    _mask_personal_data_in_logs()
+    import rasa.__main__
 
-    rasa_main()
+    _unescaped_structured_logs(rasa.__main__)
+    rasa.__main__.main()
 
 
 if __name__ == "__main__":

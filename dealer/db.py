@@ -28,17 +28,21 @@ def _sqlite_begin_immediate(connection) -> None:
 
 
 def make_engine(database_url: str) -> Engine:
+    # hide_parameters: a failing statement's error (logged, or shown in a traceback)
+    # names no customer's phone, plate or name among its bound values.
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 10}
+            database_url, connect_args={"check_same_thread": False, "timeout": 10},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         hide_parameters=True)
 
 
 @lru_cache

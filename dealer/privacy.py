@@ -1,35 +1,173 @@
-"""Phone numbers masked where they are not needed in full: lists and logs."""
+"""Personal data masked where it is not needed in full: list views and every log line.
+
+- phones 138****5678, plates 京A·***45, VINs LFV**********2345 wherever they stand in a
+  text (a log line, an exception's message, a customer's words);
+- names where they can be recognised: the value of a name key (``customer_name``,
+  ``name``) in a logged dict, JSON or slot listing, and a ``customer_name`` slot event.
+
+``install_log_masking()`` makes every log record of the process masked at its creation
+(see there why that and not handler filters). Imports only the standard library, so the
+Rasa server's environment can use it too.
+"""
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
-# A mainland mobile number inside any text, not part of a longer digit run.
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+from dealer.validation import PROVINCES
+
+_DIGIT = "[0-9０-９]"  # full-width digits too: the customer's own typing is logged
+# A mainland mobile number inside any text, not part of a longer digit run; +86 and
+# separators as people type them (138 1234 5678, 138-1234-5678).
+_PHONE_IN_TEXT = re.compile(
+    rf"(?<![0-9０-９])(?:\+?86[\s-]?)?([1１][3-9３-９]{_DIGIT})[\s-]?({_DIGIT}{{4}})[\s-]?({_DIGIT}{{4}})(?![0-9０-９])"
+)
+# A plate as typed or stored: 京A12345, 京a·12345, 粤B D12345 (new energy).
+_PLATE_IN_TEXT = re.compile(
+    rf"([{PROVINCES}使领])[\s·•・.\-]?([A-Za-z])[\s·•・.\-]?([A-Za-z0-9]{{3,4}})([A-Za-z0-9]{{2}})(?![A-Za-z0-9])"
+)
+# 17 VIN characters (no I, O, Q) standing alone, with at least one letter and one digit.
+_VIN_CHAR = "[A-HJ-NPR-Za-hj-npr-z0-9]"
+_VIN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9])({_VIN_CHAR}{{3}})({_VIN_CHAR}{{10}})({_VIN_CHAR}{{4}})(?![A-Za-z0-9])")
+# The value of a name key as dicts, JSON, slot listings and keyword logs print it:
+# 'customer_name': '王先生', "name": "王先生", customer_name: 王先生, customer_name=王先生,
+# and a slot event: SlotSet(key: customer_name, value: 王先生), {'name': 'customer_name', 'value': …}.
+# A value ends at a quote, comma, bracket, backslash (an escaped \n in JSON) or line end.
+_VALUE = r"""(?P<value>[^"',;\\\n\r}\])]+)"""
+_NAME_FIELD = re.compile(
+    # the key stands alone, or after an escaped tab or newline (\tcustomer_name: in JSON)
+    r"""(?P<key>(?:(?<![A-Za-z0-9_])|(?<=\\[tnr]))["']?(?P<k>customer_name|name)["']?\s*[:=]\s*["']?)"""
+    + _VALUE
+)
+_NAME_SLOT_EVENT = re.compile(
+    r"""(?P<key>customer_name["']?\s*,\s*["']?value["']?\s*[:=]\s*["']?)""" + _VALUE
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\-]*")  # action, slot and intent names
+_NOTHING = frozenset({"", "None", "null", "none"})
 
 
 def mask_phone(phone: str | None) -> str:
-    """138****5678; anything that is not a mobile number is left as it is."""
+    """138****5678 wherever a mobile number stands in the text; the rest as it is."""
     if not phone:
         return ""
     return _PHONE_IN_TEXT.sub(r"\1****\3", phone)
 
 
-class PhoneMaskingFilter(logging.Filter):
-    """Masks mobile numbers in every record a handler writes."""
+def _plate(match: re.Match[str]) -> str:
+    return f"{match[1]}{match[2]}·{'*' * len(match[3])}{match[4]}"
+
+
+def mask_plate(text: str | None) -> str:
+    """京A·***45 (province and authority letter, the last two characters)."""
+    return _PLATE_IN_TEXT.sub(_plate, text) if text else ""
+
+
+def _vin(match: re.Match[str]) -> str:
+    whole = match[0]
+    if not (re.search("[0-9]", whole) and re.search("[A-Za-z]", whole)):
+        return whole  # a number or a word, not a VIN
+    return f"{match[1]}{'*' * 10}{match[3]}"
+
+
+def mask_vin(text: str | None) -> str:
+    """LFV**********2345 (the maker's code and the last four)."""
+    return _VIN_IN_TEXT.sub(_vin, text) if text else ""
+
+
+def mask_name(name: str | None) -> str:
+    """王** / J***: the first character, a star for each of the rest."""
+    if not name:
+        return ""
+    name = name.strip()
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def _name_value(match: re.Match[str]) -> str:
+    value = match["value"].strip()
+    if value in _NOTHING or "*" in value:
+        return match[0]
+    if match.groupdict().get("k") == "name" and _IDENTIFIER.fullmatch(value):
+        return match[0]  # 'name': 'customer_name', an action's name: not a person
+    return match["key"] + mask_name(value)
+
+
+def mask_names(text: str) -> str:
+    return _NAME_FIELD.sub(_name_value, _NAME_SLOT_EVENT.sub(_name_value, text))
+
+
+def mask_text(text: str | None) -> str:
+    """Every phone, plate and VIN in a text, and names where a name key labels them."""
+    if not text:
+        return text or ""
+    return mask_names(mask_vin(mask_plate(mask_phone(text))))
+
+
+def mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    """The record's message, exception text and stack masked (in place)."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: logging reports that itself
+        return record
+    masked = mask_text(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+        record.__dict__.pop("color_message", None)  # uvicorn's coloured copy of msg
+    if record.exc_info and not record.exc_text:
+        # Formatters use exc_text when it is set; formatted here, masked once.
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
+    return record
+
+
+class PersonalDataFilter(logging.Filter):
+    """Masks personal data in every record a handler (or logger) it is attached to sees."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_phone(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        mask_record(record)
         return True
 
 
-def mask_phones_in_logs(*logger_names: str) -> None:
-    """Install the filter on the handlers of the root logger and the named loggers."""
-    phone_filter = PhoneMaskingFilter()
+PhoneMaskingFilter = PersonalDataFilter  # the name it had while it masked phones only
+
+
+def _masking_factory(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return mask_record(make(*args, **kwargs))
+
+    factory.masks_personal_data = True  # type: ignore[attr-defined]
+    return factory
+
+
+def install_log_masking(*logger_names: str) -> None:
+    """Every log record of this process is masked when it is made.
+
+    Why a record factory: every ``logger.x(...)`` in the process makes its record through
+    ``logging.getLogRecordFactory()``, whatever handler later writes it. Filters on
+    handlers cover only the handlers that exist when they are attached, and the three
+    processes replace theirs after start-up (Rasa: basicConfig, coloredlogs and
+    structlog's stdlib logger; uvicorn: dictConfig; rasa_sdk: coloredlogs), and logger
+    filters do not apply to records propagated from child loggers. The factory is
+    installed once; the filter is also put on the handlers there are now (root and the
+    named loggers) for records made elsewhere (``logging.makeLogRecord``).
+    """
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "masks_personal_data", False):
+        logging.setLogRecordFactory(_masking_factory(current))
+    mask_handlers(*logger_names)
+
+
+def mask_handlers(*logger_names: str) -> None:
+    """The filter on the handlers of the root logger and the named loggers."""
+    data_filter = PersonalDataFilter()
     for name in ("", *logger_names):
         for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, PhoneMaskingFilter) for f in handler.filters):
-                handler.addFilter(phone_filter)
+            if not any(isinstance(f, PersonalDataFilter) for f in handler.filters):
+                handler.addFilter(data_filter)
+
+
+mask_phones_in_logs = install_log_masking  # the name it had while it masked phones only

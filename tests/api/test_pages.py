@@ -94,6 +94,8 @@ def test_inbox_masks_phones_and_marks_flags(logged_in: TestClient, make_draft: M
 
     assert "138****5678" in html and "139****5678" in html
     assert "13812345678" not in html and "13912345678" not in html
+    assert "王**" in html and "京A·***45" in html and "京B·***45" in html  # names and plates too
+    assert "王先生" not in html and "京A12345" not in html
     assert '<tr class="urgent">' in html and '<tr class="needs-human">' in html
 
 
@@ -130,7 +132,7 @@ def test_an_untouched_filter_form_means_no_filter(logged_in: TestClient, make_dr
     make_draft(phone="13812345678", plate="京A12345")
     inbox = logged_in.get("/advisor?status=&flag=&date=&q=")
     assert inbox.status_code == 200
-    assert "京A12345" in inbox.text
+    assert "京A·***45" in inbox.text  # the plate, masked in the list
     assert logged_in.get("/advisor/arrivals?date=").status_code == 200
     assert logged_in.get("/advisor/capacity?date=").status_code == 200
 

@@ -56,7 +56,7 @@ def test_review_a_booking_from_login_to_the_arrivals_board(running_system, page:
     base = running_system.config.url(running_system.config.api_port)
 
     log_in(page, base)
-    row = page.locator("tr", has=page.get_by_text("苏E12345"))
+    row = page.locator("tr", has=page.get_by_text("苏E·***45"))  # the plate masked in the list
     expect(row).to_contain_text("137****1234")  # masked in the list
     expect(page.locator("table.list")).not_to_contain_text("13700001234")
     row.get_by_role("link").click()
@@ -129,12 +129,12 @@ def test_inbox_marks_urgent_and_needs_human_and_the_plan_shows_bookings(running_
     base = running_system.config.url(running_system.config.api_port)
     log_in(page, base)
 
-    expect(page.locator("tr.urgent", has=page.get_by_text("川A77777"))).to_contain_text("紧急")
-    expect(page.locator("tr.needs-human", has=page.get_by_text("川A88888"))).to_contain_text("需人工")
+    expect(page.locator("tr.urgent", has=page.get_by_text("川A·***77"))).to_contain_text("紧急")
+    expect(page.locator("tr.needs-human", has=page.get_by_text("川A·***88"))).to_contain_text("需人工")
     page.get_by_label("标记").select_option("urgent")
     page.get_by_role("button", name="筛选").click()
-    expect(page.locator("table.list")).to_contain_text("川A77777")
-    expect(page.locator("table.list")).not_to_contain_text("川A88888")
+    expect(page.locator("table.list")).to_contain_text("川A·***77")
+    expect(page.locator("table.list")).not_to_contain_text("川A·***88")
 
     with running_system.api() as api:
         start = api.get(f"/api/drafts/{urgent}").json()["booking"]["start"]
