@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dealer.catalog import Catalog, load_catalog
 from dealer.db import unit_of_work
 from dealer.script import BookingScript, load_script
-from dealer.services import booking, changes, schedule
+from dealer.services import booking, booking_guard, changes, schedule
 from dealer.services.customers import CustomerHistory, customer_history
 from dealer.settings import get_settings
 
@@ -82,18 +82,32 @@ async def hand_over(request: booking.BookingRequest, now: datetime) -> booking.B
     )
 
 
-async def find_upcoming_booking(phone: str, plate: str, now: datetime) -> tuple[int, datetime] | None:
+async def find_own_booking(
+    phone: str, plate: str, requester: booking_guard.Requester, now: datetime
+) -> tuple[int, datetime] | None:
+    """The requester's own next booking for this phone and plate; None alike when there
+    is none and when it was made elsewhere (then flagged for an advisor)."""
+
     def find(session: Session) -> tuple[int, datetime] | None:
-        draft = changes.find_upcoming_booking(session, phone, plate, now)
+        draft = booking_guard.find_own_booking(session, phone, plate, requester, now)
         return (draft.id, draft.start_at) if draft else None
 
     return await in_session(find)
 
 
-async def cancel_booking(draft_id: int) -> None:
-    await in_session(lambda s: changes.cancel_booking(s, draft_id))
-
-
-async def reschedule_booking(draft_id: int, new_start: datetime, now: datetime) -> None:
+async def booking_limit(
+    phone: str | None, requester: booking_guard.Requester, now: datetime
+) -> booking_guard.BookingLimitReached | None:
     dealer = catalog()
-    await in_session(lambda s: changes.reschedule_booking(s, draft_id, new_start, dealer, now))
+    return await in_session(lambda s: booking_guard.limit_reached(s, phone, requester, dealer, now))
+
+
+async def cancel_booking(draft_id: int, requester: booking_guard.Requester) -> None:
+    await in_session(lambda s: changes.cancel_booking(s, draft_id, requester=requester))
+
+
+async def reschedule_booking(
+    draft_id: int, new_start: datetime, now: datetime, requester: booking_guard.Requester
+) -> None:
+    dealer = catalog()
+    await in_session(lambda s: changes.reschedule_booking(s, draft_id, new_start, dealer, now, requester=requester))

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.backend import service_flags
 from actions.conversation import latest_entity, message_time, value_before_latest_message
+from actions.guard import stop_at_booking_limit
 from actions.offers import describes_a_fault, offer_slots
 from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
 from actions.interview import (
@@ -499,6 +500,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         phone = check_phone(value, dispatcher, tracker)
         if phone is None:
             return {"phone": None}
+        if (stop := await stop_at_booking_limit(tracker, phone)) is not None:
+            return stop  # refused by action_submit_booking (issue 11: live bookings per phone)
         slots: dict[str, Any] = {"phone": phone}
         history = await backend.history_of(phone)
         if history is not None and tracker.get_slot("first_visit") is None:

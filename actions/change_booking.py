@@ -1,4 +1,5 @@
-"""Rescheduling or cancelling an existing booking, found by phone and plate."""
+"""Rescheduling or cancelling an existing booking, found by phone and plate, and only from
+the conversation that made it (dealer/services/booking_guard.py)."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.booking_form import check_appointment_time, check_phone, check_plate, explain_problem
 from actions.conversation import message_time
+from actions.guard import requester_of
+from actions.handover import tell_when_contacted
 from dealer.services.booking import SlotUnavailable
 from dealer.timefmt import format_slot
 
@@ -57,10 +60,14 @@ class ValidateChangeBookingForm(FormValidationAction):
         phone = tracker.get_slot("phone")
         if plate is None or phone is None:
             return {"plate": plate}
-        found = await backend.find_upcoming_booking(phone, plate, message_time(tracker))
+        now = message_time(tracker)
+        found = await backend.find_own_booking(phone, plate, requester_of(tracker), now)
         if found is None:
-            dispatcher.utter_message(response="utter_change_not_found")
-            return {"plate": plate, "change_found": False}
+            # No booking, or one made in another conversation: the same words either way,
+            # nothing about the booking, and an advisor takes over (the booking is flagged).
+            dispatcher.utter_message(response="utter_change_not_found_here")
+            tell_when_contacted(dispatcher, now)
+            return {"plate": plate, "change_found": False, "needs_human": True}
         draft_id, start = found
         display = format_slot(start, backend.catalog().timezone)
         dispatcher.utter_message(response="utter_change_found", current_display=display)
@@ -110,14 +117,14 @@ class ActionApplyBookingChange(Action):
         current = tracker.get_slot("current_display")
         if tracker.get_slot("change_kind") == "cancel":
             try:
-                await backend.cancel_booking(draft_id)
+                await backend.cancel_booking(draft_id, requester_of(tracker))
                 dispatcher.utter_message(response="utter_booking_cancelled", current_display=current)
             except LookupError:
                 dispatcher.utter_message(response="utter_change_not_found")
             return reset
         new_start = datetime.fromisoformat(tracker.get_slot("appointment_time"))
         try:
-            await backend.reschedule_booking(draft_id, new_start, message_time(tracker))
+            await backend.reschedule_booking(draft_id, new_start, message_time(tracker), requester_of(tracker))
             dispatcher.utter_message(
                 response="utter_booking_rescheduled",
                 appointment_display=tracker.get_slot("appointment_display"),

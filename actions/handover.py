@@ -21,9 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import backend
 from actions.booking_form import check_phone
 from actions.conversation import message_time
-from actions.submit_booking import BOOKING_SLOTS, booking_request, given
+from actions.submit_booking import BOOKING_SLOTS, booking_request, given, refuse_booking
 from dealer.script import NOT_GIVEN
 from dealer.services.booking import BookingRequest, SlotUnavailable
+from dealer.services.booking_guard import BookingLimitReached
 from dealer.services.schedule import callback_time
 from dealer.timefmt import format_slot
 from dealer.validation import InvalidValue, normalize_phone, normalize_plate, normalize_vin
@@ -123,6 +124,8 @@ class ActionHandOverToHuman(Action):
         booking_key = tracker.get_slot("booking_key") or f"handover-{int(now.timestamp())}"
         try:
             result = await backend.hand_over(handover_request(tracker, phone, booking_key), now)
+        except BookingLimitReached as reached:  # as many live bookings as allowed: no draft
+            return events + refuse_booking(dispatcher, reached)
         except (SlotUnavailable, InvalidValue, SQLAlchemyError):
             logger.exception("could not write the hand-over draft for %s", tracker.sender_id)
             tell_when_contacted(dispatcher, now)

@@ -14,9 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import backend
 from actions.booking_form import explain_problem, offer_free_slots
 from actions.conversation import channel_name, message_time
+from actions.guard import requester_of
 from actions.interview import all_interviews
 from dealer.script import NOT_GIVEN
 from dealer.services.booking import BookingRequest, SlotUnavailable
+from dealer.services.booking_guard import BookingLimitReached
 from dealer.symptoms import QUESTIONS, complaint_words
 from dealer.validation import InvalidValue
 
@@ -113,6 +115,17 @@ def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingReque
     dispatcher.utter_message(response="utter_bring_documents", documents="、".join(documents))
 
 
+def refuse_booking(dispatcher: CollectingDispatcher, reached: BookingLimitReached) -> list[EventType]:
+    """A booking beyond the live bookings a phone or a conversation may hold: refused
+    politely, nothing written, the booking's facts cleared."""
+    dispatcher.utter_message(
+        response=f"utter_booking_limit_{reached.kind.value}",
+        limit=reached.limit,
+        dealer_phone=backend.catalog().phone,
+    )
+    return [SlotSet(name, None) for name in BOOKING_SLOTS]
+
+
 def _customer_words(tracker: Tracker) -> str:
     return " ".join(e.get("text") or "" for e in tracker.events if e.get("event") == "user")
 
@@ -126,8 +139,16 @@ class ActionSubmitBooking(Action):
     ) -> list[EventType]:
         request = booking_request(tracker)
         now = message_time(tracker)
+        if tracker.get_slot("booking_confirmed") is not True:
+            # The form stopped early at the phone (actions/guard.stop_at_booking_limit).
+            reached = await backend.booking_limit(request.phone, requester_of(tracker), now)
+            if reached is None:  # a booking was cancelled meanwhile: the booking goes on
+                return [FollowupAction("booking_form")]
+            return refuse_booking(dispatcher, reached)
         try:
             result = await backend.book(request, now)
+        except BookingLimitReached as reached:
+            return refuse_booking(dispatcher, reached)
         except SlotUnavailable as unavailable:
             # Taken by someone else while this customer was confirming.
             explain_problem(dispatcher, unavailable.problem, request.start)

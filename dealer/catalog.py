@@ -84,6 +84,9 @@ class Catalog:
     demo_accounts: tuple[DemoAccount, ...]
     # After 转人工: an advisor calls back within this many minutes during opening hours.
     callback_minutes: int = 30
+    # Live upcoming bookings one phone / one conversation may hold; one more is refused.
+    live_bookings_per_phone: int = 2
+    live_bookings_per_conversation: int = 2
 
     def service_type(self, code: str) -> ServiceType:
         for service in self.service_types:
@@ -195,6 +198,8 @@ def parse_catalog(raw: dict) -> Catalog:
         slot_capacity=int(raw["slot_capacity"]),
         booking_horizon_days=int(raw["booking_horizon_days"]),
         callback_minutes=int(raw.get("handover", {}).get("callback_minutes", 30)),
+        live_bookings_per_phone=int(raw.get("limits", {}).get("live_bookings_per_phone", 2)),
+        live_bookings_per_conversation=int(raw.get("limits", {}).get("live_bookings_per_conversation", 2)),
         advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
         service_types=tuple(
             ServiceType(

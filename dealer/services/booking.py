@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from dealer.catalog import Catalog
 from dealer.db import unit_of_work
 from dealer.models import Advisor, CapacitySlot, Customer, DraftWorkOrder, Vehicle
-from dealer.services import audit
+from dealer.services import audit, booking_guard
 from dealer.services.schedule import SlotProblem, callback_time, free_slots_near, slot_problem
 from dealer.symptoms import completeness, symptom_tags
 from dealer.validation import InvalidValue, normalize_phone, normalize_plate, normalize_vin
@@ -57,6 +57,10 @@ class SlotUnavailable(Exception):
     def __init__(self, problem: SlotProblem) -> None:
         super().__init__(problem.value)
         self.problem = problem
+
+
+def requester_of(request: BookingRequest) -> booking_guard.Requester:
+    return booking_guard.Requester(conversation_id=request.conversation_id, channel=request.channel)
 
 
 def _existing(session: Session, key: str) -> BookingResult | None:
@@ -163,13 +167,23 @@ def _choose_advisor(
 
 def _upsert_customer_and_vehicle(
     session: Session, request: BookingRequest
-) -> tuple[Customer | None, Vehicle | None]:
+) -> tuple[Customer | None, Vehicle | None, list[str]]:
+    """The customer and car records the booking refers to, and its conflicts with them.
+
+    A booking is unverified (anyone can type a phone number): it fills what the records
+    lack but never renames a known customer, never moves a car (plate or VIN) to another
+    phone and never changes another customer's car. Each such difference is a conflict
+    note for the advisor; the draft keeps what the customer said.
+    """
+    conflicts: list[str] = []
     customer = None
     if request.phone:
         customer = session.scalar(select(Customer).where(Customer.phone == request.phone))
         if customer is None:
             customer = Customer(phone=request.phone, name=request.customer_name)
             session.add(customer)
+        elif (note := booking_guard.name_conflict(customer.name, request.customer_name)) is not None:
+            conflicts.append(note)
         elif request.customer_name:
             customer.name = request.customer_name
     vehicle = None
@@ -177,13 +191,23 @@ def _upsert_customer_and_vehicle(
         lookup = Vehicle.plate == request.plate if request.plate else Vehicle.vin == request.vin
         vehicle = session.scalar(select(Vehicle).where(lookup))
         if vehicle is None:
-            vehicle = Vehicle(plate=request.plate, vin=request.vin)
+            vehicle = Vehicle(plate=request.plate)
             session.add(vehicle)
-        vehicle.customer = customer or vehicle.customer
+        owner = vehicle.customer
+        if owner is not None and (customer is None or owner.id != customer.id):
+            if customer is not None:
+                conflicts.append(booking_guard.plate_conflict(vehicle.plate or vehicle.vin or "", owner.phone))
+            return customer, vehicle, conflicts  # another customer's car: left as it is
+        vehicle.customer = customer
         vehicle.model = request.model or vehicle.model
         vehicle.mileage_km = request.mileage_km or vehicle.mileage_km
-        vehicle.vin = request.vin or vehicle.vin
-    return customer, vehicle
+        if request.vin and request.vin != vehicle.vin:
+            holder = session.scalar(select(Vehicle).where(Vehicle.vin == request.vin, Vehicle.id != vehicle.id))
+            if holder is not None or vehicle.vin:
+                conflicts.append(booking_guard.vin_conflict(request.vin, holder.plate if holder else None, vehicle.vin))
+            else:
+                vehicle.vin = request.vin
+    return customer, vehicle, conflicts
 
 
 def _checked(request: BookingRequest, catalog: Catalog) -> BookingRequest:
@@ -221,7 +245,7 @@ def _write_draft(
     repeat_repair = request.repeat_repair
     if catalog.is_interview(request.service_type) and had_recent_work_order(session, request.plate, now):
         repeat_repair = True
-    customer, vehicle = _upsert_customer_and_vehicle(session, request)
+    customer, vehicle, conflicts = _upsert_customer_and_vehicle(session, request)
     session.flush()
     draft = DraftWorkOrder(
         idempotency_key=request.idempotency_key,
@@ -247,8 +271,10 @@ def _write_draft(
         extra_requests=request.extra_requests,
         last_service=request.last_service,
         urgent=request.urgent,
-        needs_human=request.needs_human,
+        # A conflict with what the dealer knows is checked by a person before the visit.
+        needs_human=request.needs_human or bool(conflicts),
     )
+    booking_guard.add_conflicts(draft, conflicts)
     session.add(draft)
     session.flush()
     audit.record(session, ASSISTANT_ACTOR, "draft_work_order", draft.id, "create")
@@ -263,12 +289,15 @@ def _write_draft(
 def book(session: Session, request: BookingRequest, catalog: Catalog, now: datetime) -> BookingResult:
     """Write one draft work order for a confirmed booking (idempotent by key).
 
-    Raises InvalidValue for a malformed phone, plate or VIN: nothing invalid is stored.
+    Raises InvalidValue for a malformed phone, plate or VIN: nothing invalid is stored;
+    BookingLimitReached when the phone or the conversation already holds its most live
+    bookings: nothing is written.
     """
     request = _checked(request, catalog)
     existing = _existing(session, request.idempotency_key)
     if existing is not None:
         return existing
+    booking_guard.check_limits(session, request.phone, requester_of(request), catalog, now)
     if request.start is None:
         raise ValueError("a confirmed booking needs a start time")
     problem = slot_problem(request.start, catalog, now)
@@ -286,12 +315,14 @@ def hand_over(session: Session, request: BookingRequest, catalog: Catalog, now: 
     wanted time when it is bookable and free, else the free slot nearest to it, or,
     without a wanted time, the first free slot after the advisor's call-back. The
     advisor confirms or changes it on the phone. Idempotent by key, like ``book``.
-    Raises SlotUnavailable(full) when no slot is free in the search window.
+    Raises SlotUnavailable(full) when no slot is free in the search window, and
+    BookingLimitReached like ``book``.
     """
     request = replace(_checked(request, catalog), needs_human=True)
     existing = _existing(session, request.idempotency_key)
     if existing is not None:
         return existing
+    booking_guard.check_limits(session, request.phone, requester_of(request), catalog, now)
     wanted = request.start
     if wanted is None or slot_problem(wanted, catalog, now) is not None:
         callback, _ = callback_time(now, catalog)

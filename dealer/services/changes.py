@@ -1,4 +1,5 @@
-"""Customers rescheduling or cancelling a booking they already made."""
+"""Customers rescheduling or cancelling a booking they already made (found and owned:
+booking_guard.find_own_booking), and advisors moving one."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,25 +11,11 @@ from dealer.catalog import Catalog
 from dealer.models import Appointment, CapacitySlot, DraftWorkOrder
 from dealer.services import audit
 from dealer.services.booking import ASSISTANT_ACTOR, SlotUnavailable, take_capacity
+from dealer.services.booking_guard import Requester, owned_draft
 from dealer.services.schedule import slot_problem
 from dealer.status import LIVE_STATUSES, DraftStatus
 
 ACTIVE_STATUSES = LIVE_STATUSES
-
-
-def find_upcoming_booking(session: Session, phone: str, plate: str, now: datetime) -> DraftWorkOrder | None:
-    """The customer's next booking for this car (phone and plate must both match)."""
-    return session.scalar(
-        select(DraftWorkOrder)
-        .where(
-            DraftWorkOrder.phone == phone,
-            DraftWorkOrder.plate == plate,
-            DraftWorkOrder.status.in_(ACTIVE_STATUSES),
-            DraftWorkOrder.start_at > now,
-        )
-        .order_by(DraftWorkOrder.start_at)
-        .limit(1)
-    )
 
 
 def release_capacity(session: Session, start: datetime) -> None:
@@ -39,15 +26,22 @@ def release_capacity(session: Session, start: datetime) -> None:
     )
 
 
-def _active_draft(session: Session, draft_id: int) -> DraftWorkOrder:
-    draft = session.get(DraftWorkOrder, draft_id, with_for_update=True)
+def _active_draft(session: Session, draft_id: int, requester: Requester | None = None) -> DraftWorkOrder:
+    """The live draft, row locked; for a customer's request (``requester``) only their own
+    (booking_guard.may_change). LookupError otherwise, alike for missing and not theirs."""
+    if requester is not None:
+        draft = owned_draft(session, draft_id, requester)
+    else:
+        draft = session.get(DraftWorkOrder, draft_id, with_for_update=True)
     if draft is None or draft.status not in ACTIVE_STATUSES:
         raise LookupError(draft_id)
     return draft
 
 
-def cancel_booking(session: Session, draft_id: int, actor: str = ASSISTANT_ACTOR) -> DraftWorkOrder:
-    draft = _active_draft(session, draft_id)
+def cancel_booking(
+    session: Session, draft_id: int, actor: str = ASSISTANT_ACTOR, requester: Requester | None = None
+) -> DraftWorkOrder:
+    draft = _active_draft(session, draft_id, requester)
     release_capacity(session, draft.start_at)
     audit.record(session, actor, "draft_work_order", draft.id, "cancel", "status", draft.status, DraftStatus.cancelled)
     draft.status = DraftStatus.cancelled
@@ -64,9 +58,10 @@ def reschedule_booking(
     catalog: Catalog,
     now: datetime,
     actor: str = ASSISTANT_ACTOR,
+    requester: Requester | None = None,
 ) -> DraftWorkOrder:
     """Move a booking: the new slot is taken atomically before the old one is released."""
-    draft = _active_draft(session, draft_id)
+    draft = _active_draft(session, draft_id, requester)
     if new_start == draft.start_at:
         return draft
     problem = slot_problem(new_start, catalog, now)

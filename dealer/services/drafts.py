@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from dealer.models import Advisor, DraftWorkOrder
+from dealer.services.booking_guard import conflicts_of, public_tags
 from dealer.symptoms import completeness
 from dealer.validation import InvalidValue, normalize_phone, normalize_plate
 
@@ -73,10 +74,13 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
         "last_service": draft.last_service,
         # Beyond the contract's minimum: flags the advisor pages need.
         "symptom_completeness": draft.symptom_completeness,
-        "symptom_tags": draft.symptom_tags,
+        "symptom_tags": public_tags(draft),
         "urgent": draft.urgent,
         "needs_human": draft.needs_human,
         "version": draft.version,
+        # What the booking said against the dealer's records (another customer's name,
+        # a car on another phone) or a change asked from another conversation.
+        "conflicts": conflicts_of(draft),
     }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from dealer.catalog import Catalog
 from dealer.models import Advisor, Appointment, DraftWorkOrder
 from dealer.services import audit
+from dealer.services.booking_guard import tags_keeping_conflicts
 from dealer.services.changes import release_capacity, reschedule_booking
 from dealer.services.drafts import SYMPTOM_FIELDS
 from dealer.status import LIVE_STATUSES, DraftStatus
@@ -142,7 +143,8 @@ def _edit_symptoms(
     if changed:
         draft.symptoms = symptoms
         draft.symptom_completeness = completeness(symptoms)
-        draft.symptom_tags = symptom_tags(symptoms)  # over every complaint, further ones included
+        # Over every complaint, further ones included; the conflict notes stay.
+        draft.symptom_tags = tags_keeping_conflicts(symptom_tags(symptoms), draft)
 
 
 def edit_draft(
