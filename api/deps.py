@@ -1,4 +1,10 @@
-"""Typed dependencies shared by the routers."""
+"""Typed dependencies shared by the routers and the pages.
+
+Who may do what is docs/roles.md: ``CurrentUser`` is any signed-in staff account,
+``DeskUser`` one that handles bookings (advisor, manager), ``AdminUser`` one that
+manages accounts. A draft-specific rule (rejecting, reassigning) is checked by
+dealer/services/permissions.py inside the route.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -13,9 +19,11 @@ from api.security import InvalidToken, decode_access_token
 from dealer.catalog import Catalog, load_catalog
 from dealer.db import unit_of_work
 from dealer.models import StaffUser
+from dealer.roles import handles_bookings, manages_accounts
 from dealer.services import staff
 
 TOKEN_URL = "/api/auth/token"
+NOT_FOR_YOUR_ROLE = "您的账号角色无权进行此操作"
 
 
 def get_settings(request: Request) -> ApiSettings:
@@ -55,17 +63,50 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
-def get_current_user(token: TokenDep, settings: SettingsDep, session: SessionDep) -> StaffUser:
+def user_for_token(session: Session, settings: ApiSettings, token: str | None) -> StaffUser | None:
+    """The active staff user a token was issued to, unless it was revoked since (its
+    version is older than the account's: signed out, new password, disabled)."""
     if not token:
-        raise _unauthorized("请先登录")
+        return None
     try:
         claims = decode_access_token(settings, token)
     except InvalidToken:
-        raise _unauthorized("登录已失效，请重新登录") from None
+        return None
     user = staff.get_active_staff_user(session, claims.user_id)
+    if user is None or user.token_version != claims.ver:
+        return None
+    return user
+
+
+def get_current_user(token: TokenDep, settings: SettingsDep, session: SessionDep) -> StaffUser:
+    if not token:
+        raise _unauthorized("请先登录")
+    user = user_for_token(session, settings, token)
     if user is None:
         raise _unauthorized("登录已失效，请重新登录")
     return user
 
 
 CurrentUser = Annotated[StaffUser, Depends(get_current_user)]
+
+
+def _forbidden() -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail=NOT_FOR_YOUR_ROLE)
+
+
+def get_desk_user(user: CurrentUser) -> StaffUser:
+    """Advisors and managers: drafts, appointments, the capacity plan (customers' data)."""
+    if not handles_bookings(user.role):
+        raise _forbidden()
+    return user
+
+
+def get_admin_user(user: CurrentUser) -> StaffUser:
+    """Staff accounts: the admin role only."""
+    if not manages_accounts(user.role):
+        raise _forbidden()
+    return user
+
+
+DeskUser = Annotated[StaffUser, Depends(get_desk_user)]
+AdminUser = Annotated[StaffUser, Depends(get_admin_user)]

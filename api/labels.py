@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dealer.services import review
 from dealer.services.booking import SlotUnavailable
 from dealer.services.schedule import SlotProblem
+from dealer.roles import NotPermitted
 from dealer.validation import InvalidValue
 from dealer.status import DraftStatus
 
@@ -73,7 +74,12 @@ def invalid_value_message(field: str, reason: str) -> str:
 
 # The review service's refusals: (HTTP status, what the advisor reads).
 REVIEW_ERRORS = (review.DraftNotFound, review.VersionConflict, StaleDataError,
-                 review.StatusConflict, SlotUnavailable, InvalidValue)
+                 review.StatusConflict, SlotUnavailable, InvalidValue, NotPermitted)
+# What a role may not do to a draft (docs/roles.md).
+NOT_PERMITTED = {
+    "reject": "只有该草稿的服务顾问或服务经理可以拒绝它",
+    "assign": "只有服务经理可以把草稿改派给其他顾问（顾问可认领未分配的草稿）",
+}
 
 
 def review_error(error: Exception) -> tuple[int, str]:
@@ -87,4 +93,6 @@ def review_error(error: Exception) -> tuple[int, str]:
         return 409, SLOT_PROBLEM_LABELS[error.problem]
     if isinstance(error, InvalidValue):
         return 422, invalid_value_message(error.field, error.reason)
+    if isinstance(error, NotPermitted):
+        return 403, NOT_PERMITTED[error.action]
     raise TypeError(f"not a review error: {error!r}")

@@ -9,12 +9,15 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.body_limit import BodySizeLimit
 from api.config import ApiSettings
 from api.pages import mount_pages
+from api.ratelimit import RateLimits
 from api.routers import api_router
 from api.routers.chat import router as chat_router
+from api.signin import PasswordChecks
 from dealer.privacy import install_log_masking
 
 API_PREFIX = "/api"
@@ -44,7 +47,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.state.rate_limits = RateLimits(settings)  # per client IP: /chat/messages, the sign-ins
+    app.state.password_checks = PasswordChecks(settings.password_checks_running, settings.password_checks_waiting)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    # Outermost: the client is the X-Forwarded-For address only behind a trusted proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(chat_router)  # the customer's web chat page, /chat

@@ -21,6 +21,16 @@ class Token(BaseModel):
     token_type: Literal["bearer"] = "bearer"
 
 
+class StaffPublic(BaseModel):
+    """A staff account as the admin sees it (never its password hash)."""
+
+    username: str
+    role: Role
+    advisor: str | None  # the advisor's code (A01) the account books as
+    active: bool
+    locked_until: dt.datetime | None
+
+
 class CustomerPublic(BaseModel):
     name: str | None
     phone: str | None = Field(description="11 digits, no spaces or +86")

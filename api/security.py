@@ -1,4 +1,5 @@
-"""Access tokens: JWT signed with HS256, carrying the staff user's id and role."""
+"""Access tokens: JWT signed with HS256, carrying the staff user's id, role and token
+version (``ver``: a token older than the account's ``token_version`` is refused)."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.config import ApiSettings
 from api.schemas import Role
+from dealer.models import StaffUser
 
 ALGORITHM = "HS256"
 
@@ -21,6 +23,7 @@ class TokenClaims(BaseModel):
     sub: str = Field(pattern=r"^[1-9][0-9]{0,9}$")  # the staff user's id
     username: str
     role: Role
+    ver: int = Field(ge=0)  # StaffUser.token_version when it was issued
     exp: int
 
     @property
@@ -40,6 +43,7 @@ def create_access_token(
     user_id: int,
     username: str,
     role: str,
+    token_version: int = 0,
     now: datetime | None = None,
     expires_in: timedelta | None = None,
 ) -> str:
@@ -49,6 +53,7 @@ def create_access_token(
         "sub": str(user_id),
         "username": username,
         "role": role,
+        "ver": token_version,
         "iat": issued,
         "exp": issued + lifetime,
     }
@@ -61,8 +66,14 @@ def decode_access_token(settings: ApiSettings, token: str) -> TokenClaims:
             token,
             signing_key(settings),
             algorithms=[ALGORITHM],
-            options={"require": ["exp", "sub"]},
+            options={"require": ["exp", "sub", "ver"]},
         )
         return TokenClaims.model_validate(payload)
     except (jwt.InvalidTokenError, ValidationError) as error:
         raise InvalidToken(str(error)) from error
+
+
+def token_for(settings: ApiSettings, user: StaffUser) -> str:
+    """A new token for a signed-in staff user, under the account's current version."""
+    return create_access_token(settings, user_id=user.id, username=user.username, role=user.role,
+                               token_version=user.token_version)

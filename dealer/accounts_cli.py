@@ -1,4 +1,6 @@
-"""``python -m dealer create-user | disable-user | reset-password``: staff accounts by hand.
+"""``python -m dealer create-user | disable-user | enable-user | reset-password``: staff
+accounts by hand. Disabling or a new password also signs the account out everywhere
+(its tokens' version is bumped); enabling or a new password lifts a failed-login lockout.
 
 A password is read from the terminal (twice, not echoed) or, when stdin is not a
 terminal, as the first line of stdin (``< file``, a secret manager's pipe); never from
@@ -47,6 +49,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     disable.add_argument("--username", required=True)
     disable.set_defaults(account_command=_disable, needs_password=False)
 
+    enable = commands.add_parser("enable-user", help="a disabled or locked-out account signs in again")
+    enable.add_argument("--username", required=True)
+    enable.set_defaults(account_command=_enable, needs_password=False)
+
     reset = commands.add_parser("reset-password", help="a new password (from a prompt or stdin)")
     _with_password(reset)
     reset.add_argument("--username", required=True)
@@ -88,6 +94,11 @@ def _create(session: Session, args: argparse.Namespace, actor: str) -> str:
 def _disable(session: Session, args: argparse.Namespace, actor: str) -> str:
     user = accounts.disable_staff_user(session, args.username, actor)
     return f"disabled {user.username!r}"
+
+
+def _enable(session: Session, args: argparse.Namespace, actor: str) -> str:
+    user = accounts.enable_staff_user(session, args.username, actor)
+    return f"enabled {user.username!r}"
 
 
 def _reset(session: Session, args: argparse.Namespace, actor: str) -> str:

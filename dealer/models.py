@@ -108,10 +108,18 @@ class StaffUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))  # advisor | manager | admin
+    role: Mapped[str] = mapped_column(String(20))  # dealer.roles.Role: advisor | manager | admin
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every token carries the version it was issued under; signing out, a new password
+    # or disabling the account bumps it, and the older tokens are refused.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Failed sign-ins since ``first_failed_login_at`` (dealer/services/logins.py); too
+    # many within the window lock the account until ``locked_until``.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_failed_login_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
 
 
 class ServiceTypeRow(Base):

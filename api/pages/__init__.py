@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
-from fastapi.staticfiles import StaticFiles
+from html import escape
 
-from fastapi import Request, status
+from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from api.pages import drafts, home, plan, session
 from api.pages.drafts import PageNotFound
-from api.pages.session import LoginRequired, redirect_to_login
+from api.pages.session import LoginRequired, PageForbidden, redirect_to_login
 
 PAGES_PREFIX = "/advisor"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "advisor"
@@ -28,12 +28,24 @@ def mount_pages(app: FastAPI) -> None:
     app.mount(f"{PAGES_PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="advisor-static")
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.add_exception_handler(PageNotFound, _not_found_page)
+    app.add_exception_handler(PageForbidden, _forbidden_page)
+
+
+def _message_page(title: str, message: str, back: str, status_code: int) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{title}</title>'
+        f'<link rel="stylesheet" href="{PAGES_PREFIX}/static/advisor.css">'
+        f'<main><p class="banner error">{escape(message)}</p><p>{back}</p></main></html>',
+        status_code=status_code,
+    )
 
 
 async def _not_found_page(_request: Request, error: Exception) -> HTMLResponse:
-    return HTMLResponse(
-        f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>未找到</title>'
-        f'<link rel="stylesheet" href="{PAGES_PREFIX}/static/advisor.css">'
-        f'<main><p class="banner error">{error}</p><p><a href="{PAGES_PREFIX}">返回草稿收件箱</a></p></main></html>',
-        status_code=status.HTTP_404_NOT_FOUND,
-    )
+    return _message_page("未找到", str(error), f'<a href="{PAGES_PREFIX}">返回草稿收件箱</a>',
+                         status.HTTP_404_NOT_FOUND)
+
+
+async def _forbidden_page(_request: Request, error: Exception) -> HTMLResponse:
+    logout = (f'<form method="post" action="{PAGES_PREFIX}/logout">'
+              f'<button type="submit">退出登录</button></form>')
+    return _message_page("无权访问", str(error), logout, status.HTTP_403_FORBIDDEN)

@@ -22,7 +22,7 @@ from dealer import clock
 from dealer.catalog import Catalog
 from dealer.models import DraftWorkOrder, StaffUser
 from dealer.privacy import mask_name, mask_plate
-from dealer.services import audit, drafts, review
+from dealer.services import audit, drafts, permissions, review
 from dealer.services.drafts import SYMPTOM_FIELDS, DraftFilters, draft_to_contract
 from dealer.validation import InvalidValue, normalize_phone
 
@@ -218,10 +218,11 @@ async def save_draft(
     draft = _load(session, draft_id)
     try:
         body = _update_from_form(submitted, form_values(draft, catalog), catalog)
-        update = DraftUpdate.model_validate(body)
+        changes = service_changes(DraftUpdate.model_validate(body), catalog)
+        permissions.check_edit(session, user, draft_id, changes)
         with session.begin_nested():  # all of the corrections or none
             review.edit_draft(
-                session, draft_id, service_changes(update, catalog), user.username, catalog,
+                session, draft_id, changes, user.username, catalog,
                 clock.now(catalog.timezone), expected_version=_version(submitted),
             )
     except ValidationError:
@@ -250,8 +251,11 @@ async def reject(
     request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> Response:
     form = await _text_fields(request)
-    return _decide(request, draft_id, user, session, catalog, settings, "rejected",
-                   lambda: review.reject_draft(session, draft_id, form.get("reason", ""), user.username, _version(form)))
+    def reject_it() -> object:
+        permissions.check_reject(session, user, draft_id)
+        return review.reject_draft(session, draft_id, form.get("reason", ""), user.username, _version(form))
+
+    return _decide(request, draft_id, user, session, catalog, settings, "rejected", reject_it)
 
 
 def _decide(

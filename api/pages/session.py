@@ -7,12 +7,14 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import CatalogDep, SessionDep, SettingsDep
+from api.deps import CatalogDep, SessionDep, SettingsDep, user_for_token
 from api.pages.templating import templates
-from api.routers.auth import WRONG_CREDENTIALS, authenticate_staff
-from api.security import InvalidToken, create_access_token, decode_access_token
+from api.ratelimit import LoginLimit
+from api.security import token_for
+from api.signin import SignInRefused, sign_in_staff
 from dealer.models import StaffUser
-from dealer.services import staff
+from dealer.roles import handles_bookings
+from dealer.services import logins
 
 COOKIE = "advisor_token"
 router = APIRouter()
@@ -29,18 +31,18 @@ async def redirect_to_login(_request: Request, error: Exception) -> Response:
     return RedirectResponse(f"/advisor/login?next={quote(next_url)}", status.HTTP_303_SEE_OTHER)
 
 
+class PageForbidden(Exception):
+    """Signed in, but the account's role has no business here (docs/roles.md)."""
+
+
 def page_user(request: Request, settings: SettingsDep, session: SessionDep) -> StaffUser:
-    token = request.cookies.get(COOKIE)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if not token:
-        raise LoginRequired(target)
-    try:
-        claims = decode_access_token(settings, token)
-    except InvalidToken:
-        raise LoginRequired(target) from None
-    user = staff.get_active_staff_user(session, claims.user_id)
+    """The signed-in advisor or manager; anyone else is sent to the sign-in page (a
+    revoked token too), and an admin account gets 403: it sees no customer data."""
+    user = user_for_token(session, settings, request.cookies.get(COOKIE))
     if user is None:
-        raise LoginRequired(target)
+        raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    if not handles_bookings(user.role):
+        raise PageForbidden("您的账号角色（管理员）只管理账号，不能查看客户的预约")
     return user
 
 
@@ -69,7 +71,7 @@ def login_page(request: Request, catalog: CatalogDep, next: str | None = None) -
     )
 
 
-@router.post("/login", response_class=HTMLResponse, dependencies=[FormPost])
+@router.post("/login", response_class=HTMLResponse, dependencies=[FormPost, LoginLimit])
 def login(
     request: Request,
     session: SessionDep,
@@ -79,15 +81,17 @@ def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
-    user = authenticate_staff(session, settings, catalog, username, password)
-    if user is None:
+    try:
+        user = sign_in_staff(request.app.state.password_checks, session, settings, catalog, username, password)
+    except SignInRefused as refused:
+        # Returned, not raised: the failed attempt is committed with the request.
         return templates().TemplateResponse(
             request,
             "advisor/login.html",
-            {"catalog": catalog, "next": _safe_next(next), "error": WRONG_CREDENTIALS, "username": username},
-            status_code=status.HTTP_401_UNAUTHORIZED,
+            {"catalog": catalog, "next": _safe_next(next), "error": refused.detail, "username": username},
+            status_code=refused.status_code, headers=refused.headers,
         )
-    token = create_access_token(settings, user_id=user.id, username=user.username, role=user.role)
+    token = token_for(settings, user)
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE, token, max_age=settings.access_token_minutes * 60, httponly=True,
@@ -97,7 +101,11 @@ def login(
 
 
 @router.post("/logout", dependencies=[FormPost])
-def logout(settings: SettingsDep) -> Response:
+def logout(request: Request, settings: SettingsDep, session: SessionDep) -> Response:
+    """Signs the account out everywhere: the cookie's token (and every other) is revoked."""
+    user = user_for_token(session, settings, request.cookies.get(COOKIE))
+    if user is not None:
+        logins.revoke_tokens(session, user.id)
     response = RedirectResponse("/advisor/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE, path="/advisor", secure=settings.cookies_secure, httponly=True,
                            samesite="strict")

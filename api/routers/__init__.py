@@ -1,10 +1,11 @@
-"""Every /api route. Resource routers go under ``private``, which needs a token."""
+"""Every /api route. Resource routers go under ``private``, which needs a token; each
+router also names the roles it serves (api/deps.py, docs/roles.md)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
 from api.deps import get_current_user
-from api.routers import auth, drafts, health, plan
+from api.routers import auth, drafts, health, plan, staff
 
 public = APIRouter()
 public.include_router(health.router)
@@ -16,6 +17,7 @@ private = APIRouter(
 )
 private.include_router(drafts.router)
 private.include_router(plan.router)
+private.include_router(staff.router)
 
 api_router = APIRouter()
 api_router.include_router(public)

@@ -1,50 +1,53 @@
+"""The API's sign-in (OAuth2 password flow) and sign-out."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy.orm import Session
 
-from api.config import ApiSettings
-from api.deps import CatalogDep, SessionDep, SettingsDep
+from api.deps import CatalogDep, CurrentUser, SessionDep, SettingsDep
+from api.ratelimit import LoginLimit
 from api.schemas import Token
-from api.security import create_access_token
-from dealer.catalog import Catalog
-from dealer.models import StaffUser
-from dealer.services import staff
+from api.security import token_for
+from api.signin import WRONG_CREDENTIALS, SignInRefused, sign_in_staff
+from dealer.services import logins
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
-WRONG_CREDENTIALS = "用户名或密码错误"
 
-
-def authenticate_staff(
-    session: Session, settings: ApiSettings, catalog: Catalog, username: str, password: str
-) -> StaffUser | None:
-    """The staff user for these credentials; the demo accounts only in local/demo mode."""
-    demo_login = any(a.username == username and a.password == password for a in catalog.demo_accounts)
-    user = staff.authenticate(session, username, password)
-    # The demo accounts' well-known passwords never open a production API.
-    if user is None or (demo_login and not settings.is_demo):
-        return None
-    return user
-
-
-@router.post("/token", response_model=Token, responses={401: {"description": WRONG_CREDENTIALS}})
+@router.post(
+    "/token",
+    response_model=Token,
+    dependencies=[LoginLimit],
+    responses={
+        401: {"description": WRONG_CREDENTIALS},
+        429: {"description": "请求过于频繁，或账号因多次登录失败已锁定（见 Retry-After）"},
+        503: {"description": "登录请求过多，请稍后再试"},
+    },
+)
 def login_for_access_token(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
     catalog: CatalogDep,
-) -> Token:
+) -> Token | JSONResponse:
     """OAuth2 password flow: a staff user's username and password for a bearer token."""
-    user = authenticate_staff(session, settings, catalog, form.username, form.password)
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=WRONG_CREDENTIALS,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    token = create_access_token(settings, user_id=user.id, username=user.username, role=user.role)
-    return Token(access_token=token)
+    try:
+        user = sign_in_staff(request.app.state.password_checks, session, settings, catalog,
+                             form.username, form.password)
+    except SignInRefused as refused:
+        # Returned, not raised: the failed attempt is committed with the request.
+        headers = {**refused.headers, **({"WWW-Authenticate": "Bearer"} if refused.status_code == 401 else {})}
+        return JSONResponse({"detail": refused.detail}, status_code=refused.status_code, headers=headers)
+    return Token(access_token=token_for(settings, user))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT,
+             responses={401: {"description": "没有令牌，或令牌无效、已过期"}})
+def logout(user: CurrentUser, session: SessionDep) -> Response:
+    """Sign out: every token of this account stops working (this device and any other)."""
+    logins.revoke_tokens(session, user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

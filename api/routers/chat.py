@@ -6,7 +6,8 @@ passed to Rasa's ``webchat`` channel with ``RASA_AUTH_TOKEN`` (so drafts record
 ``GET /chat/history/{conversation_id}`` reads the conversation back from Rasa's
 tracker (Rasa's HTTP API, with ``RASA_AUTH_TOKEN``), so a reload shows the earlier
 messages. Conversation ids are random ``web-`` ids made by the browser; nothing else
-can be read or written through here.
+can be read or written through here. Messages are limited per client IP
+(``CHAT_RATE_LIMIT``, api/ratelimit.py): beyond it 429 with Retry-After.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
 from api.deps import SettingsDep
+from api.ratelimit import ChatLimit
 from dealer.shared_secrets import shared_secret
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "chat"
@@ -71,7 +73,7 @@ def chat_asset(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type=f"{ASSETS[name]}; charset=utf-8")
 
 
-@router.post("/messages", response_model=list[ChatLine])
+@router.post("/messages", response_model=list[ChatLine], dependencies=[ChatLimit])
 async def send_message(
     message: ChatMessageIn, settings: ChatSettingsDep, app_settings: SettingsDep
 ) -> list[ChatLine]:

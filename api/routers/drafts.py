@@ -5,9 +5,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
 
-from api.deps import CatalogDep, CurrentUser, SessionDep
+from api.deps import CatalogDep, DeskUser, SessionDep, get_desk_user
 from dealer import clock
 from api.labels import DRAFT_NOT_FOUND, REVIEW_ERRORS, review_error
 from api.schemas import (
@@ -21,10 +21,12 @@ from api.schemas import (
     RejectRequest,
 )
 from dealer.catalog import Catalog
-from dealer.services import audit, drafts, review
+from dealer.services import audit, drafts, permissions, review
 from dealer.services.drafts import DraftFilters, draft_to_contract
 
-router = APIRouter(prefix="/drafts", tags=["drafts"])
+# Advisors and managers (docs/roles.md); rejecting and reassigning are checked per draft.
+router = APIRouter(prefix="/drafts", tags=["drafts"], dependencies=[Depends(get_desk_user)],
+                   responses={403: {"description": "角色无权进行此操作"}})
 
 DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
 IfMatch = Annotated[str | None, Header(description='the draft\'s version as an ETag, e.g. "3"')]
@@ -124,15 +126,18 @@ def update_draft(
     update: DraftUpdate,
     session: SessionDep,
     catalog: CatalogDep,
-    user: CurrentUser,
+    user: DeskUser,
     response: Response,
     if_match: IfMatch = None,
 ) -> DraftPublic:
-    """Correct fields of a draft; each changed field is written to the audit log."""
+    """Correct fields of a draft; each changed field is written to the audit log.
+    Moving it to another advisor is the manager's (an advisor may take an unassigned one)."""
     expected = _expected_version(update.version, if_match)
+    changes = service_changes(update, catalog)
     with review_errors():
+        permissions.check_edit(session, user, draft_id, changes)
         review.edit_draft(
-            session, draft_id, service_changes(update, catalog), user.username, catalog,
+            session, draft_id, changes, user.username, catalog,
             clock.now(catalog.timezone), expected_version=expected,
         )
         session.flush()
@@ -144,7 +149,7 @@ def approve_draft(
     draft_id: DraftId,
     session: SessionDep,
     catalog: CatalogDep,
-    user: CurrentUser,
+    user: DeskUser,
     response: Response,
     body: ApproveRequest | None = None,
     if_match: IfMatch = None,
@@ -163,13 +168,14 @@ def reject_draft(
     body: RejectRequest,
     session: SessionDep,
     catalog: CatalogDep,
-    user: CurrentUser,
+    user: DeskUser,
     response: Response,
     if_match: IfMatch = None,
 ) -> DraftPublic:
-    """Refuse a draft with a reason; its slot is freed."""
+    """Refuse a draft with a reason; its slot is freed. Its own advisor's or a manager's."""
     expected = _expected_version(body.version, if_match)
     with review_errors():
+        permissions.check_reject(session, user, draft_id)
         review.reject_draft(session, draft_id, body.reason, user.username, expected_version=expected)
         session.flush()
     return _public(session, draft_id, catalog, response)

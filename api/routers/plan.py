@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from api.deps import CatalogDep, SessionDep
+from api.deps import CatalogDep, SessionDep, get_desk_user
 from api.schemas import (
     AdvisorPlan,
     AppointmentPublic,
@@ -20,7 +20,7 @@ from api.schemas import (
 from dealer.models import DraftWorkOrder
 from dealer.services import plan
 
-router = APIRouter(tags=["plan"])
+router = APIRouter(tags=["plan"], dependencies=[Depends(get_desk_user)])  # advisors, managers
 
 
 def _planned(draft: DraftWorkOrder) -> PlannedBooking:

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from dealer.models import Advisor, StaffUser
 from dealer.passwords import hash_password
-from dealer.services import audit
+from dealer.roles import Role
+from dealer.services import audit, logins
 from dealer.services.staff import get_staff_user
 
-ROLES = ("advisor", "manager")
+ROLES = tuple(Role)  # advisor, manager, admin (docs/roles.md)
 # Letters of any script (张华), digits, . _ @ -; no spaces. StaffUser.username holds 60.
 USERNAME = re.compile(r"^[^\W_][\w.@-]{1,59}$")
 MIN_PASSWORD_LENGTH = 10
@@ -57,20 +58,55 @@ def create_staff_user(
 
 
 def disable_staff_user(session: Session, username: str, actor: str) -> StaffUser:
-    """The account signs in no more; its tokens stop working at once (deps check ``active``)."""
+    """The account signs in no more; its tokens stop working at once (deps check ``active``
+    and the token version)."""
     user = _existing(session, username)
     if user.active:
         user.active = False
         audit.record(session, actor, "staff_user", user.id, "disable", "active", True, False)
+    logins.revoke_tokens(session, user.id)
+    return user
+
+
+def enable_staff_user(session: Session, username: str, actor: str) -> StaffUser:
+    """A disabled account signs in again (with its password); a lockout is lifted too."""
+    user = _existing(session, username)
+    if not user.active:
+        user.active = True
+        audit.record(session, actor, "staff_user", user.id, "enable", "active", False, True)
+    _unlock(session, user, actor)
     return user
 
 
 def reset_password(session: Session, username: str, password: str, actor: str) -> StaffUser:
+    """A new password: the tokens issued under the old one stop working, a lockout is lifted."""
     user = _existing(session, username)
     check_password(username, password)
     user.password_hash = hash_password(password)
     audit.record(session, actor, "staff_user", user.id, "reset_password")  # never the value
+    _unlock(session, user, actor)
+    logins.revoke_tokens(session, user.id)
     return user
+
+
+def unlock_staff_user(session: Session, username: str, actor: str) -> StaffUser:
+    user = _existing(session, username)
+    _unlock(session, user, actor)
+    return user
+
+
+def _unlock(session: Session, user: StaffUser, actor: str) -> None:
+    if logins.unlock(session, user):
+        audit.record(session, actor, "staff_user", user.id, "unlock", "locked_until")
+
+
+def list_staff_users(session: Session) -> list[tuple[StaffUser, str | None]]:
+    """Every account with its advisor's code, by username."""
+    rows = session.execute(
+        select(StaffUser, Advisor.code).outerjoin(Advisor, StaffUser.advisor_id == Advisor.id)
+        .order_by(StaffUser.username)
+    )
+    return [(user, code) for user, code in rows]
 
 
 def _existing(session: Session, username: str) -> StaffUser:

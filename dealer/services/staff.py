@@ -11,7 +11,7 @@ from dealer.passwords import hash_password, verify_password
 
 
 @lru_cache
-def _unknown_user_hash() -> str:
+def unknown_user_hash() -> str:
     return hash_password("no such user; hashed only to spend the same time")
 
 
@@ -32,7 +32,7 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     """
     user = get_staff_user(session, username)
     if user is None:
-        verify_password(password, _unknown_user_hash())
+        verify_password(password, unknown_user_hash())
         return None
     if not verify_password(password, user.password_hash) or not user.active:
         return None

@@ -85,14 +85,18 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ conversation_id: conversationId(), text: message })
     }).then(function (response) {
+      if (response.status === 429) {  // too many messages from here: the server says how long to wait
+        return response.json().then(function (body) { throw { detail: body.detail }; });
+      }
       if (!response.ok) throw new Error(String(response.status));
       return response.json();
     }).then(function (lines) {
       setBusy(false);
       lines.forEach(addLine);
-    }).catch(function () {
+    }).catch(function (error) {
       setBusy(false);
-      addLine({ sender: "bot", error: true, text: "抱歉,网络好像不太稳定,请稍后再试。" });
+      var text = (error && error.detail) || "抱歉,网络好像不太稳定,请稍后再试。";
+      addLine({ sender: "bot", error: true, text: text });
     }).finally(function () { input.focus(); });
   }
 

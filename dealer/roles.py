@@ -1,0 +1,59 @@
+"""Staff roles and what each may do: the written policy is docs/roles.md.
+
+Plain rules over a user's role and a draft's assigned advisor, so the API routes and
+the pages ask the same questions (api/deps.py turns a "no" into 403).
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    advisor = "advisor"  # a service advisor at the desk
+    manager = "manager"  # the service manager: assigns work, rejects any draft
+    admin = "admin"  # manages staff accounts; sees no customer data
+
+
+# Who handles customers' bookings (drafts, appointments, the capacity plan).
+DESK_ROLES = frozenset({Role.advisor, Role.manager})
+ACCOUNT_ROLES = frozenset({Role.admin})
+
+
+def handles_bookings(role: str) -> bool:
+    return role in DESK_ROLES
+
+
+def manages_accounts(role: str) -> bool:
+    return role in ACCOUNT_ROLES
+
+
+def owns_or_unassigned(role: str, own_advisor_id: int | None, draft_advisor_id: int | None) -> bool:
+    """A manager any draft; an advisor a draft assigned to them or to nobody."""
+    if role == Role.manager:
+        return True
+    return role == Role.advisor and (draft_advisor_id is None or draft_advisor_id == own_advisor_id)
+
+
+def may_reject(role: str, own_advisor_id: int | None, draft_advisor_id: int | None) -> bool:
+    """Rejecting frees the customer's slot: the draft's own advisor, or a manager."""
+    return owns_or_unassigned(role, own_advisor_id, draft_advisor_id)
+
+
+def may_assign(
+    role: str, own_advisor_id: int | None, draft_advisor_id: int | None, new_advisor_id: int | None
+) -> bool:
+    """Moving a draft between advisors is the manager's; an advisor may take an
+    unassigned draft, or hand back one of their own (to nobody)."""
+    if new_advisor_id == draft_advisor_id or role == Role.manager:
+        return True
+    if not owns_or_unassigned(role, own_advisor_id, draft_advisor_id):
+        return False
+    return new_advisor_id is None or (own_advisor_id is not None and new_advisor_id == own_advisor_id)
+
+
+class NotPermitted(Exception):
+    """The user's role does not allow this on this draft (``action``: reject | assign)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(action)
+        self.action = action
