@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Collection
 from typing import Any
 
 from dealer.validation import PROVINCES
@@ -102,6 +103,43 @@ def mask_text(text: str | None) -> str:
     if not text:
         return text or ""
     return mask_names(mask_vin(mask_plate(mask_phone(text))))
+
+
+def _canonical(text: str) -> str:
+    """A phone, plate or VIN as stored: half-width, upper case, no separators."""
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return re.sub(r"[^0-9A-Z\u4e00-\u9fff]", "", folded)
+
+
+def _phone_key(match: re.Match[str]) -> str:
+    return _canonical(match[1] + match[2] + match[3])
+
+
+def _plate_key(match: re.Match[str]) -> str:
+    return _canonical(match[0])
+
+
+def _vin_key(match: re.Match[str]) -> str:
+    return _canonical(match[0])
+
+
+_IDENTIFIER_PATTERNS = ((_PHONE_IN_TEXT, _phone_key), (_PLATE_IN_TEXT, _plate_key), (_VIN_IN_TEXT, _vin_key))
+
+
+def identifiers_in(text: str) -> set[str]:
+    """The phones, plates and VINs a text mentions, as stored (13812345678, 京A12345)."""
+    return {key(m) for pattern, key in _IDENTIFIER_PATTERNS for m in pattern.finditer(text)}
+
+
+def scrub_text(text: str, identifiers: Collection[str], names: Collection[str], replacement: str) -> str:
+    """``text`` with each mention of one of ``identifiers`` (in whatever form it was typed:
+    138 1234 5678, 京a·12345) and each of ``names`` (two characters or more) replaced."""
+    wanted = set(identifiers)
+    for pattern, key in _IDENTIFIER_PATTERNS:
+        text = pattern.sub(lambda m, key=key: replacement if key(m) in wanted else m[0], text)
+    for name in sorted((n for n in names if n and len(n) > 1), key=len, reverse=True):
+        text = text.replace(name, replacement)
+    return text
 
 
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +24,16 @@ class DealerSettings(BaseSettings):
     # server; RASA_AUTH_TOKEN: Rasa's HTTP API (--auth-token).
     action_server_token: SecretStr | None = None
     rasa_auth_token: SecretStr | None = None
+    # Rasa's SQL tracker store (the conversations): read by the advisor pages, and by
+    # `python -m dealer export|forget|retain` (dealer/customer_data.py, dealer/retention.py).
+    tracker_store_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'rasa_tracker.db'}"
+    # PSEUDONYM_KEY keys the hash a forgotten customer is known by in the audit log;
+    # unset, one per install under var/secrets/ (refused in production, like the tokens).
+    pseudonym_key: SecretStr | None = None
+    # Retention (`python -m dealer retain`): drafts and work orders are anonymised after
+    # this many days (3 years), conversations that booked nothing after 180 days.
+    retention_work_order_days: int = Field(default=3 * 365, ge=1)
+    retention_unbooked_conversation_days: int = Field(default=180, ge=1)
 
     @property
     def is_demo(self) -> bool:
