@@ -199,6 +199,8 @@ def _yes_no_answer(value: Any, tracker: Tracker, slot: str) -> Any:
     words = backend.script().read_yes_no(slot, str(value))
     if words is not None:
         return words
+    if backend.script().says_unknown(str(value)):
+        return NOT_GIVEN  # 不清楚: read as deny by the intent, but it is not a no
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in ("affirm", "deny"):
         return intent == "affirm"

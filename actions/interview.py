@@ -148,7 +148,11 @@ def _a_check_without_a_fault(text: str, tracker: Tracker) -> bool:
     if code not in backend.catalog().service_codes or not backend.catalog().service_type(code).with_fault:
         return False
     # 没啥问题 / 想全面检测一下: no fault said, or the check asked for again instead of one.
-    no_fault = backend.script().says_no_fault(text) or code in backend.catalog().services_named(text)
+    no_fault = (
+        backend.script().says_no_fault(text)
+        or backend.script().means_no_answer(text)  # 不清楚: nothing known to be wrong
+        or code in backend.catalog().services_named(text)
+    )
     return no_fault and not names_a_problem(text)
 
 
@@ -174,13 +178,19 @@ class InterviewValidation:
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value)
+        no_interview = {**{slot: NOT_GIVEN for slot in INTERVIEW_SLOTS}, "symptom_confirmed": True,
+                        "symptom_more": NOT_GIVEN, "repeat_repair": NOT_GIVEN}
         if _a_check_without_a_fault(text, tracker):
             # 没啥问题,就例行检查下: nothing to interview; the inspection is booked as asked.
-            return {**{slot: NOT_GIVEN for slot in INTERVIEW_SLOTS}, "symptom_confirmed": True,
-                    "symptom_more": NOT_GIVEN, "repeat_repair": NOT_GIVEN}
+            return no_interview
         if not answers_in(text).get("what") and not tracker.get_slot("vague_followed_up"):
             # One follow-up for a vague answer (有点问题), not more.
             return {"symptom_what": None, "vague_followed_up": True}
+        if not names_a_problem(text) and backend.script().means_no_answer(text):
+            # 不清楚 twice: five questions about a problem nobody can name would only annoy;
+            # the technician looks at the car.
+            dispatcher.utter_message(response="utter_problem_left_for_check")
+            return no_interview
         slots = {"symptom_what": text, **complaint_prefill(text, tracker)}
         slots.update(danger_check(text, dispatcher, tracker))
         return slots

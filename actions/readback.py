@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.interview import ASKING_WORDS, RESTATED_AGAIN
 from dealer.script import NOT_GIVEN
+from dealer.symptoms import restatement
 
 
 def shown(value: object, suffix: str = "") -> str:
@@ -68,7 +69,8 @@ class ActionAskSymptomConfirmed(Action):
         elif state == RESTATED_AGAIN:
             dispatcher.utter_message(response="utter_ask_symptom_confirmed_again")
         else:
-            dispatcher.utter_message(response="utter_ask_symptom_confirmed")
+            restated = restatement(tracker.get_slot("symptom_what"), tracker.get_slot("symptom_where"))
+            dispatcher.utter_message(response="utter_ask_symptom_confirmed", symptom_what=restated)
         return []
 
 

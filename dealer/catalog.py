@@ -117,9 +117,9 @@ class Catalog:
     def is_interview(self, code: str | None) -> bool:
         return code in self.service_codes and self.service_type(code).interview
 
-    def services_named(self, words: str) -> set[str]:
+    def services_named(self, words: str, describes_fault: bool = False) -> set[str]:
         """The services the words name; typed with a homophone (保样) when none is named as is."""
-        named = {code for code, synonym in self._synonyms() if _named(synonym, words)}
+        named = {code for code, synonym in self._synonyms() if _named(synonym, words, describes_fault)}
         return named or {code for code, synonym in self._synonyms() if _sounds_in(synonym, words)}
 
     def _synonyms(self) -> list[tuple[str, str]]:
@@ -133,7 +133,7 @@ class Catalog:
     def main_service_for(self, words: str, describes_fault: bool) -> str | None:
         """What the customer asks for in ``words``: the highest-ranked service named,
         changed by a described fault where the catalogue says so; None if none is named."""
-        named = self.services_named(words)
+        named = self.services_named(words, describes_fault)
         if not named:
             return None
         main = self.service_type(max(named, key=lambda code: self.service_type(code).rank))
@@ -160,12 +160,20 @@ _OVER_BEFORE = re.compile(r"(?:过了|刚过|已过|超过|超出|出了|过|不
 _OVER_AFTER = re.compile(r"^期?(?:内)?(?:已经|早就|早|都|刚)?(?:过了|过期|到期|结束|外|已过)")
 
 
-def _named(synonym: str, words: str) -> bool:
-    """The synonym occurs in the words and at least once it is not said as over or missing."""
+# 还在质保期 / 在保修期内: the car's state, not a claim asked for (车还在质保期,想做个首保).
+_STATE_BEFORE = re.compile(r"在$")
+_STATE_AFTER = re.compile(r"^期")
+
+
+def _named(synonym: str, words: str, state_counts: bool = False) -> bool:
+    """The synonym occurs in the words and at least once it is not said as over or missing,
+    nor as the car's state unless `state_counts` (a fault told: 还在质保期内,天窗漏水)."""
     start = words.find(synonym)
     while start >= 0:
         end = start + len(synonym)
-        if not (_OVER_BEFORE.search(words[:start]) or _OVER_AFTER.match(words[end:])):
+        over = _OVER_BEFORE.search(words[:start]) or _OVER_AFTER.match(words[end:])
+        state = _STATE_BEFORE.search(words[:start]) and _STATE_AFTER.match(words[end:])
+        if not (over or (state and not state_counts)):
             return True
         start = words.find(synonym, start + 1)
     return False

@@ -67,6 +67,7 @@ class BookingScript:
     odometer_words: tuple[str, ...] = ()  # 跑了 / 表上 … : a distance is the car's mileage
     no_fault_words: tuple[str, ...] = ()  # 没啥问题 / 例行 … : a check without a complaint
     courtesy_words: dict[str, tuple[str, ...]] | None = None  # thank -> (谢谢, …), goodbye -> (再见, …)
+    unknown_words: tuple[str, ...] = ()  # 不清楚 / 记不得 … : the customer does not know
 
     @property
     def slots(self) -> list[str]:
@@ -103,6 +104,9 @@ class BookingScript:
 
     def says_no_fault(self, text: str) -> bool:
         return any(word in text for word in self.no_fault_words)
+
+    def says_unknown(self, text: str) -> bool:
+        return any(word in text for word in self.unknown_words)
 
     def names_odometer(self, text: str) -> bool:
         return any(word in text for word in self.odometer_words)
@@ -164,4 +168,5 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         odometer_words=tuple(raw.get("odometer_words", ())),
         courtesy_words={kind: tuple(words) for kind, words in raw.get("courtesy_words", {}).items()},
         no_fault_words=tuple(raw.get("no_fault_words", ())),
+        unknown_words=tuple(raw.get("unknown_words", ())),
     )

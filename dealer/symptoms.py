@@ -583,6 +583,13 @@ def _group_spans(pattern: re.Pattern[str], piece: str, prefix: int = 0) -> list[
     return [(m.start(1) - prefix, m.end(1)) for m in pattern.finditer(piece)]
 
 
+def _situation_spans(piece: str) -> list[Span]:
+    """The moment or condition (刹车的时候, 过减速带的时候, 冷车启动), not a place."""
+    times = _all_time_spans(piece)
+    bounds = [*_complaint_spans(piece), *times, *_frequency_spans(piece)]
+    return [*_marked(piece, SITUATION_MARK, MAX_SITUATION, bounds, times), *_spans(CONDITION, piece)]
+
+
 def _where_spans(piece: str) -> list[Span]:
     times = _all_time_spans(piece)
     bounds = [*_complaint_spans(piece), *times, *_frequency_spans(piece)]
@@ -644,6 +651,7 @@ def _without_spans(piece: str, spans: list[Span]) -> str:
     return "".join(ch for i, ch in enumerate(piece) if not any(start <= i < end for start, end in spans))
 
 
+TRAILING_FILLER = re.compile(r"(?:那块|那边|那里|这块)+$")
 OWNER = re.compile(r"^(?:我的|我那个|我这个|我家|我)(?:车子|爱车|车)?(?=..)")
 LEAD_CONNECTOR = re.compile(r"^(?:还有就是|还有|另外|而且|然后|再就是)")
 
@@ -658,14 +666,21 @@ def _phenomenon_in(piece: str) -> str:
         return ""
     def cut(spans: list[Span]) -> str:
         keep = [span for span in _merge(spans) if not _overlaps(span, complaint)]
-        words = EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 的就也都那块")
+        words = TRAILING_FILLER.sub("", EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 的就也都"))
         return OWNER.sub("", LEAD_CONNECTOR.sub("", words))
+    def symptom_left(words: str) -> bool:
+        return len(words) >= 2 and bool(_complaint_spans(words))
     timing = [*_all_time_spans(rest), *_frequency_spans(rest)]
     shorter = cut([*timing, *_where_spans(rest)])
     if _listed_parts().search(shorter) and _complaint_spans(shorter):
         return shorter
+    # The moment (过减速带的时候) answers 何时何处 and is asked there, as long as the symptom
+    # keeps its place (右前轮那里咯噔响); a bare 有异响 keeps its 刹车的时候.
+    without_moment = cut([*timing, *_situation_spans(rest)])
+    if symptom_left(without_moment) and (names_a_place(without_moment) or _listed_parts().search(without_moment)):
+        return without_moment
     kept = cut(timing)
-    return kept if len(kept) >= 2 and _complaint_spans(kept) else rest
+    return kept if symptom_left(kept) else rest
 
 
 @lru_cache
@@ -683,6 +698,16 @@ def phenomenon(text: str) -> str:
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
     main = [words for piece, words in found if not _answers_another_question(piece)]
     return ",".join(_unique(main or [words for _, words in found])) or complaint_words(text)
+
+
+def restatement(what: object, where: object) -> str:
+    """The complaint as restated to the customer: the symptom with the moment it happens
+    (刹车的时候 + 前面有摩擦声), which the stored symptom leaves to 何时何处."""
+    what_words, where_words = str(what or ""), str(where or "")
+    moment = next((piece for piece in clauses(where_words) if SITUATION_MARK.search(piece)), "")
+    if not what_words or not moment or len(moment) > MAX_SITUATION + 2 or moment in what_words:
+        return what_words
+    return f"{moment}{what_words}"
 
 
 def answers_in(text: str) -> dict[str, str]:
@@ -773,18 +798,31 @@ def read_restatement_reply(text: str) -> RestatementReply:
     return RestatementReply(agrees=False if denies else None, correction=words or None)
 
 
-NOTHING_ELSE = re.compile(r"(?:没有?|没什么|无)(?:别的|其他的?|其它的?)?(?:了|的)?(?:问题|毛病)?了?")
+NOTHING_ELSE = re.compile(
+    r"(?:没有?|没什么|无)(?:别的|其他的?|其它的?)?(?:了|的)?(?:问题|毛病)?了?"
+    r"|(?:别的|其他的?|其它的?)(?:问题|毛病)?(?:都|就|也)?(?:没有?|没什么|无)了?(?:问题|毛病)?了?"  # 别的没了
+)
+
+
+def _pieces_of(text: str) -> list[str]:
+    return [piece for clause in clauses(text) for piece in _pieces(clause)]
+
+
+def says_nothing_else(text: str) -> bool:
+    """没别的 / 别的没了 said as a piece of its own (没别的 就是早上那个咔咔响)."""
+    return any(NOTHING_ELSE.fullmatch(piece) for piece in _pieces_of(text))
 
 
 def further_complaint(text: str) -> str:
     """A further complaint without its lead-in (有,空调不凉 / 还有空调不制冷 → 空调不制冷)."""
     script = load_script()
     yes_words, _ = script.yes_no_words["symptom_more"]
-    parts = clauses(text)
+    parts = _pieces_of(text)
     if parts and parts[0] in yes_words:
         parts = parts[1:]
-    if len(parts) > 1 and NOTHING_ELSE.fullmatch(parts[0]):
-        parts = parts[1:]  # 没别的,就跑偏: what follows points back at what was told
+    if len(parts) > 1:
+        # 没别的,就跑偏 / 就是蓝牙连不上 别的没了: what is left points back at what was told
+        parts = [p for p in parts if not NOTHING_ELSE.fullmatch(p)] or parts
     if parts:
         parts[0] = _without_prefix(parts[0], script.complaint_lead_ins).lstrip(",\uff0c")
     return ",".join(p for p in parts if p)
@@ -794,9 +832,17 @@ def further_complaint(text: str) -> str:
 HEDGE = re.compile(r"免得|以免|省得|怕|担心|万一|防止|预防|避免")
 
 
+# The car telling that its maintenance is due (保养灯亮了 / 保养提示): a service asked for, not a fault.
+MAINTENANCE_DUE = re.compile(
+    r"保养(?:灯|指示灯|提示灯?|提醒|图标|标志|里程)[^,，。!！?？ ]{0,6}?(?:亮|显示|提示|跳|出来|到)[了啦]?"
+    r"|(?:该|要|需要)(?:做|去做)?保养了"
+)
+
+
 def tells_a_fault(text: str, check_asked: bool) -> bool:
     """The car has a fault the customer tells: a symptom said (not as a worry: 免得上线过不了),
     or a part named when no check is asked for (修刹车; but 检查一遍刹车和轮胎 is a check)."""
+    text = MAINTENANCE_DUE.sub("", text)
     for clause in clauses(text):
         hedge = HEDGE.search(clause)
         if any(hedge is None or start < hedge.start() for start, _ in _complaint_spans(clause)):
@@ -875,7 +921,9 @@ def same_complaint(text: str, recorded: list[str]) -> bool:
     if SAME_AGAIN.search(told):
         return True
     said = REPEAT_LEAD.sub("", told)
-    return bool(said) and any(_repeats(said, said != told, words) for words in recorded)
+    # After 没别的 the rest is a restatement, led in by 就是 or not (没了 早上那个咔咔响).
+    restating = said != told or says_nothing_else(text)
+    return bool(said) and any(_repeats(said, restating, words) for words in recorded)
 
 
 def symptom_text(symptoms: dict[str, Any] | None) -> str:

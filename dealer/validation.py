@@ -109,13 +109,13 @@ def normalize_name(text: str) -> str:
 # An extra request as a work-order line: 帮忙洗个车 → 洗车, 顺便把轮胎换一下 → 把轮胎换.
 _REQUEST_LEAD = re.compile(r"^(?:就是|麻烦|请|帮忙|帮我们?|给我|顺便|顺带|另外|再|也|还要|还想|还|想|要|能不能|可以)+")
 _REQUEST_TAIL = re.compile(r"(?:一下子?|下|吧|呗|啊|呀|哈|就行|就好|谢谢|,|,|。|!|!)+$")
-_ONE_OF = re.compile(r"(?<=^[洗换做加补查看打贴镀])个(?=.)")
 
 
 def request_line(text: str) -> str:
-    """The work item the customer asks for, without the asking (the words if nothing is left)."""
+    """The work item the customer asks for, without the asking (the words if nothing is left);
+    the item itself in the customer's words (洗个车 stays 洗个车)."""
     said = text.strip()
-    line = _ONE_OF.sub("", _REQUEST_TAIL.sub("", _REQUEST_LEAD.sub("", said)))
+    line = _REQUEST_TAIL.sub("", _REQUEST_LEAD.sub("", said))
     return line if len(line) >= 2 else said
 
 
@@ -161,6 +161,7 @@ def _mileage_text(text: str) -> str:
     cleaned = re.sub(r"(?<=[0-9])[,，](?=[0-9]{3}(?![0-9]))", "", cleaned)
     cleaned = re.sub(r"(?<=[0-9])\s+(?=[0-9])", "/", cleaned)  # 35 000: two numbers, not one
     cleaned = re.sub(r"\s+", "", cleaned)
+    cleaned = re.sub(r"(?<=[万千wk])多(?:一)?点儿?", "多", cleaned)  # 一万多点: not 点 as o'clock
     return re.sub(r"公里|千米|kms|kilometers?|km", "公里", cleaned)
 
 

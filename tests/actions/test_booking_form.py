@@ -215,7 +215,7 @@ async def test_first_visit(dispatcher, form_tracker, domain, given, expected):
 @pytest.mark.parametrize(("given", "expected"), [
     ("没有了", "unknown"),
     # The work item, without the asking (帮忙, 顺便, 一下, 个).
-    ("顺便做个四轮定位", "做四轮定位"), ("帮忙洗个车", "洗车"), ("麻烦看一下空调滤芯吧", "看一下空调滤芯"),
+    ("顺便做个四轮定位", "做个四轮定位"), ("帮忙洗个车", "洗个车"), ("麻烦看一下空调滤芯吧", "看一下空调滤芯"),
 ])
 async def test_extra_requests(dispatcher, form_tracker, domain, given, expected):
     tracker = form_tracker({"extra_requests": given}, requested_slot="extra_requests")
@@ -291,9 +291,35 @@ async def test_a_vague_complaint_gets_one_follow_up_only(form_tracker, domain):
     assert events["symptom_what"] is None and events["vague_followed_up"] is True
 
     again = form_tracker(
-        {"symptom_what": "说不上来"}, requested_slot="symptom_what", slots={**slots, "vague_followed_up": True}
+        {"symptom_what": "就是感觉怪怪的"}, requested_slot="symptom_what", slots={**slots, "vague_followed_up": True}
     )
-    assert slot_values(await run_form(CollectingDispatcher(), again, domain))["symptom_what"] == "说不上来"
+    assert slot_values(await run_form(CollectingDispatcher(), again, domain))["symptom_what"] == "就是感觉怪怪的"
+
+
+async def test_a_complaint_nobody_can_name_is_left_to_the_technician(form_tracker, domain):
+    """说不上来 after the follow-up: no five questions about it; the interview is skipped."""
+    slots = {"service_type": "repair", "first_visit": True, "vague_followed_up": True}
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker({"symptom_what": "说不上来"}, requested_slot="symptom_what", slots=slots)
+    events = slot_values(await run_form(dispatcher, tracker, domain))
+    assert events["symptom_what"] == NOT_GIVEN and events["symptom_when"] == NOT_GIVEN
+    assert events["symptom_confirmed"] is True and events["repeat_repair"] == NOT_GIVEN
+    assert [m["response"] for m in dispatcher.messages] == ["utter_problem_left_for_check"]
+
+
+async def test_an_inspection_whose_customer_knows_of_no_problem_has_no_interview(form_tracker, domain):
+    slots = {"service_type": "inspection", "first_visit": True}
+    tracker = form_tracker({"symptom_what": "不清楚"}, requested_slot="symptom_what", slots=slots)
+    events = slot_values(await run_form(CollectingDispatcher(), tracker, domain))
+    assert events["symptom_what"] == NOT_GIVEN and events["symptom_confirmed"] is True
+
+
+async def test_i_dont_know_whether_it_was_repaired_before_is_not_a_no(form_tracker, domain):
+    tracker = form_tracker(
+        {"repeat_repair": "不清楚"}, requested_slot="repeat_repair", slots={"service_type": "repair"}, text="不清楚"
+    )
+    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.9}  # how NLU reads 不清楚
+    assert slot_values(await run_form(CollectingDispatcher(), tracker, domain))["repeat_repair"] == NOT_GIVEN
 
 
 async def test_a_time_in_an_answer_about_the_past_keeps_the_booking_time(dispatcher, form_tracker, domain):

@@ -4,6 +4,7 @@ import time
 import pytest
 
 from dealer.symptoms import (
+    restatement,
     answers_in,
     clauses,
     complaint_words,
@@ -248,7 +249,10 @@ def test_what_is_the_complaint_in_the_customers_words(text, what):
 @pytest.mark.parametrize(
     "text,what",
     [
-        ("过减速带的时候前面左边咯噔咯噔响 有两三周了 每次过都响", "过减速带的时候前面左边咯噔咯噔响"),
+        # the moment is 何时何处's answer; the place stays with the symptom
+        ("过减速带的时候前面左边咯噔咯噔响 有两三周了 每次过都响", "前面左边咯噔咯噔响"),
+        ("过减速带的时候右前轮那里咯噔咯噔响", "右前轮那里咯噔咯噔响"),
+        ("右前叶子板凹了一小块", "右前叶子板凹了一小块"),  # 块 is not a filler
         ("左后门车窗降下去升不上来了 还在保修期 能保修不", "车窗降下去升不上来了"),
         ("我的朗逸沪A·8P5R3,开空调有股霉味,我姓方电话13585207746", "开空调有股霉味"),
         ("钣金车门凹了个坑,停车场被人开门磕的", "车门凹了个坑"),
@@ -545,3 +549,32 @@ def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
 
 def test_a_booking_day_three_days_on_is_no_complaint_word():
     assert complaint_words("刹车有异响,约大大后天上午十点") == "刹车有异响"
+
+
+@pytest.mark.parametrize(
+    "what,where,restated",
+    [
+        ("右前轮那里咯噔咯噔响", "过减速带的时候,右前轮那里", "过减速带的时候右前轮那里咯噔咯噔响"),
+        ("刹车的时候有异响", "刹车的时候", "刹车的时候有异响"),  # not twice
+        ("空调不凉", "不清楚", "空调不凉"),
+        ("空调不凉", None, "空调不凉"),
+    ],
+)
+def test_the_restatement_gives_the_symptom_its_moment_back(what, where, restated):
+    assert restatement(what, where) == restated
+
+
+@pytest.mark.parametrize(
+    "answer,recorded",
+    [
+        ("没别的 就是早上那个咔咔响", "发动机那块咔咔响"),
+        ("没了 就倒车那个响", "车子挂倒挡的时候后面嗡嗡响"),
+        ("就是蓝牙连不上 别的没了", "蓝牙连不上车机了 手机一直搜不到"),
+    ],
+)
+def test_nothing_else_and_the_same_complaint_again_is_no_further_complaint(answer, recorded):
+    assert same_complaint(answer, [recorded])
+
+
+def test_nothing_else_big_but_a_new_problem_is_a_further_complaint():
+    assert not same_complaint("没别的大问题,就是空调有点不凉", ["发动机那块咔咔响"])

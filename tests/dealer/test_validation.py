@@ -125,6 +125,8 @@ def test_name_rejects_non_names(given):
         ("7.5w", 75000),
         # Approximations count as the round number given.
         ("8万多", 80000),
+        ("一万多点", 10000),  # 点 after 万多 is "a bit", not o'clock
+        ("八万多一点儿", 80000),
         ("十来万", 100000),
         ("四万出头", 40000),
         ("快五万了", 50000),
@@ -246,8 +248,8 @@ def test_a_name_as_customers_give_it(given, expected):
 
 @pytest.mark.parametrize(
     ("said", "line"),
-    [("帮忙洗个车", "洗车"), ("顺便换个机油吧", "换机油"), ("四轮定位", "四轮定位"), ("顺便洗车,谢谢", "洗车"),
-     ("再做个保养", "做保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗"), ("就是洗个车", "洗车")],
+    [("帮忙洗个车", "洗个车"), ("顺便换个机油吧", "换个机油"), ("四轮定位", "四轮定位"), ("顺便洗车,谢谢", "洗车"),
+     ("再做个保养", "做个保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗"), ("就是洗个车", "洗个车")],
 )
 def test_an_extra_request_as_a_work_order_line(said, line):
     assert request_line(said) == line
