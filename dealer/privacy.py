@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Collection
 from typing import Any
 
-from dealer.validation import PROVINCES
+from dealer.validation import PROVINCES, normalize_name, normalize_or_none
 
 _DIGIT = "[0-9０-９]"  # full-width digits too: the customer's own typing is logged
 # A mainland mobile number inside any text, not part of a longer digit run; +86 and
@@ -33,17 +33,26 @@ _PLATE_IN_TEXT = re.compile(
 _VIN_CHAR = "[A-HJ-NPR-Za-hj-npr-z0-9]"
 _VIN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9])({_VIN_CHAR}{{3}})({_VIN_CHAR}{{10}})({_VIN_CHAR}{{4}})(?![A-Za-z0-9])")
 # The value of a name key as dicts, JSON, slot listings and keyword logs print it:
-# 'customer_name': '王先生', "name": "王先生", customer_name: 王先生, customer_name=王先生,
-# and a slot event: SlotSet(key: customer_name, value: 王先生), {'name': 'customer_name', 'value': …}.
-# A value ends at a quote, comma, bracket, backslash (an escaped \n in JSON) or line end.
-_VALUE = r"""(?P<value>[^"',;\\\n\r}\])]+)"""
+# 'customer_name': '王先生', "name": "王先生" (quoted: an unquoted "action name: x" is no
+# person), customer_name: 王先生, customer_name=王先生, a read-back's 姓名:王先生, and a slot
+# event: SlotSet(key: customer_name, value: 王先生), {'name': 'customer_name', 'value': …}.
+# A value ends at a quote, comma, bracket, bar, backslash (an escaped \n in JSON) or line end.
+_VALUE = r"""(?P<value>[^"',;|\\\n\r}\])]+)"""
 _NAME_FIELD = re.compile(
     # the key stands alone, or after an escaped tab or newline (\tcustomer_name: in JSON)
-    r"""(?P<key>(?:(?<![A-Za-z0-9_])|(?<=\\[tnr]))["']?(?P<k>customer_name|name)["']?\s*[:=]\s*["']?)"""
-    + _VALUE
+    r"""(?P<key>(?:(?<![A-Za-z0-9_])|(?<=\\[tnr]))(?:["']?(?P<k>customer_name)["']?|(?P<q>["'])(?P<k2>name)(?P=q))"""
+    r"""\s*[:=]\s*["']?|姓名\s*[:：]\s*)""" + _VALUE
 )
 _NAME_SLOT_EVENT = re.compile(
     r"""(?P<key>customer_name["']?\s*,\s*["']?value["']?\s*[:=]\s*["']?)""" + _VALUE
+)
+# A customer's message as Rasa's debug lines carry it ("parse_data_text": "…", "text": "…",
+# [state 3] user text: … |): masked when it is what the booking form takes for a name
+# answer (dealer.validation.normalize_name: 司马瑞雪, 我叫王明, 王先生), since a name typed
+# alone cannot be told apart otherwise. Short answers (对的, 迈腾) are masked with it.
+_CUSTOMER_WORDS = re.compile(
+    r"""(?P<key>"(?:parse_data_text|text|user_text|message)"\s*:\s*"|'text'\s*:\s*'|user text:\s*)"""
+    r"""(?P<value>[^"'|\\\n\r]+)"""
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\-]*")  # action, slot and intent names
 _NOTHING = frozenset({"", "None", "null", "none"})
@@ -89,13 +98,21 @@ def _name_value(match: re.Match[str]) -> str:
     value = match["value"].strip()
     if value in _NOTHING or "*" in value:
         return match[0]
-    if match.groupdict().get("k") == "name" and _IDENTIFIER.fullmatch(value):
+    if match.groupdict().get("k2") == "name" and _IDENTIFIER.fullmatch(value):
         return match[0]  # 'name': 'customer_name', an action's name: not a person
-    return match["key"] + mask_name(value)
+    return match["key"] + mask_name(value) + match["value"][len(match["value"].rstrip()):]
+
+
+def _name_answer(match: re.Match[str]) -> str:
+    value = match["value"].strip()
+    if "*" in value or normalize_or_none(normalize_name, value) is None:
+        return match[0]
+    return match["key"] + mask_name(value) + match["value"][len(match["value"].rstrip()):]
 
 
 def mask_names(text: str) -> str:
-    return _NAME_FIELD.sub(_name_value, _NAME_SLOT_EVENT.sub(_name_value, text))
+    text = _NAME_SLOT_EVENT.sub(_name_value, text)
+    return _CUSTOMER_WORDS.sub(_name_answer, _NAME_FIELD.sub(_name_value, text))
 
 
 def mask_text(text: str | None) -> str:

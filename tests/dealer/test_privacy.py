@@ -81,6 +81,12 @@ def test_mask_vin(text: str, masked: str) -> None:
         ("customer_name=None", "customer_name=None"),
         ("{'name': 'action_submit_booking'}", "{'name': 'action_submit_booking'}"),  # not a person
         ("rename: 张三", "rename: 张三"),  # another key
+        ("previous action name: booking_form | active loop: x", "previous action name: booking_form | active loop: x"),
+        ("姓名:司马瑞雪\n电话:138****5678", "姓名:司***\n电话:138****5678"),  # a read-back
+        # A message the booking form would take for a name; longer words stay readable.
+        ('{"parse_data_text": "司马瑞雪", "x": 1}', '{"parse_data_text": "司***", "x": 1}'),
+        ("[state 3] user text: 我叫王明 | previous", "[state 3] user text: 我*** | previous"),
+        ('{"parse_data_text": "我想预约明天下午三点做保养"}', '{"parse_data_text": "我想预约明天下午三点做保养"}'),
     ],
 )
 def test_names_are_masked_where_a_name_key_labels_them(text: str, masked: str) -> None:
