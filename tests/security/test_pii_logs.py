@@ -1,13 +1,18 @@
 """No customer's phone, plate or name in any log line of the three processes, against the
 real processes with Rasa logging at DEBUG (it prints every message and slot), while a
 database call fails mid-booking: the draft's INSERT (the action server) and an advisor's
-UPDATE (the API) are refused by the database, so their errors and tracebacks are logged."""
+UPDATE (the API) are refused by the database, so their errors and tracebacks are logged.
+Then ``python -m dealer forget`` on the same running system's two databases."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +20,7 @@ import httpx
 import pytest
 
 from devtools.stack import REPO_ROOT, fresh_stack
+from tests.dealer.privacy_data import dump
 
 LOGS = REPO_ROOT / "test-artifacts" / "pii-logs"
 
@@ -49,6 +55,7 @@ class System:
     rasa: str
     api: str
     database: Path
+    tracker: Path
 
     def say(self, sender: str, text: str) -> str:
         response = httpx.post(f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text},
@@ -69,7 +76,7 @@ def system(tmp_path_factory) -> Iterator[System]:
     try:
         stack.wait_healthy(timeout=300)
         yield System(config.url(config.rasa_port), config.url(config.api_port),
-                     Path(database_url.removeprefix("sqlite:///")))
+                     Path(database_url.removeprefix("sqlite:///")), config.tracker_db)
     finally:
         stack.stop()
 
@@ -89,10 +96,16 @@ def book(system: System, who: Customer) -> str:
     return reply
 
 
-def drafts(system: System, phone: str) -> list[dict]:
+@contextmanager
+def advisor(system: System) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=system.api, timeout=30) as client:
         token = client.post("/api/auth/token", data={"username": "advisor", "password": "advisor"}).json()
         client.headers["Authorization"] = f"Bearer {token['access_token']}"
+        yield client
+
+
+def drafts(system: System, phone: str) -> list[dict]:
+    with advisor(system) as client:
         return client.get("/api/drafts", params={"phone": phone}).json()["items"]
 
 
@@ -103,9 +116,7 @@ def test_no_phone_plate_or_name_in_any_log_while_the_database_fails(system: Syst
     with sqlite3.connect(system.database) as connection:
         connection.executescript(FAIL_WRITES)
     failed = book(system, FAILED)  # the draft's INSERT fails in the action server
-    with httpx.Client(base_url=system.api, timeout=30) as client:
-        token = client.post("/api/auth/token", data={"username": "advisor", "password": "advisor"}).json()
-        client.headers["Authorization"] = f"Bearer {token['access_token']}"
+    with advisor(system) as client:
         edit = client.patch(f"/api/drafts/{draft['id']}", json={
             "version": draft["version"], "customer": {"name": FAILED.name, "phone": FAILED.phone},
             "vehicle": {"plate": FAILED.plate}})
@@ -126,3 +137,24 @@ def test_no_phone_plate_or_name_in_any_log_while_the_database_fails(system: Syst
         for who in (BOOKED, FAILED):
             found = [form for form in who.raw_forms if form in text]
             assert found == [], f"{process}.log holds {found}"
+
+
+FORGOTTEN = Customer("慕容秋", "13566667777", "135 6666 7777", "苏E67890", "苏e67890")
+
+
+def test_forget_leaves_the_customer_in_no_dump_of_either_database(system: System) -> None:
+    assert "预约成功" in book(system, FORGOTTEN)
+    dealer_url, tracker_url = f"sqlite:///{system.database}", f"sqlite:///{system.tracker}"
+    assert FORGOTTEN.phone in dump(dealer_url) and FORGOTTEN.phone in dump(tracker_url)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "dealer", "forget", "--phone", FORGOTTEN.typed_phone], cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": dealer_url, "TRACKER_STORE_URL": tracker_url},
+        capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["conversations_deleted"] == 1
+    for url in (dealer_url, tracker_url):
+        text = dump(url)
+        assert [form for form in FORGOTTEN.raw_forms if form in text] == [], url
+    assert drafts(system, FORGOTTEN.phone) == []
