@@ -427,7 +427,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         )
         if corrected and tracker.get_slot("awaiting_correction"):
             events.append(SlotSet("awaiting_correction", False))
-        return events
+        return await stop_at_booking_limit(events, dispatcher, tracker)  # issue 11: live bookings
 
     async def validate_appointment_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -502,8 +502,6 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         phone = check_phone(value, dispatcher, tracker)
         if phone is None:
             return {"phone": None}
-        if (stop := await stop_at_booking_limit(tracker, phone)) is not None:
-            return stop  # refused by action_submit_booking (issue 11: live bookings per phone)
         slots: dict[str, Any] = {"phone": phone}
         history = await backend.history_of(phone)
         if history is not None and tracker.get_slot("first_visit") is None:
