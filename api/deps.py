@@ -26,7 +26,8 @@ TOKEN_URL = "/api/auth/token"
 NOT_FOR_YOUR_ROLE = "您的账号角色无权进行此操作"
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
+    # async: read in the event loop, so routes that need no more (the chat) take no worker thread
     return request.app.state.settings
 
 

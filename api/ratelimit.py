@@ -15,6 +15,7 @@ import math
 import time
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from limits import RateLimitItem
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -29,6 +30,7 @@ class RateLimits:
 
     def __init__(self, settings: ApiSettings) -> None:
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage_url))
+        self.in_memory = settings.rate_limit_storage_url.startswith("memory://")
         self._items = {name: settings.rate_limits(name) for name in ("chat", "login")}
 
     def retry_after(self, name: str, client: str) -> int | None:
@@ -58,9 +60,12 @@ def too_many_requests(seconds: int, detail: str = TOO_MANY) -> HTTPException:
 def rate_limited(name: str):
     """A dependency counting the request against ``name``'s limits for its client IP."""
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         limits: RateLimits = request.app.state.rate_limits
-        seconds = limits.retry_after(name, client_ip(request))
+        if limits.in_memory:  # microseconds: counted in the event loop, no worker thread taken
+            seconds = limits.retry_after(name, client_ip(request))
+        else:  # a network store (Redis): off the event loop
+            seconds = await run_in_threadpool(limits.retry_after, name, client_ip(request))
         if seconds is not None:
             raise too_many_requests(seconds)
 

@@ -1,19 +1,20 @@
 """One sign-in check for the API's token login and the pages' sign-in form.
 
-In order: the password check waits for a place in this process's ``PasswordChecks``
-(Argon2 is deliberately slow: a burst of bad logins gets 503 at once instead of taking
-every worker thread and database connection from the chat and the pages); then the
-account's lockout (dealer/services/logins.py) and the demo accounts' rule. The per-IP
-limit (api/ratelimit.py) has run before, as the routes' dependency.
+In order, as the routes' dependencies: the per-IP limit (api/ratelimit.py), then a place
+in this process's line of ``PasswordChecks`` (Argon2 is deliberately slow: a burst of bad
+logins gets 503 at once instead of taking every worker thread and database connection
+from the chat and the pages); then, in the route, a running slot for the check itself,
+the account's lockout (dealer/services/logins.py) and the demo accounts' rule.
 """
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from fastapi import status
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from api.config import ApiSettings
@@ -37,8 +38,10 @@ class SignInRefused(Exception):
 
 
 class PasswordChecks:
-    """At most ``running`` sign-ins checking a password at once, ``waiting`` more in line
-    (each holding a worker thread); anyone beyond is refused at once."""
+    """At most ``running`` sign-ins checking a password at once and ``waiting`` more in
+    line. The line is entered in the event loop (``in_line``, a dependency that runs
+    before anything else of the sign-in route), so a sign-in beyond it is refused at
+    once without taking a worker thread or a database connection."""
 
     def __init__(self, running: int, waiting: int, wait_seconds: float = 10.0) -> None:
         self.running = running
@@ -49,24 +52,45 @@ class PasswordChecks:
         self.in_use = 0
         self.peak = 0  # the most checks that ever ran at once (the tests read it)
 
+    def enter_line(self) -> bool:
+        return self._line.acquire(blocking=False)
+
+    def leave_line(self) -> None:
+        self._line.release()
+
     @contextmanager
     def place(self) -> Iterator[None]:
-        if not self._line.acquire(blocking=False):
+        """A running slot for one password check (waits a while for it)."""
+        if not self._slots.acquire(timeout=self._wait_seconds):
             raise SignInRefused(status.HTTP_503_SERVICE_UNAVAILABLE, BUSY, retry_after=1)
         try:
-            if not self._slots.acquire(timeout=self._wait_seconds):
-                raise SignInRefused(status.HTTP_503_SERVICE_UNAVAILABLE, BUSY, retry_after=1)
-            try:
-                with self._count:
-                    self.in_use += 1
-                    self.peak = max(self.peak, self.in_use)
-                yield
-            finally:
-                with self._count:
-                    self.in_use -= 1
-                self._slots.release()
+            with self._count:
+                self.in_use += 1
+                self.peak = max(self.peak, self.in_use)
+            yield
         finally:
-            self._line.release()
+            with self._count:
+                self.in_use -= 1
+            self._slots.release()
+
+
+def in_line(busy: Callable[[], Exception]) -> Any:
+    """The sign-in routes' first dependency: a place in line, or ``busy()`` raised."""
+
+    async def wait_in_line(request: Request) -> AsyncIterator[None]:
+        checks: PasswordChecks = request.app.state.password_checks
+        if not checks.enter_line():
+            raise busy()
+        try:
+            yield
+        finally:
+            checks.leave_line()
+
+    return Depends(wait_in_line)
+
+
+def api_busy() -> HTTPException:
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=BUSY, headers={"Retry-After": "1"})
 
 
 def lockout(settings: ApiSettings) -> Lockout:

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.pages import drafts, home, plan, session
 from api.pages.drafts import PageNotFound
-from api.pages.session import LoginRequired, PageForbidden, redirect_to_login
+from api.pages.session import LoginRequired, PageBusy, PageForbidden, redirect_to_login
 
 PAGES_PREFIX = "/advisor"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "advisor"
@@ -29,6 +29,7 @@ def mount_pages(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.add_exception_handler(PageNotFound, _not_found_page)
     app.add_exception_handler(PageForbidden, _forbidden_page)
+    app.add_exception_handler(PageBusy, _busy_page)
 
 
 def _message_page(title: str, message: str, back: str, status_code: int) -> HTMLResponse:
@@ -49,3 +50,10 @@ async def _forbidden_page(_request: Request, error: Exception) -> HTMLResponse:
     logout = (f'<form method="post" action="{PAGES_PREFIX}/logout">'
               f'<button type="submit">退出登录</button></form>')
     return _message_page("无权访问", str(error), logout, status.HTTP_403_FORBIDDEN)
+
+
+async def _busy_page(_request: Request, error: Exception) -> HTMLResponse:
+    page = _message_page("请稍后", str(error), f'<a href="{PAGES_PREFIX}/login">返回登录</a>',
+                         status.HTTP_503_SERVICE_UNAVAILABLE)
+    page.headers["Retry-After"] = "1"
+    return page

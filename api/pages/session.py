@@ -11,7 +11,7 @@ from api.deps import CatalogDep, SessionDep, SettingsDep, user_for_token
 from api.pages.templating import templates
 from api.ratelimit import LoginLimit
 from api.security import token_for
-from api.signin import SignInRefused, sign_in_staff
+from api.signin import BUSY, SignInRefused, in_line, sign_in_staff
 from dealer.models import StaffUser
 from dealer.roles import handles_bookings
 from dealer.services import logins
@@ -33,6 +33,13 @@ async def redirect_to_login(_request: Request, error: Exception) -> Response:
 
 class PageForbidden(Exception):
     """Signed in, but the account's role has no business here (docs/roles.md)."""
+
+
+class PageBusy(Exception):
+    """Too many sign-ins checking passwords at once: answered 503 with a page."""
+
+    def __init__(self) -> None:
+        super().__init__(BUSY)
 
 
 def page_user(request: Request, settings: SettingsDep, session: SessionDep) -> StaffUser:
@@ -71,7 +78,7 @@ def login_page(request: Request, catalog: CatalogDep, next: str | None = None) -
     )
 
 
-@router.post("/login", response_class=HTMLResponse, dependencies=[FormPost, LoginLimit])
+@router.post("/login", response_class=HTMLResponse, dependencies=[LoginLimit, in_line(PageBusy), FormPost])
 def login(
     request: Request,
     session: SessionDep,

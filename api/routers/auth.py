@@ -11,7 +11,7 @@ from api.deps import CatalogDep, CurrentUser, SessionDep, SettingsDep
 from api.ratelimit import LoginLimit
 from api.schemas import Token
 from api.security import token_for
-from api.signin import WRONG_CREDENTIALS, SignInRefused, sign_in_staff
+from api.signin import WRONG_CREDENTIALS, SignInRefused, api_busy, in_line, sign_in_staff
 from dealer.services import logins
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post(
     "/token",
     response_model=Token,
-    dependencies=[LoginLimit],
+    dependencies=[LoginLimit, in_line(api_busy)],
     responses={
         401: {"description": WRONG_CREDENTIALS},
         429: {"description": "请求过于频繁，或账号因多次登录失败已锁定（见 Retry-After）"},

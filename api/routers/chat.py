@@ -37,7 +37,7 @@ class ChatSettings(BaseSettings):
     rasa_timeout: float = 30.0  # RASA_TIMEOUT: seconds for one turn
 
 
-def get_chat_settings() -> ChatSettings:
+async def get_chat_settings() -> ChatSettings:
     return ChatSettings()
 
 

@@ -157,10 +157,11 @@ def make_client(connection: Connection) -> Iterator[Callable[[ApiSettings], Test
         with _joined_session(connection) as session, session.begin():
             yield session
 
-    def make(settings: ApiSettings) -> TestClient:
+    def make(settings: ApiSettings, address: tuple[str, int] = ("testclient", 50000)) -> TestClient:
+        """``address``: where the requests come from (the per-IP limits count it)."""
         app: FastAPI = create_app(settings)
         app.dependency_overrides[get_session] = session_in_test_transaction
-        client = TestClient(app)
+        client = TestClient(app, client=address)
         clients.append(client)
         return client
 
