@@ -64,6 +64,14 @@ def change_tracker(form_tracker, kind: str = "cancel"):
     return tracker
 
 
+def confirmed_cancel(draft_id: int) -> dict:
+    """The change form's slots once a cancel is confirmed (or as a forged call invents them)."""
+    return {
+        "change_found": True, "change_confirmed": True, "change_kind": "cancel",
+        "change_draft_id": float(draft_id), "current_display": "11月27日(周五) 10:00",
+    }
+
+
 async def found_by(form_tracker, domain) -> tuple[dict, list[dict]]:
     dispatcher = CollectingDispatcher()
     events = await ValidateChangeBookingForm().run(dispatcher, change_tracker(form_tracker), domain)
@@ -100,10 +108,7 @@ async def test_a_stranger_is_told_nothing_and_handed_to_an_advisor(form_tracker,
 
 async def test_a_forged_cancel_of_someone_elses_booking_changes_nothing(form_tracker, domain, app_database):
     draft_id = booked(app_database, "someone-else", 10)
-    forged = {
-        "change_found": True, "change_confirmed": True, "change_kind": "cancel",
-        "change_draft_id": float(draft_id), "current_display": "11月27日(周五) 10:00",
-    }
+    forged = confirmed_cancel(draft_id)
     dispatcher = CollectingDispatcher()
     await ActionApplyBookingChange().run(dispatcher, form_tracker({}, requested_slot=None, slots=forged), domain)
     assert dispatcher.messages[0]["response"] == "utter_change_not_found"
@@ -116,10 +121,7 @@ async def test_a_forged_cancel_of_someone_elses_booking_changes_nothing(form_tra
 
 async def test_the_owner_cancels(form_tracker, domain, app_database):
     draft_id = booked(app_database, OWN, 10)
-    confirmed = {
-        "change_found": True, "change_confirmed": True, "change_kind": "cancel",
-        "change_draft_id": float(draft_id), "current_display": "11月27日(周五) 10:00",
-    }
+    confirmed = confirmed_cancel(draft_id)
     dispatcher = CollectingDispatcher()
     await ActionApplyBookingChange().run(dispatcher, form_tracker({}, requested_slot=None, slots=confirmed), domain)
     assert dispatcher.messages[0]["response"] == "utter_booking_cancelled"
