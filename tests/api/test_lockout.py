@@ -87,23 +87,23 @@ def test_a_success_forgets_earlier_failures(strict: TestClient, db_session: Sess
         assert strict.post("/api/auth/token", data=WRONG).status_code == 401
 
 
-def test_failures_older_than_the_window_start_counting_again(strict: TestClient, db_session: Session) -> None:
-    for _ in range(2):
+def _fail_then_move_back(strict: TestClient, db_session: Session, failures: int, column: str, ago: timedelta) -> None:
+    """``failures`` wrong passwords, then the account's ``column`` set to ``ago`` in the past."""
+    for _ in range(failures):
         strict.post("/api/auth/token", data=WRONG)
-    user = _advisor(db_session)
-    user.first_failed_login_at = datetime.now(timezone.utc) - timedelta(minutes=11)
+    setattr(_advisor(db_session), column, datetime.now(timezone.utc) - ago)
     db_session.commit()
+
+
+def test_failures_older_than_the_window_start_counting_again(strict: TestClient, db_session: Session) -> None:
+    _fail_then_move_back(strict, db_session, 2, "first_failed_login_at", timedelta(minutes=11))
 
     assert strict.post("/api/auth/token", data=WRONG).status_code == 401  # one in a new window
     assert _advisor(db_session).failed_logins == 1
 
 
 def test_the_lockout_runs_out(strict: TestClient, db_session: Session) -> None:
-    for _ in range(3):
-        strict.post("/api/auth/token", data=WRONG)
-    user = _advisor(db_session)
-    user.locked_until = datetime.now(timezone.utc) - timedelta(seconds=1)
-    db_session.commit()
+    _fail_then_move_back(strict, db_session, 3, "locked_until", timedelta(seconds=1))
 
     assert strict.post("/api/auth/token", data=RIGHT).status_code == 200
 
