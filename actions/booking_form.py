@@ -394,7 +394,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         question = _question_instead_of_answer(tracker)
         if question is not None:
             # 保养大概多少钱? while the mileage is asked: answered, then the question again.
-            answer_question(question, latest_text(tracker), dispatcher)
+            answer_question(question, latest_text(tracker), dispatcher, tracker)
             # Nothing the question's words matched (保养 → service_type) changes a fact.
             asked = tracker.get_slot("requested_slot")
             undone = {slot: value_before_latest_message(tracker, slot) for slot in tracker.slots_to_validate()}

@@ -1,16 +1,31 @@
 """Answering the customer's questions (hours, address, prices, how long) from the dealer catalogue."""
 from __future__ import annotations
 
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
+from dealer.symptoms import is_dangerous
 
-# Intents of the classifier, and ask_duration, read from the words only (dealer/booking_script.yml).
-QUESTION_KINDS = ("ask_hours", "ask_address", "ask_price", "ask_duration")
+# Intents of the classifier, and ask_duration / ask_can_drive, read from the words only
+# (dealer/booking_script.yml).
+QUESTION_KINDS = ("ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive")
 
 
-def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher) -> None:
+def _customer_words(tracker: Tracker | None) -> str:
+    if tracker is None:
+        return ""
+    return " ".join(str(e.get("text") or "") for e in tracker.events if e.get("event") == "user")
+
+
+def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, tracker: Tracker | None = None) -> None:
     dealer = backend.catalog()
+    if kind == "ask_can_drive":
+        # Whether to drive depends on everything told so far (水温飙到头,冒白烟 … 还能开吗?).
+        dangerous = is_dangerous(f"{_customer_words(tracker)} {text}")
+        response = "utter_danger_do_not_drive" if dangerous else "utter_answer_can_drive"
+        dispatcher.utter_message(response=response, rescue_phone=dealer.rescue_phone)
+        return
     if kind == "ask_hours":
         dispatcher.utter_message(response="utter_answer_hours", opening_hours=dealer.opening_hours_text)
     elif kind == "ask_address":

@@ -34,7 +34,7 @@ class ActionAnswerQuestion(Action):
         if kind not in QUESTION_KINDS:
             dispatcher.utter_message(response="utter_default")
             return []
-        answer_question(kind, text, dispatcher)
+        answer_question(kind, text, dispatcher, tracker)
         return offer_after_answer(dispatcher, tracker)
 
 
@@ -80,7 +80,7 @@ class ActionHandleUnclearMessage(Action):
             question = backend.script().question_kind(latest_text(tracker))
             if question is not None and sounds_like_question(latest_text(tracker)):
                 # 保养要多久? read as out of scope: a question the catalogue answers.
-                answer_question(question, latest_text(tracker), dispatcher)
+                answer_question(question, latest_text(tracker), dispatcher, tracker)
                 return offer_after_answer(dispatcher, tracker)
             named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
             if "time" not in named and (

@@ -238,13 +238,16 @@ OPENING_WRAP = re.compile(r"(?:自从|从|打)$")
 # The car's year (2023年的哈弗H6, 19年买的, 2020款): when it was made or bought, not when
 # the problem began.
 BARE_YEAR = re.compile(rf"(?:\d{{2}}|\d{{4}}|[{CN_DIGITS}〇零]{{2,4}})年")
+# 三年质保 / 6年10万公里保修: the warranty's term, not when the problem began.
+WARRANTY_TERM_NEXT = re.compile(r"(?:的)?(?:[0-9一二两三四五六七八九十]+万?公里)?(?:的)?(?:质保|保修|三包)")
 CAR_YEAR_NEXT = re.compile(r"的(?!时候|那会|冬天|夏天|春天|秋天|年底|年初)|款|买|提|上的?牌|产|出厂|生产")
 
 
 def _time_spans(piece: str) -> list[Span]:
     """Spans of time phrases: each holds a date, a duration or an event (最近 alone does not)."""
     cores = [(start, end) for start, end in _spans(TIME_CORE, piece)
-             if not (BARE_YEAR.fullmatch(piece[start:end]) and CAR_YEAR_NEXT.match(piece, end))]
+             if not (BARE_YEAR.fullmatch(piece[start:end]) and CAR_YEAR_NEXT.match(piece, end))
+             and not WARRANTY_TERM_NEXT.match(piece, end)]
     starts = {start for start, _ in cores}
     leading = [span for span in _spans(VAGUE_TIME, piece) if span[1] in starts]  # 最近 + 一周
     merged = _merge([*cores, *leading, *_spans(TIME_WRAP, piece)])
@@ -452,7 +455,7 @@ PART_STATE = re.compile(r"有点|有些|很|太|特别|非常|挺|越来越|变�
 @lru_cache
 def _listed_symptoms() -> re.Pattern[str]:
     vocab = vocabulary()
-    return re.compile(_alternation(vocab.symptoms + vocab.danger))
+    return re.compile("|".join((_alternation(vocab.symptoms), *sorted(vocab.danger, key=len, reverse=True))))
 
 
 @lru_cache
@@ -644,7 +647,10 @@ def _phrases(units: list[list[str]], reader) -> str:
 
 
 # Names of what the customer asks for (钣金车门凹了 / 能保修不): the request, not the symptom.
-SERVICE_NAMES = re.compile(r"保修期内|保修期|保修|质保期|质保|索赔|三包|钣金|喷漆|钣喷")
+SERVICE_NAMES = re.compile(
+    r"(?:能不能|可不可以|能否|能|可以)?(?:走|用|算|申请|办|给)?"
+    r"(?:保修期内|保修期|保修|质保期|质保|索赔|三包|钣金|喷漆|钣喷)(?:吗|么|嘛|不|没)?"
+)
 
 
 def _without_spans(piece: str, spans: list[Span]) -> str:
@@ -721,11 +727,17 @@ def answers_in(text: str) -> dict[str, str]:
 # --- danger, tags, completeness -------------------------------------------------------------
 
 
+@lru_cache
+def _danger_signs() -> re.Pattern[str]:
+    """danger.txt's lines are patterns (冒[白黑蓝]?烟): a sign told with a word between."""
+    return re.compile("|".join(sorted(vocabulary().danger, key=len, reverse=True)))
+
+
 def is_dangerous(text: str) -> bool:
     vocab = vocabulary()
     for harmless in vocab.not_danger:
         text = text.replace(harmless, "")
-    return any(sign in text for sign in vocab.danger)
+    return bool(_danger_signs().search(text))
 
 
 def tags(text: str) -> dict[str, list[str]]:
@@ -733,7 +745,7 @@ def tags(text: str) -> dict[str, list[str]]:
     vocab = vocabulary()
     return {
         "parts": sorted({p for p in vocab.parts if p in text}),
-        "symptoms": sorted({s for s in vocab.symptoms + vocab.danger if s in text}),
+        "symptoms": sorted({s for s in vocab.symptoms if s in text} | {m.group() for m in _danger_signs().finditer(text)}),
     }
 
 

@@ -123,3 +123,18 @@ def test_a_check_asked_for_is_no_fault(text, fault):
     from actions.offers import describes_a_fault
 
     assert describes_a_fault(text) is fault
+
+
+async def test_can_i_still_drive_it_is_answered_from_what_was_told(chat, domain):
+    """车还能开吗 after a dangerous complaint: do not drive; after a harmless one: drive slowly."""
+    dangerous = chat("车还能开吗 要不要叫拖车?", "ask_price")
+    dangerous.events.append({"event": "user", "timestamp": 1795676300.0, "text": "开着开着水温表就飙到头了 还冒白烟"})
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerQuestion().run(dispatcher, dangerous, domain)
+    assert responses(dispatcher)[0] == "utter_danger_do_not_drive"
+
+    harmless = chat("还能开吗", "ask_price")
+    harmless.events.append({"event": "user", "timestamp": 1795676300.0, "text": "蓝牙连不上了"})
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerQuestion().run(dispatcher, harmless, domain)
+    assert responses(dispatcher)[0] == "utter_answer_can_drive"

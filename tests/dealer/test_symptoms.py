@@ -415,7 +415,9 @@ def test_the_reply_to_the_restated_complaint(text, agrees, correction):
 @pytest.mark.parametrize(
     "text",
     ["刹车很软,踩不住", "车子冒烟了", "水温过高报警", "仪表上红色警告灯亮了", "方向失控了一下", "刹车踩着软软的", "刹车有点软",
-     "发动机舱那里好像有火苗", "车子自己在加速", "水温爆表了"],
+     "发动机舱那里好像有火苗", "车子自己在加速", "水温爆表了",
+     # signs told with a word between: a colour, 表, 就
+     "排气管冒白烟", "开着开着水温表就飙到头了", "发动机冒着黑烟"],
 )
 def test_danger_signs(text):
     assert is_dangerous(text)
@@ -578,3 +580,15 @@ def test_nothing_else_and_the_same_complaint_again_is_no_further_complaint(answe
 
 def test_nothing_else_big_but_a_new_problem_is_a_further_complaint():
     assert not same_complaint("没别的大问题,就是空调有点不凉", ["发动机那块咔咔响"])
+
+
+@pytest.mark.parametrize(
+    "text,what,when",
+    [
+        ("请问变速箱顿挫能走质保吗 车还在三年质保里", "变速箱顿挫", None),  # the term and the claim asked
+        ("两年十万公里质保还在吗 空调不凉一个月了", "空调不凉", "一个月了"),
+    ],
+)
+def test_the_warranty_asked_for_and_its_term_are_neither_what_nor_when(text, what, when):
+    found = answers_in(text)
+    assert found["what"] == what and found.get("when") == when
