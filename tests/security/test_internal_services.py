@@ -63,14 +63,19 @@ def status_of(database_url: str, draft_id: int) -> str:
         return session.get(DraftWorkOrder, draft_id).status
 
 
-def forged_cancel(draft_id: int) -> dict:
+def conversation_of(database_url: str, draft_id: int) -> str:
+    with unit_of_work(database_url) as session:
+        return session.get(DraftWorkOrder, draft_id).conversation_id
+
+
+def forged_cancel(draft_id: int, sender: str = "attacker") -> dict:
     """The attack of issue 11: an action call with invented slots cancelling a booking."""
     slots = {"change_found": True, "change_confirmed": True, "change_kind": "cancel",
              "change_draft_id": float(draft_id), "current_display": "11月28日"}
     return {
-        "next_action": "action_apply_booking_change", "sender_id": "attacker", "version": "3.6.21",
+        "next_action": "action_apply_booking_change", "sender_id": sender, "version": "3.6.21",
         "domain": {},
-        "tracker": {"sender_id": "attacker", "slots": slots, "latest_message": {}, "events": [],
+        "tracker": {"sender_id": sender, "slots": slots, "latest_message": {}, "events": [],
                     "paused": False, "followup_action": None, "active_loop": {},
                     "latest_action_name": None},
     }
@@ -95,9 +100,16 @@ def test_a_forged_action_call_is_refused_and_the_booking_stands(running_system, 
                       params={"token": tokens["ACTION_SERVER_TOKEN"]}).status_code == 401
     assert status_of(running_system.database_url, draft_id) == "draft"
 
-    # The same call with the Rasa server's secret does what it says: the refusals above
-    # came from the missing secret, not from a malformed call.
-    accepted = httpx.post(f"{action_server}/webhook", json=call, headers=rasa_bearer(tokens), timeout=30)
+    # With the Rasa server's secret but from another conversation: the booking is not
+    # the caller's to cancel (dealer/services/booking_guard.py).
+    foreign = httpx.post(f"{action_server}/webhook", json=call, headers=rasa_bearer(tokens), timeout=30)
+    assert foreign.status_code == 200
+    assert status_of(running_system.database_url, draft_id) == "draft"
+
+    # The same call from the conversation that booked does what it says: the refusals
+    # above came from the missing secret, not from a malformed call.
+    owner = forged_cancel(draft_id, sender=conversation_of(running_system.database_url, draft_id))
+    accepted = httpx.post(f"{action_server}/webhook", json=owner, headers=rasa_bearer(tokens), timeout=30)
     assert accepted.status_code == 200
     assert status_of(running_system.database_url, draft_id) == "cancelled"
 
@@ -186,7 +198,8 @@ def test_a_deflate_bomb_gets_413_and_memory_stays_flat(running_system, action_se
 def test_a_small_deflate_body_still_reaches_the_actions(running_system, action_server, tokens):
     # Rasa compresses action calls with COMPRESS_ACTION_SERVER_REQUEST=true.
     draft_id = a_booking(running_system.database_url)
-    body = zlib.compress(httpx.Request("POST", "/", json=forged_cancel(draft_id)).content)
+    owner = conversation_of(running_system.database_url, draft_id)
+    body = zlib.compress(httpx.Request("POST", "/", json=forged_cancel(draft_id, sender=owner)).content)
     response = httpx.post(f"{action_server}/webhook", content=body, timeout=30,
                           headers={**rasa_bearer(tokens), "Content-Encoding": "deflate",
                                    "Content-Type": "application/json"})
