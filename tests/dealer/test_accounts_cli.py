@@ -1,4 +1,4 @@
-"""``python -m dealer create-user | disable-user | reset-password`` as a process, on a real
+"""``python -m dealer create-user | disable-user | enable-user | reset-password`` as a process, on a real
 database (SQLite and PostgreSQL) seeded without demo accounts, as in production."""
 from __future__ import annotations
 
@@ -96,11 +96,13 @@ def test_create_user_refuses_what_it_cannot_make_and_writes_nothing(database_url
         assert session.scalars(select(StaffUser)).all() == []  # no demo accounts either
 
 
-def test_only_the_two_roles_can_be_made(database_url):
-    done = dealer_command(database_url, "create-user", "--username", "root", "--role", "admin", stdin=PASSWORD)
+def test_only_the_three_roles_can_be_made(database_url):
+    done = dealer_command(database_url, "create-user", "--username", "root", "--role", "root", stdin=PASSWORD)
+    admin = dealer_command(database_url, "create-user", "--username", "it.admin", "--role", "admin", stdin=PASSWORD)
 
-    assert done.returncode == 2 and "invalid choice: 'admin'" in done.stderr
+    assert done.returncode == 2 and "invalid choice: 'root'" in done.stderr
     assert account(database_url, "root") is None
+    assert admin.returncode == 0 and account(database_url, "it.admin").role == "admin"  # docs/roles.md
 
 
 def test_an_existing_username_is_not_overwritten(database_url):
@@ -143,6 +145,30 @@ def test_reset_password_replaces_the_old_one(database_url):
 
 
 @pytest.mark.parametrize("command", ["disable-user", "reset-password"])
+def test_disabling_or_a_new_password_revokes_the_accounts_tokens(database_url, command):
+    dealer_command(database_url, "create-user", "--username", "moved", "--role", "advisor", stdin=PASSWORD)
+    before = account(database_url, "moved").token_version
+
+    done = dealer_command(database_url, command, "--username", "moved", stdin=NEW_PASSWORD)
+
+    assert done.returncode == 0, done.stderr
+    assert account(database_url, "moved").token_version == before + 1  # tokens carry the old one
+
+
+def test_enable_user_lets_a_disabled_account_sign_in_again(database_url):
+    dealer_command(database_url, "create-user", "--username", "back", "--role", "advisor", stdin=PASSWORD)
+    dealer_command(database_url, "disable-user", "--username", "back")
+
+    done = dealer_command(database_url, "enable-user", "--username", "back")
+
+    assert done.returncode == 0, done.stderr
+    assert account(database_url, "back").active is True
+    assert signs_in(database_url, "back", PASSWORD)
+    assert [a for a, _ in audit_actions(database_url, account(database_url, "back").id)] == [
+        "create", "disable", "enable"]
+
+
+@pytest.mark.parametrize("command", ["disable-user", "enable-user", "reset-password"])
 def test_an_unknown_account_is_said(database_url, command):
     done = dealer_command(database_url, command, "--username", "nobody", stdin=PASSWORD)
 
