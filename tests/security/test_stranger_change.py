@@ -132,3 +132,12 @@ def test_a_third_live_booking_of_a_phone_is_refused_at_the_phone_number(running_
     # The booking was cleared: the conversation goes on as new.
     assert "预约成功" not in say("对的")
     assert len(live_drafts(running_system.database_url, phone)) == 2
+
+
+def test_a_third_booking_with_the_phone_in_the_first_message_is_refused_at_once(running_system):
+    phone = random_phone()
+    two_live_bookings(running_system.database_url, phone)
+    sender = f"third-{uuid.uuid4().hex[:8]}"
+    refused = texts(running_system.say(sender, f"我想预约{THIRD}做保养,我姓司马,电话{phone}"))
+    assert "已经有2个" in refused and "400-820-6688" in refused, refused
+    assert len(live_drafts(running_system.database_url, phone)) == 2
