@@ -142,6 +142,12 @@ def settled_service(tracker: Tracker) -> str | None:
     return before if before in codes else backend.catalog().service_code_for(str(current))
 
 
+def without_interview() -> dict[str, Any]:
+    """The interview's slots when there is nothing to interview (a check without a fault)."""
+    return {**{slot: NOT_GIVEN for slot in INTERVIEW_SLOTS}, "symptom_confirmed": True,
+            "symptom_more": NOT_GIVEN, "repeat_repair": NOT_GIVEN}
+
+
 def _a_check_without_a_fault(text: str, tracker: Tracker) -> bool:
     """An inspection (a service a fault would change, ServiceType.with_fault) with no fault told."""
     code = settled_service(tracker)
@@ -178,8 +184,7 @@ class InterviewValidation:
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value)
-        no_interview = {**{slot: NOT_GIVEN for slot in INTERVIEW_SLOTS}, "symptom_confirmed": True,
-                        "symptom_more": NOT_GIVEN, "repeat_repair": NOT_GIVEN}
+        no_interview = without_interview()
         if _a_check_without_a_fault(text, tracker):
             # 没啥问题,就例行检查下: nothing to interview; the inspection is booked as asked.
             return no_interview

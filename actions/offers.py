@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.conversation import latest_entity
-from actions.interview import complaint_prefill, danger_check, latest_intent, latest_text
+from actions.interview import complaint_prefill, danger_check, latest_intent, latest_text, without_interview
 from dealer.symptoms import complaint_words, tells_a_fault
 
 
@@ -59,6 +59,11 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
     if offer.get("car_model") and not tracker.get_slot("car_model"):
         slots["car_model"] = offer["car_model"]
     complaint = offer.get("complaint")
+    told = str(offer.get("text") or complaint or "")
+    if service and dealer.service_type(service).with_fault and backend.script().says_no_fault(told):
+        # 全车检查一下,没啥毛病,就怕年检过不了: a check, nothing to interview
+        slots.update(without_interview())
+        complaint = None
     if complaint and dealer.is_interview(service):
         slots.update(complaint_prefill(offer.get("text") or complaint, tracker))
         slots.setdefault("symptom_what", complaint)  # the symptom itself when it can be told apart
@@ -86,15 +91,19 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
     offer = offer_from(tracker, complaint)
     earlier = tracker.get_slot("booking_offer") or {}
-    if earlier.get("complaint"):
+    told_before = str(earlier.get("complaint") or "")
+    if told_before and complaint not in told_before:
         # Told in several messages (怠速抖得厉害 … 挂D档踩着刹车最明显): one complaint.
-        complaint = f"{earlier['complaint']},{complaint}"
+        complaint = f"{told_before},{complaint}"
         offer.update(
             complaint=complaint,
             text=f"{earlier.get('text') or ''} {text}".strip(),
             car_model=offer["car_model"] or earlier.get("car_model"),
         )
-    if backend.script().asks_for_booking(text):
+    elif told_before:
+        offer.update(complaint=told_before, text=earlier.get("text") or text)  # the same words again
+    # 那我周日过去,故障灯亮了: a time (or a yes) while a booking is offered takes the offer up.
+    if backend.script().asks_for_booking(text) or (earlier and reply_to_offer(tracker)):
         return [*events, *booking_start(tracker, offer)]
     dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)
     dispatcher.utter_message(response="utter_offer_booking")

@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.offers import ActionAcknowledgeProblem, ActionHandleAffirm, ActionHandleDeny
 from actions.side_requests import ActionAnswerQuestion
+from dealer.script import NOT_GIVEN
 
 pytestmark = pytest.mark.usefixtures("app_database")
 
@@ -138,3 +139,23 @@ async def test_can_i_still_drive_it_is_answered_from_what_was_told(chat, domain)
     dispatcher = CollectingDispatcher()
     await ActionAnswerQuestion().run(dispatcher, harmless, domain)
     assert responses(dispatcher)[0] == "utter_answer_can_drive"
+
+
+async def test_a_time_told_with_the_problem_again_takes_the_offer_up(chat, domain):
+    """那我周日过去,故障灯亮了 while a booking is offered: the booking starts, the complaint once."""
+    offer = {"service_type": "repair", "complaint": "仪表盘上发动机故障灯亮了", "text": "仪表盘上发动机故障灯亮了", "car_model": None}
+    tracker = chat("那我周日过去 仪表盘上发动机故障灯亮了", "report_problem", {"booking_offer": offer},
+                   entities=[{"entity": "time", "value": "周日"}])
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+    assert "utter_offer_booking" not in responses(dispatcher)
+    assert slot_values(events)["symptom_what"].count("故障灯") == 1
+
+
+async def test_a_check_without_a_fault_starts_the_booking_without_an_interview(chat, domain):
+    offer = {"service_type": "inspection", "complaint": "怕过不了", "text": "下个月要年检了 能先全车检查一下吗 没啥毛病 就怕过不了"}
+    events = await ActionHandleAffirm().run(CollectingDispatcher(), chat("好", "affirm", {"booking_offer": offer}), domain)
+    slots = slot_values(events)
+    assert slots["service_type"] == "inspection"
+    assert slots["symptom_what"] == NOT_GIVEN and slots["symptom_confirmed"] is True
