@@ -21,11 +21,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dealer.catalog import Catalog
-from dealer.models import Customer, DraftWorkOrder
+from dealer.models import DraftWorkOrder
 from dealer.privacy import mask_phone
 from dealer.services import audit
 from dealer.status import LIVE_STATUSES
@@ -143,20 +143,29 @@ def limit_reached(
 ) -> BookingLimitReached | None:
     """Why one more booking for this phone from this conversation is refused, or None.
 
-    Live bookings are drafts and approved ones that have not started yet. The customer
-    row, when there is one, is locked first, so concurrent bookings of one phone count
-    each other (PostgreSQL; SQLite has one writer anyway).
+    Live bookings are drafts and approved ones that have not started yet. Concurrent
+    bookings of one phone or one conversation count each other: each takes a lock on
+    its phone and conversation first (``_serialise``), held until its transaction ends.
     """
     if phone:
-        session.execute(select(Customer.id).where(Customer.phone == phone).with_for_update()).first()
+        _serialise(session, f"phone:{phone}")
         if _live_upcoming_count(session, DraftWorkOrder.phone == phone, now) >= catalog.live_bookings_per_phone:
             return BookingLimitReached(LimitKind.phone, catalog.live_bookings_per_phone)
+    _serialise(session, f"conversation:{requester.channel}:{requester.conversation_id}")
     same_conversation = (DraftWorkOrder.conversation_id == requester.conversation_id) & (
         DraftWorkOrder.channel == requester.channel
     )
     if _live_upcoming_count(session, same_conversation, now) >= catalog.live_bookings_per_conversation:
         return BookingLimitReached(LimitKind.conversation, catalog.live_bookings_per_conversation)
     return None
+
+
+def _serialise(session: Session, key: str) -> None:
+    """A transaction-scoped lock on ``key`` (always the phone before the conversation, so
+    two bookings never wait for each other in a circle). PostgreSQL: an advisory lock;
+    SQLite's transactions begin IMMEDIATE (dealer/db.py), one writer at a time already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"booking-limit:{key}"})
 
 
 def check_limits(

@@ -3,6 +3,7 @@ a conversation hold at most two live bookings, and an unverified booking never r
 what the dealer knows about another customer (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -144,6 +145,20 @@ def test_a_third_live_booking_of_a_conversation_is_refused(database_url, catalog
     assert count(database_url) == 2
     # The same conversation id on another channel is another conversation.
     assert book_once(database_url, replace(third, channel="webchat"), catalog, NOW).created
+
+
+def test_concurrent_bookings_of_one_new_phone_stop_at_two(database_url, catalog):
+    def attempt(n: int) -> str:
+        try:
+            book_once(database_url, booking(str(n), at(27, 9 + n), f"conv-{n}"), catalog, NOW)
+            return "booked"
+        except BookingLimitReached:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(attempt, range(6)))
+    assert outcomes.count("booked") == 2 and outcomes.count("refused") == 4
+    assert count(database_url) == 2
 
 
 def test_past_and_ended_bookings_do_not_count(database_url, catalog):
