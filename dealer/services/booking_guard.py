@@ -67,7 +67,8 @@ def may_change(draft: DraftWorkOrder, requester: Requester) -> bool:
     return openid is not None and wechat_openid(draft.channel, draft.conversation_id) == openid
 
 
-def _upcoming(session: Session, phone: str, plate: str, now: datetime, lock: bool = False) -> list[DraftWorkOrder]:
+def _upcoming(session: Session, phone: str, plate: str, now: datetime) -> list[DraftWorkOrder]:
+    """The live bookings of this phone and plate still to come, rows locked."""
     query = (
         select(DraftWorkOrder)
         .where(
@@ -77,9 +78,8 @@ def _upcoming(session: Session, phone: str, plate: str, now: datetime, lock: boo
             DraftWorkOrder.start_at > now,
         )
         .order_by(DraftWorkOrder.start_at, DraftWorkOrder.id)
+        .with_for_update()
     )
-    if lock:
-        query = query.with_for_update()
     return list(session.scalars(query))
 
 
@@ -92,7 +92,7 @@ def find_own_booking(
     the caller answers the two alike. A booking made elsewhere is marked needs_human
     with a note (and audited), so an advisor calls the number on file to check.
     """
-    upcoming = _upcoming(session, phone, plate, now, lock=True)
+    upcoming = _upcoming(session, phone, plate, now)
     own = next((draft for draft in upcoming if may_change(draft, requester)), None)
     if own is not None:
         return own
