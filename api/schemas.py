@@ -103,6 +103,10 @@ class DraftPublic(BaseModel):
     symptom_tags: SymptomTags | None = None
     urgent: bool
     needs_human: bool
+    conflicts: list[str] = Field(
+        default_factory=list,
+        description="where this unverified booking disagrees with the customer or vehicle on record (kept, not overwritten)",
+    )
     version: int = Field(description="changes on every edit (optimistic concurrency)")
 
 

@@ -1,5 +1,5 @@
 """`python -m dealer migrate|seed|prepare`: schema and reference data;
-`python -m dealer create-user|disable-user|reset-password`: staff accounts (dealer/accounts_cli.py);
+`python -m dealer create-user|disable-user|enable-user|reset-password`: staff accounts (dealer/accounts_cli.py);
 `python -m dealer export|forget --phone …`: a customer's data (dealer/customer_data.py);
 `python -m dealer retain [--dry-run]`: retention (dealer/retention.py)."""
 from __future__ import annotations

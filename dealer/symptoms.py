@@ -713,6 +713,8 @@ def restatement(what: object, where: object) -> str:
     moment = next((piece for piece in clauses(where_words) if SITUATION_MARK.search(piece)), "")
     if not what_words or not moment or len(moment) > MAX_SITUATION + 2 or moment in what_words:
         return what_words
+    if _parts_in(moment) & _parts_in(what_words):
+        return what_words  # 开空调的时候 + 空调也不太凉: the moment adds nothing
     return f"{moment}{what_words}"
 
 

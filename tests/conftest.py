@@ -84,6 +84,8 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     workdir: Path = tmp_path_factory.mktemp("system")
     # The WeChat channel on, its server API at a local fake (tests/integration/test_wechat_channel.py).
     env = {"APP_ENV": "test", **wechat_sim.stack_env(fake_api_port=free_port())}
+    # The suites share this stack and sign in ~80 times; the limit itself is tested on its own stack.
+    env["LOGIN_RATE_LIMIT"] = "1000/minute"
     stack, database_url = fresh_stack(workdir, ARTIFACTS / "integration-logs", env)
     config = stack.config
     stack.start()

@@ -23,6 +23,7 @@ from dealer.catalog import Catalog
 from dealer.models import DraftWorkOrder, StaffUser
 from dealer.privacy import mask_name, mask_plate
 from dealer.services import audit, drafts, permissions, review
+from dealer.services.booking_guard import conflicts_of
 from dealer.services.drafts import SYMPTOM_FIELDS, DraftFilters, draft_to_contract
 from dealer.validation import InvalidValue, normalize_phone
 
@@ -173,6 +174,7 @@ def _draft_page(
             "advisors": [a.name for a in catalog.advisors],
             "symptom_fields": SYMPTOM_FIELDS,
             "further_interviews": (draft_to_contract(draft, catalog.timezone)["symptoms"] or {}).get("further_interviews", []),
+            "conflicts": conflicts_of(draft),
             "error": error, "notice": NOTICES.get(request.query_params.get("notice", "")),
         },
         status_code=status_code,

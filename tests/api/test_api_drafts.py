@@ -268,3 +268,16 @@ def test_bad_draft_ids_are_422(client: TestClient, auth_headers: dict[str, str],
     response = client.get(f"/api/drafts/{draft_id}", headers=auth_headers)
 
     assert response.status_code == 422, response.text
+
+
+def test_a_draft_shows_its_conflicts_with_the_records(
+    client: TestClient, auth_headers: dict[str, str], make_draft: MakeDraft
+) -> None:
+    """A second booking that names the known phone's customer otherwise is flagged, not applied."""
+    make_draft(phone="13812349876", customer_name="王先生")
+    clean = client.get(f"/api/drafts/{make_draft(phone='13812340000')}", headers=auth_headers).json()
+    flagged = client.get(f"/api/drafts/{make_draft(phone='13812349876', customer_name='李女士')}", headers=auth_headers).json()
+
+    assert clean["conflicts"] == []
+    assert flagged["conflicts"] and flagged["needs_human"] is True
+    assert flagged["customer"]["name"] == "李女士"  # what the customer said, on the draft

@@ -154,3 +154,12 @@ def test_each_further_complaint_has_its_own_sheet_on_the_page(logged_in: TestCli
     html = logged_in.get(f"/advisor/drafts/{draft_id}").text
     assert "其他问题 1：空调不凉" in html
     assert "这两天" in html and "完整度 3/6" in html
+
+
+def test_the_draft_page_lists_its_conflicts_with_the_records(logged_in: TestClient, make_draft: MakeDraft) -> None:
+    make_draft(customer_name="王先生", phone="13812340001")
+    flagged = make_draft(customer_name="李女士", phone="13812340001")
+    clean = make_draft(customer_name="赵先生", phone="13812340002")
+
+    assert 'data-testid="conflicts"' in logged_in.get(f"/advisor/drafts/{flagged}").text
+    assert 'data-testid="conflicts"' not in logged_in.get(f"/advisor/drafts/{clean}").text

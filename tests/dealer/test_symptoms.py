@@ -559,6 +559,7 @@ def test_a_booking_day_three_days_on_is_no_complaint_word():
         ("右前轮那里咯噔咯噔响", "过减速带的时候,右前轮那里", "过减速带的时候右前轮那里咯噔咯噔响"),
         ("刹车的时候有异响", "刹车的时候", "刹车的时候有异响"),  # not twice
         ("空调不凉", "不清楚", "空调不凉"),
+        ("空调也不太凉", "开空调的时候", "空调也不太凉"),  # the same part: nothing to add
         ("空调不凉", None, "空调不凉"),
     ],
 )

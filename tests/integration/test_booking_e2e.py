@@ -264,7 +264,7 @@ def test_a_problem_told_alone_is_heard_and_yes_books_it(running_system):
     assert "从什么时候开始" in say("没有了")  # the interview, its "what" already told
     for text in ("上周开始的", "挂倒挡的时候", "每次都黑", "倒车得自己看", "重启过车机"):
         last = say(text)
-    assert "“倒车影像黑屏了" in last and "这样对吗" in last
+    assert "倒车影像黑屏了" in last and "这样对吗" in last
     assert "还有其他的问题" in say("对")
     assert "修过" in say("没有了")
     assert "确认" in say("以前没出过这毛病")
