@@ -507,10 +507,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if history is not None and tracker.get_slot("first_visit") is None:
             # A returning customer: not asked whether they have been here before.
             slots["first_visit"] = False
-            dispatcher.utter_message(
-                response="utter_welcome_back",
-                customer_name=tracker.get_slot("customer_name") or history.name or "",
-            )
+            # Only the name said in this conversation: whoever types a phone number must not
+            # learn whose it is (issue 11).
+            named = tracker.get_slot("customer_name")
+            if named:
+                dispatcher.utter_message(response="utter_welcome_back", customer_name=named)
+            else:
+                dispatcher.utter_message(response="utter_welcome_back_unnamed")
         return slots
 
     async def validate_plate(
@@ -523,12 +526,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         phone = tracker.get_slot("phone")
         history = await backend.history_of(phone) if phone else None
         known = history.vehicle(plate) if history else None
-        if known is not None:
-            # What the database knows about this car is not asked again.
-            if known.model and not tracker.get_slot("car_model"):
-                slots["car_model"] = known.model
-            if known.vin and not tracker.get_slot("vin"):
-                slots["vin"] = known.vin
+        if known is not None and known.model and not tracker.get_slot("car_model"):
+            # The model on record is not asked again (the plate shows it anyway); the VIN on
+            # record is not put in the read-back, where anyone who knows a phone and a plate
+            # would read it: the advisor has it (issue 11).
+            slots["car_model"] = known.model
         return slots
 
     def validate_vin(

@@ -244,6 +244,28 @@ async def test_returning_customer_is_recognised_by_phone(dispatcher, form_tracke
     assert slot_values(await run_form(CollectingDispatcher(), tracker, domain))["car_model"] == "迈腾"
 
 
+async def test_a_known_phone_reveals_neither_the_name_nor_the_vin_on_record(form_tracker, domain, app_database, catalog):
+    with unit_of_work(app_database) as session:
+        book(
+            session,
+            BookingRequest(
+                idempotency_key="old", channel="rest", conversation_id="old", service_type="maintenance",
+                start=datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI), customer_name="王先生",
+                phone="13812345678", plate="沪A12345", model="迈腾", vin="LSVAM4187C2184847",
+            ),
+            catalog,
+            MESSAGE_TIME,
+        )
+    dispatcher = CollectingDispatcher()
+    await run_form(dispatcher, form_tracker({"phone": "13812345678"}, requested_slot="phone"), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_welcome_back_unnamed"]
+    assert "王" not in str(dispatcher.messages)
+    tracker = form_tracker(
+        {"plate": "沪A12345"}, requested_slot="plate", slots={"phone": "13812345678", "first_visit": False}
+    )
+    assert "vin" not in slot_values(await run_form(CollectingDispatcher(), tracker, domain))
+
+
 async def test_invalid_vin_is_explained(dispatcher, form_tracker, domain):
     tracker = form_tracker({"vin": "LFV2A21K0D4012345"}, requested_slot="plate")
     assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] is None
