@@ -219,6 +219,10 @@ def test_rasas_api_needs_the_token(running_system, tokens):
     assert httpx.get(tracker, timeout=10).status_code == 401
     assert httpx.get(tracker, params={"token": "guessed"}, timeout=10).status_code == 401
     assert httpx.get(tracker, params={"token": tokens["ACTION_SERVER_TOKEN"]}, timeout=10).status_code == 401
+    real = tokens["RASA_AUTH_TOKEN"]
+    near = real[:-1] + ("x" if real[-1] != "x" else "y")  # all but the last character right
+    assert httpx.get(tracker, params={"token": near}, timeout=10).status_code == 401
+    assert httpx.get(tracker, params={"token": "密码"}, timeout=10).status_code == 401  # not a 500
     assert httpx.post(f"{rasa}/conversations/{sender}/trigger_intent", json={"name": "greet"},
                       timeout=10).status_code == 401
     assert httpx.post(f"{rasa}/model/parse", json={"text": "你好"}, timeout=10).status_code == 401
