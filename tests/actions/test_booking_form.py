@@ -222,29 +222,8 @@ async def test_extra_requests(dispatcher, form_tracker, domain, given, expected)
     assert slot_values(await run_form(dispatcher, tracker, domain))["extra_requests"] == expected
 
 
-async def test_returning_customer_is_recognised_by_phone(dispatcher, form_tracker, domain, app_database, catalog):
-    with unit_of_work(app_database) as session:
-        book(
-            session,
-            BookingRequest(
-                idempotency_key="old", channel="rest", conversation_id="old", service_type="maintenance",
-                start=datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI), customer_name="王先生",
-                phone="13812345678", plate="沪A12345", model="迈腾",
-            ),
-            catalog,
-            MESSAGE_TIME,
-        )
-    tracker = form_tracker({"phone": "13812345678"}, requested_slot="phone", slots={"customer_name": "王先生"})
-    slots = slot_values(await run_form(dispatcher, tracker, domain))
-    assert slots["first_visit"] is False
-    assert dispatcher.messages[0]["response"] == "utter_welcome_back"
-    tracker = form_tracker(
-        {"plate": "沪A12345"}, requested_slot="plate", slots={"phone": "13812345678", "first_visit": False}
-    )
-    assert slot_values(await run_form(CollectingDispatcher(), tracker, domain))["car_model"] == "迈腾"
-
-
-async def test_a_known_phone_reveals_neither_the_name_nor_the_vin_on_record(form_tracker, domain, app_database, catalog):
+def booked_before(app_database, catalog) -> None:
+    """王先生, 13812345678, 沪A12345 (迈腾, with its VIN) booked in an earlier conversation."""
     with unit_of_work(app_database) as session:
         book(
             session,
@@ -256,6 +235,22 @@ async def test_a_known_phone_reveals_neither_the_name_nor_the_vin_on_record(form
             catalog,
             MESSAGE_TIME,
         )
+
+
+async def test_returning_customer_is_recognised_by_phone(dispatcher, form_tracker, domain, app_database, catalog):
+    booked_before(app_database, catalog)
+    tracker = form_tracker({"phone": "13812345678"}, requested_slot="phone", slots={"customer_name": "王先生"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["first_visit"] is False
+    assert dispatcher.messages[0]["response"] == "utter_welcome_back"
+    tracker = form_tracker(
+        {"plate": "沪A12345"}, requested_slot="plate", slots={"phone": "13812345678", "first_visit": False}
+    )
+    assert slot_values(await run_form(CollectingDispatcher(), tracker, domain))["car_model"] == "迈腾"
+
+
+async def test_a_known_phone_reveals_neither_the_name_nor_the_vin_on_record(form_tracker, domain, app_database, catalog):
+    booked_before(app_database, catalog)
     dispatcher = CollectingDispatcher()
     await run_form(dispatcher, form_tracker({"phone": "13812345678"}, requested_slot="phone"), domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_welcome_back_unnamed"]
