@@ -195,6 +195,9 @@ class DraftWorkOrder(Base):
     last_service: Mapped[str | None] = mapped_column(Text)  # the customer's words
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    # PIPL: when the customer agreed to the privacy notice, and which notice it was.
+    privacy_consent_at: Mapped[datetime | None]
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     # Optimistic concurrency for advisors editing the same draft.
     version: Mapped[int] = mapped_column(default=1)
