@@ -3,7 +3,8 @@
 ``WeChatBridge.verify_url`` answers the console's URL check; ``WeChatBridge.receive``
 turns one delivery of a message into (at most) one turn of the assistant and a
 passive reply, or ``success`` and a customer-service message when the assistant
-needs longer than the reply timeout.
+needs longer than the reply timeout. Refused with 403: a plaintext message when
+safe mode is configured (a downgrade), and a (timestamp, nonce) seen with another body.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from wechatpy.replies import TextReply
 
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_render import ButtonMemory, render
+from bot.channels.wechat_replay import ReplayMemory
 from bot.channels.wechat_security import (
     BadMessage,
     Refused,
@@ -91,6 +93,7 @@ class WeChatBridge:
         self.api = api if api is not None else WeChatApi(settings)
         self.crypto = make_crypto(settings.token or "", settings.encoding_aes_key, settings.app_id)
         self.turns = TurnRegistry(ttl=settings.dedup_ttl)
+        self.replays = ReplayMemory(settings.timestamp_window, clock=clock)
         self.buttons = ButtonMemory()
         self._conversations = _LocksByKey()
         self._background: set[asyncio.Task] = set()
@@ -109,6 +112,8 @@ class WeChatBridge:
         if refused:
             return refused
         encrypted = (args.get("encrypt_type") or "raw").lower() == "aes"
+        if self.settings.safe_mode and not encrypted:
+            return _refused("a plaintext message while safe mode is configured")
         try:
             fields = read_xml(body, self.settings.max_body_bytes)
             xml = body.decode("utf-8")
@@ -120,11 +125,13 @@ class WeChatBridge:
                 fields = read_xml(xml.encode("utf-8"), self.settings.max_body_bytes)
             message = parse_message(xml)  # wechatpy; the XML has passed defusedxml above
         except Refused as error:
-            logger.warning("WeChat request refused: %s", error)
-            return Response(403, "forbidden")
+            return _refused(error)
         except (BadMessage, UnicodeDecodeError, KeyError) as error:
             logger.warning("unreadable WeChat message: %s", error)
             return Response(400, "bad request")
+        # Only a readable body (in safe mode: msg_signature checked) claims its pair.
+        if self.replays.is_replay(args["timestamp"], args["nonce"], body):
+            return _refused("a timestamp and nonce already seen with another body")
 
         text = await self._reply_for(message, fields)
         if not text:
@@ -140,13 +147,11 @@ class WeChatBridge:
         if not self.settings.configured:
             # Without a token no signature can verify: refused like any bad signature
             # (the contract's 403); the log tells the operator what is missing.
-            logger.warning("WeChat request refused: the channel is not configured (set WECHAT_TOKEN)")
-            return Response(403, "forbidden")
+            return _refused("the channel is not configured (set WECHAT_TOKEN)")
         try:
             verify_query(self.settings.token, args, self.settings.timestamp_window, self._clock())
         except Refused as error:
-            logger.warning("WeChat request refused: %s", error)
-            return Response(403, "forbidden")
+            return _refused(error)
         return None
 
     async def _reply_for(self, message: Any, fields: dict[str, str]) -> str | None:
@@ -230,6 +235,11 @@ class WeChatBridge:
 
     async def close(self) -> None:
         await self.api.close()
+
+
+def _refused(reason: object) -> Response:
+    logger.warning("WeChat request refused: %s", reason)
+    return Response(403, "forbidden")
 
 
 async def _constant(text: str) -> str:

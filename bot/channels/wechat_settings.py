@@ -56,6 +56,11 @@ class WeChatSettings:
         return bool(self.token)
 
     @property
+    def safe_mode(self) -> bool:
+        """With an AES key every message must come encrypted: plaintext is a downgrade."""
+        return bool(self.encoding_aes_key)
+
+    @property
     def can_push(self) -> bool:
         """The customer-service message API needs the app id and secret."""
         return bool(self.app_id and self.app_secret)

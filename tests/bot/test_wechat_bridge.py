@@ -5,7 +5,9 @@ WeChatServerSim signs (and in safe mode encrypts) every delivery as WeChat does.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from dataclasses import replace
 
 import pytest
 from rasa.core.channels.channel import UserMessage
@@ -14,9 +16,8 @@ from bot.channels.wechat_bridge import NOT_TEXT_REPLY, OTHER_EVENT_REPLY, WeChat
 from bot.channels.wechat_settings import WeChatSettings
 from tests.wechat_sim import AES_KEY, APP_ID, APP_SECRET, BILLION_LAUGHS, TOKEN, WeChatServerSim, new_openid
 
-SETTINGS = WeChatSettings(
-    token=TOKEN, encoding_aes_key=AES_KEY, app_id=APP_ID, app_secret=APP_SECRET, reply_timeout=0.5
-)
+PLAIN = WeChatSettings(token=TOKEN, app_id=APP_ID, app_secret=APP_SECRET, reply_timeout=0.5)
+SAFE = replace(PLAIN, encoding_aes_key=AES_KEY)  # safe mode: plaintext messages are refused
 
 
 class FakeAssistant:
@@ -47,7 +48,7 @@ class FakeApi:
         pass
 
 
-def make(assistant: FakeAssistant, settings: WeChatSettings = SETTINGS) -> tuple[WeChatBridge, FakeApi]:
+def make(assistant: FakeAssistant, settings: WeChatSettings = PLAIN) -> tuple[WeChatBridge, FakeApi]:
     api = FakeApi()
     return WeChatBridge(settings, assistant, api=api), api
 
@@ -60,7 +61,7 @@ def run(coroutine):
 def test_a_text_message_gets_a_passive_reply_from_the_assistant(safe_mode):
     sim = WeChatServerSim(safe_mode=safe_mode)
     assistant = FakeAssistant()
-    bridge, api = make(assistant)
+    bridge, api = make(assistant, SAFE if safe_mode else PLAIN)
     openid = new_openid()
 
     async def scenario():
@@ -89,7 +90,7 @@ def test_the_url_check_echoes_echostr_only_when_signed():
 @pytest.mark.parametrize("safe_mode", [False, True], ids=["plain", "safe"])
 def test_a_bad_signature_gets_403_and_never_reaches_the_assistant(safe_mode):
     assistant = FakeAssistant()
-    bridge, _ = make(assistant)
+    bridge, _ = make(assistant, SAFE if safe_mode else PLAIN)
     forger = WeChatServerSim(token="guessed-token", safe_mode=safe_mode)
     openid = new_openid()
     query, body = forger.delivery(forger.text(openid, "你好"), openid)
@@ -99,12 +100,66 @@ def test_a_bad_signature_gets_403_and_never_reaches_the_assistant(safe_mode):
 
 def test_safe_mode_with_a_bad_msg_signature_gets_403():
     assistant = FakeAssistant()
-    bridge, _ = make(assistant)
+    bridge, _ = make(assistant, SAFE)
     sim = WeChatServerSim(safe_mode=True)
     query, body = sim.delivery(sim.text("o1", "你好"), "o1")
     query["msg_signature"] = "0" * 40
     assert run(bridge.receive(query, body)).status == 403
     assert assistant.heard == []
+
+
+def test_safe_mode_refuses_a_plaintext_message_but_answers_the_url_check(caplog):
+    assistant = FakeAssistant()
+    bridge, _ = make(assistant, SAFE)
+    sim = WeChatServerSim()  # signed with the right token, but not encrypted
+    delivery = sim.delivery(sim.text("o1", "你好"), "o1")
+
+    with caplog.at_level(logging.WARNING, logger="bot.channels.wechat_bridge"):
+        assert run(bridge.receive(*delivery)).status == 403
+    assert assistant.heard == []
+    assert "plaintext" in caplog.text
+    assert bridge.verify_url(sim.verification("hello-43")).body == "hello-43"
+    assert run(make(assistant, PLAIN)[0].receive(*delivery)).status == 200  # no AES key: as before
+
+
+@pytest.mark.parametrize("safe_mode", [False, True], ids=["plain", "safe"])
+def test_a_seen_timestamp_and_nonce_with_another_body_is_refused(safe_mode, caplog):
+    sim = WeChatServerSim(safe_mode=safe_mode)
+    assistant = FakeAssistant()
+    bridge, _ = make(assistant, SAFE if safe_mode else PLAIN)
+    query, body = sim.delivery(sim.text("o1", "明天上午九点"), "o1")
+    pair = {"timestamp": int(query["timestamp"]), "nonce": query["nonce"]}
+    replayed = sim.delivery(sim.text("o1", "取消预约"), "o1", **pair)  # validly signed
+
+    async def scenario():
+        first = await bridge.receive(query, body)
+        with caplog.at_level(logging.WARNING, logger="bot.channels.wechat_bridge"):
+            refused = await bridge.receive(*replayed)
+        retry = await bridge.receive(query, body)  # WeChat's own retry: the same body
+        return first, refused, retry
+
+    first, refused, retry = run(scenario())
+    assert sim.read_reply(first.body)["Content"] == "收到:明天上午九点"
+    assert refused.status == 403 and "another body" in caplog.text
+    assert (retry.status, retry.body) == (200, "success")  # joined the turn; its reply went out
+    assert [m.text for m in assistant.heard] == ["明天上午九点"]
+
+
+def test_a_retry_with_the_same_timestamp_and_nonce_joins_the_turn_in_flight():
+    sim = WeChatServerSim(safe_mode=True)
+    assistant = FakeAssistant(delay=0.1)
+    bridge, api = make(assistant, SAFE)
+    delivery = sim.delivery(sim.text("o1", "几点开门"), "o1")
+
+    async def scenario():
+        first = asyncio.ensure_future(bridge.receive(*delivery))
+        await asyncio.sleep(0.02)
+        return await asyncio.gather(first, bridge.receive(*delivery))
+
+    responses = run(scenario())
+    assert [r.status for r in responses] == [200, 200]
+    assert [sim.read_reply(r.body)["Content"] for r in responses if r.body != "success"] == ["收到:几点开门"]
+    assert len(assistant.heard) == 1 and api.sent == []
 
 
 def test_a_stale_timestamp_is_refused():
@@ -279,7 +334,7 @@ def test_messages_of_one_customer_are_answered_in_order():
 def test_messages_rasa_starts_itself_go_through_the_customer_service_api():
     from bot.channels.wechat import WeChatInput
 
-    channel = WeChatInput(SETTINGS)
+    channel = WeChatInput(PLAIN)
     assistant = FakeAssistant()
     channel.blueprint(assistant)
     api = FakeApi()

@@ -119,7 +119,7 @@ def test_a_long_web_chat_message_is_refused_politely(running_system, api):
 
 def test_a_long_wechat_message_is_refused_politely(running_system):
     rasa = running_system.config.url(running_system.config.rasa_port)
-    sim, openid = WeChatServerSim(), new_openid()
+    sim, openid = WeChatServerSim(safe_mode=True), new_openid()  # the account is in safe mode
     query, body = sim.delivery(sim.text(openid, "您好" * 300), openid)
 
     response = httpx.post(f"{rasa}/webhooks/wechat/webhook", params=query, content=body, timeout=8,
