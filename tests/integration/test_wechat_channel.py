@@ -1,5 +1,7 @@
 """The WeChat channel in the real Rasa server, driven by a simulated WeChat server.
 
+The account is in safe mode (the running system has an AES key), so messages come
+encrypted: a plaintext one is refused (tests/security/test_wechat_attacks.py).
 WeChatServerSim signs (and in safe mode encrypts) each POST exactly as WeChat does;
 FakeWeChatApi stands in for api.weixin.qq.com (the Rasa process's
 WECHAT_API_BASE_URL points at it) and records customer-service messages.
@@ -71,7 +73,7 @@ def wechat(running_system) -> Iterator[WeChat]:
 class Customer:
     """One WeChat user talking to the Official Account; answers come passively or pushed."""
 
-    def __init__(self, wechat: WeChat, safe_mode: bool = False) -> None:
+    def __init__(self, wechat: WeChat, safe_mode: bool = True) -> None:
         self.wechat = wechat
         self.sim = WeChatServerSim(safe_mode=safe_mode)
         self.openid = new_openid()
@@ -156,7 +158,7 @@ def test_a_bad_signature_gets_403_and_never_reaches_the_assistant(wechat, safe_m
 
 
 def test_a_stale_timestamp_is_refused(wechat):
-    sim = WeChatServerSim()
+    sim = WeChatServerSim(safe_mode=True)
     openid = new_openid()
     response = wechat.deliver(sim, sim.text(openid, "你好"), openid, timestamp=int(time.time()) - 600)
     assert response.status_code == 403
@@ -164,7 +166,7 @@ def test_a_stale_timestamp_is_refused(wechat):
 
 
 def test_the_same_msg_id_three_times_is_one_turn_and_one_reply(wechat):
-    sim = WeChatServerSim()
+    sim = WeChatServerSim(safe_mode=True)
     openid = new_openid()
     xml = sim.text(openid, "请问你们几点开门?", msg_id=sim.msg_id())
     responses: list[httpx.Response] = []
@@ -190,7 +192,7 @@ def test_the_same_msg_id_three_times_is_one_turn_and_one_reply(wechat):
 
 def test_a_slow_answer_is_success_at_once_then_a_customer_service_message(wechat, running_system):
     """The action server is paused, so the assistant needs longer than WeChat waits."""
-    sim = WeChatServerSim()
+    sim = WeChatServerSim(safe_mode=True)
     openid = new_openid()
     xml = sim.text(openid, "我想预约后天下午三点做保养")
     actions = running_system.stack.processes["actions"]
@@ -218,9 +220,10 @@ def test_a_slow_answer_is_success_at_once_then_a_customer_service_message(wechat
 
 
 def test_a_billion_laughs_payload_is_refused_within_a_second(wechat):
-    sim = WeChatServerSim()
+    sim = WeChatServerSim(safe_mode=True)
     started = time.perf_counter()
-    response = httpx.post(wechat.url, params=sim.query(), content=BILLION_LAUGHS.encode(), timeout=5)
+    query = {**sim.query(), "encrypt_type": "aes"}  # the outer XML is read before decrypting
+    response = httpx.post(wechat.url, params=query, content=BILLION_LAUGHS.encode(), timeout=5)
     assert time.perf_counter() - started < 1.0
     assert response.status_code == 400
     assert wechat.user_texts("o_attacker") == []
@@ -228,7 +231,7 @@ def test_a_billion_laughs_payload_is_refused_within_a_second(wechat):
 
 
 def test_images_get_a_polite_text_and_no_turn(wechat):
-    sim = WeChatServerSim()
+    sim = WeChatServerSim(safe_mode=True)
     openid = new_openid()
     reply = sim.read_reply(wechat.deliver(sim, sim.image(openid), openid).text)
     assert "文字" in reply["Content"] and "您好" in reply["Content"]
