@@ -18,6 +18,7 @@ from actions.backend import service_flags
 from actions.conversation import latest_entity, message_time, value_before_latest_message
 from actions.guard import stop_at_booking_limit
 from actions.offers import describes_a_fault, offer_slots
+from actions.privacy import consent_answer
 from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
 from actions.interview import (
     InterviewValidation,
@@ -427,6 +428,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         )
         if corrected and tracker.get_slot("awaiting_correction"):
             events.append(SlotSet("awaiting_correction", False))
+        if any(e.get("event") == "slot" and e.get("name") == "privacy_consent" and e.get("value") is False
+               for e in events):
+            # The privacy notice declined: the form ends here, action_submit_booking writes nothing.
+            events.append(SlotSet("requested_slot", None))
         return await stop_at_booking_limit(events, dispatcher, tracker)  # issue 11: live bookings
 
     async def validate_appointment_time(
@@ -486,6 +491,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         return asked == "service_type" or latest_intent(tracker) == "correct_info" or (
             asked == "booking_confirmed" and tracker.get_slot("awaiting_correction")
         )
+
+    def validate_privacy_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        agrees = _yes_no_answer(value, tracker, "privacy_consent")
+        return consent_answer(value, agrees if isinstance(agrees, bool) else None, dispatcher, tracker)
 
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

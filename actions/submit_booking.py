@@ -16,6 +16,7 @@ from actions.booking_form import explain_problem, offer_free_slots
 from actions.conversation import channel_name, message_time
 from actions.guard import requester_of
 from actions.interview import all_interviews
+from actions.privacy import declined
 from dealer.script import NOT_GIVEN
 from dealer.services.booking import BookingRequest, SlotUnavailable
 from dealer.services.booking_guard import BookingLimitReached
@@ -24,9 +25,12 @@ from dealer.validation import InvalidValue
 
 logger = logging.getLogger(__name__)
 
+# The customer's answer to the privacy notice holds for the rest of the conversation.
+CONVERSATION_SLOTS = ("privacy_consent", "privacy_consent_at")
+
 # Everything one booking collects; cleared once it is written or abandoned.
 BOOKING_SLOTS = (
-    *backend.script().slots,
+    *(slot for slot in backend.script().slots if slot not in CONVERSATION_SLOTS),
     "appointment_display",
     "service_display",
     "awaiting_correction",
@@ -100,7 +104,13 @@ def booking_request(tracker: Tracker) -> BookingRequest:
         needs_human=bool(tracker.get_slot("needs_human")),
         urgent=bool(tracker.get_slot("urgent")),
         symptoms=symptoms_from(tracker),
+        privacy_consent_at=_consent_time(tracker),
     )
+
+
+def _consent_time(tracker: Tracker) -> datetime | None:
+    agreed_at = tracker.get_slot("privacy_consent_at")
+    return datetime.fromisoformat(agreed_at) if tracker.get_slot("privacy_consent") is True and agreed_at else None
 
 
 def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingRequest, words: str) -> None:
@@ -137,6 +147,10 @@ class ActionSubmitBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if declined(tracker):
+            # PIPL: no agreement to the privacy notice, nothing written; asked again next time.
+            dispatcher.utter_message(response="utter_privacy_declined", dealer_phone=backend.catalog().phone)
+            return [SlotSet(name, None) for name in (*BOOKING_SLOTS, *CONVERSATION_SLOTS)]
         request = booking_request(tracker)
         now = message_time(tracker)
         if tracker.get_slot("booking_confirmed") is not True:

@@ -84,6 +84,11 @@ class SymptomTags(BaseModel):
     symptoms: list[str]
 
 
+class PrivacyConsentPublic(BaseModel):
+    agreed_at: dt.datetime
+    notice_version: str | None
+
+
 class DraftPublic(BaseModel):
     id: int
     status: DraftStatus
@@ -106,6 +111,9 @@ class DraftPublic(BaseModel):
     conflicts: list[str] = Field(
         default_factory=list,
         description="where this unverified booking disagrees with the customer or vehicle on record (kept, not overwritten)",
+    )
+    privacy_consent: PrivacyConsentPublic | None = Field(
+        None, description="PIPL: when the customer agreed to which privacy notice; null when never asked"
     )
     version: int = Field(description="changes on every edit (optimistic concurrency)")
 

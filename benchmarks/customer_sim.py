@@ -81,6 +81,7 @@ DEFAULT_ANSWERS = {
     "extra_requests": "没有了",
     "booking_confirmed": "对的",
     "change_confirmed": "对的",
+    "privacy_consent": "同意",
 }
 UNKNOWN_ANSWER = "不清楚"
 

@@ -39,6 +39,20 @@ class ServiceType:
 
 
 @dataclass(frozen=True)
+class PrivacyNotice:
+    """PIPL: what is collected and why, shown before the first personal detail is asked."""
+
+    version: str
+    url: str  # where a customer reads the full text (the API's /privacy)
+    purpose: str  # 预约登记、到店服务… in the short notice
+    text: str  # the full text, one paragraph per line
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.text.splitlines() if line.strip())
+
+
+@dataclass(frozen=True)
 class MaintenancePackage:
     code: str
     name: str
@@ -82,6 +96,7 @@ class Catalog:
     service_types: tuple[ServiceType, ...]
     maintenance_packages: tuple[MaintenancePackage, ...]
     demo_accounts: tuple[DemoAccount, ...]
+    privacy: PrivacyNotice
     # After 转人工: an advisor calls back within this many minutes during opening hours.
     callback_minutes: int = 30
     # Live upcoming bookings one phone / one conversation may hold; one more is refused.
@@ -223,6 +238,8 @@ def parse_catalog(raw: dict) -> Catalog:
             for s in raw["service_types"]
         ),
         maintenance_packages=tuple(MaintenancePackage(**p) for p in raw["maintenance_packages"]),
+        # Required: no dealer runs without telling customers what it does with their data.
+        privacy=PrivacyNotice(**raw["privacy"]),
         demo_accounts=tuple(
             DemoAccount(
                 username=a["username"],

@@ -1,4 +1,5 @@
-"""The landing page at ``/``: the dealer, a way into the web chat, the advisors' sign-in."""
+"""The public pages: the landing page at ``/`` (the dealer, a way into the web chat, the
+advisors' sign-in) and the dealer's privacy text at ``/privacy`` (PIPL)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -13,3 +14,9 @@ router = APIRouter()
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, catalog: CatalogDep) -> Response:
     return templates().TemplateResponse(request, "home.html", {"catalog": catalog, "user": None})
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+def privacy(request: Request, catalog: CatalogDep) -> Response:
+    """The full privacy text the assistant's notice links to (dealer file, ``privacy:``)."""
+    return templates().TemplateResponse(request, "privacy.html", {"catalog": catalog, "user": None})

@@ -43,6 +43,9 @@ class BookingRequest:
     repeat_repair: bool | None = None
     urgent: bool = False
     needs_human: bool = False
+    # PIPL: when the customer agreed to the dealer's privacy notice (None: not asked, e.g.
+    # a hand-over before it); recorded on the draft with the notice's version.
+    privacy_consent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,8 @@ def _write_draft(
         urgent=request.urgent,
         # A conflict with what the dealer knows is checked by a person before the visit.
         needs_human=request.needs_human or bool(conflicts),
+        privacy_consent_at=request.privacy_consent_at,
+        privacy_notice_version=catalog.privacy.version if request.privacy_consent_at else None,
     )
     booking_guard.add_conflicts(draft, conflicts)
     session.add(draft)

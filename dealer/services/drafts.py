@@ -81,6 +81,12 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
         # What the booking said against the dealer's records (another customer's name,
         # a car on another phone) or a change asked from another conversation.
         "conflicts": conflicts_of(draft),
+        # PIPL: when the customer agreed to which privacy notice; null when never asked
+        # (a hand-over before the notice).
+        "privacy_consent": (
+            {"agreed_at": _iso(draft.privacy_consent_at, zone), "notice_version": draft.privacy_notice_version}
+            if draft.privacy_consent_at else None
+        ),
     }
 
 

@@ -34,3 +34,15 @@ def test_it_links_the_web_chat_and_the_advisor_sign_in(client: TestClient) -> No
 
 def test_it_is_not_part_of_the_api_schema(client: TestClient) -> None:
     assert "/" not in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_the_privacy_text_the_notice_links_is_served_without_login(client: TestClient, catalog: Catalog) -> None:
+    links = dict((text.strip(), href) for href, text in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>', client.get("/").text))
+    assert links["个人信息保护说明"] == "/privacy"
+    assert catalog.privacy.url.endswith(links["个人信息保护说明"])  # the address in the assistant's notice
+
+    page = client.get("/privacy", follow_redirects=False)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "个人信息保护说明" in page.text and catalog.privacy.version in page.text
+    assert all(paragraph in page.text for paragraph in catalog.privacy.paragraphs)
+    assert len(catalog.privacy.paragraphs) >= 5 and "保存期限" in page.text and "撤回同意" in page.text

@@ -83,6 +83,7 @@ POLICY: dict[tuple[str, str], Case] = {
     ("POST", "/chat/messages"): api(EVERYONE, 503, json={"conversation_id": "web-" + "a" * 32, "text": "你好"}),
     ("GET", "/chat/history/{conversation_id}"): api(EVERYONE, 503),
     ("GET", "/"): api(EVERYONE),
+    ("GET", "/privacy"): api(EVERYONE),
     ("GET", "/advisor/login"): api(EVERYONE),
     ("POST", "/advisor/login"): api(EVERYONE, 303, data={"username": "advisor", "password": "advisor"}),
     ("POST", "/advisor/logout"): api(EVERYONE, 303),

@@ -48,7 +48,7 @@ def direct_draft(system, **fields) -> int:
 
 def test_review_a_booking_from_login_to_the_arrivals_board(running_system, page: Page) -> None:
     sender = f"page-{uuid.uuid4().hex[:8]}"
-    for text in ("我想预约明天下午四点半做保养", "赵先生", "137 0000 1234", "第一次来", "苏E·12345",
+    for text in ("我想预约明天下午四点半做保养", "同意", "赵先生", "137 0000 1234", "第一次来", "苏E·12345",
                  "速腾", "两万", "没有了", "对的"):
         running_system.say(sender, text)
     with running_system.api() as api:
@@ -64,6 +64,7 @@ def test_review_a_booking_from_login_to_the_arrivals_board(running_system, page:
     expect(page).to_have_url(re.compile(rf"/advisor/drafts/{draft['id']}$"))
     expect(page.locator(".transcript")).to_contain_text("我想预约明天下午四点半做保养")
     expect(page.locator(".transcript")).to_contain_text("预约成功")
+    expect(page.get_by_test_id("privacy-consent")).to_contain_text("客户已同意隐私告知")
     page.get_by_label("客户姓名").fill("赵建国")
     page.get_by_role("button", name="保存修改").click()
     expect(page.get_by_role("status")).to_have_text("已保存修改")

@@ -23,7 +23,10 @@ def test_thin_slice_booking_lands_one_draft(running_system):
     )
 
     assert say("您好") == "您好,瑞通汽车售后服务中心,请问有什么可以帮您?"
-    assert "贵姓" in say("我想预约明天下午三点做保养")
+    notice = say("我想预约明天下午三点做保养")
+    # PIPL: what is collected and why, with the dealer's privacy text, before the name.
+    assert "请问您同意吗" in notice and "http://localhost:8000/privacy" in notice
+    assert "贵姓" in say("同意")
     assert "手机号" in say("王先生")
     assert "手机号好像不对" in say("12345")
     assert "之前来我们店" in say("138 1234 5678")
@@ -55,12 +58,13 @@ def test_thin_slice_booking_lands_one_draft(running_system):
     assert draft["booking"]["start"] == tomorrow_3pm.isoformat()
     assert draft["booking"]["advisor"] in done
     assert draft["symptoms"] is None
+    assert draft["privacy_consent"]["agreed_at"] and draft["privacy_consent"]["notice_version"]
 
 
 def test_confirming_twice_leaves_one_draft(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     for text in (
-        "我想预约后天上午十点做保养", "李女士", "13900001111", "来过", "京A88888", "朗逸", "不清楚",
+        "我想预约后天上午十点做保养", "同意", "李女士", "13900001111", "来过", "京A88888", "朗逸", "不清楚",
         "上个月做的小保养", "没有", "确认", "确认",
     ):
         running_system.say(sender, text)
@@ -79,8 +83,8 @@ def test_server_survives_garbage(running_system):
 def test_facts_up_front_are_not_asked_again_and_questions_are_answered(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
-    first = say("你好,我是赵先生,苏E·12345的迈腾,想后天上午十点做个保养")
-    assert "手机号" in first
+    assert "请问您同意吗" in say("你好,我是赵先生,苏E·12345的迈腾,想后天上午十点做个保养")
+    assert "手机号码是多少" in say("同意")
     interrupted = say("你们几点关门?")
     assert "08:30–17:30" in interrupted and "手机号" in interrupted  # answered, then resumed
     assert "之前来我们店" in say("13700001111")
@@ -91,7 +95,7 @@ def test_facts_up_front_are_not_asked_again_and_questions_are_answered(running_s
 
 def test_abandoning_writes_no_draft(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
-    for text in ("我想预约明天上午十点做保养", "孙女士", "13600001111"):
+    for text in ("我想预约明天上午十点做保养", "同意", "孙女士", "13600001111"):
         running_system.say(sender, text)
     assert "取消" in texts(running_system.say(sender, "算了不约了"))
     with running_system.api() as api:
@@ -102,6 +106,7 @@ def test_handing_over_mid_booking_leaves_a_draft_for_the_advisor(running_system)
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
     say("刹车有异响,想约大后天下午五点修一下")
+    say("同意")
     say("冯先生")
     say("13600002222")
     handed = say("转人工")
@@ -131,10 +136,11 @@ def test_handing_over_without_a_phone_asks_for_one_first(running_system):
         [draft] = api.get("/api/drafts", params={"phone": "13600003333"}).json()["items"]
     assert draft["needs_human"] is True and draft["booking"]["service_type"] == "maintenance"
     assert draft["symptoms"] is None and draft["customer"]["name"] is None
+    assert draft["privacy_consent"] is None  # handed over before the notice: the draft says so
 
 
 def book(running_system, sender: str, when: str, phone: str, plate: str) -> None:
-    for text in (f"我想预约{when}做保养", "周先生", phone, "来过", plate, "朗逸", "不清楚", "记不清了", "没有", "对的"):
+    for text in (f"我想预约{when}做保养", "同意", "周先生", phone, "来过", plate, "朗逸", "不清楚", "记不清了", "没有", "对的"):
         replies = texts(running_system.say(sender, text))
     assert "预约成功" in replies
 
@@ -179,8 +185,8 @@ def test_closed_hours_offer_free_slots_as_buttons_and_a_correction_moves_the_tim
     offer = next(r for r in replies if r.get("buttons"))
     button = offer["buttons"][0]
     assert button["payload"].startswith("/inform")
-    assert "贵姓" in texts(running_system.say(sender, button["payload"]))
-    for text in ("钱女士", "13300001111", "第一次来", "川A12345", "速腾", "两万公里"):
+    assert "请问您同意吗" in texts(running_system.say(sender, button["payload"]))
+    for text in ("同意", "钱女士", "13300001111", "第一次来", "川A12345", "速腾", "两万公里"):
         running_system.say(sender, text)
     assert button["title"] in texts(running_system.say(sender, "没有了"))  # the read-back
 
@@ -197,7 +203,7 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
     say("我的车刹车的时候有异响,最近一周都这样,想约明天上午十点修一下")
-    for text in ("吴先生", "13200001111", "第一次来", "鲁B12345", "朗逸", "五万公里"):
+    for text in ("同意", "吴先生", "13200001111", "第一次来", "鲁B12345", "朗逸", "五万公里"):
         last = say(text)
     assert "其他需要" in last
     asked = say("没有了")
@@ -242,7 +248,7 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
 def test_traditional_characters_are_understood(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     asked = texts(running_system.say(sender, "你好,我想約明天上午十一點做個保養"))
-    assert "贵姓" in asked  # the service and the time were read: the name is asked next
+    assert "请问您同意吗" in asked  # the service and the time were read: the notice comes next
 
 
 def test_danger_signs_mark_the_booking_urgent(running_system):
@@ -257,8 +263,8 @@ def test_a_problem_told_alone_is_heard_and_yes_books_it(running_system):
     heard = say("倒车影像黑屏了 挂倒挡啥也看不到")
     assert "倒车影像黑屏了" in heard and "需要我帮您预约" in heard  # restated, then offered
     assert "哪天、几点" in say("好的")  # the service and the complaint are known already
-    assert "贵姓" in say("大大后天上午九点")
-    for text in ("孙女士", "13300002222", "第一次来", "浙A22222", "途观L", "四万二"):
+    assert "请问您同意吗" in say("大大后天上午九点")
+    for text in ("同意", "孙女士", "13300002222", "第一次来", "浙A22222", "途观L", "四万二"):
         last = say(text)
     assert "其他需要" in last
     assert "从什么时候开始" in say("没有了")  # the interview, its "what" already told
@@ -285,8 +291,8 @@ def test_a_price_question_first_then_yes_books_the_maintenance(running_system):
     answered = say("小保养多少钱啊?宝来的")
     assert "480" in answered and "需要我帮您预约" in answered
     assert "哪天、几点" in say("行")
-    assert "贵姓" in say("大大后天上午九点半")
-    for text in ("周先生", "13300003333", "第一次来", "浙A33333"):
+    assert "请问您同意吗" in say("大大后天上午九点半")
+    for text in ("同意", "周先生", "13300003333", "第一次来", "浙A33333"):
         last = say(text)
     assert "行驶了多少公里" in last  # the model (宝来) came with the question
     mid = say("保养大概多少钱?")  # a question instead of the answer: answered, then asked again

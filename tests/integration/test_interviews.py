@@ -40,6 +40,7 @@ MAX_TURNS = 36  # three complaints of six questions each, the facts and the read
 QUESTION_MARKERS: tuple[tuple[str, str], ...] = (
     ("appointment_time", "哪天、几点"),
     ("service_type", "想做什么项目"),
+    ("privacy_consent", "请问您同意吗"),
     ("customer_name", "贵姓"),
     ("phone", "手机号码是多少"),
     ("first_visit", "之前来我们店"),
@@ -131,6 +132,8 @@ def answer_for(case: dict, specs: list[dict], index: int, question: str, replies
         return specs[index + 1]["complaint"] if told else case.get("more", "没有了")
     if question == "callback_phone":
         return case["phone"]
+    if question == "privacy_consent":
+        return case.get("privacy_consent", "同意")
     key = FACT_KEYS.get(question)
     return None if key is None else case.get(key)
 

@@ -113,7 +113,9 @@ def test_a_booking_over_wechat_spans_many_messages_and_records_channel_wechat(we
     assert customer.sim.read_reply(welcome.text)["Content"] == GREETING
 
     when = (clock.now(SHANGHAI) + timedelta(days=3)).replace(hour=14, minute=30, second=0, microsecond=0)
-    assert "贵姓" in customer.says("我想预约大后天下午两点半做保养")
+    notice = customer.says("我想预约大后天下午两点半做保养")
+    assert "请问您同意吗" in notice and "请回复数字选择:\n1. 同意\n2. 不同意" in notice  # PIPL, in WeChat too
+    assert "贵姓" in customer.says("1")
     assert "手机号" in customer.says("赵先生")
     first_visit = customer.says("13955501234")
     assert "请回复数字选择:\n1. 来过\n2. 第一次来" in first_visit
@@ -134,6 +136,7 @@ def test_a_booking_over_wechat_spans_many_messages_and_records_channel_wechat(we
     assert draft["conversation_id"] == customer.openid
     assert draft["booking"]["first_visit"] is True
     assert draft["vehicle"]["plate"] == "苏E12345"
+    assert draft["privacy_consent"]["agreed_at"]
     assert max(customer.passive_seconds) < 4.6
 
 
@@ -212,7 +215,7 @@ def test_a_slow_answer_is_success_at_once_then_a_customer_service_message(wechat
     assert (first.status_code, first.text) == (200, "success")
     assert 4.0 < first_seconds < 5.0
     assert (retry.status_code, retry.text) == (200, "success")
-    assert pushed is not None and "贵姓" in pushed["text"]["content"]
+    assert pushed is not None and "请问您同意吗" in pushed["text"]["content"]
     time.sleep(0.5)
     assert len(wechat.api.messages_to(openid)) == 1
     assert len(wechat.api.token_requests) <= tokens_before + 1

@@ -122,7 +122,7 @@ def test_health_stays_open(action_server):
 def test_the_rasa_server_calls_the_action_server_with_the_secret(running_system):
     # 您好 runs no custom action; a booking's first turns do (validate_booking_form).
     sender = f"sec-{uuid.uuid4().hex[:8]}"
-    assert "贵姓" in " ".join(r.get("text", "") for r in running_system.say(sender, "我想预约明天下午三点做保养"))
+    assert "请问您同意吗" in " ".join(r.get("text", "") for r in running_system.say(sender, "我想预约明天下午三点做保养"))
 
 
 def _listening(port: int) -> set[str]:

@@ -33,13 +33,30 @@
     log.querySelectorAll(".choice").forEach(function (b) { b.disabled = true; });
   }
 
+  // The assistant's web addresses (the privacy text) become links; everything else stays
+  // text (no HTML from a message is ever parsed).
+  var URL_PATTERN = /(https?:\/\/[^\s,，。)）]+)/;
+
+  function fillText(bubble, text, linkify) {
+    if (!linkify) { bubble.textContent = text; return; }
+    text.split(URL_PATTERN).forEach(function (part, index) {
+      if (index % 2 === 0) { bubble.appendChild(document.createTextNode(part)); return; }
+      var link = document.createElement("a");
+      link.href = part;
+      link.textContent = part;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      bubble.appendChild(link);
+    });
+  }
+
   function addLine(line) {
     var item = document.createElement("li");
     item.className = "msg msg--" + (line.sender === "user" ? "user" : "bot") + (line.error ? " msg--error" : "");
     if (line.text) {
       var bubble = document.createElement("div");
       bubble.className = "bubble";
-      bubble.textContent = line.text;
+      fillText(bubble, line.text, line.sender !== "user");
       item.appendChild(bubble);
     }
     if (line.buttons && line.buttons.length) {
