@@ -55,6 +55,13 @@ def test_chat_page_books_with_buttons_and_continues_after_reload(page: Page, run
     expect(page.locator("#typing")).to_be_visible()
     expect(page.locator("#typing")).to_have_count(0, timeout=30_000)
     page.unroute("**/chat/messages")
+    assert "请问您同意吗" in last_answer(page)
+    # PIPL: the notice links the dealer's privacy text; a click on 同意 agrees.
+    privacy_link = page.locator(".msg--bot .bubble a").last
+    expect(privacy_link).to_have_attribute("href", "http://localhost:8000/privacy")
+    bots_before = page.locator(".msg--bot .bubble").count()
+    page.get_by_role("button", name="同意", exact=True).click()
+    wait_for_answer(page, bots_before)
     assert "贵姓" in last_answer(page)
 
     send(page, "孔女士")
