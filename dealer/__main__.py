@@ -1,7 +1,8 @@
 """`python -m dealer migrate|seed|prepare`: schema and reference data;
 `python -m dealer create-user|disable-user|enable-user|reset-password`: staff accounts (dealer/accounts_cli.py);
 `python -m dealer export|forget --phone …`: a customer's data (dealer/customer_data.py);
-`python -m dealer retain [--dry-run]`: retention (dealer/retention.py)."""
+`python -m dealer retain [--dry-run]`: retention (dealer/retention.py);
+`python -m dealer mark-no-shows`: appointments not arrived by start + grace become 未到店."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +18,7 @@ from dealer import accounts_cli, clock, customer_data, retention
 from dealer.catalog import load_catalog
 from dealer.db import unit_of_work
 from dealer.seed import seed_demo_accounts, seed_reference_data
+from dealer.services import appointments
 from dealer.settings import REPO_ROOT, DealerSettings, get_settings
 from dealer.shared_secrets import SecretRefused, shared_secret
 from dealer.validation import InvalidValue, normalize_phone
@@ -42,6 +44,7 @@ def main() -> int:
     commands.add_parser("migrate", help="the schema to the newest revision (Alembic)")
     commands.add_parser("seed", help="the dealer's reference data (and the demo accounts in local/test mode)")
     commands.add_parser("prepare", help="migrate, then seed")
+    commands.add_parser("mark-no-shows", help="confirmed appointments past start + the dealer's grace become no-shows")
     accounts_cli.add_commands(commands)
     _add_personal_data_commands(commands)
     args = parser.parse_args()
@@ -50,11 +53,23 @@ def main() -> int:
         return accounts_cli.run(args, settings.database_url)
     if hasattr(args, "personal_data_command"):
         return args.personal_data_command(args, settings)
+    if args.command == "mark-no-shows":
+        return mark_no_shows(settings)
     if args.command in ("migrate", "prepare"):
         migrate(settings.database_url)
     if args.command in ("seed", "prepare"):
         seed(settings.database_url, settings.catalog_path, demo=settings.is_demo)
     print(f"dealer database ready: {args.command}")
+    return 0
+
+
+def mark_no_shows(settings: DealerSettings) -> int:
+    """Idempotent: run it as often as you like (the scheduler does)."""
+    catalog = load_catalog(settings.catalog_path)
+    with unit_of_work(settings.database_url) as session:
+        marked = appointments.mark_no_shows(session, clock.now(timezone.utc), catalog)
+    print(f"mark-no-shows: {len(marked)} appointment(s) marked no-show "
+          f"({catalog.no_show_grace_minutes} min after the start)")
     return 0
 
 

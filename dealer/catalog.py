@@ -102,6 +102,8 @@ class Catalog:
     # Live upcoming bookings one phone / one conversation may hold; one more is refused.
     live_bookings_per_phone: int = 2
     live_bookings_per_conversation: int = 2
+    # An appointment not arrived this long after its start is a no-show (未到店).
+    no_show_grace_minutes: int = 30
 
     def service_type(self, code: str) -> ServiceType:
         for service in self.service_types:
@@ -223,6 +225,7 @@ def parse_catalog(raw: dict) -> Catalog:
         callback_minutes=int(raw.get("handover", {}).get("callback_minutes", 30)),
         live_bookings_per_phone=int(raw.get("limits", {}).get("live_bookings_per_phone", 2)),
         live_bookings_per_conversation=int(raw.get("limits", {}).get("live_bookings_per_conversation", 2)),
+        no_show_grace_minutes=int(raw.get("no_show_grace_minutes", 30)),
         advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
         service_types=tuple(
             ServiceType(

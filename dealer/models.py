@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from dealer import clock
-from dealer.status import DraftStatus
+from dealer.status import AppointmentStatus, DraftStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -219,8 +219,15 @@ class Appointment(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft_work_order.id"))
     start_at: Mapped[datetime] = mapped_column(index=True)
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
-    status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.confirmed, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it moved on (dealer/services/appointments.py; who did it is in the audit log).
+    arrived_at: Mapped[datetime | None]
+    service_started_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    no_show_at: Mapped[datetime | None]
+
+    draft: Mapped[DraftWorkOrder] = relationship()
 
 
 class AuditLog(Base):

@@ -1,6 +1,8 @@
 """Writing the append-only audit log."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,18 +18,21 @@ def record(
     field: str | None = None,
     old_value: object = None,
     new_value: object = None,
+    at: datetime | None = None,
 ) -> None:
-    session.add(
-        AuditLog(
-            actor=actor,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            field=field,
-            old_value=None if old_value is None else str(old_value),
-            new_value=None if new_value is None else str(new_value),
-        )
+    """``at``: when it happened, if the caller has it from the clock already (else now)."""
+    row = AuditLog(
+        actor=actor,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        field=field,
+        old_value=None if old_value is None else str(old_value),
+        new_value=None if new_value is None else str(new_value),
     )
+    if at is not None:
+        row.at = at
+    session.add(row)
 
 
 def history(session: Session, entity: str, entity_id: int) -> list[AuditLog]:

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from dealer.catalog import Catalog
 from dealer.models import Appointment, CapacitySlot, DraftWorkOrder
 from dealer.services import audit
+from dealer.services.appointments import cancel_appointment
 from dealer.services.booking import ASSISTANT_ACTOR, SlotUnavailable, take_capacity
 from dealer.services.booking_guard import Requester, owned_draft
 from dealer.services.schedule import slot_problem
-from dealer.status import LIVE_STATUSES, DraftStatus
+from dealer.status import LIVE_STATUSES, AppointmentStatus, DraftStatus
 
 ACTIVE_STATUSES = LIVE_STATUSES
 
@@ -28,14 +29,22 @@ def release_capacity(session: Session, start: datetime) -> None:
 
 def _active_draft(session: Session, draft_id: int, requester: Requester | None = None) -> DraftWorkOrder:
     """The live draft, row locked; for a customer's request (``requester``) only their own
-    (booking_guard.may_change). LookupError otherwise, alike for missing and not theirs."""
+    (booking_guard.may_change) and only while its appointment is still to come (not yet
+    received at the desk). LookupError otherwise, alike for missing and not theirs."""
     if requester is not None:
         draft = owned_draft(session, draft_id, requester)
     else:
         draft = session.get(DraftWorkOrder, draft_id, with_for_update=True)
     if draft is None or draft.status not in ACTIVE_STATUSES:
         raise LookupError(draft_id)
+    appointment = _appointment_of(session, draft)
+    if requester is not None and appointment is not None and appointment.status != AppointmentStatus.confirmed:
+        raise LookupError(draft_id)
     return draft
+
+
+def _appointment_of(session: Session, draft: DraftWorkOrder) -> Appointment | None:
+    return session.scalar(select(Appointment).where(Appointment.draft_id == draft.id))
 
 
 def cancel_booking(
@@ -45,9 +54,9 @@ def cancel_booking(
     release_capacity(session, draft.start_at)
     audit.record(session, actor, "draft_work_order", draft.id, "cancel", "status", draft.status, DraftStatus.cancelled)
     draft.status = DraftStatus.cancelled
-    appointment = session.scalar(select(Appointment).where(Appointment.draft_id == draft.id))
+    appointment = _appointment_of(session, draft)
     if appointment is not None:
-        appointment.status = "cancelled"
+        cancel_appointment(session, appointment, actor)
     return draft
 
 
@@ -74,7 +83,7 @@ def reschedule_booking(
         draft.start_at.isoformat(), new_start.isoformat(),
     )
     draft.start_at = new_start
-    appointment = session.scalar(select(Appointment).where(Appointment.draft_id == draft.id))
+    appointment = _appointment_of(session, draft)
     if appointment is not None:
         appointment.start_at = new_start
     return draft

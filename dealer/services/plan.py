@@ -11,6 +11,7 @@ from dealer.catalog import Catalog
 from dealer.models import Advisor, Appointment, DraftWorkOrder
 from dealer.services.changes import ACTIVE_STATUSES
 from dealer.services.schedule import booked_counts, day_slots
+from dealer.status import AppointmentStatus
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def day_plan(session: Session, day: date, catalog: Catalog) -> DayPlan:
 
 
 def arrivals(session: Session, day: date, catalog: Catalog) -> list[tuple[Appointment, DraftWorkOrder]]:
-    """The day's confirmed appointments in arrival order, with their drafts."""
+    """The day's appointments in arrival order, with their drafts: each in its state now
+    (已预约, 已到店, 维修中, 已交车, 未到店); cancelled ones are left off."""
     first, after = _day_bounds(day, catalog)
     rows = session.execute(
         select(Appointment, DraftWorkOrder)
@@ -83,7 +85,7 @@ def arrivals(session: Session, day: date, catalog: Catalog) -> list[tuple[Appoin
         .where(
             Appointment.start_at >= first,
             Appointment.start_at < after,
-            Appointment.status == "confirmed",
+            Appointment.status != AppointmentStatus.cancelled,
         )
         .order_by(Appointment.start_at, Appointment.id)
     )
