@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from dealer.services import review
+from dealer.services import appointments, review
 from dealer.services.booking import SlotUnavailable
 from dealer.services.schedule import SlotProblem
 from dealer.roles import NotPermitted
 from dealer.validation import InvalidValue
-from dealer.status import DraftStatus
+from dealer.status import AppointmentStatus, DraftStatus
 
 DRAFT_NOT_FOUND = "未找到该工单草稿"
 STATUS_LABELS = {
@@ -96,3 +96,34 @@ def review_error(error: Exception) -> tuple[int, str]:
     if isinstance(error, NotPermitted):
         return 403, NOT_PERMITTED[error.action]
     raise TypeError(f"not a review error: {error!r}")
+
+
+APPOINTMENT_NOT_FOUND = "未找到该预约"
+APPOINTMENT_STATUS_LABELS = {
+    AppointmentStatus.confirmed: "已预约",
+    AppointmentStatus.arrived: "已到店",
+    AppointmentStatus.in_service: "维修中",
+    AppointmentStatus.delivered: "已交车",
+    AppointmentStatus.no_show: "未到店",
+    AppointmentStatus.cancelled: "已取消",
+}
+# The arrivals board's buttons: what the advisor does to move an appointment there.
+APPOINTMENT_MOVE_LABELS = {
+    AppointmentStatus.arrived: "到店",
+    AppointmentStatus.in_service: "开始维修",
+    AppointmentStatus.delivered: "交车",
+    AppointmentStatus.no_show: "未到店",
+}
+APPOINTMENT_ERRORS = (appointments.AppointmentNotFound, appointments.TransitionRefused)
+
+
+def appointment_error(error: Exception) -> tuple[int, str]:
+    """The appointment service's refusals: (HTTP status, what the advisor reads)."""
+    if isinstance(error, appointments.AppointmentNotFound):
+        return 404, APPOINTMENT_NOT_FOUND
+    if isinstance(error, appointments.TransitionRefused):
+        if error.too_early:
+            return 409, "预约时间还没到，还不能标记为未到店"
+        current, target = APPOINTMENT_STATUS_LABELS[error.current], APPOINTMENT_STATUS_LABELS[error.target]
+        return 409, f"该预约{current}，不能改为{target}"
+    raise TypeError(f"not an appointment error: {error!r}")

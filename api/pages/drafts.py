@@ -21,7 +21,6 @@ from api.transcripts import TranscriptUnavailable, read_transcript
 from dealer import clock
 from dealer.catalog import Catalog
 from dealer.models import DraftWorkOrder, StaffUser
-from dealer.privacy import mask_name, mask_plate
 from dealer.services import audit, drafts, permissions, review
 from dealer.services.booking_guard import conflicts_of
 from dealer.services.drafts import SYMPTOM_FIELDS, DraftFilters, draft_to_contract
@@ -148,8 +147,6 @@ def inbox(
             "pages": max(1, -(-total // PAGE_SIZE)),
             "filters": {"status": status_ or "", "flag": flag or "", "date": day.isoformat() if day else "", "q": q or ""},
             "service_names": {s.code: s.name for s in catalog.service_types},
-            # A list shows who and which car masked (王**, 京A·***45); the draft's page in full.
-            "masked_name": mask_name, "masked_plate": mask_plate,
         },
     )
 

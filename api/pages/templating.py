@@ -6,14 +6,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Form, Query
 from fastapi.templating import Jinja2Templates
 from pydantic import AfterValidator, BeforeValidator
 
 from api.labels import FIELD_LABELS, STATUS_LABELS
 from api.schemas import EARLIEST_DAY, LATEST_DAY
 from dealer.catalog import Catalog
-from dealer.privacy import mask_phone
+from dealer.privacy import mask_name, mask_phone, mask_plate
 from dealer.timefmt import WEEKDAYS
 
 
@@ -31,6 +31,8 @@ def _day_in_range(value: date | None) -> date | None:
 Blank = BeforeValidator(empty_is_none)
 # A day chosen in a page's date field; empty means the page's default day.
 PageDay = Annotated[date | None, Blank, AfterValidator(_day_in_range), Query(alias="date")]
+# The same day sent back by a page's form (the board a button was pressed on).
+FormDay = Annotated[date | None, Blank, AfterValidator(_day_in_range), Form(alias="date")]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -45,7 +47,10 @@ def _local(value: datetime | None, catalog: Catalog, pattern: str = "%m-%d %H:%M
 @lru_cache(maxsize=1)
 def templates() -> Jinja2Templates:
     engine = Jinja2Templates(directory=str(TEMPLATE_DIR))
+    # List views show who and which car masked (王**, 138****5678, 京A·***45); a draft's page in full.
     engine.env.filters["masked"] = mask_phone
+    engine.env.filters["masked_name"] = mask_name
+    engine.env.filters["masked_plate"] = mask_plate
     engine.env.filters["local"] = _local
     engine.env.globals["STATUS_LABELS"] = STATUS_LABELS
     engine.env.globals["FIELD_LABELS"] = FIELD_LABELS

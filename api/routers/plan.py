@@ -1,12 +1,17 @@
 """The day's appointments (arrivals board) and capacity plan."""
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import BaseModel
 
-from api.deps import CatalogDep, SessionDep, get_desk_user
+from api.deps import CatalogDep, DeskUser, SessionDep, get_desk_user
+from api.labels import APPOINTMENT_ERRORS, appointment_error
 from api.schemas import (
+    MAX_ID,
     AdvisorPlan,
     AppointmentPublic,
     AppointmentsPublic,
@@ -17,10 +22,43 @@ from api.schemas import (
     SlotOccupancy,
     VehiclePublic,
 )
-from dealer.models import DraftWorkOrder
-from dealer.services import plan
+from dealer import clock
+from dealer.models import Appointment, DraftWorkOrder
+from dealer.services import appointments, plan
+from dealer.status import AppointmentStatus
 
 router = APIRouter(tags=["plan"], dependencies=[Depends(get_desk_user)])  # advisors, managers
+
+
+# The moves made at the desk (appointments.DESK_MOVES); cancelling is the customer's.
+DeskMove = Literal["arrived", "in_service", "delivered", "no_show"]
+AppointmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class AppointmentMove(BaseModel):
+    status: DeskMove
+
+
+class AppointmentProgress(AppointmentPublic):
+    """An appointment with when it moved on (null: not yet)."""
+
+    arrived_at: datetime | None
+    service_started_at: datetime | None
+    delivered_at: datetime | None
+    no_show_at: datetime | None
+
+
+def _appointment(appointment: Appointment, draft: DraftWorkOrder, zone: ZoneInfo) -> AppointmentPublic:
+    return AppointmentPublic(
+        id=appointment.id,
+        draft_id=draft.id,
+        start=appointment.start_at.astimezone(zone),
+        advisor=draft.advisor.name if draft.advisor else None,
+        status=appointment.status,
+        customer=CustomerPublic(name=draft.customer_name, phone=draft.phone),
+        vehicle=VehiclePublic(plate=draft.plate, vin=draft.vin, model=draft.model, mileage_km=draft.mileage_km),
+        service_type=draft.service_type,
+    )
 
 
 def _planned(draft: DraftWorkOrder) -> PlannedBooking:
@@ -36,22 +74,37 @@ def _planned(draft: DraftWorkOrder) -> PlannedBooking:
 
 @router.get("/appointments", response_model=AppointmentsPublic)
 def list_appointments(query: Annotated[DayQuery, Query()], session: SessionDep, catalog: CatalogDep) -> AppointmentsPublic:
-    """The day's confirmed appointments in arrival order (预约欢迎板)."""
-    zone = catalog.timezone
-    items = [
-        AppointmentPublic(
-            id=appointment.id,
-            draft_id=draft.id,
-            start=appointment.start_at.astimezone(zone),
-            advisor=draft.advisor.name if draft.advisor else None,
-            status=appointment.status,
-            customer=CustomerPublic(name=draft.customer_name, phone=draft.phone),
-            vehicle=VehiclePublic(plate=draft.plate, vin=draft.vin, model=draft.model, mileage_km=draft.mileage_km),
-            service_type=draft.service_type,
-        )
-        for appointment, draft in plan.arrivals(session, query.date, catalog)
-    ]
+    """The day's appointments in arrival order, each in its state (预约欢迎板); not the cancelled."""
+    items = [_appointment(appointment, draft, catalog.timezone)
+             for appointment, draft in plan.arrivals(session, query.date, catalog)]
     return AppointmentsPublic(date=query.date, items=items)
+
+
+@router.post(
+    "/appointments/{appointment_id}/status", response_model=AppointmentProgress,
+    responses={404: {"description": "未找到该预约"}, 409: {"description": "当前状态不允许此变更"}},
+)
+def move_appointment(
+    appointment_id: AppointmentId, body: AppointmentMove, user: DeskUser, session: SessionDep, catalog: CatalogDep
+) -> AppointmentProgress:
+    """Move an appointment on: arrived (到店), in_service (开始维修), delivered (交车), no_show (未到店)."""
+    try:
+        appointment = appointments.move_appointment(
+            session, appointment_id, AppointmentStatus(body.status), user.username,
+            clock.now(catalog.timezone),
+        )
+    except APPOINTMENT_ERRORS as error:
+        code, message = appointment_error(error)
+        raise HTTPException(code, detail=message) from error
+    zone = catalog.timezone
+    return AppointmentProgress(
+        **_appointment(appointment, appointment.draft, zone).model_dump(),
+        **{column: _local(getattr(appointment, column), zone) for column in appointments.STAMPS.values()},
+    )
+
+
+def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return None if value is None else value.astimezone(zone)
 
 
 @router.get("/capacity", response_model=CapacityPlan)

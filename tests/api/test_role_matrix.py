@@ -3,7 +3,7 @@
 ``POLICY`` names, for each (method, path) the app serves, who may use it. The first
 test walks the app's routes, so a route added without a line here fails; the matrix
 then sends each route's request as each role, on a fresh draft of the advisor's own
-(assigned to A01, the demo ``advisor``), and checks the answer: allowed means the
+(assigned to A01, the demo ``advisor``) and a fresh appointment, and checks the answer: allowed means the
 route's success status, refused means 401 (API) or the sign-in page (pages) for the
 anonymous and 403 for a signed-in role that may not.
 """
@@ -25,7 +25,7 @@ from api.main import create_app
 from api.security import token_for
 from dealer.models import Advisor, DraftWorkOrder
 from dealer.roles import may_assign
-from dealer.services import accounts
+from dealer.services import accounts, review
 from dealer.services.staff import get_staff_user
 from tests.api.conftest import NOW
 
@@ -74,6 +74,7 @@ POLICY: dict[tuple[str, str], Case] = {
     ("POST", "/api/drafts/{draft_id}/reject"): api(OWNER, json={"reason": "客户重复预约"}),
     ("GET", "/api/drafts/{draft_id}/audit"): api(DESK),
     ("GET", "/api/appointments"): api(DESK, query=f"?date={TOMORROW}"),
+    ("POST", "/api/appointments/{appointment_id}/status"): api(DESK, json={"status": "arrived"}),
     ("GET", "/api/capacity"): api(DESK, query=f"?date={TOMORROW}"),
     ("GET", "/api/staff"): api(ADMIN),
     ("POST", "/api/staff/{username}/unlock"): api(ADMIN, 204),
@@ -93,6 +94,7 @@ POLICY: dict[tuple[str, str], Case] = {
     ("POST", "/advisor/drafts/{draft_id}/approve"): page(DESK, 303, data={}),
     ("POST", "/advisor/drafts/{draft_id}/reject"): page(OWNER, 303, data={"reason": "客户重复预约"}),
     ("GET", "/advisor/arrivals"): page(DESK),
+    ("POST", "/advisor/arrivals/{appointment_id}/status"): page(DESK, 303, data={"status": "arrived"}),
     ("GET", "/advisor/capacity"): page(DESK),
     ("GET", "/advisor/static"): api(EVERYONE),  # the pages' style sheet (a mount)
 }
@@ -103,7 +105,7 @@ VARIANTS: dict[str, tuple[str, str, Case]] = {
     "reassign (page)": ("POST", "/advisor/drafts/{draft_id}", page(MANAGER, 303, data={"advisor": "@A02"})),
 }
 CONCRETE = {"{draft_id}": None, "{username}": "advisor", "{name}": "chat.js",
-            "{conversation_id}": "web-" + "a" * 32}
+            "{conversation_id}": "web-" + "a" * 32, "{appointment_id}": None}
 
 
 def _served_routes() -> set[tuple[str, str]]:
@@ -137,10 +139,19 @@ def own_draft(make_draft: Callable[..., int], db_session: Session) -> int:
     return draft.id
 
 
+@pytest.fixture
+def own_appointment(make_draft: Callable[..., int], db_session: Session) -> int:
+    """The appointment of another of the advisor's drafts, approved."""
+    draft_id = make_draft(phone="13800008888", plate="沪A88888")
+    appointment = review.approve_draft(db_session, draft_id, "advisor")
+    db_session.commit()
+    return appointment.id
+
+
 def _request(client: TestClient, settings: ApiSettings, session: Session, role: str, method: str,
-             path: str, case: Case, draft_id: int) -> Any:
+             path: str, case: Case, ids: dict[str, int]) -> Any:
     for name, value in CONCRETE.items():
-        path = path.replace(name, str(draft_id if value is None else value))
+        path = path.replace(name, str(ids[name] if value is None else value))
     if path == "/advisor/static":
         path = "/advisor/static/advisor.css"
     headers: dict[str, str] = {}
@@ -183,11 +194,12 @@ MATRIX = [(method, path, POLICY[(method, path)]) for method, path in POLICY] + l
                          ids=[f"{m} {p}" for m, p in POLICY] + list(VARIANTS))
 def test_route_by_role(
     make_client: Callable[..., TestClient], settings: ApiSettings, db_session: Session, admin: None,
-    own_draft: int, role: str, method: str, path: str, case: Case,
+    own_draft: int, own_appointment: int, role: str, method: str, path: str, case: Case,
 ) -> None:
     client = make_client(settings)
+    ids = {"{draft_id}": own_draft, "{appointment_id}": own_appointment}
 
-    response = _request(client, settings, db_session, role, method, path, case, own_draft)
+    response = _request(client, settings, db_session, role, method, path, case, ids)
 
     _check(response, role, case)
 

@@ -1,7 +1,7 @@
 """The advisor pages in headless Chromium against the real processes.
 
 A customer books through the REST channel; an advisor logs in, opens the draft,
-corrects a field, approves it and finds it on tomorrow's arrivals board.
+corrects a field, approves it and finds it (masked) on tomorrow's arrivals board.
 """
 from __future__ import annotations
 
@@ -74,11 +74,14 @@ def test_review_a_booking_from_login_to_the_arrivals_board(running_system, page:
     expect(page.get_by_role("status")).to_have_text("已批准，预约已登记")
     expect(page.get_by_test_id("status")).to_have_text("已批准")
 
-    page.get_by_role("link", name="明日到店").click()
-    arrival = page.locator("table.board tr", has=page.get_by_text("苏E12345"))
+    page.get_by_role("link", name="今日到店").click()
+    page.get_by_label("日期").fill(draft["booking"]["start"][:10])
+    page.get_by_role("button", name="查看").click()
+    arrival = page.locator("table.board tr", has=page.get_by_text("苏E·***45"))
     expect(arrival).to_contain_text("16:30")
-    expect(arrival).to_contain_text("赵建国")
+    expect(arrival).to_contain_text("赵**")  # a list: masked (the draft's page has it in full)
     expect(arrival).to_contain_text(draft["booking"]["advisor"])
+    expect(arrival.get_by_test_id("state")).to_have_text("已预约")
 
     with running_system.api() as api:
         after = api.get(f"/api/drafts/{draft['id']}").json()
@@ -141,4 +144,5 @@ def test_inbox_marks_urgent_and_needs_human_and_the_plan_shows_bookings(running_
         start = api.get(f"/api/drafts/{urgent}").json()["booking"]["start"]
     page.goto(f"{base}/advisor/capacity?date={start[:10]}")
     slot_row = page.locator("table.plan tr", has=page.get_by_text(start[11:16], exact=True))
-    expect(slot_row.get_by_role("link", name="川A77777")).to_be_visible()
+    expect(slot_row.get_by_role("link", name="川A·***77")).to_be_visible()
+    expect(page.locator("table.plan")).not_to_contain_text("川A77777")
