@@ -19,7 +19,7 @@ from actions.conversation import latest_entity, message_time, value_before_lates
 from actions.guard import stop_at_booking_limit
 from actions.offers import describes_a_fault, offer_slots
 from actions.privacy import consent_answer
-from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
+from actions.questions import QUESTION_KINDS, answer_question, asks_directly, sounds_like_question
 from actions.interview import (
     InterviewValidation,
     complaint_prefill,
@@ -277,8 +277,9 @@ def _fresh_user_message(tracker: Tracker) -> bool:
 def _question_instead_of_answer(tracker: Tracker) -> str | None:
     """A question (hours, address, price) asked in place of the requested answer, read
     from its words or from the intent when the words sound like a question."""
-    if _interview_question(tracker):
-        return backend.script().question_kind(latest_text(tracker))
+    asked_in_interview = _interview_question(tracker)
+    if asked_in_interview:
+        return asked_in_interview
     asked = _answering(tracker)
     if asked is None or _said_again(tracker):
         return None  # told again after the answer: it was meant as the answer
@@ -293,14 +294,17 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
     return kind
 
 
-def _interview_question(tracker: Tracker) -> bool:
-    """修这个大概要多少钱? at an interview step: the words ask a question (any intent may be
-    read from an interview answer, so only the words count) and tell no problem."""
+def _interview_question(tracker: Tracker) -> str | None:
+    """修这个大概要多少钱? / 这个质保能全免吗? at an interview step: the words ask a question
+    (any intent may be read from an interview answer, so only the words count) and tell no
+    problem. Its kind, or ask_other for a question only the technician can answer."""
     asked = tracker.get_slot("requested_slot") or ""
     if not asked.startswith("symptom_") or not _fresh_user_message(tracker) or _said_again(tracker):
-        return False
+        return None
     text = latest_text(tracker)
-    return backend.script().question_kind(text) is not None and not names_a_problem(text)
+    if names_a_problem(text):
+        return None
+    return backend.script().question_kind(text) or ("ask_other" if asks_directly(text) else None)
 
 
 def _said_again(tracker: Tracker) -> bool:
@@ -449,7 +453,16 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if tracker.get_slot("service_type"):
             return {}
         named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
-        if ({"symptom", "part"} & named or describes_a_fault(latest_text(tracker))) and "service_type" not in named:
+        if "service_type" in named:
+            return {}
+        text = latest_text(tracker)
+        fault = describes_a_fault(text)
+        # 换个机油: the service the words name (a part, 机油, is no fault by itself); with a
+        # fault told, the form's own reading decides (上周保养的时候说有点渗油 is no maintenance).
+        asked_for = None if fault else backend.catalog().main_service_for(text, False)
+        if asked_for:
+            return {"service_type": asked_for}
+        if {"symptom", "part"} & named or fault:
             return {"service_type": "repair"}
         return {}
 

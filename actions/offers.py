@@ -22,8 +22,9 @@ from dealer.symptoms import complaint_words, tells_a_fault
 
 def describes_a_fault(text: str) -> bool:
     """A problem is told (not 目前开着没啥问题,想检查下底盘 or 年检前检测一下,免得上线过不了:
-    a check without a fault)."""
-    check_asked = "inspection" in backend.catalog().services_named(text)
+    a check without a fault; nor 换个机油行不: a maintenance job)."""
+    # A part named with a check or a maintenance job (换机油, 保养顺便看看刹车) is its object, no fault.
+    check_asked = bool({"inspection", "maintenance"} & backend.catalog().services_named(text))
     return tells_a_fault(text, check_asked) and not backend.script().says_no_fault(text)
 
 

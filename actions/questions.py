@@ -9,7 +9,7 @@ from dealer.symptoms import is_dangerous
 
 # Intents of the classifier, and ask_duration / ask_can_drive, read from the words only
 # (dealer/booking_script.yml).
-QUESTION_KINDS = ("ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive")
+QUESTION_KINDS = ("ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive", "ask_documents")
 
 
 def _customer_words(tracker: Tracker | None) -> str:
@@ -34,8 +34,19 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
         dispatcher.utter_message(response="utter_answer_price", price_list=dealer.price_list_text(text))
     elif kind == "ask_duration":
         dispatcher.utter_message(response="utter_answer_duration", durations=dealer.duration_text(text))
+    elif kind == "ask_documents":
+        documents = backend.script().documents(tracker.get_slot("first_visit") if tracker else None)
+        dispatcher.utter_message(response="utter_answer_documents", documents="、".join(documents))
+    elif kind == "ask_other":
+        dispatcher.utter_message(response="utter_answer_after_check")
     else:
         raise ValueError(kind)
+
+
+def asks_directly(text: str) -> bool:
+    """A question by its form: a question mark, or a question particle at the end (能全免吗)."""
+    stripped = text.strip().rstrip("。.!! ~～")
+    return any(mark in text for mark in "??") or stripped.endswith(("吗", "么", "嘛", "呢"))
 
 
 QUESTION_WORDS = ("几点", "多少", "哪里", "哪儿", "怎么", "什么时候", "是否", "能不能", "可不可以")

@@ -141,6 +141,8 @@ PARTS = {
     "早晨": (time(8, 0), time(10, 0), "am"),
     "清早": (time(8, 0), time(10, 0), "am"),
     "一早": (time(8, 0), time(10, 0), "am"),
+    "一大早": (time(8, 0), time(10, 0), "am"),
+    "大清早": (time(8, 0), time(10, 0), "am"),
     "早": (time(8, 0), time(10, 0), "am"),  # only before a clock time (早8点)
     "上午": (time(8, 30), time(12, 0), "am"),
     "中午": (time(11, 30), time(13, 30), "noon"),

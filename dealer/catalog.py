@@ -136,6 +136,7 @@ class Catalog:
 
     def services_named(self, words: str, describes_fault: bool = False) -> set[str]:
         """The services the words name; typed with a homophone (保样) when none is named as is."""
+        words = _without_measure_words(words)
         named = {code for code, synonym in self._synonyms() if _named(synonym, words, describes_fault)}
         return named or {code for code, synonym in self._synonyms() if _sounds_in(synonym, words)}
 
@@ -164,11 +165,20 @@ class Catalog:
         The longest synonym found in the words wins, so 钣金喷漆 beats 喷漆
         and 小保养 beats 保养.
         """
+        words = _without_measure_words(words)
         for matches in (_named, _sounds_in):
             found = [(len(synonym), code) for code, synonym in self._synonyms() if matches(synonym, words)]
             if found:
                 return max(found, key=lambda pair: pair[0])[1]
         return None
+
+
+# 换个机油 / 换一下机油 / 做次保养: the verb and its object as the synonyms name them (换机油).
+_VERB_MEASURE = re.compile(r"([换做补喷加])(?:一下子|一下|一个|一次|个|下|次)(?=[\u4e00-\u9fff])")
+
+
+def _without_measure_words(words: str) -> str:
+    return _VERB_MEASURE.sub(r"\1", words)
 
 
 # A service word said as over or missing is not asked for: 刚过质保期, 不在保修期内, 出保了,

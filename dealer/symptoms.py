@@ -448,6 +448,8 @@ def _state_spans(piece: str) -> list[Span]:
     ]
 
 
+QUESTION_TAG = re.compile(r"(.)不\1|(?:行|好|可以|能|成|对|是)不(?=[吗呢啊么嘛?？,，。!！\s]|$)")
+
 # After a part, words that say how it is (空调风有点小, 发动机声音变得很粗, 空调不行了).
 PART_STATE = re.compile(r"有点|有些|很|太|特别|非常|挺|越来越|变得|得厉害|不|没")
 
@@ -469,7 +471,8 @@ def _part_state_spans(piece: str) -> list[Span]:
     if not part:
         return []
     answers = [*_all_time_spans(piece), *_frequency_spans(piece), *_impact_spans(piece), *_tried_spans(piece)]
-    rest = re.sub(r"(.)不\1", "  ", piece)  # 要不要 / 好不好: a question
+    # 要不要 / 好不好 / 换个机油行不: a question, not how the part is.
+    rest = QUESTION_TAG.sub(lambda m: " " * len(m.group()), piece)
     for m in PART_STATE.finditer(rest, part.end()):
         if not _overlaps(m.span(), answers):
             return [(part.start(), m.end())]
@@ -499,9 +502,45 @@ def _complaint_in(pieces: list[str]) -> str:
     return words
 
 
+# The customer's guess or ignorance of the cause (不知道哪里漏水, 也不清楚是不是变速箱):
+# not what they observed, which another clause tells (副驾驶脚垫老是湿的).
+UNSURE = re.compile(
+    r"^(?:我|也|还|就是|但是?|可是|又|都)*(?:不知道|不清楚|搞不清楚?|弄不清楚?|说不清楚?|不晓得|不确定|不懂)"
+    r"(?:是|到底|具体)*(?:哪|什么|怎么|咋|啥|为啥|为什么|是不是|有没有|啥原因|原因)"
+)
+
+
+def _observed(pieces: list[str]) -> list[str]:
+    """The pieces that tell what was observed, when the customer's words also hold a guess
+    at the cause; every piece otherwise."""
+    sure = [piece for piece in pieces if not UNSURE.match(piece)]
+    told = [piece for piece in sure if len(_subject(_without_other_answers(piece))) >= 2]
+    return told if told and len(sure) < len(pieces) else pieces
+
+
+def _without_other_answers(piece: str) -> str:
+    """The piece without what answers when, how often, the effect or what was tried."""
+    spans = [*_all_time_spans(piece), *_frequency_spans(piece), *_impact_spans(piece), *_tried_spans(piece)]
+    return "".join(ch for i, ch in enumerate(piece) if not any(start <= i < end for start, end in spans))
+
+
+def _unit_words(units: list[list[str]]) -> list[list[str]]:
+    flat = [piece for unit in units for piece in unit]
+    observed = _observed(flat)
+    if observed is flat:
+        return units
+    return [[piece] for piece in observed]
+
+
 def complaint_words(text: str) -> str:
-    """The complaint in the customer's words, without greetings and the booking request."""
-    return ",".join(_unique(_complaint_in(pieces) for pieces in _units(text)))
+    """The complaint in the customer's words, without greetings and the booking request;
+    what was observed rather than a guess at the cause (see UNSURE)."""
+    units = _unit_words(_units(text))
+    found = _unique(_complaint_in(pieces) for pieces in units)
+    if any(found) or len(units) == len(_units(text)):
+        return ",".join(found)
+    # What was observed, in words no complaint pattern knows (地上有一滩油).
+    return ",".join(_unique(EDGE_WORDS.sub("", piece) for pieces in units for piece in pieces))
 
 
 # --- where: the situation or the place ------------------------------------------------------
@@ -700,9 +739,12 @@ def phenomenon(text: str) -> str:
     symptom names its part); the car, plates, names and the service asked for (能保修不) are
     left out, and so is a piece that mainly says how often (每次过都响) when another holds
     the symptom. Falls back to the complaint."""
-    pieces = [piece for unit in _units(text) for piece in unit]
+    all_pieces = [piece for unit in _units(text) for piece in unit]
+    pieces = _observed(all_pieces)
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
     main = [words for piece, words in found if not _answers_another_question(piece)]
+    if pieces is not all_pieces and not found:
+        main = [OWNER.sub("", EDGE_WORDS.sub("", piece)) for piece in pieces]  # 停车位地上有一滩油
     return ",".join(_unique(main or [words for _, words in found])) or complaint_words(text)
 
 
@@ -713,6 +755,8 @@ def restatement(what: object, where: object) -> str:
     moment = next((piece for piece in clauses(where_words) if SITUATION_MARK.search(piece)), "")
     if not what_words or not moment or len(moment) > MAX_SITUATION + 2 or moment in what_words:
         return what_words
+    if SITUATION_MARK.search(what_words):
+        return what_words  # 起步的时候一顿一顿 has its moment already: one is enough
     if _parts_in(moment) & _parts_in(what_words):
         return what_words  # 开空调的时候 + 空调也不太凉: the moment adds nothing
     return f"{moment}{what_words}"

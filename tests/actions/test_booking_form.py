@@ -689,3 +689,35 @@ async def test_a_question_at_an_interview_step_is_answered_and_the_step_asked_ag
         assert dispatcher.messages[0]["response"].startswith("utter_answer_")
     else:
         assert slots[slot] == text
+
+
+@pytest.mark.parametrize("text", ["周六一早过去换个机油行不", "想换一下机油"])
+def test_a_named_service_is_not_made_a_repair_by_its_part(form_tracker, text):
+    tracker = form_tracker({}, entities=[{"entity": "part", "value": "机油"}], text=text)
+    assert ValidateBookingForm().extract_service_type(CollectingDispatcher(), tracker, DOMAIN) == {
+        "service_type": "maintenance"
+    }
+
+
+@pytest.mark.parametrize(
+    "question, response",
+    [("这种一般要修多久?", "utter_answer_duration"), ("这个质保能全免吗?", "utter_answer_after_check")],
+)
+async def test_a_question_in_the_interview_is_answered_not_stored(question, response, form_tracker, domain):
+    slots = {"service_type": "repair", "first_visit": True, "symptom_what": "发动机抖得厉害"}
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker({"symptom_frequency": question}, requested_slot="symptom_frequency", slots=slots, text=question)
+    events = slot_values(await run_form(dispatcher, tracker, domain))
+    assert events["symptom_frequency"] is None and events["requested_slot"] == "symptom_frequency"
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+async def test_a_documents_question_instead_of_the_extra_requests_is_answered(form_tracker, domain):
+    dispatcher = CollectingDispatcher()
+    text = "需要带什么东西吗?"
+    tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests",
+                           slots={"service_type": "maintenance", "first_visit": False}, text=text)
+    events = slot_values(await run_form(dispatcher, tracker, domain))
+    assert events["extra_requests"] is None
+    [answer] = dispatcher.messages
+    assert answer["response"] == "utter_answer_documents" and "行驶证" in answer["documents"]

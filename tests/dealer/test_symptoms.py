@@ -13,6 +13,7 @@ from dealer.symptoms import (
     is_dangerous,
     is_vague_frequency,
     names_a_problem,
+    phenomenon,
     read_restatement_reply,
     same_complaint,
     separate_complaints,
@@ -561,6 +562,7 @@ def test_a_booking_day_three_days_on_is_no_complaint_word():
         ("空调不凉", "不清楚", "空调不凉"),
         ("空调也不太凉", "开空调的时候", "空调也不太凉"),  # the same part: nothing to add
         ("空调不凉", None, "空调不凉"),
+        ("起步的时候一顿一顿", "堵车走走停停的时候最明显", "起步的时候一顿一顿"),  # a moment of its own
     ],
 )
 def test_the_restatement_gives_the_symptom_its_moment_back(what, where, restated):
@@ -593,3 +595,21 @@ def test_nothing_else_big_but_a_new_problem_is_a_further_complaint():
 def test_the_warranty_asked_for_and_its_term_are_neither_what_nor_when(text, what, when):
     found = answers_in(text)
     assert found["what"] == what and found.get("when") == when
+
+
+@pytest.mark.parametrize(
+    "text, observed",
+    [
+        ("副驾驶脚垫老是湿的,不知道哪里漏水", "副驾驶脚垫老是湿的"),
+        ("停车位地上有一滩油,不知道哪漏的", "停车位地上有一滩油"),
+        ("刹车有异响,不知道是不是刹车片的问题", "刹车有异响"),
+        ("发动机抖,也不清楚是什么原因", "发动机抖"),
+    ],
+)
+def test_the_complaint_is_what_was_observed_not_a_guess_at_the_cause(text, observed):
+    assert complaint_words(text) == observed
+    assert phenomenon(text) == observed
+
+
+def test_a_guess_alone_is_still_the_complaint():
+    assert complaint_words("不知道哪里漏水") == "不知道哪里漏水"
