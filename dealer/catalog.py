@@ -66,6 +66,45 @@ def _hours(minutes: int) -> str:
 
 
 @dataclass(frozen=True)
+class ReminderPolicy:
+    """When the worker reminds and follows up (``reminders:`` in the dealer file)."""
+
+    day_before_at: time = time(10, 0)  # the day-before reminder, local time
+    followup_after_days: int = 3  # 回访: days after delivery
+    quiet_start: time = time(21, 0)  # nothing automatic is sent from here ...
+    quiet_end: time = time(8, 0)  # ... to here (across midnight)
+    wechat_window_hours: int = 48  # WeChat's customer-service window since the customer's last message
+    wechat_template_id: str = ""  # a template message outside the window; empty: none
+    max_attempts: int = 5  # channel errors before the reminder goes to the call list
+    retry_after_seconds: int = 60  # doubled after each channel error
+    no_answer_retry_minutes: int = 120  # an unanswered call comes back on the list after this
+    max_call_attempts: int = 3
+
+    def is_quiet(self, local: time) -> bool:
+        if self.quiet_start <= self.quiet_end:
+            return self.quiet_start <= local < self.quiet_end
+        return local >= self.quiet_start or local < self.quiet_end
+
+
+def _reminder_policy(raw: dict | None) -> ReminderPolicy:
+    raw = raw or {}
+    quiet = raw.get("quiet_hours") or {}
+    default = ReminderPolicy()
+    return ReminderPolicy(
+        day_before_at=_hhmm(raw["day_before_at"]) if "day_before_at" in raw else default.day_before_at,
+        followup_after_days=int(raw.get("followup_after_days", default.followup_after_days)),
+        quiet_start=_hhmm(quiet["start"]) if "start" in quiet else default.quiet_start,
+        quiet_end=_hhmm(quiet["end"]) if "end" in quiet else default.quiet_end,
+        wechat_window_hours=int(raw.get("wechat_window_hours", default.wechat_window_hours)),
+        wechat_template_id=str(raw.get("wechat_template_id") or ""),
+        max_attempts=int(raw.get("max_attempts", default.max_attempts)),
+        retry_after_seconds=int(raw.get("retry_after_seconds", default.retry_after_seconds)),
+        no_answer_retry_minutes=int(raw.get("no_answer_retry_minutes", default.no_answer_retry_minutes)),
+        max_call_attempts=int(raw.get("max_call_attempts", default.max_call_attempts)),
+    )
+
+
+@dataclass(frozen=True)
 class AdvisorEntry:
     code: str
     name: str
@@ -104,6 +143,8 @@ class Catalog:
     live_bookings_per_conversation: int = 2
     # An appointment not arrived this long after its start is a no-show (未到店).
     no_show_grace_minutes: int = 30
+    # Issue 12: the day-before reminder, the 回访, quiet hours (dealer/worker.py).
+    reminders: ReminderPolicy = ReminderPolicy()
 
     def service_type(self, code: str) -> ServiceType:
         for service in self.service_types:
@@ -236,6 +277,7 @@ def parse_catalog(raw: dict) -> Catalog:
         live_bookings_per_phone=int(raw.get("limits", {}).get("live_bookings_per_phone", 2)),
         live_bookings_per_conversation=int(raw.get("limits", {}).get("live_bookings_per_conversation", 2)),
         no_show_grace_minutes=int(raw.get("no_show_grace_minutes", 30)),
+        reminders=_reminder_policy(raw.get("reminders")),
         advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
         service_types=tuple(
             ServiceType(

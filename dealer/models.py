@@ -13,12 +13,14 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -71,6 +73,8 @@ class Customer(Base):
     name: Mapped[str | None] = mapped_column(String(40))
     phone: Mapped[str] = mapped_column(String(11), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 退订 / 不要再发: no automatic message (reminder, 回访) goes to this customer any more.
+    opted_out_at: Mapped[datetime | None]
 
     vehicles: Mapped[list[Vehicle]] = relationship(back_populates="customer")
 
@@ -228,6 +232,47 @@ class Appointment(Base):
     no_show_at: Mapped[datetime | None]
 
     draft: Mapped[DraftWorkOrder] = relationship()
+
+
+class FollowupTask(Base):
+    """Due work (issue 12): a booking's day-before reminder and 回访, and the worker's own
+    periodic jobs. Claimed by one worker at a time (dealer/worker.py); the call list shows
+    the ``call`` ones (dealer/services/followups.py)."""
+
+    __tablename__ = "followup_task"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_followup_task_claim", "state", "channel", "run_at"),  # what a claim reads
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # reminder:<draft id>, followup:<draft id>, job:<name>: one row per booking and kind.
+    key: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))  # TaskKind
+    channel: Mapped[str] = mapped_column(String(20))  # TaskChannel: wechat | call | system
+    state: Mapped[str] = mapped_column(String(20), index=True)  # TaskState
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft_work_order.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)  # when it is due
+    run_at: Mapped[datetime]  # not tried before (backoff, quiet hours, a call to try again)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    sent_via: Mapped[str | None] = mapped_column(String(20))  # custom | template
+    # A call's outcome (confirmed / rescheduled / cancelled / no_answer / answered), the
+    # 回访's answers, and a complaint for the service manager.
+    result: Mapped[str | None] = mapped_column(String(20))
+    answers: Mapped[dict[str, Any] | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(60))
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    draft: Mapped[DraftWorkOrder | None] = relationship()
 
 
 class AuditLog(Base):

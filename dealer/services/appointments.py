@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from dealer.catalog import Catalog
 from dealer.models import Appointment
-from dealer.services import audit
+from dealer.services import audit, followups
 from dealer.status import AppointmentStatus
+from dealer.tasks import TaskKind
 
 ENTITY = "appointment"
 NO_SHOW_ACTOR = "system:no-show"
@@ -71,7 +72,7 @@ def next_moves(appointment: Appointment, now: datetime) -> list[AppointmentStatu
 
 
 def _move(session: Session, appointment: Appointment, target: AppointmentStatus, actor: str,
-          now: datetime | None) -> Appointment:
+          now: datetime | None, catalog: Catalog | None = None) -> Appointment:
     current = _S(appointment.status)
     if target not in NEXT[current]:
         raise TransitionRefused(current, target)
@@ -81,17 +82,28 @@ def _move(session: Session, appointment: Appointment, target: AppointmentStatus,
     appointment.status = target
     if target in STAMPS:
         setattr(appointment, STAMPS[target], now)
+    _follow_up(session, appointment, target, now, catalog)
     return appointment
 
 
+def _follow_up(session: Session, appointment: Appointment, target: AppointmentStatus, now: datetime | None,
+               catalog: Catalog | None) -> None:
+    """Issue 12: a customer received needs no reminder any more; a delivered car gets its 回访."""
+    if target in (_S.arrived, _S.no_show, _S.cancelled):
+        followups.cancel_tasks(session, appointment.draft_id, (TaskKind.reminder,))
+    if target == _S.delivered and now is not None:
+        followups.plan_followup(session, appointment.draft, now, followups.dealer_catalog(catalog))
+
+
 def move_appointment(
-    session: Session, appointment_id: int, target: AppointmentStatus, actor: str, now: datetime
+    session: Session, appointment_id: int, target: AppointmentStatus, actor: str, now: datetime,
+    catalog: Catalog | None = None,
 ) -> Appointment:
     """Move one appointment on (row locked, so two advisors' clicks are made one after the other)."""
     appointment = session.get(Appointment, appointment_id, with_for_update=True)
     if appointment is None:
         raise AppointmentNotFound(appointment_id)
-    _move(session, appointment, target, actor, now)
+    _move(session, appointment, target, actor, now, catalog)
     session.flush()
     return appointment
 

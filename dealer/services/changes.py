@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from dealer.catalog import Catalog
 from dealer.models import Appointment, CapacitySlot, DraftWorkOrder
-from dealer.services import audit
+from dealer.services import audit, followups
 from dealer.services.appointments import cancel_appointment
 from dealer.services.booking import ASSISTANT_ACTOR, SlotUnavailable, take_capacity
 from dealer.services.booking_guard import Requester, owned_draft
@@ -57,6 +57,7 @@ def cancel_booking(
     appointment = _appointment_of(session, draft)
     if appointment is not None:
         cancel_appointment(session, appointment, actor)
+    followups.cancel_tasks(session, draft.id)
     return draft
 
 
@@ -86,4 +87,5 @@ def reschedule_booking(
     appointment = _appointment_of(session, draft)
     if appointment is not None:
         appointment.start_at = new_start
+    followups.move_reminder(session, draft, catalog, now)
     return draft

@@ -7,15 +7,16 @@ editing the same draft never silently overwrite each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dealer import clock
 from dealer.catalog import Catalog
 from dealer.models import Advisor, Appointment, DraftWorkOrder
-from dealer.services import audit
+from dealer.services import audit, followups
 from dealer.services.booking_guard import tags_keeping_conflicts
 from dealer.services.changes import release_capacity, reschedule_booking
 from dealer.services.drafts import SYMPTOM_FIELDS
@@ -203,9 +204,11 @@ def _appointment_follows(session: Session, draft: DraftWorkOrder) -> None:
 
 
 def approve_draft(
-    session: Session, draft_id: int, actor: str, expected_version: int | None = None
+    session: Session, draft_id: int, actor: str, expected_version: int | None = None,
+    catalog: Catalog | None = None, now: datetime | None = None,
 ) -> Appointment:
-    """预约登记: the draft becomes a confirmed appointment."""
+    """预约登记: the draft becomes a confirmed appointment, and its day-before reminder is
+    planned (dealer/services/followups.py; ``now`` defaults to the dealer clock)."""
     draft = _load(session, draft_id, expected_version)
     if draft.status != DraftStatus.draft:
         raise StatusConflict(draft.status)
@@ -217,6 +220,7 @@ def approve_draft(
     session.add(appointment)
     session.flush()
     audit.record(session, actor, "appointment", appointment.id, "create")
+    followups.plan_reminder(session, draft, followups.dealer_catalog(catalog), now or clock.now(timezone.utc))
     return appointment
 
 

@@ -1,0 +1,328 @@
+"""Due work of a booking (issue 12): the day-before reminder, made when an advisor approves
+the draft, and the 回访 (follow-up call), made when the car is delivered; cancelled or
+moved with the booking. The worker (dealer/worker.py) sends the WeChat ones; the ``call``
+ones are the advisors' call list (/advisor/calls), logged here.
+
+One row per booking and kind (``key`` is unique), so approving or delivering twice, or two
+processes at once, never make two reminders.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from dealer.catalog import Catalog
+from dealer.models import Appointment, Customer, DraftWorkOrder, FollowupTask
+from dealer.reminder_script import load_reminder_script
+from dealer.services import audit
+from dealer.status import AppointmentStatus
+from dealer.tasks import TaskChannel, TaskKind, TaskState
+
+ENTITY = "followup_task"
+MAX_NOTE = 1000
+
+
+class TaskNotFound(LookupError):
+    pass
+
+
+class TaskClosed(Exception):
+    """The task is no longer open for this (logged already, cancelled, not a complaint)."""
+
+
+class BadResult(ValueError):
+    """A result or answer the call's script does not have."""
+
+
+def dealer_catalog(catalog: Catalog | None) -> Catalog:
+    """The catalogue given, else the dealer's own (the settings' file)."""
+    if catalog is not None:
+        return catalog
+    from dealer.catalog import load_catalog
+    from dealer.settings import get_settings
+
+    return load_catalog(get_settings().catalog_path)
+
+
+def task_key(kind: TaskKind, draft_id: int) -> str:
+    return f"{kind}:{draft_id}"
+
+
+def reminder_channel(draft_channel: str) -> TaskChannel:
+    """WeChat customers are reminded on WeChat; web chat and REST ones by a call."""
+    return TaskChannel.wechat if draft_channel == "wechat" else TaskChannel.call
+
+
+def reminder_due(start: datetime, catalog: Catalog) -> datetime:
+    """The day before the appointment at the dealer's reminder hour."""
+    day_before = start.astimezone(catalog.timezone).date() - timedelta(days=1)
+    return datetime.combine(day_before, catalog.reminders.day_before_at, catalog.timezone).astimezone(timezone.utc)
+
+
+def promised_channel(draft_channel: str, start: datetime, now: datetime, catalog: Catalog) -> TaskChannel:
+    """How the customer will be reminded, as the booking reply promises it: on WeChat when
+    a message can go out then (a template message, or a customer-service message while the
+    window since this message is still open), else an advisor's call."""
+    if reminder_channel(draft_channel) is TaskChannel.call:
+        return TaskChannel.call
+    policy = catalog.reminders
+    due = max(reminder_due(start, catalog), now)
+    if policy.wechat_template_id or due - now < timedelta(hours=policy.wechat_window_hours):
+        return TaskChannel.wechat
+    return TaskChannel.call
+
+
+def _task(session: Session, key: str) -> FollowupTask | None:
+    return session.scalar(select(FollowupTask).where(FollowupTask.key == key).with_for_update())
+
+
+def plan_reminder(session: Session, draft: DraftWorkOrder, catalog: Catalog, now: datetime) -> FollowupTask | None:
+    """The approved booking's day-before reminder (due at once when that time has passed;
+    none for an appointment already begun)."""
+    if draft.start_at <= now:
+        return None
+    key = task_key(TaskKind.reminder, draft.id)
+    due = max(reminder_due(draft.start_at, catalog), now)
+    task = _task(session, key)
+    if task is None:
+        task = FollowupTask(key=key, kind=TaskKind.reminder, channel=reminder_channel(draft.channel),
+                            state=TaskState.pending, draft_id=draft.id, due_at=due, run_at=due, created_at=now)
+        session.add(task)
+        session.flush()
+    return task
+
+
+def plan_followup(session: Session, draft: DraftWorkOrder, delivered_at: datetime, catalog: Catalog) -> FollowupTask:
+    """The 回访 call, due ``followup_after_days`` after delivery."""
+    key = task_key(TaskKind.followup, draft.id)
+    task = _task(session, key)
+    if task is None:
+        due = delivered_at + timedelta(days=catalog.reminders.followup_after_days)
+        task = FollowupTask(key=key, kind=TaskKind.followup, channel=TaskChannel.call, state=TaskState.pending,
+                            draft_id=draft.id, due_at=due, run_at=due, created_at=delivered_at)
+        session.add(task)
+        session.flush()
+    return task
+
+
+def cancel_tasks(session: Session, draft_id: int, kinds: tuple[TaskKind, ...] = (TaskKind.reminder, TaskKind.followup)) -> int:
+    """The booking was cancelled (or the customer arrived): its pending tasks are cancelled."""
+    result = session.execute(
+        update(FollowupTask)
+        .where(FollowupTask.draft_id == draft_id, FollowupTask.kind.in_(list(kinds)),
+               FollowupTask.state == TaskState.pending)
+        .values(state=TaskState.cancelled)
+    )
+    return result.rowcount or 0
+
+
+def move_reminder(session: Session, draft: DraftWorkOrder, catalog: Catalog, now: datetime) -> FollowupTask | None:
+    """The booking moved: its reminder is due the day before the new time, again if it had
+    already gone out or been called (the customer is reminded of the new time). One a worker
+    is sending right now is left alone."""
+    task = _task(session, task_key(TaskKind.reminder, draft.id))
+    if task is None or task.state in (TaskState.sending, TaskState.cancelled):
+        return task
+    if draft.start_at <= now:
+        task.state = TaskState.skipped
+        return task
+    due = max(reminder_due(draft.start_at, catalog), now)
+    task.due_at = task.run_at = due
+    task.state = TaskState.pending
+    task.attempts = 0
+    task.result = task.last_error = task.claimed_by = task.done_by = None
+    task.claimed_at = task.sent_at = task.done_at = None
+    return task
+
+
+def tasks_of(session: Session, draft_id: int) -> list[FollowupTask]:
+    return list(session.scalars(select(FollowupTask).where(FollowupTask.draft_id == draft_id)
+                                .order_by(FollowupTask.due_at, FollowupTask.id)))
+
+
+# --- opting out ---------------------------------------------------------------------------
+
+def record_opt_out(session: Session, conversation_id: str, now: datetime) -> int:
+    """退订: the customers who booked from this conversation get no automatic message any
+    more (the worker skips them); returns how many were recorded."""
+    customer_ids = set(session.scalars(
+        select(DraftWorkOrder.customer_id)
+        .where(DraftWorkOrder.conversation_id == conversation_id, DraftWorkOrder.customer_id.is_not(None))
+    ))
+    customers = session.scalars(select(Customer).where(Customer.id.in_(customer_ids)).with_for_update()) \
+        if customer_ids else []
+    recorded = 0
+    for customer in customers:
+        if customer.opted_out_at is None:
+            customer.opted_out_at = now
+            audit.record(session, "customer", "customer", customer.id, "opt_out", "opted_out_at", None,
+                         now.isoformat(), at=now)
+            recorded += 1
+    session.flush()
+    return recorded
+
+
+def opted_out(session: Session, draft: DraftWorkOrder) -> bool:
+    if draft.customer_id is None:
+        return False
+    return session.scalar(select(Customer.opted_out_at).where(Customer.id == draft.customer_id)) is not None
+
+
+# --- the call list ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CallRow:
+    task: FollowupTask
+    draft: DraftWorkOrder
+    appointment: Appointment | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CallList:
+    open: list[CallRow]  # to call (due by the end of the day)
+    logged: list[CallRow]  # called that day
+    complaints: list[CallRow]  # 回访 complaints the manager has not closed
+    opted_out: int  # calls left out: the customer opted out
+
+
+def _day_bounds(day: date, catalog: Catalog) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), catalog.timezone)
+    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
+
+
+def _rows(session: Session, query, now: datetime) -> list[CallRow]:
+    tasks = list(session.scalars(query.options(joinedload(FollowupTask.draft))))
+    appointments = {
+        a.draft_id: a for a in session.scalars(
+            select(Appointment).where(Appointment.draft_id.in_([t.draft_id for t in tasks]))
+        )
+    } if tasks else {}
+    return [CallRow(t, t.draft, appointments.get(t.draft_id), t.due_at < now and t.state == TaskState.pending)
+            for t in tasks]
+
+
+def call_list(session: Session, day: date, catalog: Catalog, now: datetime) -> CallList:
+    begin, end = _day_bounds(day, catalog)
+    calls = select(FollowupTask).join(DraftWorkOrder, FollowupTask.draft_id == DraftWorkOrder.id) \
+        .outerjoin(Customer, DraftWorkOrder.customer_id == Customer.id) \
+        .where(FollowupTask.channel == TaskChannel.call)
+    reachable = Customer.opted_out_at.is_(None)
+    open_ = _rows(session, calls.where(FollowupTask.state == TaskState.pending, FollowupTask.due_at < end,
+                                       reachable).order_by(FollowupTask.run_at, FollowupTask.id), now)
+    logged = _rows(session, calls.where(FollowupTask.done_at >= begin, FollowupTask.done_at < end)
+                   .order_by(FollowupTask.done_at, FollowupTask.id), now)
+    complaints = _rows(session, select(FollowupTask).where(FollowupTask.complaint.is_(True),
+                                                           FollowupTask.resolved_at.is_(None))
+                       .order_by(FollowupTask.done_at, FollowupTask.id), now)
+    return CallList(open_, logged, complaints, _count_opted_out(session, end))
+
+
+def _count_opted_out(session: Session, end: datetime) -> int:
+    return session.scalar(
+        select(func.count(FollowupTask.id))
+        .join(DraftWorkOrder, FollowupTask.draft_id == DraftWorkOrder.id)
+        .join(Customer, DraftWorkOrder.customer_id == Customer.id)
+        .where(FollowupTask.channel == TaskChannel.call, FollowupTask.state == TaskState.pending,
+               FollowupTask.due_at < end, Customer.opted_out_at.is_not(None))
+    ) or 0
+
+
+def get_call(session: Session, task_id: int, lock: bool = False) -> FollowupTask:
+    task = session.get(FollowupTask, task_id, with_for_update=lock)
+    if task is None or task.channel != TaskChannel.call or task.draft_id is None:
+        raise TaskNotFound(task_id)
+    return task
+
+
+def _note(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) > MAX_NOTE or any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+        raise BadResult("note")
+    return text
+
+
+@dataclass(frozen=True)
+class Logged:
+    task: FollowupTask
+    next: str  # the next action, from the script
+    cancelled_booking: bool = False
+
+
+def log_call(session: Session, task_id: int, result: str, actor: str, now: datetime, catalog: Catalog,
+             answers: dict[str, str] | None = None, note: str | None = None, complaint: bool = False) -> Logged:
+    """An advisor logs a call: a reminder's 确认 / 改期 / 取消 (the booking is cancelled) /
+    未接通 (back on the list later, up to ``max_call_attempts``), a 回访's answers (a
+    complaint answer, or one the advisor marks, flags it for the service manager)."""
+    task = get_call(session, task_id, lock=True)
+    if task.state != TaskState.pending:
+        raise TaskClosed(task.state)
+    script = load_reminder_script().calls[task.kind]
+    try:
+        outcome = script.result(result)
+    except KeyError:
+        raise BadResult("result") from None
+    note_text = _note(note)
+    task.attempts += 1
+    audit.record(session, actor, ENTITY, task.id, "call", "result", None, result, at=now)
+    if result == "no_answer" and task.attempts < catalog.reminders.max_call_attempts:
+        task.run_at = now + timedelta(minutes=catalog.reminders.no_answer_retry_minutes)
+        task.note = note_text or task.note
+        task.last_error = "no_answer"
+        session.flush()
+        return Logged(task, outcome.next)
+    task.state = TaskState.done
+    task.result = result
+    task.done_at, task.done_by = now, actor
+    task.note = note_text
+    cancelled = False
+    if task.kind == TaskKind.followup and result == "answered":
+        task.answers = _answers(script, answers or {})
+        task.complaint = complaint or any(
+            task.answers.get(q.key) in q.complaint for q in script.questions
+        )
+        if task.complaint:
+            audit.record(session, actor, ENTITY, task.id, "complaint", "complaint", None, "true", at=now)
+            session.flush()
+            return Logged(task, script.complaint_next)
+    if task.kind == TaskKind.reminder and result == "cancelled":
+        from dealer.services.changes import cancel_booking  # changes imports this module
+
+        cancel_booking(session, task.draft_id, actor=actor)
+        cancelled = True
+    session.flush()
+    return Logged(task, outcome.next, cancelled)
+
+
+def _answers(script, given: dict[str, str]) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for question in script.questions:
+        value = (given.get(question.key) or "").strip()
+        if value and value not in question.answers:
+            raise BadResult(question.key)
+        answers[question.key] = value or None
+    comment = _note(given.get("comment"))
+    answers["comment"] = comment
+    return answers
+
+
+def resolve_complaint(session: Session, task_id: int, actor: str, note: str | None, now: datetime) -> FollowupTask:
+    """The service manager called the customer back: the complaint is closed with a note."""
+    task = get_call(session, task_id, lock=True)
+    if not task.complaint or task.resolved_at is not None:
+        raise TaskClosed("not_open_complaint")
+    note_text = _note(note)
+    if note_text is None:
+        raise BadResult("note")
+    task.resolved_at, task.resolved_by = now, actor
+    task.note = "\n".join(filter(None, (task.note, f"经理回电:{note_text}")))
+    audit.record(session, actor, ENTITY, task.id, "resolve", "complaint", "true", note_text, at=now)
+    session.flush()
+    return task
+
