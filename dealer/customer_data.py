@@ -208,6 +208,13 @@ class TrackerStore:
             deleted += self.connection.execute(delete(table).where(table.c.sender_id.in_(chunk))).rowcount
         return deleted
 
+    def last_user_message_time(self, sender: str) -> float | None:
+        """When the customer last wrote in this conversation (Rasa's real-time stamp)."""
+        table = self.events_table
+        return self.connection.scalar(
+            select(func.max(table.c.timestamp)).where(table.c.sender_id == sender, table.c.type_name == "user")
+        )
+
     def last_event_times(self) -> dict[str, float]:
         table = self.events_table
         rows = self.connection.execute(select(table.c.sender_id, func.max(table.c.timestamp)).group_by(table.c.sender_id))

@@ -131,7 +131,11 @@ class FakeWeChatApi:
     def __init__(self, app_id: str = APP_ID, secret: str = APP_SECRET, port: int = 0) -> None:
         self.app_id, self.secret = app_id, secret
         self.token_requests: list[dict] = []
-        self.sent: list[dict] = []
+        self.sent: list[dict] = []  # customer-service and template messages, as sent
+        # Issue 12: answers to force: openids whose 48-hour window WeChat says is closed
+        # (45015), and errcodes for the next sends (a channel error; -1 is WeChat's "busy").
+        self.window_closed: set[str] = set()
+        self.failures: list[int] = []
         self._issued = 0
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -184,7 +188,7 @@ class FakeWeChatApi:
                 body = json.loads(raw.decode("utf-8"))
                 if url.path == "/cgi-bin/stable_token":
                     self._reply(fake._token(body))
-                elif url.path == "/cgi-bin/message/custom/send":
+                elif url.path in ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send"):
                     token = parse_qs(url.query).get("access_token", [""])[0]
                     self._reply(fake._send(token, body, raw))
                 else:
@@ -213,6 +217,10 @@ class FakeWeChatApi:
         with self._arrived:
             if not self._issued or token != self.current_token:
                 return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+            if self.failures:
+                return {"errcode": self.failures.pop(0), "errmsg": "system error"}
+            if "template_id" not in body and body.get("touser") in self.window_closed:
+                return {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}
             self.sent.append({**body, "_raw": raw})
             self._arrived.notify_all()
             return {"errcode": 0, "errmsg": "ok"}
