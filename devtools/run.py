@@ -1,4 +1,4 @@
-"""`make run`: start the three processes, wait until healthy, stop all on Ctrl-C/SIGTERM."""
+"""`make run`: start the four processes, wait until healthy, stop all on Ctrl-C/SIGTERM."""
 from __future__ import annotations
 
 import signal
@@ -31,6 +31,8 @@ def main() -> int:
         print(f"  WeChat channel:             {config.url(config.rasa_port, '/webhooks/wechat/webhook')}")
         print(f"  Advisor pages:              {config.url(config.api_port, '/advisor')}  (demo: advisor / advisor)")
         print(f"  Advisor API (OpenAPI):      {config.url(config.api_port, '/api/docs')}")
+        print(f"  Call list (提醒/回访电话):   {config.url(config.api_port, '/advisor/calls')}")
+        print(f"  Worker (internal):          {config.worker_url('/health')}")
         print("Press Ctrl-C to stop.", flush=True)
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(1)

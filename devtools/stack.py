@@ -1,4 +1,4 @@
-"""Starting and stopping the three processes: Rasa server, action server, API.
+"""Starting and stopping the four processes: Rasa server, action server, API, worker.
 
 Used by `make run` (devtools.run) and by the integration tests, so both run
 the system exactly the same way.
@@ -25,6 +25,7 @@ class StackConfig:
     rasa_port: int = 5005
     action_port: int = 5055
     api_port: int = 8000
+    worker_port: int = 5056  # the worker's health check, always on 127.0.0.1 (WORKER_PORT)
     host: str = "127.0.0.1"  # the Rasa server and the API (BIND_HOST)
     action_host: str = "127.0.0.1"  # the action server, internal (ACTION_HOST)
     model: Path = REPO_ROOT / "models" / "dealer.tar.gz"
@@ -32,7 +33,7 @@ class StackConfig:
     tracker_db: Path = REPO_ROOT / "var" / "rasa_tracker.db"
     log_dir: Path | None = None  # None: inherit the terminal
     extra_env: dict[str, str] = field(default_factory=dict)
-    services: tuple[str, ...] = ("rasa", "actions", "api")  # a subset for tests that need less
+    services: tuple[str, ...] = ("rasa", "actions", "api", "worker")  # a subset for tests that need less
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -40,6 +41,7 @@ class StackConfig:
             rasa_port=int(os.environ.get("RASA_PORT", 5005)),
             action_port=int(os.environ.get("ACTION_PORT", 5055)),
             api_port=int(os.environ.get("API_PORT", 8000)),
+            worker_port=int(os.environ.get("WORKER_PORT", 5056)),
             host=os.environ.get("BIND_HOST", "127.0.0.1"),
             action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
             database_url=os.environ.get("DATABASE_URL"),
@@ -51,12 +53,16 @@ class StackConfig:
     def action_url(self, path: str = "") -> str:
         return f"http://{self.action_host}:{self.action_port}{path}"
 
+    def worker_url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.worker_port}{path}"
+
     @property
     def health_urls(self) -> dict[str, str]:
         urls = {
             "rasa": self.url(self.rasa_port, "/status"),  # open without the API token
             "actions": self.action_url("/health"),
             "api": self.url(self.api_port, "/api/health"),
+            "worker": self.worker_url("/health"),
         }
         return {name: url for name, url in urls.items() if name in self.services}
 
@@ -82,6 +88,8 @@ def _commands(config: StackConfig) -> dict[str, list[str]]:
             "--host", config.host, "--port", str(config.api_port),
             "--no-access-log",
         ],
+        # Reminders, the 回访 call list's due work, no-shows, retention (dealer/worker.py).
+        "worker": [str(APP_BIN / "python"), "-m", "dealer.worker"],
     }
 
 
@@ -97,6 +105,8 @@ def _environment(config: StackConfig) -> dict[str, str]:
             "TRACKER_DIALECT": "sqlite",
             "TRACKER_DB": str(config.tracker_db),
             "TRACKER_STORE_URL": f"sqlite:///{config.tracker_db}",
+            "WORKER_HOST": "127.0.0.1",
+            "WORKER_PORT": str(config.worker_port),
         }
     )
     if config.database_url:
@@ -156,7 +166,7 @@ class Stack:
         return self
 
     def wait_healthy(self, timeout: float = 180.0) -> float:
-        """Seconds until all three health checks answer 200; raises on timeout or crash."""
+        """Seconds until every health check answers 200; raises on timeout or crash."""
         started = time.monotonic()
         pending = dict(self.config.health_urls)
         while pending:
@@ -194,7 +204,7 @@ class Stack:
 
 
 def fresh_stack(workdir: Path, log_dir: Path, extra_env: dict[str, str]) -> tuple[Stack, str]:
-    """The three processes on free ports over a new migrated, seeded dealer database in
+    """The four processes on free ports over a new migrated, seeded dealer database in
     ``workdir`` (not started yet), for the integration tests and the benchmarks."""
     from dealer.__main__ import migrate, seed  # the app runtime only
     from dealer.settings import get_settings
@@ -206,6 +216,7 @@ def fresh_stack(workdir: Path, log_dir: Path, extra_env: dict[str, str]) -> tupl
         rasa_port=free_port(),
         action_port=free_port(),
         api_port=free_port(),
+        worker_port=free_port(),
         database_url=database_url,
         tracker_db=workdir / "tracker.db",
         log_dir=log_dir,

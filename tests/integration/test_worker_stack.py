@@ -1,0 +1,75 @@
+"""Issue 12: the worker in the real system. The stack (`make run`'s devtools/stack.py) starts
+it as its fourth process with a health check; a WeChat customer's approved booking is
+reminded exactly once on the simulated WeChat server when the clock reaches the day before,
+the customer's 48-hour window read from the running Rasa server's tracker store."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from dealer import clock
+from dealer.catalog import load_catalog
+from dealer.services.booking import BookingRequest, book_once
+from dealer.services.followups import reminder_due
+from dealer.wechat_push import WeChatPush
+from dealer.worker import Worker, tracker_last_message
+from devtools.stack import shared_secrets
+from tests.dealer.test_worker import at
+from tests.integration.test_wechat_channel import Customer, WeChat
+from tests.wechat_sim import APP_ID, APP_SECRET, FakeWeChatApi
+
+CATALOG = load_catalog()
+
+
+@pytest.fixture(scope="module")
+def wechat(running_system):
+    base = running_system.config.extra_env["WECHAT_API_BASE_URL"]
+    api = FakeWeChatApi(port=urlparse(base).port).start()
+    rasa_url = running_system.config.url(running_system.config.rasa_port)
+    try:
+        yield WeChat(url=f"{rasa_url}/webhooks/wechat/webhook", rasa_url=rasa_url,
+                     rasa_token=shared_secrets(running_system.config)["RASA_AUTH_TOKEN"], api=api)
+    finally:
+        api.stop()
+
+
+def test_the_stack_runs_the_worker_with_its_health_check(running_system):
+    assert "worker" in running_system.stack.processes
+    health = httpx.get(running_system.config.worker_url("/health"), timeout=5)
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert running_system.config.worker_url().startswith("http://127.0.0.1:")
+
+
+def test_a_wechat_booking_is_reminded_once_the_day_before(running_system, wechat):
+    customer = Customer(wechat)
+    assert customer.says("你好")  # the customer's last message: the 48-hour window opens
+    now = clock.now(CATALOG.timezone)
+    start = datetime.combine(now.date() + timedelta(days=3), CATALOG.opens_at, CATALOG.timezone) \
+        + timedelta(minutes=CATALOG.slot_minutes * 3)
+    request = BookingRequest(
+        idempotency_key=f"worker-stack-{uuid.uuid4().hex}", channel="wechat", conversation_id=customer.openid,
+        service_type="maintenance", start=start, customer_name="孙先生", phone="13600007788", plate="浙A77881",
+    )
+    draft_id = book_once(running_system.database_url, request, CATALOG, now).draft_id
+    with running_system.api() as api:
+        api.post(f"/api/drafts/{draft_id}/approve").raise_for_status()
+    day_before = reminder_due(start, CATALOG) + timedelta(minutes=1)
+
+    def worker_at(moment: datetime) -> Worker:
+        return Worker(running_system.database_url, CATALOG, clock=at(moment),
+                      push=WeChatPush(APP_ID, APP_SECRET, wechat.api.base_url),
+                      last_message=tracker_last_message(f"sqlite:///{running_system.config.tracker_db}"))
+
+    before = len(wechat.api.messages_to(customer.openid))
+    assert worker_at(day_before - timedelta(minutes=2)).run_once().sent == 0  # not due yet
+    assert worker_at(day_before).run_once().sent == 1
+    assert worker_at(day_before + timedelta(minutes=1)).run_once().sent == 0  # a restarted worker: nothing again
+
+    reminders = wechat.api.messages_to(customer.openid)[before:]
+    assert len(reminders) == 1
+    assert reminders[0]["msgtype"] == "text"  # wrote within 48 h: a customer-service message
+    assert "预约提醒" in reminders[0]["text"]["content"] and "改期" in reminders[0]["text"]["content"]
