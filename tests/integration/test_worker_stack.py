@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
 import httpx
-import pytest
 
 from dealer import clock
 from dealer.catalog import load_catalog
@@ -17,24 +15,12 @@ from dealer.services.booking import BookingRequest, book_once
 from dealer.services.followups import reminder_due
 from dealer.wechat_push import WeChatPush
 from dealer.worker import Worker, tracker_last_message
-from devtools.stack import shared_secrets
 from tests.dealer.test_worker import at
-from tests.integration.test_wechat_channel import Customer, WeChat
-from tests.wechat_sim import APP_ID, APP_SECRET, FakeWeChatApi
+# The simulated WeChat server of the channel's tests (a module-scoped fixture, used here too).
+from tests.integration.test_wechat_channel import Customer, wechat  # noqa: F401
+from tests.wechat_sim import APP_ID, APP_SECRET
 
 CATALOG = load_catalog()
-
-
-@pytest.fixture(scope="module")
-def wechat(running_system):
-    base = running_system.config.extra_env["WECHAT_API_BASE_URL"]
-    api = FakeWeChatApi(port=urlparse(base).port).start()
-    rasa_url = running_system.config.url(running_system.config.rasa_port)
-    try:
-        yield WeChat(url=f"{rasa_url}/webhooks/wechat/webhook", rasa_url=rasa_url,
-                     rasa_token=shared_secrets(running_system.config)["RASA_AUTH_TOKEN"], api=api)
-    finally:
-        api.stop()
 
 
 def test_the_stack_runs_the_worker_with_its_health_check(running_system):
