@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from dealer.catalog import Catalog
@@ -185,7 +185,7 @@ class CallRow:
 @dataclass(frozen=True)
 class CallList:
     open: list[CallRow]  # to call (due by the end of the day)
-    logged: list[CallRow]  # called that day
+    logged: list[CallRow]  # called that day, or due that day and called
     complaints: list[CallRow]  # 回访 complaints the manager has not closed
     opted_out: int  # calls left out: the customer opted out
 
@@ -214,7 +214,9 @@ def call_list(session: Session, day: date, catalog: Catalog, now: datetime) -> C
     reachable = Customer.opted_out_at.is_(None)
     open_ = _rows(session, calls.where(FollowupTask.state == TaskState.pending, FollowupTask.due_at < end,
                                        reachable).order_by(FollowupTask.run_at, FollowupTask.id), now)
-    logged = _rows(session, calls.where(FollowupTask.done_at >= begin, FollowupTask.done_at < end)
+    on_the_day = or_(and_(FollowupTask.done_at >= begin, FollowupTask.done_at < end),
+                     and_(FollowupTask.due_at >= begin, FollowupTask.due_at < end))
+    logged = _rows(session, calls.where(FollowupTask.state == TaskState.done, on_the_day)
                    .order_by(FollowupTask.done_at, FollowupTask.id), now)
     complaints = _rows(session, select(FollowupTask).where(FollowupTask.complaint.is_(True),
                                                            FollowupTask.resolved_at.is_(None))
@@ -269,6 +271,7 @@ def log_call(session: Session, task_id: int, result: str, actor: str, now: datet
     except KeyError:
         raise BadResult("result") from None
     note_text = _note(note)
+    answered = _answers(script, answers or {}) if task.kind == TaskKind.followup and result == "answered" else None
     task.attempts += 1
     audit.record(session, actor, ENTITY, task.id, "call", "result", None, result, at=now)
     if result == "no_answer" and task.attempts < catalog.reminders.max_call_attempts:
@@ -282,8 +285,8 @@ def log_call(session: Session, task_id: int, result: str, actor: str, now: datet
     task.done_at, task.done_by = now, actor
     task.note = note_text
     cancelled = False
-    if task.kind == TaskKind.followup and result == "answered":
-        task.answers = _answers(script, answers or {})
+    if answered is not None:
+        task.answers = answered
         task.complaint = complaint or any(
             task.answers.get(q.key) in q.complaint for q in script.questions
         )

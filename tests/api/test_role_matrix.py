@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 from api.config import ApiSettings
 from api.main import create_app
 from api.security import token_for
-from dealer.models import Advisor, DraftWorkOrder
+from dealer.catalog import load_catalog
+from dealer.models import Advisor, Appointment, DraftWorkOrder, FollowupTask
 from dealer.roles import may_assign
-from dealer.services import accounts, review
+from dealer.services import accounts, appointments, followups, review
 from dealer.services.staff import get_staff_user
+from dealer.status import AppointmentStatus
 from tests.api.conftest import NOW
 
 ROLES = ("anonymous", "advisor", "other_advisor", "manager", "admin")
@@ -96,6 +98,11 @@ POLICY: dict[tuple[str, str], Case] = {
     ("GET", "/advisor/arrivals"): page(DESK),
     ("POST", "/advisor/arrivals/{appointment_id}/status"): page(DESK, 303, data={"status": "arrived"}),
     ("GET", "/advisor/capacity"): page(DESK),
+    # Issue 12: the call list; logging a call is the desk's, closing a 回访 complaint the manager's.
+    ("GET", "/advisor/calls"): page(DESK),
+    ("GET", "/advisor/calls/{task_id}"): page(DESK),
+    ("POST", "/advisor/calls/{task_id}"): page(DESK, 303, data={"result": "confirmed"}),
+    ("POST", "/advisor/calls/{complaint_id}/resolve"): page(MANAGER, 303, data={"note": "已回电,约好返修"}),
     ("GET", "/advisor/static"): api(EVERYONE),  # the pages' style sheet (a mount)
 }
 # Requests beyond one per route: what a role may do depends on the body too.
@@ -105,7 +112,8 @@ VARIANTS: dict[str, tuple[str, str, Case]] = {
     "reassign (page)": ("POST", "/advisor/drafts/{draft_id}", page(MANAGER, 303, data={"advisor": "@A02"})),
 }
 CONCRETE = {"{draft_id}": None, "{username}": "advisor", "{name}": "chat.js",
-            "{conversation_id}": "web-" + "a" * 32, "{appointment_id}": None}
+            "{conversation_id}": "web-" + "a" * 32, "{appointment_id}": None, "{task_id}": None,
+            "{complaint_id}": None}
 
 
 def _served_routes() -> set[tuple[str, str]]:
@@ -146,6 +154,24 @@ def own_appointment(make_draft: Callable[..., int], db_session: Session) -> int:
     appointment = review.approve_draft(db_session, draft_id, "advisor")
     db_session.commit()
     return appointment.id
+
+
+@pytest.fixture
+def own_calls(make_draft: Callable[..., int], db_session: Session, own_appointment: int) -> dict[str, int]:
+    """The approved appointment's reminder call, and a 回访 answered unhappy (a complaint)."""
+    reminder = db_session.scalar(select(FollowupTask.id).join(Appointment, Appointment.draft_id == FollowupTask.draft_id)
+                                 .where(Appointment.id == own_appointment, FollowupTask.kind == "reminder"))
+    draft_id = make_draft(phone="13800007777", plate="沪A77777")
+    appointment = review.approve_draft(db_session, draft_id, "advisor")
+    start = appointment.start_at
+    for target, minutes in (("arrived", 0), ("in_service", 10), ("delivered", 120)):
+        appointments.move_appointment(db_session, appointment.id, AppointmentStatus(target), "advisor",
+                                      start + timedelta(minutes=minutes))
+    followup = db_session.scalar(select(FollowupTask).where(FollowupTask.key == f"followup:{draft_id}"))
+    followups.log_call(db_session, followup.id, "answered", "advisor", followup.due_at, load_catalog(),
+                       answers={"satisfied": "不满意"})
+    db_session.commit()
+    return {"{task_id}": reminder, "{complaint_id}": followup.id}
 
 
 def _request(client: TestClient, settings: ApiSettings, session: Session, role: str, method: str,
@@ -194,10 +220,10 @@ MATRIX = [(method, path, POLICY[(method, path)]) for method, path in POLICY] + l
                          ids=[f"{m} {p}" for m, p in POLICY] + list(VARIANTS))
 def test_route_by_role(
     make_client: Callable[..., TestClient], settings: ApiSettings, db_session: Session, admin: None,
-    own_draft: int, own_appointment: int, role: str, method: str, path: str, case: Case,
+    own_draft: int, own_appointment: int, own_calls: dict[str, int], role: str, method: str, path: str, case: Case,
 ) -> None:
     client = make_client(settings)
-    ids = {"{draft_id}": own_draft, "{appointment_id}": own_appointment}
+    ids = {"{draft_id}": own_draft, "{appointment_id}": own_appointment, **own_calls}
 
     response = _request(client, settings, db_session, role, method, path, case, ids)
 
