@@ -1,7 +1,7 @@
-"""No customer's phone, plate or name in any log line of the three processes, against the
-real processes with Rasa logging at DEBUG (it prints every message and slot), while a
-database call fails mid-booking: the draft's INSERT (the action server) and an advisor's
-UPDATE (the API) are refused by the database, so their errors and tracebacks are logged.
+"""No customer's phone, plate or name in any log line of the stack's processes (Rasa,
+actions, API, worker), against the real processes with Rasa logging at DEBUG (it prints
+every message and slot), while a database call fails mid-booking: the draft's INSERT (the
+action server) and an advisor's UPDATE (the API) are refused by the database, so their errors and tracebacks are logged.
 Then ``python -m dealer forget`` on the same running system's two databases."""
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def test_no_phone_plate_or_name_in_any_log_while_the_database_fails(system: Syst
     assert drafts(system, FAILED.phone) == []
     assert edit.status_code >= 500
     logs = {path.stem: path.read_text(errors="replace") for path in LOGS.glob("*.log")}
-    assert sorted(logs) == ["actions", "api", "rasa"]
+    assert sorted(logs) == ["actions", "api", "rasa", "worker"]  # every process of the stack
     # The failures and the customers' words were logged, masked:
     assert "simulated database failure" in logs["actions"] and "Traceback" in logs["actions"]
     assert "simulated database failure" in logs["api"]
