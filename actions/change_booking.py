@@ -14,9 +14,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.booking_form import check_appointment_time, check_phone, check_plate, explain_problem
-from actions.conversation import message_time
+from actions.conversation import channel_name, message_time
 from actions.guard import requester_of
 from actions.handover import tell_when_contacted
+from dealer.services import followups
 from dealer.services.booking import SlotUnavailable
 from dealer.timefmt import format_slot
 
@@ -126,8 +127,10 @@ class ActionApplyBookingChange(Action):
         try:
             await backend.reschedule_booking(draft_id, new_start, message_time(tracker), requester_of(tracker))
             dispatcher.utter_message(
-                response="utter_booking_rescheduled",
+                response="utter_booking_rescheduled_and_promise",
                 appointment_display=tracker.get_slot("appointment_display"),
+                reminder_promise=followups.reminder_promise(channel_name(tracker), new_start, message_time(tracker),
+                                                            backend.catalog()),
             )
         except SlotUnavailable as unavailable:  # taken meanwhile by someone else
             explain_problem(dispatcher, unavailable.problem, new_start)

@@ -18,6 +18,7 @@ from actions.guard import requester_of
 from actions.interview import all_interviews
 from actions.privacy import declined
 from dealer.script import NOT_GIVEN
+from dealer.services import followups
 from dealer.services.booking import BookingRequest, SlotUnavailable
 from dealer.services.booking_guard import BookingLimitReached
 from dealer.symptoms import QUESTIONS, complaint_words
@@ -113,8 +114,10 @@ def _consent_time(tracker: Tracker) -> datetime | None:
     return datetime.fromisoformat(agreed_at) if tracker.get_slot("privacy_consent") is True and agreed_at else None
 
 
-def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingRequest, words: str) -> None:
-    """Steps e-g: quote known maintenance, the documents to bring, the reminder, thanks."""
+def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingRequest, words: str,
+                         now: datetime) -> None:
+    """Steps e-g: quote known maintenance, the documents to bring, the reminder (only the one
+    the customer's channel will get: a WeChat message or an advisor's call), thanks."""
     dealer = backend.catalog()
     quote = dealer.service_type(request.service_type).quote if request.service_type else "none"
     if quote == "price_list":
@@ -122,7 +125,9 @@ def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingReque
     elif quote == "after_inspection":
         dispatcher.utter_message(response="utter_quote_after_inspection")
     documents = backend.script().documents(request.first_visit)
-    dispatcher.utter_message(response="utter_bring_documents", documents="、".join(documents))
+    promise = followups.reminder_promise(request.channel, request.start, now, dealer)
+    dispatcher.utter_message(response="utter_bring_documents_and_promise", documents="、".join(documents),
+                             reminder_promise=promise)
 
 
 def refuse_booking(dispatcher: CollectingDispatcher, reached: BookingLimitReached) -> list[EventType]:
@@ -187,7 +192,7 @@ class ActionSubmitBooking(Action):
             appointment_display=tracker.get_slot("appointment_display"),
             advisor_name=result.advisor_name,
         )
-        tell_what_comes_next(dispatcher, request, _customer_words(tracker))
+        tell_what_comes_next(dispatcher, request, _customer_words(tracker), now)
         return [SlotSet(name, None) for name in BOOKING_SLOTS] + [
             SlotSet("draft_id", float(result.draft_id)),
             SlotSet("advisor_name", result.advisor_name),

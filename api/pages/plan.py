@@ -75,7 +75,7 @@ def move_on(
     day = day or _today(catalog)
     try:
         appointments.move_appointment(
-            session, appointment_id, AppointmentStatus(move), user.username, clock.now(catalog.timezone)
+            session, appointment_id, AppointmentStatus(move), user.username, clock.now(catalog.timezone), catalog
         )
     except APPOINTMENT_ERRORS as error:
         code, message = appointment_error(error)

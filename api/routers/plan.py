@@ -82,7 +82,8 @@ def list_appointments(query: Annotated[DayQuery, Query()], session: SessionDep, 
 
 @router.post(
     "/appointments/{appointment_id}/status", response_model=AppointmentProgress,
-    responses={404: {"description": "未找到该预约"}, 409: {"description": "当前状态不允许此变更"}},
+    responses={404: {"description": "未找到该预约"}, 409: {"description": "当前状态不允许此变更"},
+               400: {"description": "请求体不是有效的 JSON"}},
 )
 def move_appointment(
     appointment_id: AppointmentId, body: AppointmentMove, user: DeskUser, session: SessionDep, catalog: CatalogDep
@@ -91,7 +92,7 @@ def move_appointment(
     try:
         appointment = appointments.move_appointment(
             session, appointment_id, AppointmentStatus(body.status), user.username,
-            clock.now(catalog.timezone),
+            clock.now(catalog.timezone), catalog,
         )
     except APPOINTMENT_ERRORS as error:
         code, message = appointment_error(error)

@@ -76,6 +76,14 @@ def promised_channel(draft_channel: str, start: datetime, now: datetime, catalog
     return TaskChannel.call
 
 
+def reminder_promise(draft_channel: str, start: datetime | None, now: datetime, catalog: Catalog) -> str:
+    """What the booking (or reschedule) reply promises: 通过微信提醒 or 致电确认 (the script's words)."""
+    promise = load_reminder_script().promise
+    if start is None:
+        return promise[TaskChannel.call]
+    return promise[promised_channel(draft_channel, start, now, catalog)]
+
+
 def _task(session: Session, key: str) -> FollowupTask | None:
     return session.scalar(select(FollowupTask).where(FollowupTask.key == key).with_for_update())
 

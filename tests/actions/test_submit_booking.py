@@ -45,8 +45,9 @@ async def test_submit_writes_the_draft_and_names_the_advisor(
     assert done["advisor_name"] in {"李明", "张华", "王芳"}
     assert quote["response"] == "utter_quote_maintenance"
     assert "小保养480元" in quote["price_list"] and "大保养1280元" in quote["price_list"]
-    assert documents["response"] == "utter_bring_documents"
+    assert documents["response"] == "utter_bring_documents_and_promise"
     assert "产品合格证" in documents["documents"]  # first visit not known: the full list
+    assert documents["reminder_promise"] == "服务顾问会在前一天致电与您确认"  # REST: a reminder call
     assert {"event": "slot", "timestamp": None, "name": "draft_id", "value": float(draft.id)} in events
     cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
     assert {"appointment_time", "phone", "plate", "booking_key"} <= cleared
@@ -98,3 +99,18 @@ async def test_a_maintenance_booking_has_no_interview(dispatcher, form_tracker, 
     await ActionSubmitBooking().run(dispatcher, form_tracker({}, requested_slot=None, slots=CONFIRMED), domain)
     [draft] = drafts(app_database)
     assert draft.symptoms is None and draft.symptom_completeness is None
+
+
+async def test_a_wechat_customer_is_promised_the_reminder_on_wechat(dispatcher, form_tracker, domain, app_database):
+    """Issue 12: the reply promises only what will happen on the customer's channel."""
+    tracker = form_tracker({}, requested_slot=None, slots={**CONFIRMED, "booking_key": "key-wechat"})
+    for event in tracker.events:
+        if event.get("event") == "user":
+            event["input_channel"] = "wechat"
+    await ActionSubmitBooking().run(dispatcher, tracker, domain)
+
+    [draft] = drafts(app_database)
+    assert draft.channel == "wechat"
+    promise = dispatcher.messages[-1]
+    assert promise["response"] == "utter_bring_documents_and_promise"
+    assert promise["reminder_promise"] == "我们会在预约前一天通过微信提醒您"
