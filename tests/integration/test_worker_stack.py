@@ -11,7 +11,9 @@ import httpx
 
 from dealer import clock
 from dealer.catalog import load_catalog
+from dealer.db import unit_of_work
 from dealer.reminder_script import load_reminder_script
+from dealer.services import schedule
 from dealer.services.booking import BookingRequest, book_once
 from dealer.services.followups import reminder_due
 from dealer.wechat_push import WeChatPush
@@ -34,8 +36,10 @@ def test_the_stack_runs_the_worker_with_its_health_check(running_system):
 def approved_wechat_booking(running_system, customer: Customer, phone: str, plate: str, slot: int) -> datetime:
     """A WeChat customer's booking, approved by the advisor; returns the reminder's moment + 1 min."""
     now = clock.now(CATALOG.timezone)
-    start = datetime.combine(now.date() + timedelta(days=3), CATALOG.opens_at, CATALOG.timezone) \
+    wanted = datetime.combine(now.date() + timedelta(days=3), CATALOG.opens_at, CATALOG.timezone) \
         + timedelta(minutes=CATALOG.slot_minutes * slot)
+    with unit_of_work(running_system.database_url) as session:  # other tests book on the same stack
+        [start] = schedule.free_slots_near(session, wanted, CATALOG, now, limit=1)
     request = BookingRequest(
         idempotency_key=f"worker-stack-{uuid.uuid4().hex}", channel="wechat", conversation_id=customer.openid,
         service_type="maintenance", start=start, customer_name="孙先生", phone=phone, plate=plate,
