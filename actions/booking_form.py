@@ -509,7 +509,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         agrees = _yes_no_answer(value, tracker, "privacy_consent")
-        return consent_answer(value, agrees if isinstance(agrees, bool) else None, dispatcher, tracker)
+        return consent_answer(agrees if isinstance(agrees, bool) else None, dispatcher, tracker)
 
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

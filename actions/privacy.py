@@ -31,13 +31,13 @@ class ActionAskPrivacyConsent(Action):
         return []
 
 
-def consent_answer(value: Any, agrees: bool | None, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+def consent_answer(agrees: bool | None, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     """The slots an answer to the notice sets. ``agrees``: the answer read as yes/no
-    (None: neither). A refusal ends the form (requested_slot None) without asking more."""
-    if value is True or agrees is True:
+    (None: neither). A refusal is False: the booking form's run ends the form on it."""
+    if agrees is True:
         return {SLOT: True, "privacy_consent_at": message_time(tracker).isoformat()}
     if agrees is False:
-        return {SLOT: False, "requested_slot": None}
+        return {SLOT: False}
     dispatcher.utter_message(response="utter_privacy_consent_unclear")
     return {SLOT: None}
 

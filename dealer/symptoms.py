@@ -521,23 +521,19 @@ def _observed(pieces: list[str]) -> list[str]:
 def _without_other_answers(piece: str) -> str:
     """The piece without what answers when, how often, the effect or what was tried."""
     spans = [*_all_time_spans(piece), *_frequency_spans(piece), *_impact_spans(piece), *_tried_spans(piece)]
-    return "".join(ch for i, ch in enumerate(piece) if not any(start <= i < end for start, end in spans))
-
-
-def _unit_words(units: list[list[str]]) -> list[list[str]]:
-    flat = [piece for unit in units for piece in unit]
-    observed = _observed(flat)
-    if observed is flat:
-        return units
-    return [[piece] for piece in observed]
+    return _without_spans(piece, spans)
 
 
 def complaint_words(text: str) -> str:
     """The complaint in the customer's words, without greetings and the booking request;
     what was observed rather than a guess at the cause (see UNSURE)."""
-    units = _unit_words(_units(text))
+    units = _units(text)
+    flat = [piece for unit in units for piece in unit]
+    observed = _observed(flat)
+    if observed is not flat:
+        units = [[piece] for piece in observed]
     found = _unique(_complaint_in(pieces) for pieces in units)
-    if any(found) or len(units) == len(_units(text)):
+    if any(found) or observed is flat:
         return ",".join(found)
     # What was observed, in words no complaint pattern knows (地上有一滩油).
     return ",".join(_unique(EDGE_WORDS.sub("", piece) for pieces in units for piece in pieces))
