@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dealer.catalog import Catalog, load_catalog
 from dealer.db import unit_of_work
 from dealer.script import BookingScript, load_script
-from dealer.services import booking, booking_guard, changes, schedule
+from dealer.services import booking, booking_guard, changes, followups, schedule
 from dealer.services.customers import CustomerHistory, customer_history
 from dealer.settings import get_settings
 
@@ -100,6 +100,11 @@ async def booking_limit(
 ) -> booking_guard.BookingLimitReached | None:
     dealer = catalog()
     return await in_session(lambda s: booking_guard.limit_reached(s, phone, requester, dealer, now))
+
+
+async def opted_out(draft_id: int) -> bool:
+    """Whether the booking's customer opted out of reminders (退订)."""
+    return await in_session(lambda s: followups.draft_opted_out(s, draft_id))
 
 
 async def cancel_booking(draft_id: int, requester: booking_guard.Requester) -> None:

@@ -130,7 +130,7 @@ class ActionApplyBookingChange(Action):
                 response="utter_booking_rescheduled_and_promise",
                 appointment_display=tracker.get_slot("appointment_display"),
                 reminder_promise=followups.reminder_promise(channel_name(tracker), new_start, message_time(tracker),
-                                                            backend.catalog()),
+                                                            backend.catalog(), await backend.opted_out(draft_id)),
             )
         except SlotUnavailable as unavailable:  # taken meanwhile by someone else
             explain_problem(dispatcher, unavailable.problem, new_start)

@@ -115,9 +115,10 @@ def _consent_time(tracker: Tracker) -> datetime | None:
 
 
 def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingRequest, words: str,
-                         now: datetime) -> None:
+                         now: datetime, opted_out: bool) -> None:
     """Steps e-g: quote known maintenance, the documents to bring, the reminder (only the one
-    the customer's channel will get: a WeChat message or an advisor's call), thanks."""
+    the customer's channel will get: a WeChat message or an advisor's call; none to a
+    customer who opted out), thanks."""
     dealer = backend.catalog()
     quote = dealer.service_type(request.service_type).quote if request.service_type else "none"
     if quote == "price_list":
@@ -125,7 +126,7 @@ def tell_what_comes_next(dispatcher: CollectingDispatcher, request: BookingReque
     elif quote == "after_inspection":
         dispatcher.utter_message(response="utter_quote_after_inspection")
     documents = backend.script().documents(request.first_visit)
-    promise = followups.reminder_promise(request.channel, request.start, now, dealer)
+    promise = followups.reminder_promise(request.channel, request.start, now, dealer, opted_out)
     dispatcher.utter_message(response="utter_bring_documents_and_promise", documents="、".join(documents),
                              reminder_promise=promise)
 
@@ -192,7 +193,8 @@ class ActionSubmitBooking(Action):
             appointment_display=tracker.get_slot("appointment_display"),
             advisor_name=result.advisor_name,
         )
-        tell_what_comes_next(dispatcher, request, _customer_words(tracker), now)
+        tell_what_comes_next(dispatcher, request, _customer_words(tracker), now,
+                             await backend.opted_out(result.draft_id))
         return [SlotSet(name, None) for name in BOOKING_SLOTS] + [
             SlotSet("draft_id", float(result.draft_id)),
             SlotSet("advisor_name", result.advisor_name),

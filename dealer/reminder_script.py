@@ -45,7 +45,7 @@ class CallScript:
 
 @dataclass(frozen=True)
 class ReminderScript:
-    promise: dict[str, str]  # wechat | call -> what the booking reply promises
+    promise: dict[str, str]  # wechat | call | opted_out -> what the booking reply promises
     wechat_text: str
     wechat_template: dict[str, str]
     opted_out: str

@@ -76,9 +76,13 @@ def promised_channel(draft_channel: str, start: datetime, now: datetime, catalog
     return TaskChannel.call
 
 
-def reminder_promise(draft_channel: str, start: datetime | None, now: datetime, catalog: Catalog) -> str:
-    """What the booking (or reschedule) reply promises: 通过微信提醒 or 致电确认 (the script's words)."""
+def reminder_promise(draft_channel: str, start: datetime | None, now: datetime, catalog: Catalog,
+                     opted_out: bool = False) -> str:
+    """What the booking (or reschedule) reply promises: 通过微信提醒 or 致电确认 (the script's
+    words); to a customer who opted out (退订), that no reminder will come."""
     promise = load_reminder_script().promise
+    if opted_out:
+        return promise["opted_out"]
     if start is None:
         return promise[TaskChannel.call]
     return promise[promised_channel(draft_channel, start, now, catalog)]
@@ -178,6 +182,12 @@ def opted_out(session: Session, draft: DraftWorkOrder) -> bool:
     if draft.customer_id is None:
         return False
     return session.scalar(select(Customer.opted_out_at).where(Customer.id == draft.customer_id)) is not None
+
+
+def draft_opted_out(session: Session, draft_id: int) -> bool:
+    """Whether the customer of this booking opted out: then nothing reminds them of it."""
+    draft = session.get(DraftWorkOrder, draft_id)
+    return draft is not None and opted_out(session, draft)
 
 
 # --- the call list ------------------------------------------------------------------------
