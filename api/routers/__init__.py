@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from api.deps import get_current_user
-from api.routers import auth, drafts, health, plan, staff
+from api.routers import auth, drafts, followups, health, plan, staff
 
 public = APIRouter()
 public.include_router(health.router)
@@ -16,6 +16,7 @@ private = APIRouter(
     responses={401: {"description": "没有令牌，或令牌无效、已过期"}},
 )
 private.include_router(drafts.router)
+private.include_router(followups.router)
 private.include_router(plan.router)
 private.include_router(staff.router)
 

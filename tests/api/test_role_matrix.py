@@ -78,6 +78,9 @@ POLICY: dict[tuple[str, str], Case] = {
     ("GET", "/api/appointments"): api(DESK, query=f"?date={TOMORROW}"),
     ("POST", "/api/appointments/{appointment_id}/status"): api(DESK, json={"status": "arrived"}),
     ("GET", "/api/capacity"): api(DESK, query=f"?date={TOMORROW}"),
+    # Issue 12: the bookings' reminders and 回访, read like the drafts.
+    ("GET", "/api/followups"): api(DESK, query=f"?date={TOMORROW}&kind=reminder"),
+    ("GET", "/api/drafts/{draft_id}/followups"): api(DESK),
     ("GET", "/api/staff"): api(ADMIN),
     ("POST", "/api/staff/{username}/unlock"): api(ADMIN, 204),
     ("GET", "/chat"): api(EVERYONE),
