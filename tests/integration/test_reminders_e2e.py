@@ -3,9 +3,21 @@ who opted out, a reminder answered with 改期 on WeChat, and the worker killed 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
+from dealer.db import unit_of_work
+from dealer.models import Appointment
 from dealer.reminder_script import load_reminder_script
+from dealer.services import schedule
+from dealer.services.followups import reminder_due, tasks_of
+from dealer.tasks import TaskKind, TaskState
+from dealer.timefmt import format_slot
 from tests.integration.test_booking_e2e import texts
+# The simulated WeChat server (a module-scoped fixture) and the worker of the stack's tests.
+from tests.integration.test_wechat_channel import Customer, wechat  # noqa: F401
+from tests.integration.test_worker_stack import CATALOG, worker_for
 
 SCRIPT = load_reminder_script()
 
@@ -44,3 +56,63 @@ def test_a_customer_who_opted_out_is_not_promised_a_reminder(running_system):
     say("大大后天上午十点")
     moved = say("确认")
     assert "已为您改到" in moved and SCRIPT.promise["opted_out"] in moved and "致电" not in moved
+
+
+def book_on_wechat(customer: Customer, when: str, phone: str, plate: str) -> None:
+    """A maintenance booking typed on WeChat (numbered answers pick the buttons)."""
+    assert "请问您同意吗" in customer.says(f"我想预约{when}做保养")
+    for text in ("1", "钱先生", phone, "2", plate, "帕萨特", "两万", "没有了"):
+        reply = customer.says(text)
+    assert "1. 正确,确认预约" in reply  # the read-back
+    assert "预约成功" in customer.says("1")
+
+
+def test_a_reminder_answered_with_gaiqi_on_wechat_moves_the_booking(running_system, wechat):
+    customer = Customer(wechat)
+    phone, plate = "13955507722", "苏E77220"
+    # 后天: the reminder is due tomorrow, always inside WeChat's 48-hour window since the booking.
+    book_on_wechat(customer, "后天下午四点", phone, plate)
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": phone}).json()["items"]
+        api.post(f"/api/drafts/{draft['id']}/approve").raise_for_status()
+    old_start = datetime.fromisoformat(draft["booking"]["start"])
+    booked_before = booked_at(running_system, old_start)
+
+    reminded = reminder_due(old_start, CATALOG) + timedelta(minutes=1)
+    assert worker_for(running_system, wechat, reminded).run_once().sent == 1
+    [reminder] = wechat.api.messages_to(customer.openid)[-1:]
+    assert "预约提醒" in reminder["text"]["content"] and "改期" in reminder["text"]["content"]
+
+    # The customer answers the reminder: 改期, then the existing reschedule conversation.
+    assert "手机号" in customer.says("改期")
+    customer.says(phone)
+    assert "找到您的预约" in customer.says(plate)
+    new_start = old_start + timedelta(days=1)
+    confirm = customer.says("大后天下午四点")
+    assert format_slot(new_start, CATALOG.timezone) in confirm
+    moved = customer.says("1")
+    assert "已为您改到" in moved
+
+    with running_system.api() as api:
+        draft = api.get(f"/api/drafts/{draft['id']}").json()
+    assert datetime.fromisoformat(draft["booking"]["start"]) == new_start
+    assert draft["status"] == "approved"
+    assert booked_at(running_system, old_start) == booked_before - 1  # the old slot freed
+    with unit_of_work(running_system.database_url) as session:
+        [task] = [t for t in tasks_of(session, draft["id"]) if t.kind == TaskKind.reminder]
+        assert task.state == TaskState.pending and task.sent_at is None  # armed again, for the new time
+        assert task.due_at == reminder_due(new_start, CATALOG)
+        appointment_start = session.scalar(select(Appointment.start_at).where(Appointment.draft_id == draft["id"]))
+    assert appointment_start == new_start
+
+    # The day before the new time the customer is reminded of it, once.
+    sent_before = len(wechat.api.messages_to(customer.openid))
+    assert worker_for(running_system, wechat, reminder_due(new_start, CATALOG) + timedelta(minutes=1)) \
+        .run_once().sent == 1
+    [again] = wechat.api.messages_to(customer.openid)[sent_before:]
+    assert format_slot(new_start, CATALOG.timezone) in again["text"]["content"]
+
+
+def booked_at(running_system, start: datetime) -> int:
+    with unit_of_work(running_system.database_url) as session:
+        return schedule.booked_counts(session, [start]).get(start, 0)
