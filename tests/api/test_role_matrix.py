@@ -106,6 +106,9 @@ POLICY: dict[tuple[str, str], Case] = {
     ("GET", "/advisor/calls/{task_id}"): page(DESK),
     ("POST", "/advisor/calls/{task_id}"): page(DESK, 303, data={"result": "confirmed"}),
     ("POST", "/advisor/calls/{complaint_id}/resolve"): page(MANAGER, 303, data={"note": "已回电,约好返修"}),
+    # The CSI figures (回访满意度) and their CSV: the service manager's.
+    ("GET", "/advisor/csi"): page(MANAGER),
+    ("GET", "/advisor/csi.csv"): page(MANAGER),
     ("GET", "/advisor/static"): api(EVERYONE),  # the pages' style sheet (a mount)
 }
 # Requests beyond one per route: what a role may do depends on the body too.
