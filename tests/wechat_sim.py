@@ -136,6 +136,10 @@ class FakeWeChatApi:
         # (45015), and errcodes for the next sends (a channel error; -1 is WeChat's "busy").
         self.window_closed: set[str] = set()
         self.failures: list[int] = []
+        # Openids whose messages are recorded (WeChat delivers them) but answered only after
+        # release(): a sender that dies meanwhile never learns they went out.
+        self.held: set[str] = set()
+        self._released = threading.Event()
         self._issued = 0
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -157,6 +161,10 @@ class FakeWeChatApi:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def release(self) -> None:
+        """Answer the held sends (and every later one) at once."""
+        self._released.set()
 
     def expire_token(self) -> None:
         with self._lock:
@@ -190,7 +198,10 @@ class FakeWeChatApi:
                     self._reply(fake._token(body))
                 elif url.path in ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send"):
                     token = parse_qs(url.query).get("access_token", [""])[0]
-                    self._reply(fake._send(token, body, raw))
+                    answer = fake._send(token, body, raw)
+                    if body.get("touser") in fake.held:
+                        fake._released.wait(120)
+                    self._reply(answer)
                 else:
                     self._reply({"errcode": 404, "errmsg": "not found"}, status=404)
 

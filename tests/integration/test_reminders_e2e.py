@@ -2,22 +2,30 @@
 who opted out, a reminder answered with 改期 on WeChat, and the worker killed mid-send."""
 from __future__ import annotations
 
+import os
+import signal
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from dealer.db import unit_of_work
-from dealer.models import Appointment
+from dealer.models import Appointment, DraftWorkOrder, FollowupTask
 from dealer.reminder_script import load_reminder_script
-from dealer.services import schedule
+from dealer.services import followups, schedule
 from dealer.services.followups import reminder_due, tasks_of
-from dealer.tasks import TaskKind, TaskState
+from dealer.tasks import TaskChannel, TaskKind, TaskState
 from dealer.timefmt import format_slot
+from devtools.stack import Stack, free_port
 from tests.integration.test_booking_e2e import texts
 # The simulated WeChat server (a module-scoped fixture) and the worker of the stack's tests.
 from tests.integration.test_wechat_channel import Customer, wechat  # noqa: F401
-from tests.integration.test_worker_stack import CATALOG, worker_for
+from tests.integration.test_worker_stack import CATALOG, approved_wechat_booking, worker_for
+from tests.wechat_sim import FakeWeChatApi
 
 SCRIPT = load_reminder_script()
 
@@ -116,3 +124,73 @@ def test_a_reminder_answered_with_gaiqi_on_wechat_moves_the_booking(running_syst
 def booked_at(running_system, start: datetime) -> int:
     with unit_of_work(running_system.database_url) as session:
         return schedule.booked_counts(session, [start]).get(start, 0)
+
+
+@contextmanager
+def worker_process(running_system, api: FakeWeChatApi, moment: datetime) -> Iterator[Stack]:
+    """The real worker (``python -m dealer.worker``, as `make run` starts it) on the stack's
+    databases, its clock reading ``moment`` and running on, sending to ``api``."""
+    env = {
+        **running_system.config.extra_env,
+        "WECHAT_API_BASE_URL": api.base_url,
+        "DEALER_CLOCK": moment.isoformat(), "DEALER_CLOCK_AT": "",  # anchored when it starts
+        "WORKER_INTERVAL_SECONDS": "0.3", "WORKER_LEASE_SECONDS": str(LEASE_SECONDS),
+    }
+    config = replace(running_system.config, services=("worker",), worker_port=free_port(), extra_env=env)
+    stack = Stack(config).start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def reminder_task(running_system, draft_id: int) -> FollowupTask:
+    with unit_of_work(running_system.database_url) as session:
+        [task] = [t for t in tasks_of(session, draft_id) if t.kind == TaskKind.reminder]
+        session.expunge(task)
+        return task
+
+
+LEASE_SECONDS = 30
+
+
+def test_a_worker_killed_mid_send_never_sends_twice_and_the_reminder_becomes_a_call(running_system, wechat):
+    customer = Customer(wechat)
+    assert customer.says("你好")  # WeChat's 48-hour window is open
+    pushed_by_stack = len(wechat.api.messages_to(customer.openid))
+    day_before = approved_wechat_booking(running_system, customer, "13600005544", "浙A55441", 5)
+    with unit_of_work(running_system.database_url) as session:
+        draft_id = session.scalar(select(DraftWorkOrder.id).where(DraftWorkOrder.conversation_id == customer.openid))
+    stalling = FakeWeChatApi().start()  # WeChat takes the message and then does not answer
+    stalling.held.add(customer.openid)
+    try:
+        with worker_process(running_system, stalling, day_before) as first:
+            assert stalling.wait_for_message(customer.openid, timeout=60) is not None
+            claimed = reminder_task(running_system, draft_id)
+            assert claimed.state == TaskState.sending and claimed.claimed_by
+            worker = first.processes["worker"]
+            os.killpg(worker.pid, signal.SIGKILL)  # mid-send: the message went out, the worker never knew
+            assert worker.wait(timeout=10) == -signal.SIGKILL
+
+        # Restarted at once: the claim is the dead worker's until its lease runs out.
+        with worker_process(running_system, stalling, day_before + timedelta(seconds=5)) as second:
+            second.wait_healthy(timeout=60)  # a round done
+            time.sleep(1)  # and a few more
+            assert reminder_task(running_system, draft_id).state == TaskState.sending
+        # Restarted after the lease: perhaps sent, so not sent again; the advisor calls instead.
+        later = day_before + timedelta(seconds=LEASE_SECONDS + 60)
+        with worker_process(running_system, stalling, later) as third:
+            third.wait_healthy(timeout=60)  # its first round recovers the stale claim
+            assert reminder_task(running_system, draft_id).channel == TaskChannel.call
+    finally:
+        stalling.release()
+        stalling.stop()
+
+    assert len(stalling.messages_to(customer.openid)) == 1  # WeChat got one message, ever
+    assert len(wechat.api.messages_to(customer.openid)) == pushed_by_stack  # the stack's own worker sent none
+    task = reminder_task(running_system, draft_id)
+    assert (task.state, task.channel, task.claimed_by) == (TaskState.pending, TaskChannel.call, None)
+    assert task.last_error.startswith("interrupted")
+    with unit_of_work(running_system.database_url) as session:
+        calls = followups.call_list(session, later.astimezone(CATALOG.timezone).date(), CATALOG, later)
+    assert task.id in [row.task.id for row in calls.open]  # on the advisors' call list
