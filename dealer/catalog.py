@@ -145,6 +145,8 @@ class Catalog:
     no_show_grace_minutes: int = 30
     # Issue 12: the day-before reminder, the 回访, quiet hours (dealer/worker.py).
     reminders: ReminderPolicy = ReminderPolicy()
+    # Issue 13: the phone-script trainer's pass mark (score 0-100).
+    training_pass_mark: int = 80
 
     def service_type(self, code: str) -> ServiceType:
         for service in self.service_types:
@@ -278,6 +280,7 @@ def parse_catalog(raw: dict) -> Catalog:
         live_bookings_per_conversation=int(raw.get("limits", {}).get("live_bookings_per_conversation", 2)),
         no_show_grace_minutes=int(raw.get("no_show_grace_minutes", 30)),
         reminders=_reminder_policy(raw.get("reminders")),
+        training_pass_mark=int(raw.get("training", {}).get("pass_mark", 80)),
         advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
         service_types=tuple(
             ServiceType(
