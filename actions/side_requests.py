@@ -7,7 +7,7 @@ is actions/handover.py).
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,6 +17,7 @@ from actions.booking_form import answers_while_asking_to_wait
 from actions.offers import acknowledge_problem, booking_start, describes_a_fault, offer_after_answer, reply_to_offer
 from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
 from actions.submit_booking import BOOKING_SLOTS
+from dealer.script import NOT_GIVEN
 
 
 class ActionAnswerQuestion(Action):
@@ -39,12 +40,20 @@ class ActionAnswerQuestion(Action):
 
 
 class ActionAbandonBooking(Action):
+    """算了不约了 ends the booking and writes nothing. 回头再说 to an optional question
+    (行驶证不在身上 回头再说, to the VIN) puts off that answer only: the booking goes on."""
+
     def name(self) -> str:
         return "action_abandon_booking"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        asked = tracker.get_slot("requested_slot")
+        script = backend.script()
+        if script.is_optional(asked) and not script.abandons_booking(latest_text(tracker)):
+            dispatcher.utter_message(response="utter_answer_later")
+            return [SlotSet(asked, NOT_GIVEN), FollowupAction("booking_form")]
         dispatcher.utter_message(response="utter_booking_abandoned")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
             SlotSet(name, None) for name in BOOKING_SLOTS

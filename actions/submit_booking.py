@@ -61,7 +61,8 @@ def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
     first, *further = all_interviews(tracker)
     if first["what"] in (None, NOT_GIVEN) and not further:  # no complaint told (a routine check)
         return None  # handed over before the complaint was told
-    symptoms: dict[str, Any] = {question: first[question] for question in QUESTIONS}
+    symptoms: dict[str, Any] = {**_known_answers(first)}
+    further = [{**interview, **_known_answers(interview)} for interview in further]
     # Problems told with the first and not interviewed yet (a hand-over came first).
     pending = [complaint_words(said) or said for said in tracker.get_slot("pending_complaints") or []]
     if further or pending:
@@ -69,6 +70,16 @@ def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
     if further:
         symptoms["further_interviews"] = further
     return symptoms
+
+
+def _known_answers(interview: dict[str, Any]) -> dict[str, Any]:
+    """The six answers, None for one that says only 不清楚 / 不好说 (the advisor sees 未提供,
+    not the words); the complaint itself stays as told."""
+    script = backend.script()
+    return {
+        question: None if question != "what" and isinstance(answer, str) and script.only_unknown(answer) else answer
+        for question, answer in ((q, interview.get(q)) for q in QUESTIONS)
+    }
 
 
 def given(value: object) -> object:

@@ -11,6 +11,11 @@ import yaml
 SCRIPT_PATH = Path(__file__).resolve().parent / "booking_script.yml"
 NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answer
 BARE_NO = ("没有", "没", "无", "没呢", "木有", "否", "不是", "没有过")
+# What is left of an "I don't know" answer once its unknown words are taken out.
+UNKNOWN_FILLER = re.compile(
+    r"[\s,,。.!!??~～、…]|这个|那个|具体|实在|真的?|也|都|还|就|我|啊|呀|吧|哦|呢|哈|嗯|额|呃|哎|唉|的|了|"
+    r"没注意过?|没留意过?|没太注意|没在意"
+)
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
 NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u4e00-\u9fff]{0,6}?过")
 # "Never had it": 以前没这毛病, 之前没有这种问题, 从来没这情况.
@@ -68,6 +73,7 @@ class BookingScript:
     no_fault_words: tuple[str, ...] = ()  # 没啥问题 / 例行 … : a check without a complaint
     courtesy_words: dict[str, tuple[str, ...]] | None = None  # thank -> (谢谢, …), goodbye -> (再见, …)
     unknown_words: tuple[str, ...] = ()  # 不清楚 / 记不得 … : the customer does not know
+    abandon_words: tuple[str, ...] = ()  # 不约了 / 算了 … : the booking itself is given up
 
     @property
     def slots(self) -> list[str]:
@@ -107,6 +113,19 @@ class BookingScript:
 
     def says_unknown(self, text: str) -> bool:
         return any(word in text for word in self.unknown_words)
+
+    def only_unknown(self, text: str) -> bool:
+        """The answer says nothing but "I don't know" (这个真不好说, 说不清 没注意过)."""
+        rest = text
+        for word in sorted(self.unknown_words, key=len, reverse=True):
+            rest = rest.replace(word, "")
+        return rest != text and not UNKNOWN_FILLER.sub("", rest)
+
+    def abandons_booking(self, text: str) -> bool:
+        return any(word in text for word in self.abandon_words)
+
+    def is_optional(self, slot: str | None) -> bool:
+        return any(step.slot == slot and not step.required for step in self.steps)
 
     def names_odometer(self, text: str) -> bool:
         return any(word in text for word in self.odometer_words)
@@ -169,4 +188,5 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         courtesy_words={kind: tuple(words) for kind, words in raw.get("courtesy_words", {}).items()},
         no_fault_words=tuple(raw.get("no_fault_words", ())),
         unknown_words=tuple(raw.get("unknown_words", ())),
+        abandon_words=tuple(raw.get("abandon_words", ())),
     )

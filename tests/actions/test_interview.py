@@ -213,7 +213,7 @@ async def test_each_interview_lands_in_the_draft(dispatcher, form_tracker, domai
     assert symptoms["what"] == "刹车的时候有异响" and symptoms["tried"] == "没有"
     assert symptoms["further_complaints"] == ["还有空调不制冷", "另外车门有异响"]
     assert [i["complaint"] for i in symptoms["further_interviews"]] == symptoms["further_complaints"]
-    assert symptoms["further_interviews"][0] == {**second, "completeness": 5}
+    assert symptoms["further_interviews"][0] == {**second, "tried": None, "completeness": 5}  # 不清楚: not given
     assert symptoms["further_interviews"][1]["where"] == "左前门"
     assert symptoms["further_interviews"][1]["completeness"] == 4  # 说不上来 and 没有 do not count
     assert completeness == 5  # the first complaint's (its tried: 没有)

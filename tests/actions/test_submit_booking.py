@@ -88,11 +88,26 @@ async def test_a_repair_stores_the_interview_score_tags_and_urgency(dispatcher, 
     [draft] = drafts(app_database)
     assert draft.symptoms == {
         "what": "刹车的时候有异响", "when": "最近一周", "where": "刹车的时候",
-        "frequency": "每次都有", "driving_impact": "不清楚", "tried": "没有",
+        "frequency": "每次都有", "driving_impact": None, "tried": "没有",  # 不清楚: not given
     }
     assert draft.symptom_completeness == 4
     assert draft.symptom_tags == {"parts": ["刹车"], "symptoms": ["异响"]}
     assert draft.urgent is True
+
+
+@pytest.mark.parametrize(
+    ("said", "stored"),
+    [("这个真不好说", None), ("说不清 没注意过", None), ("不记得了", None),
+     ("偶尔吧 说不好", "偶尔吧 说不好"), ("不知道哪天开始的 反正上周就有", "不知道哪天开始的 反正上周就有")],
+)
+async def test_an_answer_that_says_only_i_dont_know_is_stored_as_not_given(
+    said, stored, dispatcher, form_tracker, domain, app_database
+):
+    slots = {**CONFIRMED, "service_type": "repair", "symptom_what": "说不上来", "symptom_when": said}
+    await ActionSubmitBooking().run(dispatcher, form_tracker({}, requested_slot=None, slots=slots), domain)
+    [draft] = drafts(app_database)
+    assert draft.symptoms["when"] == stored
+    assert draft.symptoms["what"] == "说不上来"  # the complaint stays as told, never null
 
 
 async def test_a_maintenance_booking_has_no_interview(dispatcher, form_tracker, domain, app_database):

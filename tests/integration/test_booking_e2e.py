@@ -102,6 +102,23 @@ def test_abandoning_writes_no_draft(running_system):
         assert api.get("/api/drafts", params={"phone": "13600001111"}).json()["total"] == 0
 
 
+def test_putting_off_an_optional_answer_keeps_the_booking(running_system):
+    """回头再说 to the optional VIN question of a warranty booking puts off the VIN, not the
+    booking; 算了不约了 later still ends it."""
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    say("中控屏有坏点,想约大后天上午十点保修")
+    for text in ("同意", "孔女士", "13600003333", "第一次来"):
+        say(text)
+    assert "车架号" in say("沪A5X2D9")
+    later = say("行驶证不在身上 回头再说")
+    assert "到店时再提供" in later and "取消" not in later
+    assert "车型" in later  # the next question
+    assert "取消" in say("算了不约了")
+    with running_system.api() as api:
+        assert api.get("/api/drafts", params={"phone": "13600003333"}).json()["total"] == 0
+
+
 def test_handing_over_mid_booking_leaves_a_draft_for_the_advisor(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
