@@ -19,7 +19,7 @@ from api.security import InvalidToken, decode_access_token
 from dealer.catalog import Catalog, load_catalog
 from dealer.db import unit_of_work
 from dealer.models import StaffUser
-from dealer.roles import handles_bookings, manages_accounts
+from dealer.roles import handles_bookings, manages_accounts, trains
 from dealer.services import staff
 
 TOKEN_URL = "/api/auth/token"
@@ -109,5 +109,13 @@ def get_admin_user(user: CurrentUser) -> StaffUser:
     return user
 
 
+def get_training_user(user: CurrentUser) -> StaffUser:
+    """Phone-script training (issue 13): trainees, advisors, trainers and managers."""
+    if not trains(user.role):
+        raise _forbidden()
+    return user
+
+
 DeskUser = Annotated[StaffUser, Depends(get_desk_user)]
 AdminUser = Annotated[StaffUser, Depends(get_admin_user)]
+TrainingUser = Annotated[StaffUser, Depends(get_training_user)]

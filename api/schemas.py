@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from dealer.status import DraftStatus
 
-Role = Literal["advisor", "manager", "admin"]
+Role = Literal["advisor", "manager", "admin", "trainee", "trainer"]  # dealer.roles.Role
 ServiceTypeCode = Literal["maintenance", "repair", "body_paint", "warranty", "inspection", "other"]
 
 

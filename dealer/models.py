@@ -289,3 +289,44 @@ class AuditLog(Base):
     field: Mapped[str | None] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class TrainingSession(Base):
+    """Issue 13: one role play of a trainee advisor against a simulated customer card
+    (training/scenarios.yml). The customer's replies are replayed from the trainee's lines
+    and the card's seed; the scorecard is kept when the session is finished."""
+
+    __tablename__ = "training_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    scenario: Mapped[str] = mapped_column(String(40))
+    seed: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    customer_done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    finished_at: Mapped[datetime | None]
+    score: Mapped[int | None]
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    order_ok: Mapped[bool | None] = mapped_column(Boolean)
+    scorecard: Mapped[dict[str, Any] | None]  # training.scorer.Scorecard.as_dict()
+
+    user: Mapped[StaffUser] = relationship()
+    lines: Mapped[list[TrainingLine]] = relationship(
+        back_populates="session", order_by="TrainingLine.position", cascade="all, delete-orphan"
+    )
+
+
+class TrainingLine(Base):
+    """A line of a role play: the trainee's (advisor) or the simulated customer's."""
+
+    __tablename__ = "training_line"
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id"), index=True)
+    position: Mapped[int]
+    speaker: Mapped[str] = mapped_column(String(10))  # advisor | customer
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    session: Mapped[TrainingSession] = relationship(back_populates="lines")

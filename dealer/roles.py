@@ -12,11 +12,16 @@ class Role(StrEnum):
     advisor = "advisor"  # a service advisor at the desk
     manager = "manager"  # the service manager: assigns work, rejects any draft
     admin = "admin"  # manages staff accounts; sees no customer data
+    trainee = "trainee"  # a new advisor learning the phone script; sees no customer data
+    trainer = "trainer"  # runs the training: sees every trainee's role plays; no customer data
 
 
 # Who handles customers' bookings (drafts, appointments, the capacity plan).
 DESK_ROLES = frozenset({Role.advisor, Role.manager})
 ACCOUNT_ROLES = frozenset({Role.admin})
+# Phone-script training (issue 13): who plays role plays (their own), and who sees everyone's.
+TRAINING_ROLES = frozenset({Role.trainee, Role.advisor, Role.trainer, Role.manager})
+TRAINER_ROLES = frozenset({Role.trainer, Role.manager})
 
 
 def handles_bookings(role: str) -> bool:
@@ -25,6 +30,19 @@ def handles_bookings(role: str) -> bool:
 
 def manages_accounts(role: str) -> bool:
     return role in ACCOUNT_ROLES
+
+
+def trains(role: str) -> bool:
+    return role in TRAINING_ROLES
+
+
+def sees_all_training(role: str) -> bool:
+    return role in TRAINER_ROLES
+
+
+def may_see_training(role: str, own_user_id: int, session_user_id: int) -> bool:
+    """A trainee (or advisor) their own role plays; a trainer or manager every one."""
+    return sees_all_training(role) or (trains(role) and own_user_id == session_user_id)
 
 
 def owns_or_unassigned(role: str, own_advisor_id: int | None, draft_advisor_id: int | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from api.deps import get_current_user
-from api.routers import auth, drafts, followups, health, plan, staff
+from api.routers import auth, drafts, followups, health, plan, staff, training
 
 public = APIRouter()
 public.include_router(health.router)
@@ -19,6 +19,7 @@ private.include_router(drafts.router)
 private.include_router(followups.router)
 private.include_router(plan.router)
 private.include_router(staff.router)
+private.include_router(training.router)
 
 api_router = APIRouter()
 api_router.include_router(public)

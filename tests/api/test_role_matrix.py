@@ -30,6 +30,7 @@ from dealer.services import accounts, appointments, followups, review
 from dealer.services.staff import get_staff_user
 from dealer.status import AppointmentStatus
 from tests.api.conftest import NOW
+from training import sessions as training_sessions
 
 ROLES = ("anonymous", "advisor", "other_advisor", "manager", "admin")
 USERNAMES = {"advisor": "advisor", "other_advisor": "advisor2", "manager": "manager", "admin": "it-admin"}
@@ -41,6 +42,8 @@ DESK = frozenset({"advisor", "other_advisor", "manager"})  # handles customers' 
 OWNER = frozenset({"advisor", "manager"})  # the draft's own advisor, or a manager
 MANAGER = frozenset({"manager"})
 ADMIN = frozenset({"admin"})
+TRAINING = frozenset({"advisor", "other_advisor", "manager"})  # who plays role plays (docs/roles.md)
+TRAINEE = frozenset({"advisor"})  # the role play's own trainee (a manager may watch, not speak)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,13 @@ POLICY: dict[tuple[str, str], Case] = {
     # Issue 12: the bookings' reminders and 回访, read like the drafts.
     ("GET", "/api/followups"): api(DESK, query=f"?date={TOMORROW}&kind=reminder"),
     ("GET", "/api/drafts/{draft_id}/followups"): api(DESK),
+    # Issue 13: phone-script training; the session is the advisor's own role play.
+    ("GET", "/api/training/scenarios"): api(TRAINING),
+    ("POST", "/api/training/sessions"): api(TRAINING, 201, json={"scenario": "maint-first"}),
+    ("POST", "/api/training/sessions/{session_id}/messages"): api(TRAINEE, json={"text": "您好"}),
+    ("POST", "/api/training/sessions/{session_id}/finish"): api(TRAINEE),
+    ("POST", "/api/training/score"): api(TRAINING, json={"lines": [{"speaker": "advisor", "text": "您好"}]}),
+    ("GET", "/api/training/history"): api(TRAINING),
     ("GET", "/api/staff"): api(ADMIN),
     ("POST", "/api/staff/{username}/unlock"): api(ADMIN, 204),
     ("GET", "/chat"): api(EVERYONE),
@@ -119,7 +129,7 @@ VARIANTS: dict[str, tuple[str, str, Case]] = {
 }
 CONCRETE = {"{draft_id}": None, "{username}": "advisor", "{name}": "chat.js",
             "{conversation_id}": "web-" + "a" * 32, "{appointment_id}": None, "{task_id}": None,
-            "{complaint_id}": None}
+            "{complaint_id}": None, "{session_id}": None}
 
 
 def _served_routes() -> set[tuple[str, str]]:
@@ -180,6 +190,14 @@ def own_calls(make_draft: Callable[..., int], db_session: Session, own_appointme
     return {"{task_id}": reminder, "{complaint_id}": followup.id}
 
 
+@pytest.fixture
+def own_training(db_session: Session) -> int:
+    """A role play of the demo ``advisor``'s own, not finished."""
+    row = training_sessions.start(db_session, get_staff_user(db_session, USERNAMES["advisor"]), "maint-first", seed=1)
+    db_session.commit()
+    return row.id
+
+
 def _request(client: TestClient, settings: ApiSettings, session: Session, role: str, method: str,
              path: str, case: Case, ids: dict[str, int]) -> Any:
     for name, value in CONCRETE.items():
@@ -226,10 +244,11 @@ MATRIX = [(method, path, POLICY[(method, path)]) for method, path in POLICY] + l
                          ids=[f"{m} {p}" for m, p in POLICY] + list(VARIANTS))
 def test_route_by_role(
     make_client: Callable[..., TestClient], settings: ApiSettings, db_session: Session, admin: None,
-    own_draft: int, own_appointment: int, own_calls: dict[str, int], role: str, method: str, path: str, case: Case,
+    own_draft: int, own_appointment: int, own_calls: dict[str, int], own_training: int, role: str, method: str,
+    path: str, case: Case,
 ) -> None:
     client = make_client(settings)
-    ids = {"{draft_id}": own_draft, "{appointment_id}": own_appointment, **own_calls}
+    ids = {"{draft_id}": own_draft, "{appointment_id}": own_appointment, **own_calls, "{session_id}": own_training}
 
     response = _request(client, settings, db_session, role, method, path, case, ids)
 
