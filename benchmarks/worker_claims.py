@@ -66,7 +66,8 @@ def _run(url: str, tasks: int, workers: int, batch: int) -> tuple[float, float]:
     return tasks / seconds, seconds
 
 
-def _database(engine: str, directory: Path):
+def new_database(engine: str, directory: Path):
+    """A new, empty database (SQLite in ``directory``) and what drop_database needs."""
     if engine == "sqlite":
         return f"sqlite:///{directory / 'bench.db'}", None
     name = f"dealer_bench_{uuid.uuid4().hex[:8]}"
@@ -74,6 +75,14 @@ def _database(engine: str, directory: Path):
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     return POSTGRES.rsplit("/", 1)[0] + f"/{name}", (admin, name)
+
+
+def drop_database(cleanup) -> None:
+    if cleanup:
+        admin, name = cleanup
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def main() -> int:
@@ -86,7 +95,7 @@ def main() -> int:
     for engine in args.engines:
         for workers in args.workers:
             with tempfile.TemporaryDirectory() as directory:
-                url, cleanup = _database(engine, Path(directory))
+                url, cleanup = new_database(engine, Path(directory))
                 try:
                     migrate(url)
                     rate, seconds = _run(url, args.tasks, workers, args.batch)
@@ -94,11 +103,7 @@ def main() -> int:
                           f"{rate:8.0f} tasks/s ({seconds:.1f} s; due-to-settled delay at most {seconds:.1f} s)")
                 finally:
                     get_engine(url).dispose()
-                    if cleanup:
-                        admin, name = cleanup
-                        with admin.connect() as connection:
-                            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                        admin.dispose()
+                    drop_database(cleanup)
     return 0
 
 
