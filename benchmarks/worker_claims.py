@@ -18,6 +18,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timezone
 from pathlib import Path
 
@@ -66,23 +68,29 @@ def _run(url: str, tasks: int, workers: int, batch: int) -> tuple[float, float]:
     return tasks / seconds, seconds
 
 
-def new_database(engine: str, directory: Path):
-    """A new, empty database (SQLite in ``directory``) and what drop_database needs."""
-    if engine == "sqlite":
-        return f"sqlite:///{directory / 'bench.db'}", None
-    name = f"dealer_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    return POSTGRES.rsplit("/", 1)[0] + f"/{name}", (admin, name)
-
-
-def drop_database(cleanup) -> None:
-    if cleanup:
-        admin, name = cleanup
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+@contextmanager
+def bench_database(engine: str) -> Iterator[str]:
+    """A new, migrated database (SQLite in a temporary directory, PostgreSQL at
+    TEST_POSTGRES_URL), dropped afterwards."""
+    with tempfile.TemporaryDirectory() as directory:
+        admin, name = None, None
+        if engine == "sqlite":
+            url = f"sqlite:///{Path(directory) / 'bench.db'}"
+        else:
+            name = f"dealer_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            url = POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+        try:
+            migrate(url)
+            yield url
+        finally:
+            get_engine(url).dispose()
+            if admin is not None:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
 
 
 def main() -> int:
@@ -94,16 +102,10 @@ def main() -> int:
     args = parser.parse_args()
     for engine in args.engines:
         for workers in args.workers:
-            with tempfile.TemporaryDirectory() as directory:
-                url, cleanup = new_database(engine, Path(directory))
-                try:
-                    migrate(url)
-                    rate, seconds = _run(url, args.tasks, workers, args.batch)
-                    print(f"{engine:10s} workers={workers} tasks={args.tasks} batch={args.batch}: "
-                          f"{rate:8.0f} tasks/s ({seconds:.1f} s; due-to-settled delay at most {seconds:.1f} s)")
-                finally:
-                    get_engine(url).dispose()
-                    drop_database(cleanup)
+            with bench_database(engine) as url:
+                rate, seconds = _run(url, args.tasks, workers, args.batch)
+            print(f"{engine:10s} workers={workers} tasks={args.tasks} batch={args.batch}: "
+                  f"{rate:8.0f} tasks/s ({seconds:.1f} s; due-to-settled delay at most {seconds:.1f} s)")
     return 0
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -34,15 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import func, select  # noqa: E402
 
 from dealer import clock  # noqa: E402
-from dealer.__main__ import migrate  # noqa: E402
 from dealer.catalog import load_catalog  # noqa: E402
-from dealer.db import get_engine, unit_of_work  # noqa: E402
+from dealer.db import unit_of_work  # noqa: E402
 from dealer.models import Appointment, DraftWorkOrder, FollowupTask  # noqa: E402
 from dealer.services.followups import task_key  # noqa: E402
 from dealer.status import AppointmentStatus, DraftStatus  # noqa: E402
 from dealer.tasks import TaskChannel, TaskKind, TaskState  # noqa: E402
 from dealer.worker import Worker, WorkerSettings  # noqa: E402
-from worker_claims import drop_database, new_database  # noqa: E402
+from worker_claims import bench_database  # noqa: E402
 
 
 class SlowPush:
@@ -135,18 +133,12 @@ def main() -> int:
     for engine in args.engines:
         for workers in args.workers:
             for shape in args.shapes:
-                with tempfile.TemporaryDirectory() as directory:
-                    url, cleanup = new_database(engine, Path(directory))
-                    try:
-                        migrate(url)
-                        delays = _run(url, shape, args, workers)
-                        print(f"{engine:10s} workers={workers} {shape:6s} reminders={args.reminders} "
-                              f"interval={args.interval:g}s send={args.send_ms:g}ms: due->sent "
-                              f"p50 {_percentile(delays, 0.5):.2f} s, p95 {_percentile(delays, 0.95):.2f} s, "
-                              f"max {delays[-1]:.2f} s", flush=True)
-                    finally:
-                        get_engine(url).dispose()
-                        drop_database(cleanup)
+                with bench_database(engine) as url:
+                    delays = _run(url, shape, args, workers)
+                print(f"{engine:10s} workers={workers} {shape:6s} reminders={args.reminders} "
+                      f"interval={args.interval:g}s send={args.send_ms:g}ms: due->sent "
+                      f"p50 {_percentile(delays, 0.5):.2f} s, p95 {_percentile(delays, 0.95):.2f} s, "
+                      f"max {delays[-1]:.2f} s", flush=True)
     return 0
 
 
