@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import calls, csi, drafts, home, plan, session
+from api.pages import calls, csi, drafts, home, plan, session, training
 from api.pages.drafts import PageNotFound
 from api.pages.session import LoginRequired, PageBusy, PageForbidden, redirect_to_login
 
@@ -18,7 +18,7 @@ PAGES_PREFIX = "/advisor"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "advisor"
 
 router = APIRouter(include_in_schema=False)
-for pages in (session, drafts, plan, calls, csi):
+for pages in (session, drafts, plan, calls, csi, training):
     router.include_router(pages.router, prefix=PAGES_PREFIX)
 router.include_router(home.router)  # "/": the landing page
 

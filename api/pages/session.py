@@ -99,7 +99,10 @@ def login(
             status_code=refused.status_code, headers=refused.headers,
         )
     token = token_for(settings, user)
-    response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
+    target = _safe_next(next)
+    if target == "/advisor" and not handles_bookings(user.role):
+        target = "/advisor/training"  # a trainee or trainer: no inbox, their training
+    response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE, token, max_age=settings.access_token_minutes * 60, httponly=True,
         samesite="strict", secure=settings.cookies_secure, path="/advisor",

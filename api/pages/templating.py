@@ -14,6 +14,7 @@ from api.labels import FIELD_LABELS, STATUS_LABELS
 from api.schemas import EARLIEST_DAY, LATEST_DAY
 from dealer.catalog import Catalog
 from dealer.privacy import mask_name, mask_phone, mask_plate
+from dealer.roles import handles_bookings
 from dealer.timefmt import WEEKDAYS
 
 
@@ -54,4 +55,5 @@ def templates() -> Jinja2Templates:
     engine.env.filters["local"] = _local
     engine.env.globals["STATUS_LABELS"] = STATUS_LABELS
     engine.env.globals["FIELD_LABELS"] = FIELD_LABELS
+    engine.env.globals["handles_bookings"] = handles_bookings  # the desk's links only for the desk
     return engine

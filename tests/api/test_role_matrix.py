@@ -119,6 +119,15 @@ POLICY: dict[tuple[str, str], Case] = {
     # The CSI figures (回访满意度) and their CSV: the service manager's.
     ("GET", "/advisor/csi"): page(MANAGER),
     ("GET", "/advisor/csi.csv"): page(MANAGER),
+    # Issue 13: the training pages; the role play is the advisor's own (a manager reads it).
+    ("GET", "/advisor/training"): page(TRAINING),
+    ("POST", "/advisor/training/sessions"): page(TRAINING, 303, data={"scenario": "maint-first"}),
+    ("GET", "/advisor/training/sessions/{session_id}"): page(OWNER),
+    ("POST", "/advisor/training/sessions/{session_id}/messages"): page(TRAINEE, 303, data={"text": "您好"}),
+    ("POST", "/advisor/training/sessions/{session_id}/finish"): page(TRAINEE, 303),
+    ("GET", "/advisor/training/history"): page(TRAINING),
+    ("GET", "/advisor/training/team"): page(MANAGER),
+    ("GET", "/advisor/training/script"): page(TRAINING),
     ("GET", "/advisor/static"): api(EVERYONE),  # the pages' style sheet (a mount)
 }
 # Requests beyond one per route: what a role may do depends on the body too.

@@ -1,0 +1,143 @@
+"""Phone-script training pages (issue 13), under the advisor workspace: pick a scenario,
+the role play as a chat (a plain form post per line), the scorecard with the script's
+model lines, the trainee's history, a trainer's team view and the printable script sheet
+(话术), all from the same data as the API (training/)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import CatalogDep, SessionDep, SettingsDep, user_for_token
+from api.pages.drafts import PageNotFound
+from api.pages.session import COOKIE, FormPost, LoginRequired, PageForbidden
+from api.pages.templating import templates
+from api.schemas import MAX_ID
+from dealer.models import StaffUser
+from dealer.roles import sees_all_training, trains
+from training import sessions
+from training.scenarios import load_scenarios, scenario
+from training.sessions import TrainingError
+from training.steps import load_training_script
+
+router = APIRouter(prefix="/training")
+HOME = "/advisor/training"
+SessionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+REFUSED = {
+    "not_found": "未找到这个练习",
+    "forbidden": "您无权查看或操作他人的练习",
+    "finished": "这个练习已经评分,请重新开始一个练习",
+    "unknown_scenario": "没有这个练习场景",
+    "unknown_user": "没有这个账号",
+}
+
+
+def training_page_user(request: Request, settings: SettingsDep, session: SessionDep) -> StaffUser:
+    user = user_for_token(session, settings, request.cookies.get(COOKIE))
+    if user is None:
+        raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    if not trains(user.role):
+        raise PageForbidden("您的账号角色无权参加话术练习")
+    return user
+
+
+TrainingPageUser = Annotated[StaffUser, Depends(training_page_user)]
+
+
+def _refused(error: TrainingError) -> Exception:
+    if error.reason in ("not_found", "unknown_user"):
+        return PageNotFound(REFUSED[error.reason])
+    return PageForbidden(REFUSED[error.reason])
+
+
+def _render(request: Request, name: str, user: StaffUser, catalog, **context) -> Response:
+    return templates().TemplateResponse(request, f"advisor/training/{name}", {
+        "catalog": catalog, "user": user, "active": "training",
+        "trainer": sees_all_training(user.role), **context,
+    })
+
+
+@router.get("", response_class=HTMLResponse)
+def scenarios_page(request: Request, user: TrainingPageUser, catalog: CatalogDep) -> Response:
+    return _render(request, "index.html", user, catalog, scenarios=load_scenarios())
+
+
+@router.post("/sessions", dependencies=[FormPost])
+def start_page(user: TrainingPageUser, session: SessionDep,
+               scenario_id: Annotated[str, Form(alias="scenario", max_length=40)]) -> Response:
+    try:
+        row = sessions.start(session, user, scenario_id)
+    except TrainingError as error:
+        raise _refused(error) from None
+    return RedirectResponse(f"{HOME}/sessions/{row.id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session_page(request: Request, session_id: SessionId, user: TrainingPageUser, session: SessionDep,
+                 catalog: CatalogDep) -> Response:
+    try:
+        row = sessions.get(session, user, session_id)
+    except TrainingError as error:
+        raise _refused(error) from None
+    return _render(request, "session.html", user, catalog, row=row, card=scenario(row.scenario),
+                   own=row.user_id == user.id)
+
+
+@router.post("/sessions/{session_id}/messages", dependencies=[FormPost])
+def speak_page(session_id: SessionId, user: TrainingPageUser, session: SessionDep,
+               text: Annotated[str, Form(min_length=1, max_length=500)]) -> Response:
+    try:
+        sessions.speak(session, user, session_id, text.strip() or text)
+    except TrainingError as error:
+        raise _refused(error) from None
+    return RedirectResponse(f"{HOME}/sessions/{session_id}#say", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/sessions/{session_id}/finish", dependencies=[FormPost])
+def finish_page(session_id: SessionId, user: TrainingPageUser, session: SessionDep) -> Response:
+    try:
+        sessions.finish(session, user, session_id)
+    except TrainingError as error:
+        raise _refused(error) from None
+    return RedirectResponse(f"{HOME}/sessions/{session_id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history_page(request: Request, user: TrainingPageUser, session: SessionDep, catalog: CatalogDep,
+                 username: Annotated[str | None, Query(alias="user", max_length=60)] = None) -> Response:
+    try:
+        history = sessions.history(session, user, username)
+    except TrainingError as error:
+        raise _refused(error) from None
+    return _render(request, "history.html", user, catalog, history=history)
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team_page(request: Request, user: TrainingPageUser, session: SessionDep, catalog: CatalogDep) -> Response:
+    try:
+        team = sessions.team(session, user)
+    except TrainingError:
+        raise PageForbidden("只有培训师和服务经理可以查看团队情况") from None
+    return _render(request, "team.html", user, catalog, team=team)
+
+
+@router.get("/script", response_class=HTMLResponse)
+def script_sheet(request: Request, user: TrainingPageUser, catalog: CatalogDep) -> Response:
+    """The 话术 sheet for the classroom: every step and its model line, from the script."""
+    return _render(request, "script.html", user, catalog, rows=sheet_rows(catalog))
+
+
+def sheet_rows(catalog) -> list[dict]:
+    """Each step, when it applies (condition) and its model lines (the price by quote kind)."""
+    script = load_training_script()
+    quoted = {service.quote: service.code for service in catalog.service_types if service.quote != "none"}
+    rows = []
+    for step in script.steps:
+        services = list(quoted.values()) if step.code == "quote" else [None]
+        lines = list(dict.fromkeys(script.model_line(step.code, catalog, service_type=code) for code in services))
+        flag = step.script_step.service_flag if step.script_step else None
+        returning = bool(step.script_step and step.script_step.returning_customer_only)
+        condition = "danger" if step.danger_only else flag or ("returning" if returning else None)
+        rows.append({"step": step, "lines": lines, "condition": condition})
+    return rows
