@@ -17,7 +17,8 @@ from api.schemas import MAX_ID
 from training import sessions
 from training.sessions import TrainingError
 
-router = APIRouter(prefix="/training", tags=["training"], dependencies=[Depends(get_training_user)])
+router = APIRouter(prefix="/training", tags=["training"], dependencies=[Depends(get_training_user)],
+                   responses={403: {"description": "角色无权进行此操作,或这是他人的练习"}})
 SessionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MAX_LINE = 500  # characters of one line, like a customer's message
 MAX_LINES = 400
@@ -116,7 +117,11 @@ def list_scenarios() -> list[dict]:
     return sessions.scenario_list()
 
 
-@router.post("/sessions", response_model=SessionCreated, status_code=status.HTTP_201_CREATED)
+BAD_JSON = {400: {"description": "请求体不是有效的 JSON"}}
+SESSION_RESPONSES = {404: {"description": "没有这个练习"}}
+
+
+@router.post("/sessions", response_model=SessionCreated, status_code=status.HTTP_201_CREATED, responses=BAD_JSON)
 def create_session(body: SessionCreate, user: TrainingUser, session: SessionDep) -> SessionCreated:
     """A new role play; the trainee speaks first, as on the phone."""
     try:
@@ -125,7 +130,8 @@ def create_session(body: SessionCreate, user: TrainingUser, session: SessionDep)
         raise training_error(error) from None
 
 
-@router.post("/sessions/{session_id}/messages", response_model=CustomerReply)
+@router.post("/sessions/{session_id}/messages", response_model=CustomerReply,
+             responses={**BAD_JSON, **SESSION_RESPONSES, 409: {"description": "这个练习已经结束评分"}})
 def post_message(session_id: SessionId, body: TraineeLine, user: TrainingUser, session: SessionDep) -> CustomerReply:
     try:
         turn = sessions.speak(session, user, session_id, body.text)
@@ -134,7 +140,7 @@ def post_message(session_id: SessionId, body: TraineeLine, user: TrainingUser, s
     return CustomerReply(customer=turn.customer, done=turn.done)
 
 
-@router.post("/sessions/{session_id}/finish", response_model=ScorecardPublic)
+@router.post("/sessions/{session_id}/finish", response_model=ScorecardPublic, responses=SESSION_RESPONSES)
 def finish_session(session_id: SessionId, user: TrainingUser, session: SessionDep) -> dict:
     try:
         return sessions.finish(session, user, session_id)
@@ -142,13 +148,13 @@ def finish_session(session_id: SessionId, user: TrainingUser, session: SessionDe
         raise training_error(error) from None
 
 
-@router.post("/score", response_model=ScorecardPublic)
+@router.post("/score", response_model=ScorecardPublic, responses=BAD_JSON)
 def score_transcript(body: Transcript) -> dict:
     """The same scorecard for a real call's transcript (nothing is stored)."""
     return sessions.score_transcript([(line.speaker, line.text) for line in body.lines]).as_dict()
 
 
-@router.get("/history", response_model=History)
+@router.get("/history", response_model=History, responses={404: {"description": "没有这个账号"}})
 def get_history(user: TrainingUser, session: SessionDep,
                 username: Annotated[str | None, Query(alias="user", max_length=60)] = None) -> dict:
     try:
