@@ -25,6 +25,7 @@ from actions.interview import (
     complaint_prefill,
     danger_check,
     interview_slots_to_ask,
+    job_prefill,
     latest_intent,
     latest_text,
     settled_service,
@@ -496,6 +497,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             text = latest_text(tracker)
             slots.update(complaint_prefill(text, tracker))
             slots.update(danger_check(text, dispatcher, tracker))
+        slots.update(job_prefill(code, latest_text(tracker), tracker))
         return slots
 
     @staticmethod
@@ -604,6 +606,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"last_service": _optional_answer(value)}
+
+    def validate_job_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"job_description": _optional_answer(value)}
 
     def validate_extra_requests(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

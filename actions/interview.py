@@ -28,6 +28,7 @@ from dealer.symptoms import (
     further_complaint,
     is_dangerous,
     is_vague_frequency,
+    job_words,
     names_a_place,
     names_a_problem,
     phenomenon,
@@ -74,6 +75,16 @@ def complaint_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
     slots: dict[str, Any] = {**interview_prefill(first, tracker), "symptom_what": phenomenon(first)}
     slots["pending_complaints"] = problems[1:MAX_FURTHER_COMPLAINTS + 1]
     return slots
+
+
+def job_prefill(code: str | None, text: str, tracker: Tracker) -> dict[str, Any]:
+    """A job described where the service was told (左后门被划了一道), for a service that keeps
+    the customer's description instead of an interview; its question is then not asked."""
+    dealer = backend.catalog()
+    if code not in dealer.service_codes or not dealer.service_type(code).describe or tracker.get_slot("job_description"):
+        return {}
+    words = job_words(text, dealer.service_type(code).job_words)
+    return {"job_description": words} if words else {}
 
 
 def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:

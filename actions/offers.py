@@ -16,7 +16,14 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.conversation import latest_entity
-from actions.interview import complaint_prefill, danger_check, latest_intent, latest_text, without_interview
+from actions.interview import (
+    complaint_prefill,
+    danger_check,
+    job_prefill,
+    latest_intent,
+    latest_text,
+    without_interview,
+)
 from dealer.symptoms import complaint_words, tells_a_fault
 
 
@@ -65,6 +72,7 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
         # 全车检查一下,没啥毛病,就怕年检过不了: a check, nothing to interview
         slots.update(without_interview())
         complaint = None
+    slots.update(job_prefill(service, told, tracker))
     if complaint and dealer.is_interview(service):
         slots.update(complaint_prefill(offer.get("text") or complaint, tracker))
         slots.setdefault("symptom_what", complaint)  # the symptom itself when it can be told apart

@@ -112,6 +112,7 @@ def booking_request(tracker: Tracker) -> BookingRequest:
         first_visit=yes_no(tracker.get_slot("first_visit")),
         extra_requests=given(tracker.get_slot("extra_requests")),
         last_service=given(tracker.get_slot("last_service")),
+        job_description=given(tracker.get_slot("job_description")),
         repeat_repair=yes_no(tracker.get_slot("repeat_repair")),
         needs_human=bool(tracker.get_slot("needs_human")),
         urgent=bool(tracker.get_slot("urgent")),

@@ -33,6 +33,7 @@ FIELD_LABELS = {
     "repeat_repair": "重复维修",
     "extra_requests": "附加项目",
     "last_service": "上次保养",
+    "job_description": "需求描述",
     "urgent": "紧急",
     "needs_human": "需人工跟进",
     "reason": "拒绝原因",

@@ -104,6 +104,9 @@ class DraftPublic(BaseModel):
     extra_requests: str | None
     # Beyond the contract's minimum: what the advisor pages need.
     last_service: str | None = Field(None, description="the customer's last service, in their words")
+    job_description: str | None = Field(
+        None, description="what the visit is for in the customer's words, where no interview is run (body work)"
+    )
     symptom_completeness: int | None = Field(None, description="how many of the six interview questions were answered")
     symptom_tags: SymptomTags | None = None
     urgent: bool
@@ -219,10 +222,11 @@ class DraftUpdate(_Patch):
     repeat_repair: bool | None = None
     extra_requests: str | None = Field(default=None, max_length=2000)
     last_service: str | None = Field(default=None, max_length=2000)
+    job_description: str | None = Field(default=None, max_length=2000)
     urgent: bool | None = None
     needs_human: bool | None = None
 
-    _text = field_validator("extra_requests", "last_service")(_no_control_characters)
+    _text = field_validator("extra_requests", "last_service", "job_description")(_no_control_characters)
 
 
 class ApproveRequest(BaseModel):

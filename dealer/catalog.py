@@ -17,6 +17,10 @@ import yaml
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "demo_dealer.yml"
 
 
+# The service attributes a booking-script step may depend on (its `when`).
+SERVICE_FLAGS = ("interview", "ask_vin", "describe")
+
+
 @dataclass(frozen=True)
 class ServiceType:
     code: str
@@ -25,6 +29,9 @@ class ServiceType:
     interview: bool = False  # the symptom interview (Chery steps 5-6) is run
     quote: str = "none"  # price_list | after_inspection | none (step e)
     ask_vin: bool = False  # the VIN is asked for (optional)
+    # No interview, but what the job is in the customer's words (body work: where, what).
+    describe: bool = False
+    job_words: tuple[str, ...] = ()  # what marks a piece of a message as describing the job
     # When a message names several services, the highest rank is what the customer
     # came for (a fault over routine work, a warranty claim over a repair); the rest
     # are extra requests.
@@ -35,7 +42,7 @@ class ServiceType:
     @property
     def flags(self) -> frozenset[str]:
         """The script conditions this service meets (dealer/booking_script.yml `when`)."""
-        return frozenset(name for name in ("interview", "ask_vin") if getattr(self, name))
+        return frozenset(name for name in SERVICE_FLAGS if getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -290,6 +297,8 @@ def parse_catalog(raw: dict) -> Catalog:
                 interview=bool(s.get("interview", False)),
                 quote=s.get("quote", "none"),
                 ask_vin=bool(s.get("ask_vin", False)),
+                describe=bool(s.get("describe", False)),
+                job_words=tuple(s.get("job_words", ())),
                 rank=int(s.get("rank", 0)),
                 with_fault=s.get("with_fault"),
             )

@@ -49,7 +49,7 @@ from dealer.privacy import identifiers_in, scrub_text
 from dealer.services import audit
 
 PERSONAL_DRAFT_FIELDS = ("customer_name", "phone", "plate", "vin")
-TEXT_DRAFT_FIELDS = ("extra_requests", "last_service", "rejection_reason")
+TEXT_DRAFT_FIELDS = ("extra_requests", "last_service", "job_description", "rejection_reason")
 JSON_DRAFT_FIELDS = ("symptoms", "symptom_tags")
 FORGOTTEN_PREFIX = "forgotten:"
 ENTITY = "draft_work_order"

@@ -197,6 +197,9 @@ class DraftWorkOrder(Base):
     symptom_tags: Mapped[dict[str, Any] | None]  # {"parts": [...], "symptoms": [...]}
     extra_requests: Mapped[str | None] = mapped_column(Text)
     last_service: Mapped[str | None] = mapped_column(Text)  # the customer's words
+    # What the visit is for, in the customer's words, where no symptom interview is run
+    # (body work: 左后门被划了一道).
+    job_description: Mapped[str | None] = mapped_column(Text)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
     # PIPL: when the customer agreed to the privacy notice, and which notice it was.

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from dealer.catalog import SERVICE_FLAGS
+
 SCRIPT_PATH = Path(__file__).resolve().parent / "booking_script.yml"
 NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answer
 BARE_NO = ("没有", "没", "无", "没呢", "木有", "否", "不是", "没有过")
@@ -165,7 +167,7 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
                 slot=entry["slot"],
                 ask=entry["ask"],
                 required=bool(entry["required"]),
-                service_flag=next((flag for flag in ("interview", "ask_vin") if when.get(flag)), None),
+                service_flag=next((flag for flag in SERVICE_FLAGS if when.get(flag)), None),
                 returning_customer_only=bool(when.get("returning_customer", False)),
             )
         )

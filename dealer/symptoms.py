@@ -1032,3 +1032,19 @@ def separate_complaints(text: str) -> list[str]:
     if len(problems) < 2 or (not enumerated and len(problems) != sum(bool(complaint) for _, complaint in words)):
         return []
     return problems
+
+
+# What is left of a piece that only names the work asked for (喷个漆 / 补一下漆 / 钣金喷漆).
+BARE_JOB = re.compile(r"(?:想|要|需要|得|帮我|给我|做|喷|补|钣金|个|一下|下|点|的|了|漆|修|整|弄|处理|吧|啊)+")
+
+
+def job_words(text: str, marks: Iterable[str]) -> str:
+    """A job told in the customer's words (body work: 左后门被划了一道,后杠撞裂了): the pieces
+    holding one of the marks or naming where on the car, without greetings, the booking
+    request, an identifier, or a piece that only names the work (喷个漆)."""
+    marks = tuple(marks)
+    pieces = (EDGE_WORDS.sub("", IDENTIFIER.sub("", piece)) for unit in _units(text) for piece in unit)
+    return ",".join(_unique(
+        piece for piece in pieces
+        if (any(mark in piece for mark in marks) or names_a_place(piece)) and not BARE_JOB.fullmatch(piece)
+    ))

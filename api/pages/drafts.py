@@ -55,6 +55,7 @@ def form_values(draft: DraftWorkOrder, catalog: Catalog) -> dict[str, str]:
         "repeat_repair": _yes_no(draft.repeat_repair),
         "extra_requests": draft.extra_requests or "",
         "last_service": draft.last_service or "",
+        "job_description": draft.job_description or "",
         "urgent": "on" if draft.urgent else "",
         "needs_human": "on" if draft.needs_human else "",
     }
@@ -96,7 +97,7 @@ def _update_from_form(submitted: dict[str, str], current: dict[str, str], catalo
         body["booking"]["first_visit"] = TRI_STATE.get(submitted.get("first_visit", ""))
     if "repeat_repair" in changed:
         body["repeat_repair"] = TRI_STATE.get(submitted.get("repeat_repair", ""))
-    for name in ("extra_requests", "last_service"):
+    for name in ("extra_requests", "last_service", "job_description"):
         if name in changed:
             body[name] = value(name)
     for name in CHECKBOXES:

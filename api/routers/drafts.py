@@ -88,7 +88,7 @@ def service_changes(update: DraftUpdate, catalog: Catalog) -> dict[str, Any]:
             changes["start"] = start.replace(tzinfo=catalog.timezone)  # the dealer's wall clock
     if update.symptoms is not None:
         changes["symptoms"] = update.symptoms.sent()
-    for name in ("repeat_repair", "extra_requests", "last_service", "urgent", "needs_human"):
+    for name in ("repeat_repair", "extra_requests", "last_service", "job_description", "urgent", "needs_human"):
         if name in update.model_fields_set:
             changes[name] = getattr(update, name)
     return changes

@@ -39,6 +39,7 @@ class BookingRequest:
     first_visit: bool | None = None
     extra_requests: str | None = None
     last_service: str | None = None
+    job_description: str | None = None
     symptoms: dict[str, Any] | None = None
     repeat_repair: bool | None = None
     urgent: bool = False
@@ -273,6 +274,7 @@ def _write_draft(
         symptom_tags=symptom_tags(request.symptoms),  # over every complaint
         extra_requests=request.extra_requests,
         last_service=request.last_service,
+        job_description=request.job_description,
         urgent=request.urgent,
         # A conflict with what the dealer knows is checked by a person before the visit.
         needs_human=request.needs_human or bool(conflicts),

@@ -72,6 +72,7 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
         "repeat_repair": draft.repeat_repair,
         "extra_requests": draft.extra_requests,
         "last_service": draft.last_service,
+        "job_description": draft.job_description,
         # Beyond the contract's minimum: flags the advisor pages need.
         "symptom_completeness": draft.symptom_completeness,
         "symptom_tags": public_tags(draft),

@@ -37,7 +37,7 @@ MAX_TEXT = 2000
 MAX_REASON = 500
 
 # Plain columns an advisor may correct, and how a new value is checked.
-_TEXT_FIELDS = ("model", "extra_requests", "last_service")
+_TEXT_FIELDS = ("model", "extra_requests", "last_service", "job_description")
 _FLAG_FIELDS = ("first_visit", "repeat_repair", "urgent", "needs_human")
 _NOT_NULL = ("phone", "service_type", "start", "urgent", "needs_human")
 
@@ -160,7 +160,7 @@ def edit_draft(
     """Apply an advisor's corrections; every value is checked before anything is written.
 
     ``changes`` uses column names (customer_name, phone, plate, vin, model, mileage_km,
-    service_type, first_visit, repeat_repair, extra_requests, last_service, urgent,
+    service_type, first_visit, repeat_repair, extra_requests, last_service, job_description, urgent,
     needs_human), plus ``start`` (a new slot, taken atomically), ``advisor`` (a name)
     and ``symptoms`` (a mapping of the six questions' answers).
     Raises InvalidValue, VersionConflict, StatusConflict, DraftNotFound or SlotUnavailable.

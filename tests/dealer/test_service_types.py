@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from dealer.symptoms import job_words
+
 from dealer.catalog import load_catalog
 from dealer.script import load_script
 
@@ -40,15 +42,18 @@ def test_the_main_service_is_what_the_customer_asks_for(words, fault, expected):
 
 
 @pytest.mark.parametrize(
-    ("code", "interview", "vin"),
-    [("maintenance", False, False), ("repair", True, False), ("warranty", True, True),
-     ("inspection", True, False), ("body_paint", True, False)],
+    ("code", "interview", "vin", "described"),
+    [("maintenance", False, False, False), ("repair", True, False, False), ("warranty", True, True, False),
+     ("inspection", True, False, False), ("body_paint", False, False, True)],
 )
-def test_the_script_steps_follow_the_service_attributes(code, interview, vin):
+def test_the_script_steps_follow_the_service_attributes(code, interview, vin, described):
     steps = set(SCRIPT.slots_to_ask(CATALOG.service_type(code).flags, first_visit=True))
     assert (INTERVIEW_STEPS <= steps) is interview
     assert not (INTERVIEW_STEPS & steps) or interview
     assert ("vin" in steps) is vin
+    # Body work is no fault to interview: where and what, in the customer's words.
+    assert ("job_description" in steps) is described
+    assert ("repeat_repair" in steps) is interview
 
 
 @pytest.mark.parametrize(
@@ -118,3 +123,17 @@ def test_a_distance_is_the_mileage_only_when_said_so(words, odometer):
 )
 def test_a_service_typed_with_a_homophone(words, expected):
     assert CATALOG.service_code_for(words) == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("车在停车场被人划了一道 左后门那里", "车在停车场被人划了一道,左后门那里"),
+        ("你好 我车门被刮了 想约周六上午喷个漆 姓王 电话13812345678", "我车门被刮了"),
+        ("后杠被人追尾撞裂了,对方保险已经定损了,想约下周一修", "后杠被人追尾撞裂了"),
+        ("想补个漆", ""),  # only the work asked for: where and what are still asked
+        ("约个钣金喷漆", ""),
+    ],
+)
+def test_a_body_job_is_kept_in_the_customers_words(said, kept):
+    assert job_words(said, CATALOG.service_type("body_paint").job_words) == kept

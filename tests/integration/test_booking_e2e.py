@@ -119,6 +119,37 @@ def test_putting_off_an_optional_answer_keeps_the_booking(running_system):
         assert api.get("/api/drafts", params={"phone": "13600003333"}).json()["total"] == 0
 
 
+def test_body_work_keeps_the_damage_in_the_customers_words_without_a_fault_interview(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    say("前天倒车蹭到柱子了 右后叶子板凹进去一块 想约大后天上午十点弄一下")
+    asked = [say(text) for text in ("同意", "钱先生", "13600004444", "第一次来", "沪B7K2M9", "卡罗拉", "三万")]
+    assert not any("什么时候开始" in a or "多久出现一次" in a or "之前在我们店修过" in a for a in asked)
+    assert "哪个部位" not in "".join(asked)  # told in the opening: not asked again
+    assert "信息是否正确" in say("没有了")
+    assert "预约成功" in say("对的")
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13600004444"}).json()["items"]
+    assert draft["booking"]["service_type"] == "body_paint"
+    assert draft["symptoms"] is None and draft["repeat_repair"] is None
+    assert draft["job_description"] == "前天倒车蹭到柱子了,右后叶子板凹进去一块"
+
+
+def test_body_work_named_without_the_damage_asks_where_and_what(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
+    say("想约大后天下午两点做个钣金喷漆")
+    for text in ("同意", "孙女士", "13600005555", "第一次来", "沪B8K3M1", "朗逸"):
+        say(text)
+    assert "哪个部位" in say("五万")
+    assert "其他需要" in say("左前门划了一道")
+    assert "信息是否正确" in say("没有")
+    assert "预约成功" in say("对的")
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13600005555"}).json()["items"]
+    assert draft["job_description"] == "左前门划了一道" and draft["symptoms"] is None
+
+
 def test_handing_over_mid_booking_leaves_a_draft_for_the_advisor(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
