@@ -235,6 +235,20 @@ def _settled_yes_no(
     return {slot: NOT_GIVEN}
 
 
+def _earlier_mileage(value: Any) -> str | None:
+    """A mileage heard before the booking began (保养多少钱 我的速腾跑了3万5) sits in its slot
+    as said: read it now if it is the odometer (跑了 / 万 / 公里), else forget it."""
+    if value is None or value == NOT_GIVEN or _already_valid("mileage", value):
+        return value
+    said = str(value)
+    if not (backend.script().names_odometer(said) or "万" in said or "公里" in said):
+        return None
+    try:
+        return str(parse_mileage(said))
+    except InvalidValue:
+        return None
+
+
 def _already_valid(slot: str, value: Any) -> bool:
     if slot == "service_type":
         return value in backend.catalog().service_codes
@@ -593,7 +607,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "mileage" and not backend.script().names_odometer(latest_text(tracker)):
             # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the odometer.
-            return {"mileage": value_before_latest_message(tracker, "mileage")}
+            return {"mileage": _earlier_mileage(value_before_latest_message(tracker, "mileage"))}
         text = _value_from_entity_or_text(tracker, "mileage", value)
         if _optional_answer(text) == NOT_GIVEN:
             return {"mileage": NOT_GIVEN}

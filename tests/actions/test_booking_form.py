@@ -464,6 +464,13 @@ async def test_a_distance_in_another_sentence_is_not_the_mileage(dispatcher, for
     assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] is None
 
 
+async def test_a_mileage_heard_before_the_booking_began_is_read_then(dispatcher, form_tracker, domain):
+    # 保养一次多少钱 我的速腾跑了3万5 → the price, then 可以 后天下午三点能约吗 starts the booking.
+    tracker = form_tracker({"mileage": "跑了3万5"}, requested_slot="privacy_consent", text="可以 后天下午三点能约吗")
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1795676300.0, "name": "mileage", "value": "跑了3万5"})
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == "35000"
+
+
 # 没啥问题: no fault said; 想全面检测一下: the check asked for again instead of a fault.
 @pytest.mark.parametrize("text", ["没啥问题 就例行检查下", "刚买了台二手的 想全面检测一下"])
 async def test_a_check_without_a_fault_ends_the_interview(dispatcher, form_tracker, domain, text):
