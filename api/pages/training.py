@@ -122,6 +122,37 @@ def team_page(request: Request, user: TrainingPageUser, session: SessionDep, cat
     return _render(request, "team.html", user, catalog, team=team)
 
 
+# How a pasted line says who spoke (顾问: / 客户:); a line without one is the advisor's.
+SPEAKERS = {"顾问": "advisor", "客户": "customer"}
+
+
+def parse_pasted(text: str) -> list[tuple[str, str]]:
+    lines = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        speaker = "advisor"
+        for label, who in SPEAKERS.items():
+            if line.startswith(label) and line[len(label):len(label) + 1] in (":", "："):
+                speaker, line = who, line[len(label) + 1:].strip()
+        if line:
+            lines.append((speaker, line))
+    return lines
+
+
+@router.get("/score", response_class=HTMLResponse)
+def score_form(request: Request, user: TrainingPageUser, catalog: CatalogDep) -> Response:
+    return _render(request, "score.html", user, catalog, sc=None, transcript="")
+
+
+@router.post("/score", response_class=HTMLResponse, dependencies=[FormPost])
+def score_pasted(request: Request, user: TrainingPageUser, catalog: CatalogDep,
+                 transcript: Annotated[str, Form(min_length=1, max_length=20000)]) -> Response:
+    """A real call's transcript scored like a role play; nothing is stored."""
+    lines = parse_pasted(transcript)
+    scorecard = sessions.score_transcript(lines).as_dict() if lines else None
+    return _render(request, "score.html", user, catalog, sc=scorecard, transcript=transcript)
+
+
 @router.get("/script", response_class=HTMLResponse)
 def script_sheet(request: Request, user: TrainingPageUser, catalog: CatalogDep) -> Response:
     """The 话术 sheet for the classroom: every step and its model line, from the script."""

@@ -128,6 +128,8 @@ POLICY: dict[tuple[str, str], Case] = {
     ("GET", "/advisor/training/history"): page(TRAINING),
     ("GET", "/advisor/training/team"): page(MANAGER),
     ("GET", "/advisor/training/script"): page(TRAINING),
+    ("GET", "/advisor/training/score"): page(TRAINING),
+    ("POST", "/advisor/training/score"): page(TRAINING, data={"transcript": "顾问:您好"}),
     ("GET", "/advisor/static"): api(EVERYONE),  # the pages' style sheet (a mount)
 }
 # Requests beyond one per route: what a role may do depends on the body too.

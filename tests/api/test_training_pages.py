@@ -63,3 +63,14 @@ def test_the_script_sheet_is_the_script(client: TestClient) -> None:
         assert step.name in sheet.text
     assert script.responses["utter_quote_after_inspection"] in sheet.text
     assert script.responses["utter_ask_customer_name"] in sheet.text
+
+
+def test_a_pasted_real_call_is_scored_and_not_kept(client: TestClient) -> None:
+    _sign_in(client, "trainee")
+    pasted = "顾问:喂,哪位\n客户:我想做个保养\n顾问:那明天来吧"
+    page = client.post("/advisor/training/score", data={"transcript": pasted})
+    script = load_training_script()
+    assert page.status_code == 200 and "未通过" in page.text
+    assert script.step("greeting").name in page.text and script.responses["utter_ask_phone"] in page.text
+    history = client.get("/advisor/training/history")
+    assert "还没有练习" in history.text  # a pasted call is not an attempt
