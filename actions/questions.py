@@ -9,7 +9,9 @@ from dealer.symptoms import is_dangerous
 
 # Intents of the classifier, and ask_duration / ask_can_drive, read from the words only
 # (dealer/booking_script.yml).
-QUESTION_KINDS = ("ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive", "ask_documents")
+QUESTION_KINDS = (
+    "ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive", "ask_documents", "ask_advisor",
+)
 
 
 def _customer_words(tracker: Tracker | None) -> str:
@@ -37,6 +39,12 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
     elif kind == "ask_documents":
         documents = backend.script().documents(tracker.get_slot("first_visit") if tracker else None)
         dispatcher.utter_message(response="utter_answer_documents", documents="、".join(documents))
+    elif kind == "ask_advisor":
+        advisor = tracker.get_slot("advisor_name") if tracker else None
+        if advisor:
+            dispatcher.utter_message(response="utter_answer_advisor", advisor_name=advisor)
+        else:
+            dispatcher.utter_message(response="utter_answer_advisor_at_desk")
     elif kind == "ask_other":
         dispatcher.utter_message(response="utter_answer_after_check")
     else:

@@ -219,6 +219,15 @@ def test_reschedule_then_cancel_an_existing_booking(running_system):
     assert draft["status"] == "cancelled"
 
 
+def test_after_the_booking_the_customer_is_told_whom_to_ask_for(running_system):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    book(running_system, sender, "大后天上午十点", "13500006666", "浙A65432")
+    answer = texts(running_system.say(sender, "到了找谁"))
+    with running_system.api() as api:
+        [draft] = api.get("/api/drafts", params={"phone": "13500006666"}).json()["items"]
+    assert draft["booking"]["advisor"] and f"服务顾问{draft['booking']['advisor']}" in answer
+
+
 def test_changing_a_booking_that_does_not_exist(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     for text in ("我要取消预约", "13400001111"):
