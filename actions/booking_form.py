@@ -210,8 +210,9 @@ def _yes_no_answer(value: Any, tracker: Tracker, slot: str) -> Any:
 
 
 def _invalid_optional(slot: str, explain: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    """An optional fact that is not valid is explained and asked again once; the second
-    time it is left open for the advisor (and the customer told so), never asked forever."""
+    """A fact that is not valid (an optional one, or the plate) is explained and asked again
+    once; the second time it is left open for the advisor (and the customer told so), never
+    asked forever."""
     reasked = list(tracker.get_slot("reasked_slots") or [])
     if slot not in reasked or tracker.get_slot("requested_slot") != slot:
         dispatcher.utter_message(response=explain)
@@ -559,9 +560,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     async def validate_plate(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        plate = check_plate(value, dispatcher, tracker)
-        if plate is None:
-            return {"plate": None}
+        try:
+            plate = normalize_plate(_value_from_entity_or_text(tracker, "plate", value))
+        except InvalidValue as error:
+            explain = "utter_invalid_plate_new_energy" if error.reason == "new_energy_format" else "utter_invalid_plate"
+            # Explained and asked once more; then left for the advisor to check at the desk
+            # (the booking is not lost over a plate the customer reads the same way twice).
+            return _invalid_optional("plate", explain, dispatcher, tracker)
         slots: dict[str, Any] = {"plate": plate}
         phone = tracker.get_slot("phone")
         history = await backend.history_of(phone) if phone else None

@@ -105,7 +105,7 @@ def booking_request(tracker: Tracker) -> BookingRequest:
         start=datetime.fromisoformat(start) if start else None,
         customer_name=tracker.get_slot("customer_name"),
         phone=tracker.get_slot("phone"),
-        plate=tracker.get_slot("plate"),
+        plate=given(tracker.get_slot("plate")),
         vin=given(tracker.get_slot("vin")),
         model=given(tracker.get_slot("car_model")),
         mileage_km=int(mileage) if mileage and str(mileage).isdigit() else None,

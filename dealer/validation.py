@@ -67,6 +67,9 @@ def normalize_plate(text: str) -> str:
     plate = _SEPARATORS.sub("", text.strip()).upper()
     if _PLATE_ORDINARY.fullmatch(plate) or _PLATE_NEW_ENERGY.fullmatch(plate):
         return plate
+    # Eight characters with D/F third: a new-energy plate whose last four are not all digits.
+    if len(plate) == 8 and plate[0] in PROVINCES and plate[2] in "DF":
+        raise InvalidValue("plate", "new_energy_format")
     raise InvalidValue("plate", "bad_format")
 
 

@@ -130,6 +130,16 @@ async def test_invalid_plate_is_explained(dispatcher, form_tracker, domain):
     assert dispatcher.messages[0]["response"] == "utter_invalid_plate"
 
 
+async def test_a_plate_read_the_same_wrong_way_twice_is_left_for_the_advisor(dispatcher, form_tracker, domain):
+    # 浙B·D73K51: a new-energy plate's last four are digits; the customer is told how it goes.
+    first = form_tracker({"plate": "浙B·D73K51"}, requested_slot="plate")
+    assert slot_values(await run_form(dispatcher, first, domain))["plate"] is None
+    assert dispatcher.messages[0]["response"] == "utter_invalid_plate_new_energy"
+    again = form_tracker({"plate": "浙B·D73K51"}, requested_slot="plate", slots={"reasked_slots": ["plate"]})
+    assert slot_values(await run_form(dispatcher, again, domain))["plate"] == NOT_GIVEN  # the booking goes on
+    assert dispatcher.messages[-1]["response"] == "utter_left_open_for_advisor"
+
+
 @pytest.mark.parametrize(
     ("given", "code", "name"),
     [("做个小保养", "maintenance", "保养"), ("钣金喷漆", "body_paint", "钣金喷漆"), ("换个雨刮", "other", "其他")],

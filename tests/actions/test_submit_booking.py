@@ -110,6 +110,14 @@ async def test_an_answer_that_says_only_i_dont_know_is_stored_as_not_given(
     assert draft.symptoms["what"] == "说不上来"  # the complaint stays as told, never null
 
 
+async def test_a_plate_left_open_is_stored_as_none(dispatcher, form_tracker, domain, app_database):
+    await ActionSubmitBooking().run(
+        dispatcher, form_tracker({}, requested_slot=None, slots={**CONFIRMED, "plate": "unknown"}), domain
+    )
+    [draft] = drafts(app_database)
+    assert draft.plate is None and draft.phone == "13812345678"
+
+
 async def test_a_maintenance_booking_has_no_interview(dispatcher, form_tracker, domain, app_database):
     await ActionSubmitBooking().run(dispatcher, form_tracker({}, requested_slot=None, slots=CONFIRMED), domain)
     [draft] = drafts(app_database)

@@ -62,6 +62,13 @@ def test_plate_rejects_malformed(given):
         normalize_plate(given)
 
 
+@pytest.mark.parametrize(("given", "reason"), [("浙B·D73K51", "new_energy_format"), ("沪A1234", "bad_format")])
+def test_a_malformed_plate_says_what_is_wrong(given, reason):
+    with pytest.raises(InvalidValue) as error:
+        normalize_plate(given)
+    assert error.value.reason == reason
+
+
 def test_vin_check_digit_is_verified():
     vin = "LFV2A21K8D4012345"
     fixed = vin[:8] + vin_check_digit(vin) + vin[9:]
