@@ -17,6 +17,10 @@ so it survives restarts. A worker loop, every ``WORKER_INTERVAL_SECONDS``:
    (a claim older than ``WORKER_LEASE_SECONDS``: perhaps sent, perhaps not), the reminder
    goes to the advisors' call list instead: a call, never a second automatic message;
 5. skips customers who **opted out** (退订) and bookings no longer coming;
+   a WeChat customer's **回访** (due three days after delivery) is started as a survey
+   conversation through the Rasa server (``trigger_intent`` with ``output_channel=wechat``,
+   dealer/rasa_trigger.py; RASA_URL), inside WeChat's 48-hour window only: else, or
+   without a Rasa server, it is a 回访 call on the advisors' list;
 6. runs the periodic jobs, which are rows of the same table (``job:no_shows`` every
    minute, ``job:retention`` daily), so two workers never run one at the same time.
 
@@ -54,6 +58,7 @@ from dealer.shared_secrets import SecretRefused, shared_secret
 from dealer.status import AppointmentStatus, DraftStatus
 from dealer.tasks import JOB_INTERVALS, TaskChannel, TaskKind, TaskState
 from dealer.timefmt import format_slot
+from dealer.rasa_trigger import RasaSurvey
 from dealer.wechat_push import DEFAULT_API_BASE_URL, ChannelError, Unreachable, WeChatPush, WindowClosed
 
 logger = logging.getLogger("dealer.worker")
@@ -70,6 +75,8 @@ class WorkerSettings(DealerSettings):
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = None
     wechat_api_base_url: str = DEFAULT_API_BASE_URL
+    # The Rasa server, to start the WeChat 回访 survey (its HTTP API, RASA_AUTH_TOKEN).
+    rasa_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,14 @@ class Message:
     text: str
     template: dict[str, dict[str, str]]
     window_open: bool
+
+
+@dataclass(frozen=True)
+class SurveyStart:
+    """A 回访 ready to start on WeChat: the conversation and the task it answers."""
+
+    openid: str
+    task_id: int
 
 
 @dataclass
@@ -98,6 +113,7 @@ class RunReport:
 
 
 LastMessage = Callable[[str], float | None]  # conversation id -> Unix time of the customer's last message
+StartSurvey = Callable[[str, int], None]  # (openid, task id): the survey conversation is started, or ChannelError
 
 
 def tracker_last_message(tracker_store_url: str | None) -> LastMessage:
@@ -120,6 +136,7 @@ class Worker:
     catalog: Catalog
     clock: dealer_clock.Clock = field(default_factory=dealer_clock.get_clock)
     push: WeChatPush | None = None  # None: WeChat is not configured, reminders go to the call list
+    start_survey: StartSurvey | None = None  # None: no Rasa to start the WeChat 回访, it is a call
     last_message: LastMessage = lambda _conversation: None
     retention_job: Callable[[datetime, datetime], None] | None = None
     batch: int = 20
@@ -246,16 +263,21 @@ class Worker:
         task.last_error = reason
         return "to_calls"
 
-    def _prepare(self, session: Session, task: FollowupTask, now: datetime) -> Message | str:
+    def _prepare(self, session: Session, task: FollowupTask, now: datetime) -> Message | SurveyStart | str:
         draft = session.get(DraftWorkOrder, task.draft_id) if task.draft_id else None
         appointment = session.scalar(select(Appointment).where(Appointment.draft_id == task.draft_id)) \
             if draft else None
-        if (draft is None or appointment is None or draft.status != DraftStatus.approved
-                or appointment.status != AppointmentStatus.confirmed or appointment.start_at <= now):
-            self._finish(task, TaskState.skipped, now, error="booking no longer coming")
+        survey = task.kind == TaskKind.followup
+        if survey:
+            gone = appointment is None or appointment.status != AppointmentStatus.delivered
+        else:
+            gone = (draft is None or appointment is None or draft.status != DraftStatus.approved
+                    or appointment.status != AppointmentStatus.confirmed or appointment.start_at <= now)
+        if draft is None or gone:
+            self._finish(task, TaskState.skipped, now, error="not delivered" if survey else "booking no longer coming")
             return "skipped"
         if followups.opted_out(session, draft):
-            logger.info("reminder task %s skipped: the customer opted out", task.id)
+            logger.info("%s task %s skipped: the customer opted out", task.kind, task.id)
             self._finish(task, TaskState.skipped, now, error="opted_out")
             return "skipped"
         if self.quiet(now):
@@ -268,6 +290,13 @@ class Worker:
         last = self.last_message(draft.conversation_id)
         window = timedelta(hours=self.catalog.reminders.wechat_window_hours)
         window_open = last is not None and now - self.clock.from_timestamp(last) < window
+        if survey:
+            # A conversation goes out as customer-service messages only: inside the window.
+            if self.start_survey is None:
+                return self._to_calls(task, "no Rasa server to start the survey (RASA_URL)")
+            if not window_open:
+                return self._to_calls(task, "WeChat's 48-hour window is closed: the 回访 is a call")
+            return SurveyStart(draft.conversation_id, task.id)
         if not window_open and not self.catalog.reminders.wechat_template_id:
             return self._to_calls(task, "WeChat's 48-hour window is closed and no template id is configured "
                                         "(reminders.wechat_template_id in the dealer file)")
@@ -293,11 +322,14 @@ class Worker:
         }
         return Message(draft.conversation_id, text, template, window_open)
 
-    def _send(self, task_id: int, message: Message) -> str:
+    def _send(self, task_id: int, message: Message | SurveyStart) -> str:
         policy = self.catalog.reminders
         via, error = None, None
         try:
-            if message.window_open:
+            if isinstance(message, SurveyStart):
+                self.start_survey(message.openid, message.task_id)
+                via = "survey"
+            elif message.window_open:
                 try:
                     self.push.send_text(message.openid, message.text)
                     via = "custom"
@@ -317,7 +349,7 @@ class Worker:
                 return "skipped"
             if error is None:
                 self._finish(task, TaskState.sent, now, via=via)
-                logger.info("reminder task %s sent on WeChat (%s)", task_id, via)
+                logger.info("%s task %s sent on WeChat (%s)", task.kind, task_id, via)
                 return "sent"
             if isinstance(error, (WindowClosed, Unreachable)):
                 return self._to_calls(task, str(error))
@@ -385,10 +417,16 @@ def worker_from_settings(settings: WorkerSettings) -> Worker:
                           settings.wechat_api_base_url)
     else:
         logger.warning("WECHAT_APP_ID / WECHAT_APP_SECRET not set: WeChat reminders go to the call list")
+    start_survey = None
+    if settings.rasa_url:
+        start_survey = RasaSurvey(settings.rasa_url, shared_secret(settings, "rasa_auth_token")).start
+    else:
+        logger.warning("RASA_URL not set: the WeChat 回访 surveys go to the call list")
     return Worker(
         database_url=settings.database_url,
         catalog=load_catalog(settings.catalog_path),
         push=push,
+        start_survey=start_survey,
         last_message=tracker_last_message(settings.tracker_store_url),
         retention_job=retention_job(settings),
         batch=settings.worker_batch,

@@ -109,12 +109,14 @@ def plan_reminder(session: Session, draft: DraftWorkOrder, catalog: Catalog, now
 
 
 def plan_followup(session: Session, draft: DraftWorkOrder, delivered_at: datetime, catalog: Catalog) -> FollowupTask:
-    """The 回访 call, due ``followup_after_days`` after delivery."""
+    """The 回访, due ``followup_after_days`` after delivery: a WeChat customer's is the survey
+    the worker starts on WeChat (a call when it cannot), the others' a call."""
     key = task_key(TaskKind.followup, draft.id)
     task = _task(session, key)
     if task is None:
         due = delivered_at + timedelta(days=catalog.reminders.followup_after_days)
-        task = FollowupTask(key=key, kind=TaskKind.followup, channel=TaskChannel.call, state=TaskState.pending,
+        task = FollowupTask(key=key, kind=TaskKind.followup, channel=reminder_channel(draft.channel),
+                            state=TaskState.pending,
                             draft_id=draft.id, due_at=due, run_at=due, created_at=delivered_at)
         session.add(task)
         session.flush()
@@ -253,8 +255,9 @@ def _count_opted_out(session: Session, end: datetime) -> int:
 
 
 def get_call(session: Session, task_id: int, lock: bool = False) -> FollowupTask:
+    """A call of the list, or a complaint to call back (a WeChat survey's too)."""
     task = session.get(FollowupTask, task_id, with_for_update=lock)
-    if task is None or task.channel != TaskChannel.call or task.draft_id is None:
+    if task is None or task.draft_id is None or not (task.channel == TaskChannel.call or task.complaint):
         raise TaskNotFound(task_id)
     return task
 
@@ -298,20 +301,11 @@ def log_call(session: Session, task_id: int, result: str, actor: str, now: datet
         task.last_error = "no_answer"
         session.flush()
         return Logged(task, outcome.next)
-    task.state = TaskState.done
-    task.result = result
-    task.done_at, task.done_by = now, actor
-    task.note = note_text
+    _close(task, result, actor, now, note_text)
     cancelled = False
-    if answered is not None:
-        task.answers = answered
-        task.complaint = complaint or any(
-            task.answers.get(q.key) in q.complaint for q in script.questions
-        )
-        if task.complaint:
-            audit.record(session, actor, ENTITY, task.id, "complaint", "complaint", None, "true", at=now)
-            session.flush()
-            return Logged(task, script.complaint_next)
+    if answered is not None and _record_answers(session, task, script, answered, complaint, actor, now):
+        session.flush()
+        return Logged(task, script.complaint_next)
     if task.kind == TaskKind.reminder and result == "cancelled":
         from dealer.services.changes import cancel_booking  # changes imports this module
 
@@ -321,16 +315,84 @@ def log_call(session: Session, task_id: int, result: str, actor: str, now: datet
     return Logged(task, outcome.next, cancelled)
 
 
+def _close(task: FollowupTask, result: str, actor: str, now: datetime, note: str | None) -> None:
+    task.state = TaskState.done
+    task.result = result
+    task.done_at, task.done_by = now, actor
+    task.note = note
+
+
+def _record_answers(session: Session, task: FollowupTask, script, answers: dict[str, Any], complaint: bool,
+                    actor: str, now: datetime) -> bool:
+    """The 回访's answers (a call's or the WeChat survey's); an answer the script marks as a
+    complaint (不满意, a score of 2 or less, 没有解决), or a complaint said or ticked, flags
+    it for the service manager. Returns whether it is a complaint."""
+    task.answers = answers
+    task.complaint = complaint or any(q.complains(answers.get(q.key)) for q in script.questions)
+    if task.complaint:
+        audit.record(session, actor, ENTITY, task.id, "complaint", "complaint", None, "true", at=now)
+    return task.complaint
+
+
 def _answers(script, given: dict[str, str]) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for question in script.questions:
         value = (given.get(question.key) or "").strip()
-        if value and value not in question.answers:
+        if value and not question.accepts(value):
             raise BadResult(question.key)
         answers[question.key] = value or None
     comment = _note(given.get("comment"))
     answers["comment"] = comment
     return answers
+
+
+# --- the WeChat 回访 survey ------------------------------------------------------------------
+
+SURVEY_ACTOR = "customer:wechat"
+
+
+@dataclass(frozen=True)
+class SurveyStart:
+    """What the survey's opening line says."""
+
+    delivered: datetime
+    service_type: str
+
+
+# The worker is starting the survey (its claim is held during the trigger) or has started it.
+SURVEY_OPEN = (TaskState.sending, TaskState.sent)
+
+
+def _is_open_survey(task: FollowupTask) -> bool:
+    return task.kind == TaskKind.followup and task.channel == TaskChannel.wechat and task.state in SURVEY_OPEN
+
+
+def open_survey(session: Session, task_id: int, conversation_id: str) -> SurveyStart | None:
+    """The survey the worker starts in this conversation and not answered yet, else None."""
+    task = session.get(FollowupTask, task_id)
+    if task is None or not _is_open_survey(task) or task.draft is None \
+            or task.draft.conversation_id != conversation_id:
+        return None
+    return SurveyStart(task.created_at, task.draft.service_type)
+
+
+def record_survey(session: Session, task_id: int, conversation_id: str, answers: dict[str, str | None],
+                  complaint: bool, now: datetime) -> Logged:
+    """The customer answered the WeChat survey: stored as an answered 回访 call is (the same
+    answers, the same complaint rule); ``complaint``: the comment complains."""
+    task = session.get(FollowupTask, task_id, with_for_update=True)
+    if task is None or task.draft is None or task.draft.conversation_id != conversation_id:
+        raise TaskNotFound(task_id)
+    if not _is_open_survey(task):
+        raise TaskClosed(task.state)
+    script = load_reminder_script().calls[TaskKind.followup]
+    answered = _answers(script, {key: value or "" for key, value in answers.items()})
+    audit.record(session, SURVEY_ACTOR, ENTITY, task.id, "survey", "result", None, "answered", at=now)
+    _close(task, "answered", SURVEY_ACTOR, now, None)
+    task.claimed_by = None
+    flagged = _record_answers(session, task, script, answered, complaint, SURVEY_ACTOR, now)
+    session.flush()
+    return Logged(task, script.complaint_next if flagged else script.result("answered").next)
 
 
 def resolve_complaint(session: Session, task_id: int, actor: str, note: str | None, now: datetime) -> FollowupTask:

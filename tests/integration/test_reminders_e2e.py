@@ -1,5 +1,6 @@
 """Issue 12 end to end, against the real processes: what a booking reply promises a customer
-who opted out, a reminder answered with 改期 on WeChat, and the worker killed mid-send."""
+who opted out, a reminder answered with 改期 on WeChat, the worker killed mid-send, and the
+WeChat 回访 survey of a delivered order."""
 from __future__ import annotations
 
 import os
@@ -13,14 +14,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from dealer import survey
 from dealer.db import unit_of_work
 from dealer.models import Appointment, DraftWorkOrder, FollowupTask
+from dealer.rasa_trigger import RasaSurvey
 from dealer.reminder_script import load_reminder_script
 from dealer.services import followups, schedule
 from dealer.services.followups import reminder_due, tasks_of
 from dealer.tasks import TaskChannel, TaskKind, TaskState
 from dealer.timefmt import format_slot
-from devtools.stack import Stack, free_port
+from devtools.stack import Stack, free_port, shared_secrets
 from tests.integration.test_booking_e2e import texts
 # The simulated WeChat server (a module-scoped fixture) and the worker of the stack's tests.
 from tests.integration.test_wechat_channel import Customer, wechat  # noqa: F401
@@ -75,14 +78,19 @@ def book_on_wechat(customer: Customer, when: str, phone: str, plate: str) -> Non
     assert "预约成功" in customer.says("1")
 
 
-def test_a_reminder_answered_with_gaiqi_on_wechat_moves_the_booking(running_system, wechat):
-    customer = Customer(wechat)
-    phone, plate = "13955507722", "苏E77220"
-    # 后天: the reminder is due tomorrow, always inside WeChat's 48-hour window since the booking.
-    book_on_wechat(customer, "后天下午四点", phone, plate)
+def approved_on_wechat(running_system, customer: Customer, when: str, phone: str, plate: str) -> dict:
+    """A booking typed on WeChat and approved by the advisor; its Draft JSON."""
+    book_on_wechat(customer, when, phone, plate)
     with running_system.api() as api:
         [draft] = api.get("/api/drafts", params={"phone": phone}).json()["items"]
         api.post(f"/api/drafts/{draft['id']}/approve").raise_for_status()
+    return draft
+
+
+def test_a_reminder_answered_with_gaiqi_on_wechat_moves_the_booking(running_system, wechat):
+    customer = Customer(wechat)
+    phone, plate = "13955507722", "苏E77220"
+    draft = approved_on_wechat(running_system, customer, "后天下午四点", phone, plate)
     old_start = datetime.fromisoformat(draft["booking"]["start"])
     booked_before = booked_at(running_system, old_start)
 
@@ -194,3 +202,46 @@ def test_a_worker_killed_mid_send_never_sends_twice_and_the_reminder_becomes_a_c
     with unit_of_work(running_system.database_url) as session:
         calls = followups.call_list(session, later.astimezone(CATALOG.timezone).date(), CATALOG, later)
     assert task.id in [row.task.id for row in calls.open]  # on the advisors' call list
+
+
+def test_a_delivered_wechat_order_gets_the_survey_and_a_low_score_reaches_the_manager(running_system, wechat):
+    customer = Customer(wechat)
+    draft = approved_on_wechat(running_system, customer, "大后天上午十一点", "13955508833", "苏E88330")
+    with unit_of_work(running_system.database_url) as session:
+        appointment_id = session.scalar(select(Appointment.id).where(Appointment.draft_id == draft["id"]))
+    with running_system.api() as api:
+        for status in ("arrived", "in_service", "delivered"):
+            api.post(f"/api/appointments/{appointment_id}/status", json={"status": status}).raise_for_status()
+    with unit_of_work(running_system.database_url) as session:
+        [task] = [t for t in tasks_of(session, draft["id"]) if t.kind == TaskKind.followup]
+        due, task_id = task.due_at, task.id
+    assert task.channel == TaskChannel.wechat
+
+    # Three days later (after the quiet hours, if it falls in them) the worker starts the
+    # survey through Rasa, on WeChat.
+    moment = due + timedelta(minutes=1)
+    if worker_for(running_system, wechat, moment).quiet(moment):
+        moment = worker_for(running_system, wechat, moment).quiet_end(moment) + timedelta(minutes=1)
+    before = len(wechat.api.messages_to(customer.openid))
+    survey_worker = replace(worker_for(running_system, wechat, moment),
+                            start_survey=RasaSurvey(running_system.config.url(running_system.config.rasa_port),
+                                                    shared_secrets(running_system.config)["RASA_AUTH_TOKEN"]).start)
+    assert survey_worker.run_once().sent == 1
+    opening = "\n".join(m["text"]["content"] for m in wechat.api.messages_to(customer.openid)[before:])
+    assert "回访" in opening and survey.ask_text("satisfied") in opening
+    assert "1. 1分" in opening and "5. 5分" in opening  # the buttons, numbered
+
+    assert survey.ask_text("fixed") in customer.says("2")  # the digit picks 2分
+    assert survey.ask_text("explained") in customer.says("没修好,还是有异响")
+    assert survey.ask_text("comment") in customer.says("1")  # 解释了
+    assert SCRIPT.survey.complaint_thanks in customer.says("希望尽快帮我处理")
+
+    with unit_of_work(running_system.database_url) as session:
+        task = session.get(FollowupTask, task_id)
+        assert (task.state, task.result, task.complaint) == (TaskState.done, "answered", True)
+        assert task.answers == {"satisfied": "2", "fixed": "没有解决", "explained": "解释了",
+                                "comment": "希望尽快帮我处理"}
+        complaints = followups.call_list(session, due.date(), CATALOG, due).complaints
+    assert task_id in [row.task.id for row in complaints]  # waiting for the service manager's call-back
+    # The conversation goes on as before: a booking question is a booking question again.
+    assert "贵姓" in customer.says("我想预约下周一上午十点做保养")  # agreed to the privacy notice already
