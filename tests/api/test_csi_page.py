@@ -100,3 +100,31 @@ def test_the_managers_only_and_a_bad_week(client: TestClient) -> None:
     assert bad_csv.status_code == 400
     assert 'href="/advisor/csi"' in nav.text  # the manager's navigation links it
     assert 'href="/advisor/csi"' not in _sign_in(client, "advisor").get("/advisor/calls").text
+
+
+def test_a_wechat_survey_counts_with_its_score(
+    client: TestClient, make_draft: Callable[..., int], db_session: Session, catalog: Catalog
+) -> None:
+    """The survey's score 1–5 is taken as it is; its complaint is linked to the page the
+    manager closes it from, like a call's."""
+    start = next(future_slots(catalog, first_day=2))
+    draft_id = make_draft(phone="13900002000", start=start, channel="wechat", conversation_id="openid-csi-1")
+    appointment = review.approve_draft(db_session, draft_id, "advisor")
+    for target in ("arrived", "in_service", "delivered"):
+        appointments.move_appointment(db_session, appointment.id, AppointmentStatus(target), "advisor",
+                                      appointment.start_at + timedelta(hours=1))
+    task = db_session.scalar(select(FollowupTask).where(FollowupTask.key == f"followup:{draft_id}"))
+    task.state = "sent"  # the worker started the survey
+    followups.record_survey(db_session, task.id, "openid-csi-1", {"satisfied": "2", "fixed": "解决了"}, False,
+                            task.due_at)
+    db_session.commit()
+    week = IsoWeek.of(task.due_at.astimezone(catalog.timezone).date())
+
+    [line] = csi.report(db_session, week, 1, catalog)
+    page = _sign_in(client, "manager").get("/advisor/csi", params={"week": str(week)})
+    call = client.get(f"/advisor/calls/{task.id}")
+
+    assert (task.channel, line.due, line.answered, line.scores) == ("wechat", 1, 1, [2])
+    assert [c.task_id for c in line.open_complaints] == [task.id]  # a score of 2 is a complaint
+    assert f'href="/advisor/calls/{task.id}"' in page.text
+    assert call.status_code == 200
