@@ -24,15 +24,21 @@ from actions.interview import (
     latest_text,
     without_interview,
 )
-from dealer.symptoms import complaint_words, tells_a_fault
+from dealer.symptoms import clauses, complaint_words, tells_a_fault
 
 
 def describes_a_fault(text: str) -> bool:
     """A problem is told (not 目前开着没啥问题,想检查下底盘 or 年检前检测一下,免得上线过不了:
     a check without a fault; nor 换个机油行不: a maintenance job)."""
     # A part named with a check or a maintenance job (换机油, 保养顺便看看刹车) is its object, no fault.
+    script = backend.script()
+    if script.names_service_reminder(text):
+        # 仪表上那个小扳手亮了: maintenance due (a maintenance synonym); a fault only if told beside it.
+        text = ",".join(script.without_service_reminder(clauses(text)))
+        if not text:
+            return False
     check_asked = bool({"inspection", "maintenance"} & backend.catalog().services_named(text))
-    return tells_a_fault(text, check_asked) and not backend.script().says_no_fault(text)
+    return tells_a_fault(text, check_asked) and not script.says_no_fault(text)
 
 
 def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:
@@ -114,7 +120,10 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     # 那我周日过去,故障灯亮了: a time (or a yes) while a booking is offered takes the offer up.
     if backend.script().asks_for_booking(text) or (earlier and reply_to_offer(tracker)):
         return [*events, *booking_start(tracker, offer)]
-    dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)
+    if offer["service_type"] == "maintenance" and backend.script().names_service_reminder(text):
+        dispatcher.utter_message(response="utter_service_due")  # 小扳手亮了: no fault, maintenance due
+    else:
+        dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)
     dispatcher.utter_message(response="utter_offer_booking")
     return [*events, SlotSet("booking_offer", offer)]
 

@@ -73,6 +73,7 @@ class BookingScript:
     booking_request_words: tuple[str, ...] = ()  # 帮我约 / 预约 … : an appointment is asked for
     odometer_words: tuple[str, ...] = ()  # 跑了 / 表上 … : a distance is the car's mileage
     no_fault_words: tuple[str, ...] = ()  # 没啥问题 / 例行 … : a check without a complaint
+    service_reminder_words: tuple[str, ...] = ()  # 小扳手 / 保养灯 … : the car says maintenance is due
     courtesy_words: dict[str, tuple[str, ...]] | None = None  # thank -> (谢谢, …), goodbye -> (再见, …)
     unknown_words: tuple[str, ...] = ()  # 不清楚 / 记不得 … : the customer does not know
     abandon_words: tuple[str, ...] = ()  # 不约了 / 算了 … : the booking itself is given up
@@ -109,6 +110,13 @@ class BookingScript:
             if any(word in text for word in words):
                 return kind
         return None
+
+    def without_service_reminder(self, clauses: list[str]) -> list[str]:
+        """The clauses left once those telling the car's maintenance reminder are taken out."""
+        return [c for c in clauses if not any(word in c for word in self.service_reminder_words)]
+
+    def names_service_reminder(self, text: str) -> bool:
+        return any(word in text for word in self.service_reminder_words)
 
     def says_no_fault(self, text: str) -> bool:
         return any(word in text for word in self.no_fault_words)
@@ -189,6 +197,7 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         odometer_words=tuple(raw.get("odometer_words", ())),
         courtesy_words={kind: tuple(words) for kind, words in raw.get("courtesy_words", {}).items()},
         no_fault_words=tuple(raw.get("no_fault_words", ())),
+        service_reminder_words=tuple(raw.get("service_reminder_words", ())),
         unknown_words=tuple(raw.get("unknown_words", ())),
         abandon_words=tuple(raw.get("abandon_words", ())),
     )

@@ -119,6 +119,10 @@ async def test_a_problem_told_with_routine_work_beside_it_is_a_repair(chat, doma
     ("目前开着没啥问题,想检查下底盘", False),
     ("刹车有点软,想检查一下", True),
     ("修刹车", True),
+    # The car's own maintenance reminder is maintenance due, unless a fault is told beside it.
+    ("仪表上那个小扳手亮了", False),
+    ("仪表提示保养了,约一下", False),
+    ("保养灯亮了,还有刹车有异响", True),
 ])
 def test_a_check_asked_for_is_no_fault(text, fault):
     from actions.offers import describes_a_fault
@@ -159,3 +163,10 @@ async def test_a_check_without_a_fault_starts_the_booking_without_an_interview(c
     slots = slot_values(events)
     assert slots["service_type"] == "inspection"
     assert slots["symptom_what"] == NOT_GIVEN and slots["symptom_confirmed"] is True
+
+
+async def test_the_cars_maintenance_reminder_is_offered_as_maintenance(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat("仪表上那个小扳手亮了", "report_problem"), domain)
+    assert slot_values(events)["booking_offer"]["service_type"] == "maintenance"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_service_due", "utter_offer_booking"]
