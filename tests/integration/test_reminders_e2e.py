@@ -45,13 +45,13 @@ def book_on_rest(running_system, sender: str, when: str, phone: str, plate: str,
 def test_a_customer_who_opted_out_is_not_promised_a_reminder(running_system):
     phone, plate = "13500007711", "浙B77110"
     first = f"e2e-{uuid.uuid4().hex[:8]}"
-    replied = book_on_rest(running_system, first, "大后天上午九点", phone, plate, "第一次来")
+    replied = book_on_rest(running_system, first, "大大后天上午八点半", phone, plate, "第一次来")
     assert SCRIPT.promise["call"] in replied  # REST: an advisor's call the day before
     assert texts(running_system.say(first, "退订")) == SCRIPT.opted_out
 
     # Later, in another conversation, the same customer books again.
     second = f"e2e-{uuid.uuid4().hex[:8]}"
-    replied = book_on_rest(running_system, second, "大大后天上午九点", phone, plate, "来过")
+    replied = book_on_rest(running_system, second, "大大后天下午五点", phone, plate, "来过")
     assert SCRIPT.promise["opted_out"] in replied
     assert SCRIPT.promise["call"] not in replied and SCRIPT.promise["wechat"] not in replied
     assert "提醒您" not in replied and "致电" not in replied
@@ -206,7 +206,7 @@ def test_a_worker_killed_mid_send_never_sends_twice_and_the_reminder_becomes_a_c
 
 def test_a_delivered_wechat_order_gets_the_survey_and_a_low_score_reaches_the_manager(running_system, wechat):
     customer = Customer(wechat)
-    draft = approved_on_wechat(running_system, customer, "大后天上午十一点", "13955508833", "苏E88330")
+    draft = approved_on_wechat(running_system, customer, "大大后天下午一点半", "13955508833", "苏E88330")
     with unit_of_work(running_system.database_url) as session:
         appointment_id = session.scalar(select(Appointment.id).where(Appointment.draft_id == draft["id"]))
     with running_system.api() as api:
