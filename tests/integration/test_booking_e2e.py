@@ -83,7 +83,7 @@ def test_server_survives_garbage(running_system):
 def test_facts_up_front_are_not_asked_again_and_questions_are_answered(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
-    assert "请问您同意吗" in say("你好,我是赵先生,苏E·12345的迈腾,想后天上午十点做个保养")
+    assert "请问您同意吗" in say("你好,我是赵先生,苏E·12345的迈腾,想后天下午五点做个保养")
     assert "手机号码是多少" in say("同意")
     interrupted = say("你们几点关门?")
     assert "08:30–17:30" in interrupted and "手机号" in interrupted  # answered, then resumed
