@@ -1,6 +1,7 @@
 """Signing in to the pages: the API's token, kept in an HttpOnly cookie."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
@@ -42,15 +43,22 @@ class PageBusy(Exception):
         super().__init__(BUSY)
 
 
-def page_user(request: Request, settings: SettingsDep, session: SessionDep) -> StaffUser:
-    """The signed-in advisor or manager; anyone else is sent to the sign-in page (a
-    revoked token too), and an admin account gets 403: it sees no customer data."""
+def signed_in(
+    request: Request, settings: SettingsDep, session: SessionDep, allowed: Callable[[str], bool], refusal: str
+) -> StaffUser:
+    """The signed-in account if its role is allowed; no valid token (a revoked one too) is
+    sent to the sign-in page, another role gets 403 with the refusal."""
     user = user_for_token(session, settings, request.cookies.get(COOKIE))
     if user is None:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    if not handles_bookings(user.role):
-        raise PageForbidden("您的账号角色（管理员）只管理账号，不能查看客户的预约")
+    if not allowed(user.role):
+        raise PageForbidden(refusal)
     return user
+
+
+def page_user(request: Request, settings: SettingsDep, session: SessionDep) -> StaffUser:
+    """The signed-in advisor or manager; an admin account gets 403: it sees no customer data."""
+    return signed_in(request, settings, session, handles_bookings, "您的账号角色（管理员）只管理账号，不能查看客户的预约")
 
 
 def same_origin(request: Request) -> None:

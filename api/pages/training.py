@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import CatalogDep, SessionDep, SettingsDep, user_for_token
+from api.deps import CatalogDep, SessionDep, SettingsDep
 from api.pages.drafts import PageNotFound
-from api.pages.session import COOKIE, FormPost, LoginRequired, PageForbidden
+from api.pages.session import FormPost, PageForbidden, signed_in
 from api.pages.templating import templates
 from api.schemas import MAX_ID
 from dealer.models import StaffUser
@@ -34,12 +34,7 @@ REFUSED = {
 
 
 def training_page_user(request: Request, settings: SettingsDep, session: SessionDep) -> StaffUser:
-    user = user_for_token(session, settings, request.cookies.get(COOKIE))
-    if user is None:
-        raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    if not trains(user.role):
-        raise PageForbidden("您的账号角色无权参加话术练习")
-    return user
+    return signed_in(request, settings, session, trains, "您的账号角色无权参加话术练习")
 
 
 TrainingPageUser = Annotated[StaffUser, Depends(training_page_user)]
