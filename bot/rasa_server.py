@@ -15,6 +15,10 @@ channel or API route sees it (Sanic's own default is 100 MB).
 
 Personal data is masked in every log line (``dealer/privacy.py``), Rasa's structured
 (structlog) lines and the tracker store's SQL errors included.
+
+A custom action call that fails or takes over ``ACTION_SERVER_TIMEOUT`` seconds (4)
+gets the customer an apology with the dealer's phone and undoes the turn
+(``bot/action_fault.py``).
 """
 from __future__ import annotations
 
@@ -110,6 +114,9 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("RASA_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
     _keep_status_open()
     _mask_personal_data_in_logs()
+    from bot import action_fault
+
+    action_fault.install()
     import rasa.__main__
 
     _unescaped_structured_logs(rasa.__main__)
