@@ -77,6 +77,27 @@ def slot_buttons(starts: list[datetime]) -> list[dict[str, str]]:
     ]
 
 
+_TIME_PAYLOAD = re.compile(r'"time":\s*"([^"]+)"')
+
+
+def offered_starts(tracker: Tracker) -> list[datetime]:
+    """The slots offered as buttons in the bot's turn just before the latest message."""
+    events = list(tracker.events)
+    user_turns = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if not user_turns:
+        return []
+    before = user_turns[-2] if len(user_turns) > 1 else -1
+    starts = []
+    for event in events[before + 1:user_turns[-1]]:
+        if event.get("event") != "bot":
+            continue
+        for button in (event.get("data") or {}).get("buttons") or []:
+            found = _TIME_PAYLOAD.search(str(button.get("payload", "")))
+            if found:
+                starts.append(datetime.fromisoformat(found.group(1)))
+    return starts
+
+
 async def offer_free_slots(
     dispatcher: CollectingDispatcher, wanted: datetime, now: datetime, window_end: datetime | None = None
 ) -> None:
@@ -634,6 +655,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_extra_requests(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is not None and backend.script().declines_extra(str(value)):
+            return {"extra_requests": NOT_GIVEN}
         answer = _optional_answer(value)
         return {"extra_requests": request_line(answer) if answer and answer != NOT_GIVEN else answer}
 
@@ -642,6 +665,27 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> dict[str, Any]:
         answer = _yes_no_answer(value, tracker, "repeat_repair")
         return _settled_yes_no("repeat_repair", answer, value, dispatcher, tracker)
+
+    async def extract_appointment_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """随便 / 你们定 / 都行 when the time is asked: the first slot just offered (the
+        nearest to what the customer wanted), else the earliest free one; said back, so
+        the customer can still change it."""
+        if _answering(tracker) != "appointment_time" or latest_entity(tracker, "time"):
+            return {}
+        if not backend.script().leaves_it_to_us(latest_text(tracker)):
+            return {}
+        starts = offered_starts(tracker)
+        if not starts:
+            now = message_time(tracker)
+            starts = await backend.free_slots_near(now, now, limit=1)
+        if not starts:
+            return {}
+        dispatcher.utter_message(
+            response="utter_time_chosen_for_you", slot_label=format_slot(starts[0], backend.catalog().timezone)
+        )
+        return {"appointment_time": starts[0].isoformat()}
 
     def extract_booking_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

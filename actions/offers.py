@@ -24,7 +24,7 @@ from actions.interview import (
     latest_text,
     without_interview,
 )
-from dealer.symptoms import clauses, complaint_words, tells_a_fault
+from dealer.symptoms import clauses, complaint_words, tells_a_fault, tells_a_vague_fault
 
 
 def describes_a_fault(text: str) -> bool:
@@ -48,7 +48,7 @@ def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]
     model = latest_entity(tracker, "car_model")
     fault = describes_a_fault(text)
     service = dealer.main_service_for(text, fault)
-    if complaint and fault and (service is None or dealer.service_type(service).rank < dealer.service_type("repair").rank):
+    if (complaint or tells_a_vague_fault(text)) and fault and (service is None or dealer.service_type(service).rank < dealer.service_type("repair").rank):
         # A problem told is a repair, whatever routine work is asked beside it
         # (刹车咯噔响,顺便把保养也做了: maintenance is the extra request).
         service = "repair"
@@ -102,12 +102,13 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     """Restate the problem with understanding, danger advice first, and offer a booking;
     a problem told together with a request for an appointment starts the booking."""
     text = latest_text(tracker)
-    complaint = complaint_words(text) or text.strip()
+    # 车有点毛病,说不上来: a fault without a symptom; what it is is asked in the interview.
+    complaint = complaint_words(text) or (None if tells_a_vague_fault(text) else text.strip())
     events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
     offer = offer_from(tracker, complaint)
     earlier = tracker.get_slot("booking_offer") or {}
     told_before = str(earlier.get("complaint") or "")
-    if told_before and complaint not in told_before:
+    if told_before and complaint and complaint not in told_before:
         # Told in several messages (怠速抖得厉害 … 挂D档踩着刹车最明显): one complaint.
         complaint = f"{told_before},{complaint}"
         offer.update(
@@ -122,8 +123,10 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         return [*events, *booking_start(tracker, offer)]
     if offer["service_type"] == "maintenance" and backend.script().names_service_reminder(text):
         dispatcher.utter_message(response="utter_service_due")  # 小扳手亮了: no fault, maintenance due
-    else:
+    elif complaint:
         dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)
+    else:
+        dispatcher.utter_message(response="utter_vague_problem_acknowledged")
     dispatcher.utter_message(response="utter_offer_booking")
     return [*events, SlotSet("booking_offer", offer)]
 

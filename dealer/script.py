@@ -25,6 +25,10 @@ NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|�
 # A reply that opens with agreement (对啊上个月就在你们这修的, 是的 来过两次): yes, unless
 # a no-word follows (checked first).
 LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像))(?![不没])")
+# "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
+# "anything else?", whatever the rest says of the job already booked.
+NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要了?|无)[\s,,。.!!~]+(?:就|只|只要|主要|先)")
+EXTRA_WORK = re.compile(r"顺便|顺带|另外|也想|也要|还要|还想|再加|加个|加一")
 # Not done (上次师傅说没事,没修 / 新车哪修过啊), but 没修好 (done and failed) is a yes.
 NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
 
@@ -77,6 +81,17 @@ class BookingScript:
     courtesy_words: dict[str, tuple[str, ...]] | None = None  # thank -> (谢谢, …), goodbye -> (再见, …)
     unknown_words: tuple[str, ...] = ()  # 不清楚 / 记不得 … : the customer does not know
     abandon_words: tuple[str, ...] = ()  # 不约了 / 算了 … : the booking itself is given up
+    standard_words: dict[str, str] | None = None  # 莫得 → 没有, 要得 → 好的
+    leave_it_to_us_words: tuple[str, ...] = ()  # 随便 / 你们定 : the dealer may choose
+
+    def leaves_it_to_us(self, text: str) -> bool:
+        return any(word in text for word in self.leave_it_to_us_words)
+
+    def standardised(self, text: str) -> str:
+        """The answer with regional and chat words (莫得, 要得) in their standard form."""
+        for word, standard in (self.standard_words or {}).items():
+            text = text.replace(word, standard)
+        return text
 
     @property
     def slots(self) -> list[str]:
@@ -92,6 +107,7 @@ class BookingScript:
         "No" words are checked first (没修过 contains 修过); a bare 没有/没 is a no.
         """
         yes_words, no_words = self.yes_no_words[slot]
+        text = self.standardised(text)
         cleaned = text.strip(" ,,。.!!~~了啊呀哦吧呢的")
         if (says_a_no_word(text, yes_words, no_words) or cleaned in BARE_NO
                 or NEVER_BEFORE.search(text) or NEVER_HAD.search(text) or NOT_DONE.search(text)):
@@ -126,7 +142,7 @@ class BookingScript:
 
     def only_unknown(self, text: str) -> bool:
         """The answer says nothing but "I don't know" (这个真不好说, 说不清 没注意过)."""
-        rest = text
+        rest = text = self.standardised(text)
         for word in sorted(self.unknown_words, key=len, reverse=True):
             rest = rest.replace(word, "")
         return rest != text and not UNKNOWN_FILLER.sub("", rest)
@@ -155,9 +171,14 @@ class BookingScript:
         return any(word in text for word in self.no_answer_words)
 
     def means_no_answer(self, text: str) -> bool:
-        said = text.strip(" ,,。.!!~~")
+        said = self.standardised(text).strip(" ,,。.!!~~")
         cleaned = said.strip("了啊呀哦吧")  # 没了 → 没: a bare no too
         return (any(word in said for word in self.no_answer_words) or cleaned in BARE_NO) and len(said) <= 8
+
+    def declines_extra(self, text: str) -> bool:
+        """No extra work: a bare no, or a no followed by the main job again."""
+        said = self.standardised(text).strip()
+        return self.means_no_answer(text) or bool(NO_THEN_MAIN_JOB.match(said) and not EXTRA_WORK.search(said))
 
     def documents(self, first_visit: object) -> tuple[str, ...]:
         return self.documents_returning if first_visit is False else self.documents_first_visit
@@ -200,4 +221,6 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         service_reminder_words=tuple(raw.get("service_reminder_words", ())),
         unknown_words=tuple(raw.get("unknown_words", ())),
         abandon_words=tuple(raw.get("abandon_words", ())),
+        standard_words=dict(raw.get("standard_words") or {}),
+        leave_it_to_us_words=tuple(raw.get("leave_it_to_us_words", ())),
     )

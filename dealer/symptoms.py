@@ -272,7 +272,7 @@ FREQUENCY = re.compile(
     "|".join(
         (
             rf"每[次回](?:[^都就也会总的时{PUNCTUATION}\s]{{1,6}}?(?=都|就|也|会|总))?",
-            r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|天天|经常|偶尔|偶而|一直|总是|老是|时不时|有时候?|有的时候"
+            r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|(?<![几两三前后每这那])天天|经常|偶尔|偶而|一直|总是|老是|时不时|有时候?|有的时候"
             r"|隔三差五|三天两头|时好时坏|时有时无|间歇性?|反复|频繁|断断续续|一阵一阵|不定时|时常|常常|动不动|很少",
             r"(?<![过第])(?:(?:一天|每天|一周|每周|一个?星期|这周|这个?星期|这个?月|一个?月|每个?月|一年|半年)(?:内|里)?)?"
             rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?这?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回](?:了|左右)?",
@@ -893,10 +893,25 @@ MAINTENANCE_DUE = re.compile(
 )
 
 
+# A fault told without saying what (车有点毛病,说不上来 / 车子不太对劲 / 车出问题了): a
+# repair whose symptom the interview asks. Not 有个问题想问一下 (a question).
+VAGUE_FAULT = re.compile(
+    r"(?<![没无])(?<!没有)(?<!没啥)(?<!没什么)毛病|不[太大]?对劲|怪怪的"
+    r"|(?:车|车子)[^,,。!!??]{0,4}(?:有点|有些|有个|出了?|有)小?(?:问题|状况)(?!想问|要问|请教|咨询|问一下|问下)"
+)
+
+
+def tells_a_vague_fault(text: str) -> bool:
+    return bool(VAGUE_FAULT.search(text))
+
+
 def tells_a_fault(text: str, check_asked: bool) -> bool:
     """The car has a fault the customer tells: a symptom said (not as a worry: 免得上线过不了),
-    or a part named when no check is asked for (修刹车; but 检查一遍刹车和轮胎 is a check)."""
+    or a part named when no check is asked for (修刹车; but 检查一遍刹车和轮胎 is a check),
+    or a fault without saying what (车有点毛病)."""
     text = MAINTENANCE_DUE.sub("", text)
+    if not check_asked and tells_a_vague_fault(text):
+        return True
     for clause in clauses(text):
         hedge = HEDGE.search(clause)
         if any(hedge is None or start < hedge.start() for start, _ in _complaint_spans(clause)):

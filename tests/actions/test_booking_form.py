@@ -738,3 +738,37 @@ async def test_a_documents_question_instead_of_the_extra_requests_is_answered(fo
     assert events["extra_requests"] is None
     [answer] = dispatcher.messages
     assert answer["response"] == "utter_answer_documents" and "行驶证" in answer["documents"]
+
+
+def _offered(tracker, starts: list[str]):
+    """The bot's turn before the latest message offered these slots as buttons."""
+    last_user = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    buttons = [{"title": s, "payload": '/inform{"time": "%s"}' % s} for s in starts]
+    tracker.events.insert(last_user, {"event": "bot", "text": "以下时段还有空位,您看哪个方便?", "data": {"buttons": buttons}})
+    return tracker
+
+
+async def test_a_time_left_to_the_dealer_takes_the_first_slot_offered_and_says_it(dispatcher, form_tracker, domain):
+    tracker = _offered(form_tracker({}, text="随便 你们定"), ["2026-11-30T13:00:00+08:00", "2026-11-30T13:30:00+08:00"])
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == "2026-11-30T13:00:00+08:00"
+    assert dispatcher.messages[0]["response"] == "utter_time_chosen_for_you"
+    assert dispatcher.messages[0]["slot_label"] == "11月30日(周一) 13:00"
+
+
+async def test_a_time_left_to_the_dealer_with_nothing_offered_takes_the_earliest_free_slot(
+    dispatcher, form_tracker, domain
+):
+    tracker = form_tracker({}, text="哪个都行,你们安排")
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    chosen = datetime.fromisoformat(slots["appointment_time"])
+    assert chosen > MESSAGE_TIME
+    assert dispatcher.messages[0]["response"] == "utter_time_chosen_for_you"
+
+
+async def test_a_time_said_with_leave_it_words_is_the_time_said(dispatcher, form_tracker, domain):
+    entity = {"entity": "time", "value": "2026-11-27T15:00:00+08:00", "start": 0, "end": 4}
+    tracker = form_tracker({"appointment_time": "2026-11-27T15:00:00+08:00"}, entities=[entity], text="明天下午三点,都行")
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == "2026-11-27T15:00:00+08:00"
+    assert all(m.get("response") != "utter_time_chosen_for_you" for m in dispatcher.messages)

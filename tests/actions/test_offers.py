@@ -170,3 +170,18 @@ async def test_the_cars_maintenance_reminder_is_offered_as_maintenance(chat, dom
     events = await ActionAcknowledgeProblem().run(dispatcher, chat("仪表上那个小扳手亮了", "report_problem"), domain)
     assert slot_values(events)["booking_offer"]["service_type"] == "maintenance"
     assert [m["response"] for m in dispatcher.messages] == ["utter_service_due", "utter_offer_booking"]
+
+
+async def test_a_fault_told_without_saying_what_is_a_repair_whose_symptom_is_asked_later(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(
+        dispatcher, chat("我车感觉有点毛病,说不上来", "nlu_fallback"), domain
+    )
+    assert responses(dispatcher) == ["utter_vague_problem_acknowledged", "utter_offer_booking"]
+    offer = slot_values(events)["booking_offer"]
+    assert offer["service_type"] == "repair" and offer["complaint"] is None
+    started = slot_values(await ActionHandleAffirm().run(
+        CollectingDispatcher(), chat("好的", "affirm", {"booking_offer": offer}), domain
+    ))
+    assert started["service_type"] == "repair"
+    assert not started.get("symptom_what")  # the interview asks what it is

@@ -92,10 +92,48 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("booking_confirmed", "不对,名字写错了", False),
         ("booking_confirmed", "对,没错了", True),  # 错了 inside 没错了 is no no
         ("booking_confirmed", "没错了吧,不对,时间错了", False),
+        # regional words (standard_words): 莫有 / 没得 / 要得 / 是嘞
+        ("repeat_repair", "莫有", False),
+        ("first_visit", "没得来过", False),
+        ("booking_confirmed", "要得", True),
+        ("symptom_confirmed", "是嘞", True),
+        ("symptom_more", "莫有了", False),
+        # "that's all" to 还有其他的问题吗
+        ("symptom_more", "就这个", False),
+        ("symptom_more", "没别的了", False),
+        ("symptom_more", "还有,空调也不太凉", True),
+        # consent in own words
+        ("privacy_consent", "没事你记吧", True),
+        ("privacy_consent", "不同意,别记", False),
     ],
 )
 def test_yes_no_in_the_customers_own_words(slot, words, expected):
     assert SCRIPT.read_yes_no(slot, words) is expected
+
+
+@pytest.mark.parametrize(
+    ("words", "declined"),
+    [
+        ("没有", True),
+        ("莫得", True),
+        ("没有,就把那个响的问题弄好", True),
+        ("不用了,先把车修好再说", True),
+        ("顺便洗个车", False),
+        ("有,顺便换个雨刮", False),
+        ("没有别的,就是想顺便洗个车", False),
+        ("没有,就是想顺便洗个车", False),
+    ],
+)
+def test_no_extra_work_even_when_the_main_job_is_said_again(words, declined):
+    assert SCRIPT.declines_extra(words) is declined
+
+
+@pytest.mark.parametrize(
+    ("words", "leaves_it"),
+    [("随便 你们定", True), ("哪个都行", True), ("越早越好", True), ("下午三点", False), ("我再想想", False)],
+)
+def test_words_that_leave_the_time_to_the_dealer(words, leaves_it):
+    assert SCRIPT.leaves_it_to_us(words) is leaves_it
 
 
 @pytest.mark.parametrize(

@@ -613,3 +613,26 @@ def test_the_complaint_is_what_was_observed_not_a_guess_at_the_cause(text, obser
 
 def test_a_guess_alone_is_still_the_complaint():
     assert complaint_words("不知道哪里漏水") == "不知道哪里漏水"
+
+
+@pytest.mark.parametrize(
+    ("text", "vague"),
+    [
+        ("我车感觉有点毛病,说不上来", True),
+        ("车有点问题想过去看下", True),
+        ("车子不太对劲", True),
+        ("车子开着怪怪的", True),
+        ("我有个问题想问一下", False),  # a question, not a fault
+        ("车有点问题想问一下", False),
+        ("车没毛病,就是想保养", False),
+        ("没啥毛病", False),
+    ],
+)
+def test_a_fault_told_without_saying_what(text, vague):
+    assert tells_a_fault(text, False) is vague
+    assert "what" not in answers_in(text)  # what it is is asked in the interview
+
+
+def test_every_day_is_not_read_inside_a_day_count():
+    assert answers_in("这几天天一热才发现").get("frequency") is None
+    assert answers_in("我天天开,天天都响")["frequency"].startswith("天天")

@@ -28,13 +28,18 @@ REGEX_FILE = Path(__file__).resolve().parents[2] / "data" / "nlu" / "regex.yml"
         ("+86 13812345678", "13812345678"),
         ("+86-199-0000-1111", "19900001111"),
         ("0086 15900001111", "15900001111"),
+        # read out digit by digit, as on the phone
+        ("一五零 二二三三 四四五五", "15022334455"),
+        ("幺八七 六五四三 二一零九", "18765432109"),
+        ("一三九洞洞七七八八九九", "13900778899"),
+        ("１３８ １２３４ ５６７８", "13812345678"),
     ],
 )
 def test_phone_accepts_mainland_mobiles_with_separators(given, expected):
     assert normalize_phone(given) == expected
 
 
-@pytest.mark.parametrize("given", ["12812345678", "1381234567", "138123456789", "021-12345678", "", "abc"])
+@pytest.mark.parametrize("given", ["12812345678", "1381234567", "138123456789", "021-12345678", "", "abc", "一三八一二三四五六七", "我叫一三八"])
 def test_phone_rejects_what_is_not_a_mainland_mobile(given):
     with pytest.raises(InvalidValue) as error:
         normalize_phone(given)
