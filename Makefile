@@ -38,6 +38,7 @@ test-bot: install
 
 test-app: train
 	@devtools/ensure_postgres.sh
+	@devtools/ensure_redis.sh >/dev/null
 	@devtools/ensure_chromium.sh
 	$(call pytest,$(APP)/python,tests --ignore=tests/bot -q)
 
@@ -47,6 +48,7 @@ test-app: train
 FAKED_CLOCKS := 2027-02-07T23:50:00+08:00 2028-03-06T08:00:00+08:00
 test-clocks: train
 	@devtools/ensure_postgres.sh
+	@devtools/ensure_redis.sh >/dev/null
 	@devtools/ensure_chromium.sh
 	@for at in $(FAKED_CLOCKS); do \
 	  echo ">> the app-runtime suite with the clock at $$at"; \

@@ -34,6 +34,9 @@ class StackConfig:
     log_dir: Path | None = None  # None: inherit the terminal
     extra_env: dict[str, str] = field(default_factory=dict)
     services: tuple[str, ...] = ("rasa", "actions", "api", "worker")  # a subset for tests that need less
+    # Set: Rasa runs with bot/endpoints.cluster.yml, the Redis lock store safe across
+    # replicas (bot/lock_store.py) and the tracker store at TRACKER_STORE_URL (LOCK_STORE_URL).
+    lock_store_url: str | None = None
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -45,6 +48,7 @@ class StackConfig:
             host=os.environ.get("BIND_HOST", "127.0.0.1"),
             action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
             database_url=os.environ.get("DATABASE_URL"),
+            lock_store_url=os.environ.get("LOCK_STORE_URL") or None,
         )
 
     def url(self, port: int, path: str = "") -> str:
@@ -75,7 +79,7 @@ def _commands(config: StackConfig) -> dict[str, list[str]]:
             "--enable-api",
             "--interface", config.host,
             "--port", str(config.rasa_port),
-            "--endpoints", "bot/endpoints.yml",
+            "--endpoints", "bot/endpoints.cluster.yml" if config.lock_store_url else "bot/endpoints.yml",
             "--credentials", "bot/credentials.yml",
         ],
         "actions": [  # rasa_sdk's app behind ACTION_SERVER_TOKEN (actions/server.py)
@@ -111,6 +115,10 @@ def _environment(config: StackConfig) -> dict[str, str]:
     )
     if config.database_url:
         env["DATABASE_URL"] = config.database_url
+    if config.lock_store_url:  # bot/endpoints.cluster.yml
+        env["LOCK_STORE_URL"] = config.lock_store_url
+        env.setdefault("LOCK_STORE_KEY_PREFIX", "dealer")
+        env.setdefault("LOCK_STORE_LIFETIME", "15")
     env.update(config.extra_env)
     # As the app runtime reads it (.env included): the Rasa server reads only its
     # environment, and its REST channel is open in local/test mode alone.
