@@ -117,18 +117,27 @@ def _in_a_customer_turn(tracker: Any) -> bool:
 
 async def apology_events(nlg: Any, tracker: Any, output_channel: Any) -> list:
     """The apology as BotUttered (none if the model's domain lacks the response),
-    then the turn undone and the assistant listening."""
+    then the turn undone and the assistant listening.
+
+    The apology offers again the buttons of the question the customer was answering
+    (同意 / 不同意, the read-back's 正确): the WeChat channel numbers the options of the
+    latest reply only, so without them a digit sent again would no longer pick one."""
     from rasa.core.actions.action import create_bot_utterance
     from rasa.shared.core.constants import ACTION_LISTEN_NAME
     from rasa.shared.core.events import ActionExecuted, UserUtteranceReverted
 
-    events: list = []
+    undo = [UserUtteranceReverted(), ActionExecuted(ACTION_LISTEN_NAME)]
     message = await nlg.generate(APOLOGY, tracker, output_channel.name(), dealer_phone=dealer_phone())
     if message is None:
         logger.error("the model's domain has no %s: the customer gets no apology (retrain)", APOLOGY)
-    else:
-        events.append(create_bot_utterance(message))
-    return events + [UserUtteranceReverted(), ActionExecuted(ACTION_LISTEN_NAME)]
+        return undo
+    before = tracker.copy()
+    before.update(UserUtteranceReverted())
+    question = before.latest_bot_utterance
+    buttons = (question.data or {}).get("buttons") if question is not None else None
+    if buttons and not message.get("buttons"):
+        message = {**message, "buttons": buttons}
+    return [create_bot_utterance(message), *undo]
 
 
 async def _run_action(self: Any, action: Any, tracker: Any, output_channel: Any, nlg: Any, prediction: Any) -> bool:

@@ -148,6 +148,7 @@ def test_a_failed_action_apologises_with_the_dealer_phone_and_undoes_the_turn(do
     assert go_on is False  # listening now
     [apology] = collector.messages
     assert PHONE in apology["text"] and "抱歉" in apology["text"]
+    assert not apology.get("buttons")  # the phone question offers none
     # The form is where it was: same question pending, the unvalidated phone undone.
     assert tracker.latest_action_name == ACTION_LISTEN_NAME
     assert tracker.active_loop_name == "booking_form"
@@ -160,6 +161,34 @@ def test_a_failed_action_apologises_with_the_dealer_phone_and_undoes_the_turn(do
     # The transcript keeps what was said, the apology included.
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)][-1] == "13900001111"
     assert [e.text for e in tracker.events if isinstance(e, BotUttered)][-1] == apology["text"]
+
+
+def test_the_apology_offers_the_pending_questions_buttons_again(domain):
+    """A digit sent again over WeChat still picks an option (the channel numbers the
+    latest reply's buttons only)."""
+    buttons = [{"title": "同意", "payload": "/affirm"}, {"title": "不同意", "payload": "/deny"}]
+    tracker = DialogueStateTracker.from_events(
+        "c-buttons",
+        [
+            ActionExecuted(ACTION_LISTEN_NAME),
+            UserUttered("我想预约大大后天下午两点做保养", intent={"name": "book_service", "confidence": 1.0}),
+            ActionExecuted("booking_form"),
+            ActiveLoop("booking_form"),
+            SlotSet(REQUESTED_SLOT, "privacy_consent"),
+            BotUttered("请问您同意吗?", data={"buttons": buttons}),
+            ActionExecuted(ACTION_LISTEN_NAME),
+            UserUttered("/affirm", intent={"name": "affirm", "confidence": 1.0}),
+        ],
+        slots=domain.slots,
+    )
+    collector = CollectingOutputChannel()
+    action = RemoteAction("booking_form", EndpointConfig(f"http://127.0.0.1:{closed_port()}/webhook"))
+    prediction = PolicyPrediction.for_action_name(domain, "booking_form")
+    asyncio.run(processor(domain)._run_action(action, tracker, collector, processor(domain).nlg, prediction))
+    [apology] = collector.messages
+    assert PHONE in apology["text"] and apology["buttons"] == buttons
+    assert tracker.latest_bot_utterance.text == "请问您同意吗?"
+    assert tracker.get_slot(REQUESTED_SLOT) == "privacy_consent"
 
 
 def test_a_turn_nobody_typed_raises_instead(domain):

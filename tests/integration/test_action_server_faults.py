@@ -32,12 +32,17 @@ def texts(replies: list[dict]) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def rest_say(rasa_url: str, sender: str, text: str) -> tuple[str, float]:
+def rest_replies(rasa_url: str, sender: str, text: str) -> tuple[list[dict], float]:
     started = time.perf_counter()
     response = httpx.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                           timeout=30)
     response.raise_for_status()
-    return texts(response.json()), time.perf_counter() - started
+    return response.json(), time.perf_counter() - started
+
+
+def rest_say(rasa_url: str, sender: str, text: str) -> tuple[str, float]:
+    replies, seconds = rest_replies(rasa_url, sender, text)
+    return texts(replies), seconds
 
 
 def assert_apology(reply: str, seconds: float) -> None:
@@ -64,17 +69,18 @@ def test_a_paused_action_server_gets_an_apology_in_time_and_the_booking_goes_on(
     def say(text: str) -> str:
         return rest_say(rasa_url, sender, text)[0]
 
-    def paused(text: str) -> tuple[str, float]:
+    def paused(text: str) -> tuple[list[dict], float]:
         os.killpg(actions.pid, signal.SIGSTOP)
         try:
-            return rest_say(rasa_url, sender, text)
+            return rest_replies(rasa_url, sender, text)
         finally:
             os.killpg(actions.pid, signal.SIGCONT)
 
     assert "请问您同意吗" in say("我想预约大大后天下午两点做保养")
     assert "贵姓" in say("同意")
     assert "手机号" in say("郑先生")
-    apology, seconds = paused("13600007788")
+    replies, seconds = paused("13600007788")
+    apology = texts(replies)
     assert_apology(apology, seconds)
     assert "之前来我们店" not in apology  # the answer was not taken half-way
     print(f"\napology from a paused action server in {seconds:.2f} s")
@@ -84,12 +90,16 @@ def test_a_paused_action_server_gets_an_apology_in_time_and_the_booking_goes_on(
     assert "车型" in say("苏E6F8K2")
     assert "公里" in say("帕萨特")
     assert "其他需要" in say("两万")
-    read_back = say("没有了")
-    assert "13600007788" in read_back and "信息是否正确" in read_back
-    # Paused at the confirmation: nothing booked, and confirming again books once.
-    apology, seconds = paused("对的")
+    read_back, _ = rest_replies(rasa_url, sender, "没有了")
+    assert "13600007788" in texts(read_back) and "信息是否正确" in texts(read_back)
+    # Paused at the confirmation: nothing booked, the read-back's choices offered again,
+    # and confirming again books once.
+    replies, seconds = paused("对的")
+    apology = texts(replies)
     assert_apology(apology, seconds)
     assert "预约成功" not in apology
+    assert read_back[-1].get("buttons") and replies[-1].get("buttons") == read_back[-1]["buttons"]
+    print(f"apology at the confirmation in {seconds:.2f} s")
     assert drafts_of(running_system.database_url, sender) == 0
     assert "预约成功" in say("对的")
     with running_system.api() as api:
