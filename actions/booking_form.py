@@ -324,6 +324,8 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
         return None  # 今天四点半还能来吗: the time is the answer; the slot check says whether it can
     text = latest_text(tracker)
     kind = backend.script().question_kind(text)
+    if kind == "ask_warranty" and asked == "service_type":
+        return None  # 能走保修吗 to "做什么项目?": the service is the answer
     if kind is None and latest_intent(tracker) in QUESTION_KINDS and sounds_like_question(text):
         if asked == "extra_requests" and backend.catalog().services_named(text):
             return None  # 首保能一起做吗: a wish asked as a question is the answer

@@ -24,6 +24,7 @@ from actions.interview import (
     latest_text,
     without_interview,
 )
+from actions.questions import answer_question, sounds_like_question
 from dealer.symptoms import clauses, complaint_words, tells_a_fault, tells_a_vague_fault
 
 
@@ -74,13 +75,23 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
         slots["car_model"] = offer["car_model"]
     complaint = offer.get("complaint")
     told = str(offer.get("text") or complaint or "")
+    latest = latest_text(tracker)
+    now_told = complaint_words(latest) if latest and latest not in told and describes_a_fault(latest) else ""
+    if now_told:
+        # The offer taken up with the problem itself (还在质保期不? … 主驾车窗升降有异响,想走质保):
+        # it is the complaint, or a part of it when a problem was told before.
+        if complaint and describes_a_fault(told):
+            complaint = complaint if now_told in complaint else f"{complaint},{now_told}"
+            told = f"{told} {latest}"
+        else:
+            complaint, told = now_told, latest
     if service and dealer.service_type(service).with_fault and backend.script().says_no_fault(told):
         # 全车检查一下,没啥毛病,就怕年检过不了: a check, nothing to interview
         slots.update(without_interview())
         complaint = None
     slots.update(job_prefill(service, told, tracker))
     if complaint and dealer.is_interview(service):
-        slots.update(complaint_prefill(offer.get("text") or complaint, tracker))
+        slots.update(complaint_prefill(told or complaint, tracker))
         slots.setdefault("symptom_what", complaint)  # the symptom itself when it can be told apart
     return slots
 
@@ -102,6 +113,11 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     """Restate the problem with understanding, danger advice first, and offer a booking;
     a problem told together with a request for an appointment starts the booking."""
     text = latest_text(tracker)
+    question = backend.script().question_kind(text)
+    if question and not describes_a_fault(text) and sounds_like_question(text):
+        # 我车是27年买的,还在质保期不?: a question, no problem told: answered, then the offer.
+        answer_question(question, text, dispatcher, tracker)
+        return offer_after_answer(dispatcher, tracker)
     # 车有点毛病,说不上来: a fault without a symptom; what it is is asked in the interview.
     complaint = complaint_words(text) or (None if tells_a_vague_fault(text) else text.strip())
     events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]

@@ -185,3 +185,27 @@ async def test_a_fault_told_without_saying_what_is_a_repair_whose_symptom_is_ask
     ))
     assert started["service_type"] == "repair"
     assert not started.get("symptom_what")  # the interview asks what it is
+
+
+async def test_a_warranty_question_without_a_problem_is_answered_then_a_booking_offered(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(
+        dispatcher, chat("我车是27年买的,还在质保期不?", "report_problem"), domain
+    )
+    assert responses(dispatcher) == ["utter_answer_warranty", "utter_offer_booking"]
+    assert slot_values(events)["booking_offer"]["complaint"] is None
+
+
+def test_an_offer_taken_up_with_the_problem_itself_interviews_that_problem(chat):
+    from actions.offers import offer_slots
+
+    asked = {"service_type": None, "complaint": None, "text": "我车是27年买的,还在质保期不?", "car_model": None}
+    tracker = chat("主驾车窗升降有异响,想走质保修一下", "book_service", {"service_type": "质保"})
+    slots = offer_slots(tracker, asked)
+    assert slots["service_type"] == "warranty"
+    assert "车窗升降有异响" in slots["symptom_what"] and "质保期" not in slots["symptom_what"]
+
+    told = {"service_type": "repair", "complaint": "空调不凉", "text": "空调不凉", "car_model": None}
+    slots = offer_slots(chat("还有天窗也漏水,约一下吧", "book_service"), told)
+    assert "空调不凉" in slots["symptom_what"] or "空调不凉" in str(slots.get("pending_complaints"))
+    assert "天窗" in str(slots)
