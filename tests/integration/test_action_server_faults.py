@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.catalog import load_catalog
-from devtools.stack import REPO_ROOT, Stack, fresh_stack
+from devtools.stack import REPO_ROOT, Stack, fresh_stack, shared_secrets
 
 PHONE = load_catalog().phone  # the dealer file's, as the apology says it
 APOLOGY_WITHIN = 5.0
@@ -144,6 +144,16 @@ def test_a_killed_action_server_gets_an_apology_at_once_and_rasa_stays_up(own_sy
         print(f"\napology from a killed action server in {seconds:.2f} s")
     assert stack.processes["rasa"].poll() is None
     assert httpx.get(f"{rasa_url}/status", timeout=5).status_code == 200
+    # A turn nobody typed (the worker's WeChat survey): no apology, Rasa answers 500 and
+    # keeps nothing of it, so the worker knows the survey did not go out.
+    token = shared_secrets(stack.config)["RASA_AUTH_TOKEN"]
+    surveyed = f"fault-{uuid.uuid4().hex[:8]}"
+    trigger = httpx.post(f"{rasa_url}/conversations/{surveyed}/trigger_intent", params={"token": token},
+                         json={"name": "EXTERNAL_followup_survey", "entities": {"survey_task_id": 1}}, timeout=30)
+    assert trigger.status_code == 500
+    events = httpx.get(f"{rasa_url}/conversations/{surveyed}/tracker", params={"token": token},
+                       timeout=10).json()["events"]
+    assert not [e for e in events if e["event"] in ("user", "bot")]
 
     restarted = Stack(dataclasses.replace(stack.config, services=("actions",), log_dir=stack.config.log_dir))
     restarted.start()
