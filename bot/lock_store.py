@@ -65,7 +65,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_KEY_PREFIX = "rasa"
 DEFAULT_LOCK_LIFETIME = 15.0  # seconds; renewed while held, so it bounds only a dead holder
 DEFAULT_POLL_INTERVAL = 0.05  # seconds between a waiter's looks at the queue
-DEFAULT_SOCKET_TIMEOUT = 10.0
+# Redis is called from Rasa's event loop (as Rasa's own lock store does): a Redis gone
+# away must not freeze every conversation of the replica for long.
+DEFAULT_SOCKET_TIMEOUT = 2.0
 KEY_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 # KEYS[1] the ticket counter, KEYS[2] the queue (score: ticket number),
@@ -214,7 +216,7 @@ class AtomicRedisLockStore(LockStore):
         if not KEY_PREFIX_PATTERN.match(str(key_prefix)):
             # Rasa's store warns and falls back to the shared default; sharing keys with
             # another deployment by accident is what the prefix is there to prevent.
-            raise ValueError(f"lock store key_prefix must be letters, digits, - _ . : {key_prefix!r}")
+            raise ValueError(f"lock store key_prefix may hold only letters, digits and - _ . ({key_prefix!r})")
         self.key_prefix = f"{key_prefix}:lock:"
         self.lock_lifetime = float(lock_lifetime) if lock_lifetime else _lifetime_from_env()
         self.poll_interval = float(poll_interval)

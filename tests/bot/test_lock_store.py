@@ -324,3 +324,17 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_the_cluster_endpoints_are_the_single_process_ones_plus_the_lock_store():
+    """bot/endpoints.cluster.yml must follow bot/endpoints.yml: a change to one is a change
+    to both (the tracker store differs only in taking a whole URL)."""
+    import yaml
+
+    single = yaml.safe_load((REPO_ROOT / "bot" / "endpoints.yml").read_text())
+    cluster = yaml.safe_load((REPO_ROOT / "bot" / "endpoints.cluster.yml").read_text())
+    assert set(cluster) == set(single) | {"lock_store"}
+    for section in set(single) - {"tracker_store"}:
+        assert cluster[section] == single[section], section
+    assert {k: v for k, v in cluster["tracker_store"].items() if k != "url"} == single["tracker_store"]
+    assert cluster["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
