@@ -183,8 +183,11 @@ def _says_no_more(text: str, intent: str | None) -> bool:
 
 def _bare_yes(text: str, intent: str | None) -> bool:
     """有 / 还有: a further complaint that is told next."""
-    yes_words, _ = backend.script().yes_no_words["symptom_more"]
-    cleaned = "".join(clauses(text)).strip("了啊呀哦吧的")
+    yes_words, no_words = backend.script().yes_no_words["symptom_more"]
+    said = "".join(clauses(text))
+    cleaned = said.strip("了啊呀哦吧的")
+    if any(word in said for word in no_words):
+        return False  # 就这个, read as affirm: that is all
     return cleaned in yes_words or (intent == "affirm" and len(cleaned) <= 3)
 
 

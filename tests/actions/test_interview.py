@@ -16,6 +16,7 @@ from actions.readback import ActionAskSymptomConfirmed, ActionAskSymptomMore
 from actions.submit_booking import ActionSubmitBooking
 from dealer.db import unit_of_work
 from dealer.models import DraftWorkOrder
+from dealer.script import NOT_GIVEN
 from dealer.services.drafts import draft_to_contract
 
 pytestmark = pytest.mark.usefixtures("app_database")
@@ -146,6 +147,13 @@ async def test_a_bare_yes_asks_what_the_further_complaint_is(form_tracker, domai
     events = await answer(form_tracker, domain, "symptom_more", "有", {**INTERVIEWING, "symptom_confirmed": True}, intent)
     assert events["symptom_what"] is None and events["vague_followed_up"] is False
     assert events["requested_slot"] == "symptom_what"
+
+
+@pytest.mark.parametrize("text", ["就这个", "就这些了", "没别的"])
+async def test_that_is_all_ends_the_interviews_even_read_as_affirm(form_tracker, domain, text):
+    events = await answer(form_tracker, domain, "symptom_more", text, {**INTERVIEWING, "symptom_confirmed": True}, "affirm")
+    assert events["symptom_more"] == NOT_GIVEN, events
+    assert events.get("requested_slot") != "symptom_what"
 
 
 async def test_a_vague_further_complaint_gets_one_follow_up(form_tracker, domain):
