@@ -7,6 +7,7 @@ contacted: within the dealer's call-back time while open, else at the next openi
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -105,6 +106,16 @@ class ValidateHandoverForm(FormValidationAction):
         return {"callback_phone": phone, "phone": phone} if phone else {"callback_phone": None}
 
 
+def _handover_key(tracker: Tracker, now: datetime) -> str:
+    """A key for a booking the form never keyed: the same on a retry of the same message
+    (after an action-server timeout), so the hand-over draft is written once."""
+    started = [e.get("timestamp") for e in tracker.events
+               if e.get("event") == "active_loop" and e.get("name") == "booking_form"]
+    anchor = started[-1] if started else now.timestamp()
+    digest = hashlib.sha256(f"{tracker.sender_id}:{anchor}".encode()).hexdigest()[:24]
+    return f"handover-{digest}"
+
+
 class ActionHandOverToHuman(Action):
     def name(self) -> str:
         return "action_hand_over_to_human"
@@ -121,7 +132,7 @@ class ActionHandOverToHuman(Action):
                 dispatcher.utter_message(response="utter_handed_over_no_phone", dealer_phone=backend.catalog().phone)
             # The booking so far is kept: if it is completed, its draft is flagged for a human.
             return events + [SlotSet("needs_human", True)]
-        booking_key = tracker.get_slot("booking_key") or f"handover-{int(now.timestamp())}"
+        booking_key = tracker.get_slot("booking_key") or _handover_key(tracker, now)
         try:
             result = await backend.hand_over(handover_request(tracker, phone, booking_key), now)
         except BookingLimitReached as reached:  # as many live bookings as allowed: no draft

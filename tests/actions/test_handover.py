@@ -59,6 +59,19 @@ async def test_a_second_hand_over_writes_no_second_draft(form_tracker, domain, a
         assert session.scalar(select(func.count()).select_from(DraftWorkOrder)) == 1
 
 
+async def test_a_hand_over_retried_with_a_later_message_time_writes_one_draft(form_tracker, domain, app_database):
+    """No booking key yet (the form never ran): the same message again after an
+    action-server timeout arrives later, and must not write a second draft."""
+    unkeyed = {**SO_FAR, "booking_key": None}
+    for delay in (0, 7):
+        tracker = form_tracker({}, requested_slot=None, slots=unkeyed)
+        for event in tracker.events:
+            if event.get("event") == "user":
+                event["timestamp"] += delay
+        await ActionHandOverToHuman().run(CollectingDispatcher(), tracker, domain)
+    assert len(drafts(app_database)) == 1
+
+
 async def test_a_hand_over_before_the_complaint_has_no_symptoms(form_tracker, domain, app_database):
     slots = {"service_type": "repair", "phone": "13812345678", "booking_key": "key-x"}
     await ActionHandOverToHuman().run(CollectingDispatcher(), form_tracker({}, requested_slot=None, slots=slots), domain)
