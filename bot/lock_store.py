@@ -45,7 +45,9 @@ Turn it on in an endpoints file (``bot/endpoints.cluster.yml``)::
 
 What a lease cannot do: a process frozen for longer than ``lock_lifetime`` (a stopped VM,
 a debugger) loses its ticket while it still thinks it holds it; the keep-alive then logs
-an error. Requires Redis >= 5 (``TIME`` inside scripts).
+an error. (A *waiting* ticket that lapses is drawn again rather than failing the message
+with ``LockError``, which Rasa's channels drop.) A Redis that restarts empty forgets the
+queue the same way. Requires Redis >= 5 (``TIME`` inside scripts).
 """
 from __future__ import annotations
 
@@ -323,9 +325,19 @@ class AtomicRedisLockStore(LockStore):
         ticket = self.issue_ticket(conversation_id, lifetime)
         keep_alive: Optional[asyncio.Task] = None
         try:
-            held = await self._acquire_lock(conversation_id, ticket, poll, lifetime)
+            while (ahead := self.tickets_ahead(conversation_id, ticket, lifetime)) != 0:
+                if ahead < 0:
+                    # Only if this process stalled longer than the lease while waiting.
+                    # Rasa would raise LockError, and its channels drop the message;
+                    # queueing again keeps it.
+                    logger.warning(f"lock store: ticket {ticket} of '{conversation_id}' lapsed "
+                                   f"while waiting; drawing a new one")
+                    ticket = self.issue_ticket(conversation_id, lifetime)
+                    continue
+                await asyncio.sleep(poll)
+            logger.debug(f"Acquired lock for conversation '{conversation_id}' (ticket {ticket}).")
             keep_alive = asyncio.ensure_future(self._keep_alive(conversation_id, ticket, lifetime))
-            yield held
+            yield TicketLock(conversation_id, deque([Ticket(ticket, 0.0)]))
         finally:
             if keep_alive is not None:
                 keep_alive.cancel()
@@ -335,6 +347,7 @@ class AtomicRedisLockStore(LockStore):
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float,
         lock_lifetime: Optional[float] = None,
     ) -> TicketLock:
+        """LockStore's waiting step, for callers of the base API (``lock`` waits itself)."""
         while True:
             ahead = self.tickets_ahead(conversation_id, ticket, lock_lifetime)
             if ahead == 0:

@@ -338,3 +338,29 @@ def test_the_cluster_endpoints_are_the_single_process_ones_plus_the_lock_store()
         assert cluster[section] == single[section], section
     assert {k: v for k, v in cluster["tracker_store"].items() if k != "url"} == single["tracker_store"]
     assert cluster["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
+
+
+def test_a_waiter_whose_ticket_lapsed_queues_again_instead_of_dropping_the_message(redis_url, prefix):
+    """A process stalled past its lease while waiting (simulated: its ticket is handed back
+    under it) draws a new ticket; Rasa's store raises LockError, and the channel drops the
+    customer's message."""
+    lock_store = store(redis_url, prefix, lock_lifetime=5)
+    holder = lock_store.issue_ticket("stalled")  # someone is being served
+    turns: list[int] = []
+
+    async def waiter() -> None:
+        async with lock_store.lock("stalled") as held:
+            turns.append(held.tickets[0].number)
+
+    async def scenario() -> None:
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.2)
+        lock_store.cleanup("stalled", 2)  # the waiter's ticket lapses
+        await asyncio.sleep(0.2)
+        assert not task.done()  # queued again, behind the holder
+        lock_store.cleanup("stalled", holder)
+        await asyncio.wait_for(task, 2)
+
+    asyncio.run(scenario())
+    assert turns == [3]
+    assert left_keys(redis_url, prefix) == []
