@@ -45,6 +45,8 @@ test-app: train
 # The app-runtime suite again on two faked clocks (dealer/clock.py), so it passes on any
 # day and hour: a Sunday 23:50 (minutes before the day turns) and a
 # Monday 08:00 before opening, both Asia/Shanghai. One anchor: every process, one offset.
+# tests/cluster (replicas, faults of whole processes: slow, and not about the date) runs
+# once, in test-app.
 FAKED_CLOCKS := 2027-02-07T23:50:00+08:00 2028-03-06T08:00:00+08:00
 test-clocks: train
 	@devtools/ensure_postgres.sh
@@ -52,7 +54,7 @@ test-clocks: train
 	@devtools/ensure_chromium.sh
 	@for at in $(FAKED_CLOCKS); do \
 	  echo ">> the app-runtime suite with the clock at $$at"; \
-	  DEALER_CLOCK=$$at DEALER_CLOCK_AT=$$(date +%s) $(APP)/python -m pytest tests --ignore=tests/bot -q -p no:cacheprovider || exit 1; \
+	  DEALER_CLOCK=$$at DEALER_CLOCK_AT=$$(date +%s) $(APP)/python -m pytest tests --ignore=tests/bot --ignore=tests/cluster -q -p no:cacheprovider || exit 1; \
 	done
 
 test: validate test-stories test-bot test-app test-clocks
