@@ -3,7 +3,8 @@
 Register it in credentials.yml as ``bot.channels.wechat.WeChatInput``. The account's
 token, AES key, app id and secret come from WECHAT_* environment variables (see
 ``wechat_settings``); without WECHAT_TOKEN the channel loads but refuses every request with 403
-(no signature can verify without a token).
+(no signature can verify without a token). With WECHAT_STATE_REDIS_URL what the channel
+remembers between requests is shared by every Rasa replica (``wechat_state``).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.channels.message_cap import refusing_long_messages
 from bot.channels.wechat_bridge import CHANNEL_NAME, Response, WeChatBridge
 from bot.channels.wechat_render import render
 from bot.channels.wechat_settings import WeChatSettings
+from bot.channels.wechat_state import ChannelState
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ class WeChatInput(InputChannel):
         self._bridge: WeChatBridge | None = None
         if not self.settings.configured:
             logger.warning("wechat channel: WECHAT_TOKEN is not set, every request gets 403")
+        # MsgIds, replay pairs, options and the token: in memory, or shared in Redis.
+        self.state = ChannelState.from_settings(self.settings)
+        if self.state.redis is not None:
+            self.state.redis.ping()  # like the lock store: a replica without it refuses to start
+            logger.info("wechat channel: state shared in Redis under %s*", self.state.redis.prefix)
 
     def get_output_channel(self) -> OutputChannel | None:
         """Messages Rasa starts itself (``trigger_intent`` with ``output_channel=wechat``)."""
@@ -45,7 +52,8 @@ class WeChatInput(InputChannel):
         return WeChatOutput(self._bridge)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bridge = self._bridge = WeChatBridge(self.settings, refusing_long_messages(on_new_message))
+        bridge = self._bridge = WeChatBridge(self.settings, refusing_long_messages(on_new_message),
+                                             state=self.state)
         webhook = Blueprint("wechat_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -88,7 +96,7 @@ class WeChatOutput(OutputChannel):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         text, buttons = render([message])
         if text:
-            self._bridge.buttons.remember(recipient_id, buttons)
+            await self._bridge.options.save(recipient_id, buttons)
             await self._bridge.api.send_text(recipient_id, text)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:

@@ -3,11 +3,12 @@
 One ``AccessTokenCache`` per account holds the token, refreshes it before it
 expires and lets one caller at a time fetch it (WeChat limits token requests
 per day, and a fresh /token call invalidates the previous token). It asks for the
-"stable" token, which other holders of the same account can share.
+"stable" token, which other holders of the same account can share. With
+WECHAT_STATE_REDIS_URL the token and the refresh lock are in Redis, so every Rasa
+replica uses one token and only one of them refreshes it at a time.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -16,6 +17,7 @@ from typing import Any
 import aiohttp
 
 from bot.channels.wechat_settings import WeChatSettings
+from bot.channels.wechat_state import MemoryTokens, Tokens
 
 logger = logging.getLogger(__name__)
 
@@ -32,33 +34,32 @@ class WeChatApiError(Exception):
 
 
 class AccessTokenCache:
-    def __init__(self, settings: WeChatSettings, refresh_margin: float = 300.0, clock=time.monotonic):
+    """The token's life: fetched when none is fresh, by one caller at a time, kept for its
+    ``expires_in`` minus ``refresh_margin``. Where it is kept is ``store`` (``Tokens`` of
+    wechat_state): this process's memory by default, Redis for several replicas (one
+    token for all of them, and one refresher at a time across them)."""
+
+    def __init__(self, settings: WeChatSettings, refresh_margin: float = 300.0, clock=time.monotonic,
+                 store: Tokens | None = None):
         self._settings = settings
         self._margin = refresh_margin
         self._clock = clock
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._lock = asyncio.Lock()
+        # The in-memory store reads the clock through this cache (tests move it).
+        self.store = store if store is not None else MemoryTokens(clock=lambda: self._clock())
         self.fetches = 0
 
-    def _fresh(self) -> str | None:
-        if self._token and self._clock() < self._expires_at:
-            return self._token
-        return None
-
     async def get(self, session: aiohttp.ClientSession) -> str:
-        token = self._fresh()
+        token = await self.store.get()
         if token:
             return token
-        async with self._lock:
-            token = self._fresh()  # another caller may have fetched it while we waited
+        async with self.store.refreshing():
+            token = await self.store.get()  # another caller may have fetched it while we waited
             if token:
                 return token
             return await self._fetch(session)
 
-    def invalidate(self, token: str) -> None:
-        if self._token == token:
-            self._token = None
+    async def invalidate(self, token: str) -> None:
+        await self.store.discard(token)
 
     async def _fetch(self, session: aiohttp.ClientSession) -> str:
         self.fetches += 1
@@ -73,17 +74,17 @@ class AccessTokenCache:
         if not data.get("access_token"):
             raise WeChatApiError(data.get("errcode"), data.get("errmsg"))
         lifetime = float(data.get("expires_in") or 7200)
-        self._token = data["access_token"]
-        self._expires_at = self._clock() + max(lifetime - self._margin, lifetime / 2)
-        return self._token
+        token = data["access_token"]
+        await self.store.put(token, max(lifetime - self._margin, lifetime / 2))
+        return token
 
 
 class WeChatApi:
-    def __init__(self, settings: WeChatSettings, timeout: float = 10.0) -> None:
+    def __init__(self, settings: WeChatSettings, timeout: float = 10.0, tokens: Tokens | None = None) -> None:
         self._settings = settings
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
-        self.tokens = AccessTokenCache(settings)
+        self.tokens = AccessTokenCache(settings, store=tokens)
 
     def _client(self) -> aiohttp.ClientSession:
         # Made on first use, inside the running loop, never at import.
@@ -112,7 +113,7 @@ class WeChatApi:
                 return
             if errcode in TOKEN_ERRORS and attempt == 1:
                 logger.warning("WeChat refused the access token (%s); fetching a new one", errcode)
-                self.tokens.invalidate(token)
+                await self.tokens.invalidate(token)
                 continue
             raise WeChatApiError(errcode, data.get("errmsg"))
 

@@ -5,6 +5,12 @@ turns one delivery of a message into (at most) one turn of the assistant and a
 passive reply, or ``success`` and a customer-service message when the assistant
 needs longer than the reply timeout. Refused with 403: a plaintext message when
 safe mode is configured (a downgrade), and a (timestamp, nonce) seen with another body.
+
+What the channel remembers between requests (MsgIds, replay pairs, numbered options,
+the access token) is in ``self.state`` (wechat_state): this process's memory, or Redis
+shared by every replica (WECHAT_STATE_REDIS_URL). The running turns themselves (asyncio
+tasks) are this process's own: a retry that lands on another replica waits there for
+the reply in Redis, takes it passively if nobody delivered it yet, else answers success.
 """
 from __future__ import annotations
 
@@ -23,8 +29,7 @@ from wechatpy import parse_message
 from wechatpy.replies import TextReply
 
 from bot.channels.wechat_api import WeChatApi
-from bot.channels.wechat_render import ButtonMemory, render
-from bot.channels.wechat_replay import ReplayMemory
+from bot.channels.wechat_render import render
 from bot.channels.wechat_security import (
     BadMessage,
     Refused,
@@ -34,6 +39,7 @@ from bot.channels.wechat_security import (
     verify_query,
 )
 from bot.channels.wechat_settings import WeChatSettings
+from bot.channels.wechat_state import ChannelState
 from bot.channels.wechat_turns import Turn, TurnRegistry
 
 logger = logging.getLogger(__name__)
@@ -86,15 +92,17 @@ class WeChatBridge:
         on_new_message: OnNewMessage,
         api: WeChatApi | None = None,
         clock: Callable[[], float] = time.time,
+        state: ChannelState | None = None,
     ) -> None:
         self.settings = settings
         self._on_new_message = on_new_message
         self._clock = clock
-        self.api = api if api is not None else WeChatApi(settings)
+        self.state = state if state is not None else ChannelState.from_settings(settings, clock=clock)
+        tokens = self.state.make_tokens(settings.app_id) if self.state.make_tokens else None
+        self.api = api if api is not None else WeChatApi(settings, tokens=tokens)
         self.crypto = make_crypto(settings.token or "", settings.encoding_aes_key, settings.app_id)
-        self.turns = TurnRegistry(ttl=settings.dedup_ttl)
-        self.replays = ReplayMemory(settings.timestamp_window, clock=clock)
-        self.buttons = ButtonMemory()
+        self.turns = TurnRegistry(ttl=settings.dedup_ttl)  # the turns running in this process
+        self.options = self.state.options
         self._conversations = _LocksByKey()
         self._background: set[asyncio.Task] = set()
 
@@ -130,7 +138,7 @@ class WeChatBridge:
             logger.warning("unreadable WeChat message: %s", error)
             return Response(400, "bad request")
         # Only a readable body (in safe mode: msg_signature checked) claims its pair.
-        if self.replays.is_replay(args["timestamp"], args["nonce"], body):
+        if await self.state.replays.is_replay(args["timestamp"], args["nonce"], body):
             return _refused("a timestamp and nonce already seen with another body")
 
         text = await self._reply_for(message, fields)
@@ -174,35 +182,49 @@ class WeChatBridge:
         else:
             start = partial(_constant, OTHER_EVENT_REPLY if msg_type == "event" else NOT_TEXT_REPLY)
 
-        turn, started = self.turns.get_or_start(key, start)
-        if not started:
+        turn = self.turns.get(key)
+        if turn is not None:
             logger.info("WeChat delivered %s again (delivery %d): same turn", key, turn.deliveries)
-        return await self._passive_or_later(turn, openid)
+        elif await self.state.deliveries.first(key):
+            turn = self.turns.start(key, start)
+        else:  # taken up before: by another replica (or here, longer ago than remembered)
+            logger.info("WeChat delivered %s again: its turn runs elsewhere", key)
+            return await self.state.deliveries.reply_from_elsewhere(key, self.settings.reply_timeout)
+        return await self._passive_or_later(turn, key, openid)
 
-    async def _passive_or_later(self, turn: Turn, openid: str) -> str | None:
+    async def _passive_or_later(self, turn: Turn, key: str, openid: str) -> str | None:
         turn.waiting += 1
         try:
             text = await asyncio.wait_for(asyncio.shield(turn.task), self.settings.reply_timeout)
         except asyncio.TimeoutError:
-            self._push_when_ready(turn, openid)
+            self._push_when_ready(turn, key, openid)
             return None
         finally:
             turn.waiting -= 1
-        return text if text and turn.claim() else None
+        return text if text and await self._claim(turn, key) else None
 
-    def _push_when_ready(self, turn: Turn, openid: str) -> None:
+    async def _claim(self, turn: Turn, key: str, pushing: bool = False) -> bool:
+        """True exactly once per message, on whichever replica (the state's claim)."""
+        if turn.claimed:
+            return False
+        if not await self.state.deliveries.claim(key, pushing=pushing):
+            return False
+        return turn.claim()
+
+    def _push_when_ready(self, turn: Turn, key: str, openid: str) -> None:
         if turn.push_scheduled:
             return
         turn.push_scheduled = True
-        task = asyncio.ensure_future(self._push(turn, openid))
+        task = asyncio.ensure_future(self._push(turn, key, openid))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _push(self, turn: Turn, openid: str) -> None:
+    async def _push(self, turn: Turn, key: str, openid: str) -> None:
         text = await asyncio.shield(turn.task)
+        await self.state.deliveries.finished(key, text)  # for a retry waiting on another replica
         while turn.waiting:  # a retry still waiting takes the reply passively (no API call)
             await asyncio.sleep(0)
-        if not text or not turn.claim():
+        if not text or not await self._claim(turn, key, pushing=True):
             return  # nothing to say, or a retry of the message got it passively
         try:
             await self.api.send_text(openid, text)
@@ -216,7 +238,7 @@ class WeChatBridge:
                 collector = CollectingOutputChannel()
                 await self._on_new_message(
                     UserMessage(
-                        self.buttons.resolve(openid, text),
+                        await self.options.pick(openid, text),
                         collector,
                         sender_id=openid,
                         input_channel=CHANNEL_NAME,
@@ -227,7 +249,7 @@ class WeChatBridge:
                     )
                 )
                 reply, buttons = render(collector.messages)
-                self.buttons.remember(openid, buttons)
+                await self.options.save(openid, buttons)
                 return reply
         except Exception:
             logger.exception("the assistant failed on a WeChat message from %s", openid)
@@ -235,6 +257,7 @@ class WeChatBridge:
 
     async def close(self) -> None:
         await self.api.close()
+        await self.state.close()
 
 
 def _refused(reason: object) -> Response:

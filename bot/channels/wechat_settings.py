@@ -19,7 +19,15 @@ class WeChatSettings:
     reply_timeout: float = 4.5  # seconds to wait for a passive reply (WeChat gives up at 5)
     timestamp_window: float = 300.0  # seconds a request's timestamp may differ from ours
     dedup_ttl: float = 120.0  # seconds a MsgId is remembered (WeChat retries within 15 s)
+    # WECHAT_OPTIONS_TTL: seconds a reply's numbered options can be answered by digit; the
+    # conversation's session timeout (domain.yml session_expiration_time, 720 minutes).
+    options_ttl: float = 720 * 60.0
     max_body_bytes: int = 64 * 1024
+    # WECHAT_STATE_REDIS_URL: set, the MsgIds, replay pairs, options and access token live
+    # in that Redis, shared by every Rasa replica (bot/channels/wechat_state.py); unset,
+    # in this process's memory. WECHAT_STATE_KEY_PREFIX: its keys start <prefix>:wechat:.
+    state_redis_url: str | None = None
+    state_key_prefix: str = "rasa"
 
     @classmethod
     def from_env(
@@ -47,7 +55,10 @@ class WeChatSettings:
             reply_timeout=float(value("reply_timeout") or defaults.reply_timeout),
             timestamp_window=float(value("timestamp_window") or defaults.timestamp_window),
             dedup_ttl=float(value("dedup_ttl") or defaults.dedup_ttl),
+            options_ttl=float(value("options_ttl") or defaults.options_ttl),
             max_body_bytes=int(value("max_body_bytes") or defaults.max_body_bytes),
+            state_redis_url=value("state_redis_url"),
+            state_key_prefix=str(value("state_key_prefix") or defaults.state_key_prefix),
         )
 
     @property

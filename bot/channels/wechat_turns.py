@@ -4,6 +4,10 @@ WeChat retries a message up to three times within 15 s when it has no answer.
 Every delivery of the same key (MsgId, or sender + CreateTime + event for events)
 shares one turn; its reply goes out once: passively to whichever request is
 still waiting when it is ready, otherwise through the customer-service API.
+
+This registry holds the turns running in this process (their asyncio tasks);
+whether a message was taken up at all, and who delivers its reply, is the
+channel state's (``wechat_state.Deliveries``: memory, or Redis across replicas).
 """
 from __future__ import annotations
 
@@ -40,14 +44,23 @@ class TurnRegistry:
 
     def get_or_start(self, key: str, start: Callable[[], Awaitable[str | None]]) -> tuple[Turn, bool]:
         """The turn for ``key`` and whether this call started it."""
+        turn = self.get(key)
+        if turn is not None:
+            return turn, False
+        return self.start(key, start), True
+
+    def get(self, key: str) -> Turn | None:
+        """The turn of ``key`` in this process (counting this delivery), if there is one."""
         self._forget_old()
         turn = self._turns.get(key)
         if turn is not None:
             turn.deliveries += 1
-            return turn, False
+        return turn
+
+    def start(self, key: str, start: Callable[[], Awaitable[str | None]]) -> Turn:
         turn = Turn(task=asyncio.ensure_future(start()), started_at=self._clock())
         self._turns[key] = turn
-        return turn, True
+        return turn
 
     def __len__(self) -> int:
         return len(self._turns)
