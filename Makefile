@@ -27,6 +27,13 @@ migrate: install
 run: train migrate
 	@$(APP)/python -m devtools.run
 
+# The production layout on one machine (issue 14): PostgreSQL, Redis, RASA_REPLICAS (2) Rasa
+# servers and ACTION_REPLICAS (2) action servers, the API and the worker behind HAProxy on
+# 127.0.0.1 (devtools/cluster.py); installs what is missing. Stops all on Ctrl-C.
+.PHONY: run-cluster
+run-cluster: train
+	@$(APP)/python -m devtools.cluster
+
 validate: install
 	$(BOT)/rasa data validate --quiet
 

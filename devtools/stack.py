@@ -37,6 +37,12 @@ class StackConfig:
     # Set: Rasa runs with bot/endpoints.cluster.yml, the Redis lock store safe across
     # replicas (bot/lock_store.py) and the tracker store at TRACKER_STORE_URL (LOCK_STORE_URL).
     lock_store_url: str | None = None
+    # Rasa's tracker store (TRACKER_STORE_URL), shared by every replica, e.g.
+    # postgresql://user:pass@host/rasa; None: SQLite at ``tracker_db``. Any SQLAlchemy
+    # URL; each process gets it with its own venv's driver (Rasa: psycopg2, the app:
+    # psycopg 3). Other than SQLite it needs ``lock_store_url`` (bot/endpoints.cluster.yml
+    # reads the URL; bot/endpoints.yml only a dialect and a file).
+    tracker_store_url: str | None = None
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -49,6 +55,7 @@ class StackConfig:
             action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
             database_url=os.environ.get("DATABASE_URL"),
             lock_store_url=os.environ.get("LOCK_STORE_URL") or None,
+            tracker_store_url=os.environ.get("TRACKER_STORE_URL") or None,
         )
 
     def url(self, port: int, path: str = "") -> str:
@@ -107,8 +114,8 @@ def _environment(config: StackConfig) -> dict[str, str]:
             "ACTION_SERVER_URL": config.action_url("/webhook"),
             "RASA_URL": config.url(config.rasa_port),  # the web chat page's proxy to Rasa
             "TRACKER_DIALECT": "sqlite",
-            "TRACKER_DB": str(config.tracker_db),
-            "TRACKER_STORE_URL": f"sqlite:///{config.tracker_db}",
+            "TRACKER_DB": str(_sqlite_tracker_file(config)),
+            "TRACKER_STORE_URL": config.tracker_store_url or f"sqlite:///{config.tracker_db}",
             "WORKER_HOST": "127.0.0.1",
             "WORKER_PORT": str(config.worker_port),
         }
@@ -125,6 +132,28 @@ def _environment(config: StackConfig) -> dict[str, str]:
     env["APP_ENV"] = _dealer_settings(config).app_env
     env.update(shared_secrets(config))
     return env
+
+
+def _sqlite_tracker_file(config: StackConfig) -> Path:
+    """The SQLite file bot/endpoints.yml's tracker store uses (``dialect``/``db`` only)."""
+    url = config.tracker_store_url
+    if not url:
+        return config.tracker_db
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///"):])
+    if not config.lock_store_url:
+        raise ValueError(f"a tracker store other than SQLite ({url.split('://')[0]}) needs the cluster "
+                         "endpoints: set LOCK_STORE_URL too (bot/endpoints.cluster.yml)")
+    return config.tracker_db  # unused: bot/endpoints.cluster.yml takes the URL
+
+
+def tracker_url_for(url: str, service: str) -> str:
+    """``url`` with the PostgreSQL driver ``service``'s venv has: psycopg2 (SQLAlchemy
+    1.4's default) for Rasa, psycopg 3 for the app's processes."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.startswith("postgresql"):
+        return url
+    return ("postgresql" if service == "rasa" else "postgresql+psycopg") + "://" + rest
 
 
 def _dealer_settings(config: StackConfig):
@@ -163,10 +192,11 @@ class Stack:
                 self.config.log_dir.mkdir(parents=True, exist_ok=True)
                 output = open(self.config.log_dir / f"{name}.log", "ab")
                 self._logs.append(output)
+            own_env = dict(env, TRACKER_STORE_URL=tracker_url_for(env["TRACKER_STORE_URL"], name))
             self.processes[name] = subprocess.Popen(
                 command,
                 cwd=REPO_ROOT,
-                env=env,
+                env=own_env,
                 stdout=output,
                 stderr=subprocess.STDOUT if output else None,
                 start_new_session=True,  # its own process group, stopped as one
