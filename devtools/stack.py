@@ -127,6 +127,9 @@ def _environment(config: StackConfig) -> dict[str, str]:
         env.setdefault("LOCK_STORE_KEY_PREFIX", "dealer")
         env.setdefault("LOCK_STORE_LIFETIME", "15")
     env.update(config.extra_env)
+    if config.lock_store_url:  # replicas: the WeChat channel's state on the same Redis
+        env.setdefault("WECHAT_STATE_REDIS_URL", config.lock_store_url)  # bot/channels/wechat_state.py
+        env.setdefault("WECHAT_STATE_KEY_PREFIX", env["LOCK_STORE_KEY_PREFIX"])
     # As the app runtime reads it (.env included): the Rasa server reads only its
     # environment, and its REST channel is open in local/test mode alone.
     env["APP_ENV"] = _dealer_settings(config).app_env
