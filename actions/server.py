@@ -24,6 +24,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions import health
 from dealer.settings import get_settings
 from dealer.shared_secrets import SecretRefused, shared_secret
 
@@ -53,6 +54,8 @@ def create_app(token: str, max_body: int = MAX_BODY_BYTES) -> Sanic:
         if request.headers.get("Content-Encoding") == "deflate":  # rasa_sdk's own test
             return _refuse_inflating(request.body, max_body)
         return None
+
+    health.install(app)  # /health: 503 naming the dealer database when it is down
 
     @app.exception(SanicException)
     async def http_error(_request: Request, error: SanicException) -> HTTPResponse:

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import backend
+from actions import backend, db_fault
 from actions.booking_form import explain_problem, offer_free_slots
 from actions.conversation import channel_name, message_time
 from actions.guard import requester_of
@@ -193,6 +193,8 @@ class ActionSubmitBooking(Action):
         except InvalidValue as invalid:  # a fact that slipped past the form's checks
             dispatcher.utter_message(response=f"utter_invalid_{invalid.field}")
             return [SlotSet(invalid.field, None), SlotSet("booking_confirmed", None), FollowupAction("booking_form")]
+        except db_fault.UNAVAILABLE as error:
+            return db_fault.refuse_until_back(dispatcher, tracker, backend.catalog().phone, error)
         except SQLAlchemyError:
             logger.exception("could not write the draft for %s", tracker.sender_id)
             dispatcher.utter_message(

@@ -31,7 +31,7 @@ def test_health_is_503_when_the_database_is_down(kind: str, tmp_path: Path) -> N
         response = client.get("/api/health")
 
     assert response.status_code == 503
-    assert response.json() == {"detail": "数据库暂时无法连接"}
+    assert response.json() == {"status": "unavailable", "component": "database", "detail": "数据库暂时无法连接"}
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

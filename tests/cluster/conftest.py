@@ -1,0 +1,135 @@
+"""Fixtures for tests/cluster: whole processes of the test's own, started by devtools/stack.py.
+
+- ``postgres_dealer_database``: a new, migrated, seeded dealer database of the test's own
+  on the local PostgreSQL server (TEST_POSTGRES_URL; devtools/ensure_postgres.sh), dropped
+  afterwards, with ``cut()`` / ``restore()`` that make it unavailable to everyone (no new
+  connections, the open ones ended) and back, without touching the shared server;
+- ``own_stack``: a Stack of the chosen processes on free ports over a given dealer
+  database, its logs under test-artifacts/cluster-logs/<name>.
+
+Never the shared ``running_system`` of tests/integration.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from dealer.__main__ import migrate, seed
+from dealer.settings import get_settings
+from devtools.stack import REPO_ROOT, Stack, StackConfig
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+LOGS = REPO_ROOT / "test-artifacts" / "cluster-logs"
+
+
+@dataclass
+class OwnDatabase:
+    url: str  # postgresql+psycopg://…/dealer_cluster_…
+    name: str
+    admin: sa.Engine  # to the server's maintenance database, AUTOCOMMIT
+
+    def cut(self) -> None:
+        """Unavailable: new connections refused ("not currently accepting connections"),
+        the open ones (the processes' pools) terminated. Only this database."""
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                {"name": self.name},
+            )
+
+    def restore(self) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true'))
+
+    def scalar(self, query: str, **params) -> object:
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sa.text(query), params).scalar_one()
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def postgres_dealer_database() -> Iterator[OwnDatabase]:
+    name = f"dealer_cluster_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        pytest.fail(f"PostgreSQL is required (devtools/ensure_postgres.sh or TEST_POSTGRES_URL): {error}",
+                    pytrace=False)
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    database = OwnDatabase(url=url, name=name, admin=admin)
+    try:
+        migrate(url)
+        seed(url, get_settings().catalog_path, demo=True)
+        yield database
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def own_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
+    """``own_stack(name, database_url, services)``: started and healthy; stopped afterwards."""
+    started: list[Stack] = []
+
+    def start(name: str, database_url: str, services: tuple[str, ...] = ("rasa", "actions"),
+              extra_env: dict[str, str] | None = None, timeout: float = 240) -> Stack:
+        rasa_port, action_port, api_port, worker_port = distinct_free_ports(4)
+        config = StackConfig(
+            rasa_port=rasa_port, action_port=action_port, api_port=api_port, worker_port=worker_port,
+            database_url=database_url,
+            tracker_db=tmp_path / f"{name}-tracker.db",
+            log_dir=LOGS / name,
+            extra_env={"APP_ENV": "test", **(extra_env or {})},
+            services=services,
+        )
+        stack = Stack(config)
+        started.append(stack)
+        stack.start()
+        stack.wait_healthy(timeout=timeout)
+        return stack
+
+    try:
+        yield start
+    finally:
+        for stack in started:
+            stack.stop()
+
+
+def distinct_free_ports(count: int) -> list[int]:
+    """``count`` different free ports: devtools.stack.free_port closes its probe at once,
+    so calls in a row can hand out the same port twice."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
+@contextmanager
+def unavailable(database: OwnDatabase) -> Iterator[None]:
+    database.cut()
+    try:
+        yield
+    finally:
+        database.restore()
