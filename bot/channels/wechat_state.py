@@ -215,7 +215,8 @@ class RedisState:
         self.prefix = f"{key_prefix}:wechat:"
         self.socket_timeout = socket_timeout
         self.round_trips = 0  # Redis calls made (for the tests and the figures)
-        self._clients: dict[int, Any] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: Any = None
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -238,14 +239,13 @@ class RedisState:
         import redis.asyncio
 
         loop = asyncio.get_running_loop()
-        client = self._clients.get(id(loop))
-        if client is None:
-            for stale in [k for k in self._clients if k != id(loop)]:
-                del self._clients[stale]  # a closed loop's (tests): its sockets go with it
-            client = self._clients[id(loop)] = redis.asyncio.Redis.from_url(
+        if self._client is None or self._loop is not loop:
+            # Rasa's server has one loop; a new one (tests) gets a client of its own.
+            self._loop = loop
+            self._client = redis.asyncio.Redis.from_url(
                 self.url, socket_timeout=self.socket_timeout,
                 socket_connect_timeout=self.socket_timeout)
-        return client
+        return self._client
 
     async def call(self, what: str, run: Callable[[Any], Any]) -> Any:
         """``run(client)`` awaited; any Redis failure becomes StateUnavailable (logged)."""
@@ -263,12 +263,12 @@ class RedisState:
         return await self.call(what, lambda client: client.eval(source, len(keys), *keys, *args))
 
     async def close(self) -> None:
-        for client in self._clients.values():
+        client, self._client, self._loop = self._client, None, None
+        if client is not None:
             try:
                 await client.close()
             except Exception:  # a client of a loop already closed
                 pass
-        self._clients.clear()
 
 
 def _safe_url(url: str) -> str:

@@ -356,6 +356,11 @@ def test_an_unreachable_redis_refuses_to_start_and_falls_back_while_running():
     assert run(scenario()) == (True, True, "1", False, None)  # as one process alone
     assert time.perf_counter() - started < 5.0
 
+    from bot.channels.wechat import WeChatInput
+
+    with pytest.raises(StateUnavailable):  # the channel, like the lock store, refuses to start
+        WeChatInput(replace(SETTINGS, state_redis_url="redis://127.0.0.1:1/0"))
+
 
 # -- two bridges on one Redis: the channel as two replicas ----------------------------------
 
