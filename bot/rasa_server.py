@@ -19,6 +19,9 @@ Personal data is masked in every log line (``dealer/privacy.py``), Rasa's struct
 A custom action call that fails or takes over ``ACTION_SERVER_TIMEOUT`` seconds (4)
 gets the customer an apology with the dealer's phone and undoes the turn
 (``bot/action_fault.py``).
+
+``PUT /model`` loads the new model beside the running one, not on the event loop
+(``bot/model_reload.py``): no request waits on, or fails because of, a reload.
 """
 from __future__ import annotations
 
@@ -114,9 +117,10 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("RASA_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
     _keep_status_open()
     _mask_personal_data_in_logs()
-    from bot import action_fault
+    from bot import action_fault, model_reload
 
     action_fault.install()
+    model_reload.install()
     import rasa.__main__
 
     _unescaped_structured_logs(rasa.__main__)
