@@ -216,6 +216,12 @@ class Cluster:
         process.wait()
         return process.pid
 
+    def restart_rasa(self, index: int, timeout: float = 240.0) -> float:
+        """Starts Rasa replica ``index`` again (after ``kill_rasa``); seconds until healthy."""
+        stack = self.rasa[index]
+        stack.start()
+        return stack.wait_healthy(timeout=timeout)
+
     def all_running(self) -> bool:
         processes = [p for s in self.stacks for p in s.processes.values()]
         return all(p.poll() is None for p in processes) and (self.balancer is None or self.balancer.poll() is None)

@@ -16,8 +16,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections import Counter
@@ -39,6 +41,7 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://p
 LOGS = REPO_ROOT / "test-artifacts" / "cluster-logs" / "replica-killed"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHONE, PLATE = "13700004242", "浙B7K2Q9"
+LEASE = 6  # seconds: LOCK_STORE_LIFETIME of this test's replicas (15 by default)
 
 
 def distinct_free_ports(count: int) -> list[int]:
@@ -91,7 +94,8 @@ def cluster(tmp_path_factory, redis_url, tracker_url) -> Iterator[Cluster]:
         rasa_port=front_rasa, action_port=front_actions, api_port=front_api, worker_port=worker,
         database_url=database_url, tracker_db=workdir / "unused-tracker.db",
         tracker_store_url=tracker_url, lock_store_url=redis_url,
-        extra_env={"APP_ENV": "test", "LOCK_STORE_KEY_PREFIX": key_prefix},
+        # A replica killed while it holds a conversation holds it up for one lease at most.
+        extra_env={"APP_ENV": "test", "LOCK_STORE_KEY_PREFIX": key_prefix, "LOCK_STORE_LIFETIME": str(LEASE)},
     )
     config = ClusterConfig(base=base, rasa_ports=(rasa1, rasa2), action_ports=(actions1,), api_port=None,
                            stats_port=stats, log_dir=LOGS, balancer_config=workdir / "haproxy.cfg")
@@ -239,3 +243,88 @@ def test_a_replica_killed_mid_booking_the_other_continues_it(cluster):
 
     # No lock left behind by the killed replica (it was killed between turns).
     assert _redis(config.base.lock_store_url, "KEYS", f"{cluster.key_prefix}:lock:*") == []
+
+
+def test_a_replica_killed_during_the_confirming_turn_books_once_when_the_customer_sends_again(cluster):
+    """The harder case: the replica dies *inside* the turn that writes the draft, while it
+    holds the conversation's lock and waits for the action server (paused with SIGSTOP, so
+    the kill lands inside the turn); the action server then goes on with the killed turn's
+    call (the form's validation, before the draft is written), answering nobody. The
+    customer's request fails; sent again through the balancer it is answered by
+    the survivor once the dead replica's lease lapsed: 预约成功, one draft, the message once
+    in the tracker, nothing of the killed turn stored."""
+    config = cluster.config
+    for index, stack in enumerate(cluster.rasa):  # both replicas up again (the first test killed one)
+        if stack.processes["rasa"].poll() is not None:
+            cluster.restart_rasa(index)
+    deadline = time.monotonic() + 30
+    while not cluster.all_up() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert cluster.all_up(), cluster.server_states()
+
+    balancer = config.base.url(config.base.rasa_port, "/webhooks/rest/webhook")
+    victim = f"http://127.0.0.1:{config.rasa_ports[0]}/webhooks/rest/webhook"
+    sender = f"killed-confirm-{uuid.uuid4().hex[:8]}"
+    phone, plate = "13700005353", "浙C3M8R2"
+    slot = (datetime.now(SHANGHAI) + timedelta(days=4)).replace(hour=15, minute=0, second=0, microsecond=0)
+    stored: list[str] = []
+    with httpx.Client(timeout=30) as client:
+        message = "我想预约做保养"
+        for _ in range(20):
+            response = client.post(balancer, json={"sender": sender, "message": message})
+            assert response.status_code == 200, (message, response.text)
+            stored.append(message)
+            question = ([r.get("text") or "" for r in response.json()] or [""])[-1]
+            if "是否正确" in question:
+                break
+            message = answer(question, slot).replace(PHONE, phone).replace(PLATE, plate)
+        assert "是否正确" in question, "the booking never reached the read-back"
+
+        action_server = cluster.actions[0].processes["actions"]
+        failed: list[BaseException | int] = []
+
+        def confirm_on_the_victim() -> None:
+            try:
+                failed.append(httpx.post(victim, json={"sender": sender, "message": "对的"}, timeout=30).status_code)
+            except httpx.HTTPError as error:
+                failed.append(error)
+
+        os.killpg(action_server.pid, signal.SIGSTOP)
+        try:
+            attempt = threading.Thread(target=confirm_on_the_victim)
+            attempt.start()
+            time.sleep(1.0)  # inside the turn: NLU done, the action call waiting
+            cluster.kill_rasa(0)
+        finally:
+            os.killpg(action_server.pid, signal.SIGCONT)
+        attempt.join(timeout=30)
+        assert failed and isinstance(failed[0], httpx.HTTPError), failed  # the customer saw it fail
+
+        # (The kill lands in the form's validation call, before the draft is written; the
+        # same booking submitted twice writing one draft is the idempotency key's unit
+        # tests, tests/actions/test_submit_booking.py.)
+        began = time.monotonic()
+        again = client.post(balancer, json={"sender": sender, "message": "对的"})
+        waited = time.monotonic() - began
+    assert again.status_code == 200, again.text
+    assert again.headers["x-served-by"] == "rasa2"
+    done = "\n".join(r.get("text") or "" for r in again.json())
+    print(f"\nthe confirmation sent again was answered by rasa2 after {waited:.1f} s (lease {LEASE} s)")
+    assert "预约成功" in done, done
+    assert waited < LEASE + 8
+
+    engine = sa.create_engine(config.base.database_url)
+    with engine.connect() as connection:
+        drafts = connection.execute(
+            sa.text("SELECT count(*) FROM draft_work_order WHERE conversation_id = :s"), {"s": sender}
+        ).scalar_one()
+    engine.dispose()
+    assert drafts == 1
+
+    data = [event for _, event in stored_events(config.base.tracker_store_url, sender)]
+    repeated = [e for e, n in Counter(json.dumps(e, sort_keys=True) for e in data).items() if n > 1]
+    assert not repeated, repeated[:3]
+    # The killed turn stored nothing: the confirmation is there once, after the read-back.
+    assert [e["text"] for e in data if e["event"] == "user"] == [*stored, "对的"]
+    actions = [e["name"] for e in data if e["event"] == "action"]
+    assert actions[-1] == "action_listen"
