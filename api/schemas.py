@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from dealer.status import DraftStatus
 
-Role = Literal["advisor", "manager", "admin", "trainee", "trainer"]  # dealer.roles.Role
+Role = Literal["advisor", "manager", "admin", "trainee", "trainer", "group_manager"]  # dealer.roles.Role
 ServiceTypeCode = Literal["maintenance", "repair", "body_paint", "warranty", "inspection", "other"]
 
 
@@ -29,6 +29,7 @@ class StaffPublic(BaseModel):
     advisor: str | None  # the advisor's code (A01) the account books as
     active: bool
     locked_until: dt.datetime | None
+    dealer: str | None = None  # issue 14: the code of the account's dealer
 
 
 class CustomerPublic(BaseModel):
@@ -119,6 +120,7 @@ class DraftPublic(BaseModel):
         None, description="PIPL: when the customer agreed to which privacy notice; null when never asked"
     )
     version: int = Field(description="changes on every edit (optimistic concurrency)")
+    dealer: str | None = Field(None, description="issue 14: the code of the dealer the booking is for (demo, pudong)")
 
 
 class DraftsPublic(BaseModel):

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 
 from dealer import accounts_cli, clock, customer_data, retention
-from dealer.catalog import load_catalog
+from dealer.catalog import DEALERS_DIR, load_catalog, load_dealers
 from dealer.db import unit_of_work
 from dealer.seed import seed_demo_accounts, seed_reference_data
 from dealer.services import appointments
@@ -30,12 +30,16 @@ def migrate(database_url: str, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
-def seed(database_url: str, catalog_path: Path, demo: bool) -> None:
-    catalog = load_catalog(catalog_path)
+def seed(database_url: str, catalog_path: Path, demo: bool, dealers_dir: Path | None = DEALERS_DIR) -> None:
+    """Every dealer's reference data: the default dealer's file (``catalog_path``) first,
+    then each file of ``dealers_dir`` (issue 14; None: the default dealer only)."""
+    catalogs = list(load_dealers(catalog_path, dealers_dir).values())
     with unit_of_work(database_url) as session:
-        seed_reference_data(session, catalog)
+        for catalog in catalogs:
+            seed_reference_data(session, catalog)
         if demo:
-            seed_demo_accounts(session, catalog)
+            for catalog in catalogs:
+                seed_demo_accounts(session, catalog)
 
 
 def main() -> int:
@@ -58,7 +62,7 @@ def main() -> int:
     if args.command in ("migrate", "prepare"):
         migrate(settings.database_url)
     if args.command in ("seed", "prepare"):
-        seed(settings.database_url, settings.catalog_path, demo=settings.is_demo)
+        seed(settings.database_url, settings.catalog_path, demo=settings.is_demo, dealers_dir=settings.dealers_dir)
     print(f"dealer database ready: {args.command}")
     return 0
 

@@ -41,6 +41,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     _with_password(create)
     create.add_argument("--username", required=True)
     create.add_argument("--role", required=True, choices=accounts.ROLES)
+    # Issue 14: the account's dealer (its code; default: the default dealer) and a group
+    # manager's further dealers (--group-dealer pudong --group-dealer …).
+    create.add_argument("--dealer", metavar="CODE", default=None)
+    create.add_argument("--group-dealer", metavar="CODE", action="append")
     create.add_argument("--advisor", metavar="CODE",
                         help="the dealer's advisor this account is (e.g. A01): the name on bookings")
     create.set_defaults(account_command=_create)
@@ -87,7 +91,8 @@ def read_new_password(stdin: TextIO, prompt: Callable[[str], str] = getpass.getp
 
 
 def _create(session: Session, args: argparse.Namespace, actor: str) -> str:
-    user = accounts.create_staff_user(session, args.username, args.password, args.role, actor, args.advisor)
+    user = accounts.create_staff_user(session, args.username, args.password, args.role, actor, args.advisor,
+                                      dealer=args.dealer, group_dealers=tuple(args.group_dealer or ()))
     return f"created {user.role} {user.username!r}"
 
 

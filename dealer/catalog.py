@@ -15,6 +15,10 @@ from zoneinfo import ZoneInfo
 import yaml
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "demo_dealer.yml"
+# Issue 14: the network's other dealers, one file each in the default file's format
+# (dealer/dealers/<code>.yml); the default dealer stays dealer/demo_dealer.yml.
+DEALERS_DIR = Path(__file__).resolve().parent / "dealers"
+DEFAULT_DEALER_CODE = "demo"
 
 
 # The service attributes a booking-script step may depend on (its `when`).
@@ -123,6 +127,8 @@ class DemoAccount:
     password: str
     role: str
     advisor_code: str | None
+    # A group manager's further dealers (their codes), besides the file's own.
+    dealers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,8 @@ class Catalog:
     reminders: ReminderPolicy = ReminderPolicy()
     # Issue 13: the phone-script trainer's pass mark (score 0-100).
     training_pass_mark: int = 80
+    # Issue 14: the dealer's code (``dealer.code``), the key of its row in the database.
+    code: str = DEFAULT_DEALER_CODE
 
     def service_type(self, code: str) -> ServiceType:
         for service in self.service_types:
@@ -271,6 +279,7 @@ def _hhmm(value: str) -> time:
 def parse_catalog(raw: dict) -> Catalog:
     dealer = raw["dealer"]
     return Catalog(
+        code=str(dealer.get("code") or DEFAULT_DEALER_CODE),
         name=dealer["name"],
         short_name=dealer["short_name"],
         phone=dealer["phone"],
@@ -313,6 +322,7 @@ def parse_catalog(raw: dict) -> Catalog:
                 password=a["password"],
                 role=a["role"],
                 advisor_code=a.get("advisor_code"),
+                dealers=tuple(a.get("dealers", ())),
             )
             for a in raw.get("demo_accounts", ())
         ),
@@ -323,3 +333,33 @@ def parse_catalog(raw: dict) -> Catalog:
 def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
     with open(path, encoding="utf-8") as handle:
         return parse_catalog(yaml.safe_load(handle))
+
+
+def dealer_files(default_path: Path = DEFAULT_CATALOG, dealers_dir: Path | None = DEALERS_DIR) -> list[Path]:
+    """The network's dealer files: the default dealer's first, then dealers_dir/*.yml by name."""
+    files = [Path(default_path)]
+    if dealers_dir is not None and Path(dealers_dir).is_dir():
+        default = Path(default_path).resolve()
+        files += [path for path in sorted(Path(dealers_dir).glob("*.yml")) if path.resolve() != default]
+    return files
+
+
+@lru_cache
+def load_dealers(default_path: Path = DEFAULT_CATALOG, dealers_dir: Path | None = DEALERS_DIR) -> dict[str, Catalog]:
+    """Every dealer's catalogue by code, the default dealer first. Two files with one
+    code are refused."""
+    dealers: dict[str, Catalog] = {}
+    for path in dealer_files(default_path, dealers_dir):
+        catalog = load_catalog(path)
+        if catalog.code in dealers:
+            raise ValueError(f"{path}: dealer code {catalog.code!r} is used by another dealer file")
+        dealers[catalog.code] = catalog
+    return dealers
+
+
+def catalog_for(code: str | None, default_path: Path = DEFAULT_CATALOG,
+                dealers_dir: Path | None = DEALERS_DIR) -> Catalog:
+    """A dealer's catalogue by its code; None: the default dealer's. KeyError if unknown."""
+    if code is None:
+        return load_catalog(default_path)
+    return load_dealers(default_path, dealers_dir)[code]

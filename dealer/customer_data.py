@@ -85,6 +85,8 @@ class Holdings:
     drafts: list[DraftWorkOrder]  # written for this phone, customer or one of their cars
     identifiers: set[str] = field(default_factory=set)  # phone, plates, VINs
     names: set[str] = field(default_factory=set)
+    # Issue 14: one person is a customer of each dealer they booked with (by phone).
+    customers: list[Customer] = field(default_factory=list)
 
     @property
     def conversations(self) -> set[str]:
@@ -92,13 +94,15 @@ class Holdings:
 
 
 def find_holdings(session: Session, phone: str) -> Holdings:
-    customer = session.scalar(select(Customer).where(Customer.phone == phone))
-    vehicles = list(session.scalars(select(Vehicle).where(Vehicle.customer_id == customer.id))) if customer else []
+    customers = list(session.scalars(select(Customer).where(Customer.phone == phone).order_by(Customer.id)))
+    customer = customers[0] if customers else None
+    customer_ids = [c.id for c in customers]
+    vehicles = list(session.scalars(select(Vehicle).where(Vehicle.customer_id.in_(customer_ids)))) if customers else []
     plates = {v.plate for v in vehicles if v.plate}
     vins = {v.vin for v in vehicles if v.vin}
     mine = [DraftWorkOrder.phone == phone]
-    if customer is not None:
-        mine.append(DraftWorkOrder.customer_id == customer.id)
+    if customers:
+        mine.append(DraftWorkOrder.customer_id.in_(customer_ids))
     drafts = list(session.scalars(select(DraftWorkOrder).where(or_(*mine)).order_by(DraftWorkOrder.id)))
     plates |= {d.plate for d in drafts if d.plate}
     vins |= {d.vin for d in drafts if d.vin}
@@ -109,9 +113,9 @@ def find_holdings(session: Session, phone: str) -> Holdings:
     known = {d.id for d in drafts}
     drafts += [d for d in session.scalars(select(DraftWorkOrder).where(or_(*car_drafts)).order_by(DraftWorkOrder.id))
                if d.id not in known]
-    names = {customer.name} if customer and customer.name else set()
+    names = {c.name for c in customers if c.name}
     names |= {d.customer_name for d in drafts if d.customer_name and (d.phone == phone or d.phone is None)}
-    return Holdings(phone, customer, vehicles, drafts, {phone} | plates | vins, names)
+    return Holdings(phone, customer, vehicles, drafts, {phone} | plates | vins, names, customers)
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -142,6 +146,7 @@ def export_customer(database_url: str, tracker_store_url: str | None, phone: str
         found: dict[str, Any] = {
             "phone": phone,
             "customer": _row(holdings.customer) if holdings.customer else None,
+            "customers": [_row(c) for c in holdings.customers],  # issue 14: one per dealer
             "vehicles": [_row(v) for v in holdings.vehicles],
             "drafts": [_row(d) for d in holdings.drafts],
             "appointments": [_row(a) for a in appointments],
@@ -299,8 +304,8 @@ def forget_customer(database_url: str, tracker_store_url: str | None, phone: str
         session.flush()
         for vehicle in holdings.vehicles:
             session.delete(vehicle)
-        if holdings.customer is not None:
-            session.delete(holdings.customer)
+        for customer in holdings.customers:
+            session.delete(customer)
         session.flush()
         with audit_log_opened(session.connection()):
             pseudonymise_audit_rows(session, rows, holdings.identifiers, holdings.names, who)

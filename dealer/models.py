@@ -16,12 +16,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
     false,
-
+    func,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from dealer import clock
@@ -66,12 +68,48 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
-class Customer(Base):
-    __tablename__ = "customer"
+class Dealer(Base):
+    """A dealer (service centre) of the network (issue 14). What it offers (hours, capacity,
+    prices, advisors, phones, privacy text) is its file: dealer/demo_dealer.yml for the
+    default dealer, dealer/dealers/<code>.yml for the others (dealer/catalog.py); this row
+    is what every other row belongs to. The first dealer (the lowest id) is the default one."""
+
+    __tablename__ = "dealer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # demo, pudong: the file's dealer.code
+    name: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# A row written without a dealer belongs to the default dealer (the first one): every
+# caller that predates tenancy (the assistant's actions, the worker) keeps working for it.
+DEFAULT_DEALER_ID = select(func.min(Dealer.id)).scalar_subquery()
+
+
+def dealer_column(index: bool = False) -> Mapped[int]:
+    return mapped_column(ForeignKey("dealer.id"), default=DEFAULT_DEALER_ID, index=index)
+
+
+class StaffUserDealer(Base):
+    """The dealers a group manager sees besides their own (issue 14)."""
+
+    __tablename__ = "staff_user_dealer"
+    __table_args__ = (PrimaryKeyConstraint("user_id", "dealer_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealer.id"))
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+    __table_args__ = (UniqueConstraint("dealer_id", "phone", name="uq_customer_dealer_phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = dealer_column()
     name: Mapped[str | None] = mapped_column(String(40))
-    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    phone: Mapped[str] = mapped_column(String(11))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # 退订 / 不要再发: no automatic message (reminder, 回访) goes to this customer any more.
     opted_out_at: Mapped[datetime | None]
@@ -81,11 +119,16 @@ class Customer(Base):
 
 class Vehicle(Base):
     __tablename__ = "vehicle"
+    __table_args__ = (
+        UniqueConstraint("dealer_id", "plate", name="uq_vehicle_dealer_plate"),
+        UniqueConstraint("dealer_id", "vin", name="uq_vehicle_dealer_vin"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = dealer_column()
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
-    plate: Mapped[str | None] = mapped_column(String(10), unique=True)
-    vin: Mapped[str | None] = mapped_column(String(17), unique=True)
+    plate: Mapped[str | None] = mapped_column(String(10))
+    vin: Mapped[str | None] = mapped_column(String(17))
     model: Mapped[str | None] = mapped_column(String(40))
     mileage_km: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -97,9 +140,11 @@ class Advisor(Base):
     """A named service advisor who receives customers."""
 
     __tablename__ = "advisor"
+    __table_args__ = (UniqueConstraint("dealer_id", "code", name="uq_advisor_dealer_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(10), unique=True)
+    dealer_id: Mapped[int] = dealer_column()
+    code: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -110,7 +155,9 @@ class StaffUser(Base):
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Usernames stay unique across the network: one sign-in page for every dealer.
     username: Mapped[str] = mapped_column(String(60), unique=True)
+    dealer_id: Mapped[int] = dealer_column(index=True)  # the dealer the account works for
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))  # dealer.roles.Role: advisor | manager | admin
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
@@ -129,6 +176,7 @@ class StaffUser(Base):
 class ServiceTypeRow(Base):
     __tablename__ = "service_type"
 
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealer.id"), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
 
@@ -136,6 +184,7 @@ class ServiceTypeRow(Base):
 class MaintenancePrice(Base):
     __tablename__ = "maintenance_price"
 
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealer.id"), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
     price_yuan: Mapped[int]
@@ -147,6 +196,7 @@ class OpeningHours(Base):
 
     __tablename__ = "opening_hours"
 
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealer.id"), primary_key=True)
     weekday: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     opens_at: Mapped[str] = mapped_column(String(5))  # "08:30", dealer local time
     closes_at: Mapped[str] = mapped_column(String(5))
@@ -162,9 +212,11 @@ class CapacitySlot(Base):
     """
 
     __tablename__ = "capacity_slot"
+    __table_args__ = (UniqueConstraint("dealer_id", "start_at", name="uq_capacity_slot_dealer_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    start_at: Mapped[datetime] = mapped_column(unique=True)
+    dealer_id: Mapped[int] = dealer_column()
+    start_at: Mapped[datetime]
     capacity: Mapped[int]
     booked: Mapped[int] = mapped_column(default=0)
 
@@ -175,6 +227,7 @@ class DraftWorkOrder(Base):
     __tablename__ = "draft_work_order"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = dealer_column(index=True)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=DraftStatus.draft, index=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -212,6 +265,7 @@ class DraftWorkOrder(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     advisor: Mapped[Advisor | None] = relationship()
+    dealer: Mapped[Dealer] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -223,6 +277,7 @@ class Appointment(Base):
     __table_args__ = (UniqueConstraint("draft_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = dealer_column(index=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft_work_order.id"))
     start_at: Mapped[datetime] = mapped_column(index=True)
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
@@ -249,6 +304,7 @@ class FollowupTask(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = dealer_column(index=True)
     # reminder:<draft id>, followup:<draft id>, job:<name>: one row per booking and kind.
     key: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(20))  # TaskKind
@@ -284,6 +340,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = dealer_column(index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str] = mapped_column(String(40))
@@ -302,6 +359,7 @@ class TrainingSession(Base):
     __tablename__ = "training_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = dealer_column(index=True)  # the trainee's dealer
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     scenario: Mapped[str] = mapped_column(String(40))
     seed: Mapped[int]

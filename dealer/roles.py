@@ -14,18 +14,33 @@ class Role(StrEnum):
     admin = "admin"  # manages staff accounts; sees no customer data
     trainee = "trainee"  # a new advisor learning the phone script; sees no customer data
     trainer = "trainer"  # runs the training: sees every trainee's role plays; no customer data
+    # Issue 14: a manager over several dealers of the group (staff_user_dealer): a manager
+    # in each of them, and filters by dealer.
+    group_manager = "group_manager"
 
 
 # Who handles customers' bookings (drafts, appointments, the capacity plan).
-DESK_ROLES = frozenset({Role.advisor, Role.manager})
+DESK_ROLES = frozenset({Role.advisor, Role.manager, Role.group_manager})
+# Who may do a manager's part (reassign, reject any draft, close complaints, CSI).
+MANAGER_ROLES = frozenset({Role.manager, Role.group_manager})
+# Who sees more than their own dealer.
+MULTI_DEALER_ROLES = frozenset({Role.group_manager})
 ACCOUNT_ROLES = frozenset({Role.admin})
 # Phone-script training (issue 13): who plays role plays (their own), and who sees everyone's.
-TRAINING_ROLES = frozenset({Role.trainee, Role.advisor, Role.trainer, Role.manager})
-TRAINER_ROLES = frozenset({Role.trainer, Role.manager})
+TRAINING_ROLES = frozenset({Role.trainee, Role.advisor, Role.trainer, Role.manager, Role.group_manager})
+TRAINER_ROLES = frozenset({Role.trainer, Role.manager, Role.group_manager})
 
 
 def handles_bookings(role: str) -> bool:
     return role in DESK_ROLES
+
+
+def is_manager(role: str) -> bool:
+    return role in MANAGER_ROLES
+
+
+def sees_several_dealers(role: str) -> bool:
+    return role in MULTI_DEALER_ROLES
 
 
 def manages_accounts(role: str) -> bool:
@@ -47,7 +62,7 @@ def may_see_training(role: str, own_user_id: int, session_user_id: int) -> bool:
 
 def owns_or_unassigned(role: str, own_advisor_id: int | None, draft_advisor_id: int | None) -> bool:
     """A manager any draft; an advisor a draft assigned to them or to nobody."""
-    if role == Role.manager:
+    if role in MANAGER_ROLES:
         return True
     return role == Role.advisor and (draft_advisor_id is None or draft_advisor_id == own_advisor_id)
 
@@ -62,7 +77,7 @@ def may_assign(
 ) -> bool:
     """Moving a draft between advisors is the manager's; an advisor may take an
     unassigned draft, or hand back one of their own (to nobody)."""
-    if new_advisor_id == draft_advisor_id or role == Role.manager:
+    if new_advisor_id == draft_advisor_id or role in MANAGER_ROLES:
         return True
     if not owns_or_unassigned(role, own_advisor_id, draft_advisor_id):
         return False

@@ -19,6 +19,8 @@ class DealerSettings(BaseSettings):
     app_env: Literal["local", "test", "production"] = "local"
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     catalog_path: Path = Path(__file__).resolve().parent / "demo_dealer.yml"
+    # Issue 14: the network's other dealers, one file each (dealer/catalog.py, load_dealers).
+    dealers_dir: Path = Path(__file__).resolve().parent / "dealers"
     # Secrets the processes share (dealer/shared_secrets.py): unset, one per install
     # under var/secrets/ (refused in production). ACTION_SERVER_TOKEN: Rasa -> action
     # server; RASA_AUTH_TOKEN: Rasa's HTTP API (--auth-token).

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from dealer.catalog import Catalog
+from dealer.services.dealers import visible_dealer_ids
 from dealer import clock
 from dealer.models import StaffUser, TrainingLine, TrainingSession
 from dealer.roles import may_see_training, sees_all_training, trains
@@ -51,7 +53,7 @@ def start(session: Session, user: StaffUser, scenario_id: str, seed: int | None 
         scenario(scenario_id)
     except KeyError:
         raise TrainingError("unknown_scenario") from None
-    row = TrainingSession(user_id=user.id, scenario=scenario_id,
+    row = TrainingSession(dealer_id=user.dealer_id, user_id=user.id, scenario=scenario_id,
                           seed=seed if seed is not None else random.SystemRandom().randrange(1, 2**31 - 1), started_at=clock.now())
     session.add(row)
     session.flush()
@@ -63,21 +65,23 @@ def get(session: Session, user: StaffUser, session_id: int) -> TrainingSession:
     row = session.scalar(
         select(TrainingSession).options(selectinload(TrainingSession.lines)).where(TrainingSession.id == session_id)
     )
-    if row is None:
+    if row is None or row.dealer_id not in visible_dealer_ids(session, user):  # issue 14: another dealer's
         raise TrainingError("not_found")
     if not may_see_training(user.role, user.id, row.user_id):
         raise TrainingError("forbidden")
     return row
 
 
-def speak(session: Session, user: StaffUser, session_id: int, text: str) -> CustomerTurn:
-    """The trainee's line and the simulated customer's reply, both kept."""
+def speak(session: Session, user: StaffUser, session_id: int, text: str, catalog: Catalog | None = None) -> CustomerTurn:
+    """The trainee's line and the simulated customer's reply, both kept. ``catalog``: the
+    trainee's dealer's (issue 14; default: the default dealer's)."""
     row = get(session, user, session_id)
     if row.user_id != user.id:
         raise TrainingError("forbidden")  # a trainer watches, only the trainee speaks
     if row.finished_at is not None:
         raise TrainingError("finished")
-    customer = SimulatedCustomer(scenario(row.scenario), row.seed)
+    customer = (SimulatedCustomer(scenario(row.scenario), row.seed, catalog) if catalog is not None
+                else SimulatedCustomer(scenario(row.scenario), row.seed))
     for line in row.lines:
         if line.speaker == ADVISOR:
             customer.reply(line.text)
@@ -89,29 +93,30 @@ def speak(session: Session, user: StaffUser, session_id: int, text: str) -> Cust
     return CustomerTurn(reply.text, reply.done)
 
 
-def finish(session: Session, user: StaffUser, session_id: int) -> dict:
+def finish(session: Session, user: StaffUser, session_id: int, catalog: Catalog | None = None) -> dict:
     """The scorecard, kept with the session; a finished session gives the same one again."""
     row = get(session, user, session_id)
     if row.finished_at is not None:
         return row.scorecard
     if row.user_id != user.id:
         raise TrainingError("forbidden")
-    card = score_lines([(line.speaker, line.text) for line in row.lines], scenario(row.scenario))
+    card = score_lines([(line.speaker, line.text) for line in row.lines], scenario(row.scenario), catalog)
     row.finished_at = clock.now()
     row.score, row.passed, row.order_ok = card.score, card.passed, card.order_ok
     row.scorecard = card.as_dict()
     return row.scorecard
 
 
-def score_transcript(lines: list[tuple[str, str]]) -> Scorecard:
+def score_transcript(lines: list[tuple[str, str]], catalog: Catalog | None = None) -> Scorecard:
     """A real call's transcript, scored the same way; nothing is stored (it holds a real
-    customer's personal data)."""
-    return score_lines(lines)
+    customer's personal data). ``catalog``: the trainee's dealer's (default: the default one)."""
+    return score_lines(lines, catalog=catalog)
 
 
-def _user_named(session: Session, username: str) -> StaffUser:
+def _user_named(session: Session, username: str, viewer: StaffUser) -> StaffUser:
+    """An account of the viewer's dealers (another dealer's is unknown here, issue 14)."""
     user = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    if user is None:
+    if user is None or user.dealer_id not in visible_dealer_ids(session, viewer):
         raise TrainingError("unknown_user")
     return user
 
@@ -121,7 +126,7 @@ def history(session: Session, user: StaffUser, username: str | None = None) -> d
     finished attempt, oldest first). A trainee sees only their own; a trainer anyone's."""
     if not trains(user.role):
         raise TrainingError("forbidden")
-    target = user if username in (None, "", user.username) else _user_named(session, username)
+    target = user if username in (None, "", user.username) else _user_named(session, username, user)
     if target.id != user.id and not sees_all_training(user.role):
         raise TrainingError("forbidden")
     rows = session.scalars(
@@ -149,7 +154,8 @@ def team(session: Session, user: StaffUser) -> dict:
         raise TrainingError("forbidden")
     rows = session.scalars(
         select(TrainingSession).options(selectinload(TrainingSession.user))
-        .where(TrainingSession.finished_at.is_not(None)).order_by(TrainingSession.id)
+        .where(TrainingSession.dealer_id.in_(visible_dealer_ids(session, user)),
+               TrainingSession.finished_at.is_not(None)).order_by(TrainingSession.id)
     ).all()
     per_user: dict[str, list[TrainingSession]] = defaultdict(list)
     done: dict[str, list[bool]] = defaultdict(list)

@@ -11,16 +11,16 @@ from fastapi import APIRouter, Form, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from api.deps import CatalogDep, SessionDep
+from api.deps import SessionDep, Tenancy
 from api.pages.drafts import PageNotFound
-from api.pages.session import FormPost, PageForbidden, PageUser
+from api.pages.session import FormPost, PageForbidden, PageScope, PageUser
 from api.pages.templating import FormDay, PageDay, templates
 from api.schemas import MAX_ID
 from dealer import clock
 from dealer.catalog import Catalog
 from dealer.models import FollowupTask, StaffUser
 from dealer.reminder_script import load_reminder_script
-from dealer.roles import Role
+from dealer.roles import is_manager
 from dealer.script import load_script
 from dealer.services import followups
 from dealer.tasks import TaskKind
@@ -64,12 +64,12 @@ def script_line(task: FollowupTask, catalog: Catalog) -> str:
     )
 
 
-def _logged_notice(session: Session, task_id: int | None) -> str | None:
+def _logged_notice(session: Session, task_id: int | None, scope: Tenancy) -> str | None:
     """After a call was logged: what was logged and what comes next (from the script)."""
     if task_id is None:
         return None
     task = session.get(FollowupTask, task_id)
-    if task is None or task.channel != "call" or task.draft_id is None:
+    if task is None or task.channel != "call" or task.draft_id is None or not scope.sees(task.dealer_id):
         return None
     call = load_reminder_script().calls[task.kind]
     if task.complaint and task.resolved_at is None:
@@ -82,37 +82,42 @@ def _logged_notice(session: Session, task_id: int | None) -> str | None:
     return f"已记录:{outcome.label}。下一步:{outcome.next}"
 
 
-def _list_page(request: Request, user: StaffUser, session: Session, catalog: Catalog, day: date, *,
+def _list_page(request: Request, user: StaffUser, session: Session, scope: Tenancy, day: date, *,
                error: str | None = None, status_code: int = status.HTTP_200_OK) -> Response:
+    catalog = scope.catalog()  # one dealer's list: the account's own, or a group manager's choice
     now = clock.now(catalog.timezone)
     logged = request.query_params.get("logged", "")
     return templates().TemplateResponse(
         request,
         "advisor/calls.html",
         {
-            "user": user, "catalog": catalog, "day": day, "today": now.date(),
+            "user": user, "catalog": catalog, "tenancy": scope, "day": day, "today": now.date(),
             "calls": followups.call_list(session, day, catalog, now),
             "scripts": load_reminder_script().calls,
             "service_names": {s.code: s.name for s in catalog.service_types},
-            "is_manager": user.role == Role.manager,
+            "is_manager": is_manager(user.role),
             "error": error,
-            "notice": _logged_notice(session, int(logged)) if logged.isdigit() and len(logged) < 12 else None,
+            "notice": _logged_notice(session, int(logged), scope) if logged.isdigit() and len(logged) < 12 else None,
         },
         status_code=status_code,
     )
 
 
 @router.get("/calls", response_class=HTMLResponse)
-def call_list(request: Request, user: PageUser, session: SessionDep, catalog: CatalogDep,
+def call_list(request: Request, user: PageUser, session: SessionDep, scope: PageScope,
               day: PageDay = None) -> Response:
-    return _list_page(request, user, session, catalog, day or _today(catalog))
+    return _list_page(request, user, session, scope, day or _today(scope.catalog()))
 
 
-def _call(session: Session, task_id: int) -> FollowupTask:
+def _call(session: Session, task_id: int, scope: Tenancy) -> FollowupTask:
+    """The call if it is one of the account's dealers' (issue 14); not found alike otherwise."""
     try:
-        return followups.get_call(session, task_id)
+        task = followups.get_call(session, task_id)
     except followups.TaskNotFound:
         raise PageNotFound(CALL_NOT_FOUND) from None
+    if not scope.sees(task.dealer_id):
+        raise PageNotFound(CALL_NOT_FOUND)
+    return task
 
 
 def _call_page(request: Request, user: StaffUser, session: Session, catalog: Catalog, task: FollowupTask, *,
@@ -134,9 +139,10 @@ def _call_page(request: Request, user: StaffUser, session: Session, catalog: Cat
 
 
 @router.get("/calls/{task_id}", response_class=HTMLResponse)
-def call_page(request: Request, task_id: TaskId, user: PageUser, session: SessionDep, catalog: CatalogDep) -> Response:
+def call_page(request: Request, task_id: TaskId, user: PageUser, session: SessionDep, scope: PageScope) -> Response:
     """One call: the full phone number (the list shows it masked), the script, the result form."""
-    return _call_page(request, user, session, catalog, _call(session, task_id))
+    task = _call(session, task_id, scope)
+    return _call_page(request, user, session, scope.catalog(task.dealer_id), task)
 
 
 Text = Annotated[str | None, Form(max_length=2000)]
@@ -144,13 +150,14 @@ Text = Annotated[str | None, Form(max_length=2000)]
 
 @router.post("/calls/{task_id}", response_class=HTMLResponse, dependencies=[FormPost])
 def log_call(
-    request: Request, task_id: TaskId, user: PageUser, session: SessionDep, catalog: CatalogDep,
+    request: Request, task_id: TaskId, user: PageUser, session: SessionDep, scope: PageScope,
     result: Annotated[str | None, Form(max_length=20)] = None,
     note: Text = None, satisfied: Text = None, fixed: Text = None, explained: Text = None, comment: Text = None,
     complaint: Annotated[str | None, Form(max_length=10)] = None,
     day: FormDay = None,
 ) -> Response:
-    task = _call(session, task_id)
+    task = _call(session, task_id, scope)
+    catalog = scope.catalog(task.dealer_id)
     now = clock.now(catalog.timezone)
     answers = {"satisfied": satisfied, "fixed": fixed, "explained": explained, "comment": comment}
     try:
@@ -168,22 +175,22 @@ def log_call(
 
 @router.post("/calls/{complaint_id}/resolve", response_class=HTMLResponse, dependencies=[FormPost])
 def resolve_complaint(
-    request: Request, complaint_id: TaskId, user: PageUser, session: SessionDep, catalog: CatalogDep,
+    request: Request, complaint_id: TaskId, user: PageUser, session: SessionDep, scope: PageScope,
     note: Text = None, day: FormDay = None,
 ) -> Response:
     """The service manager called the unhappy customer back: the complaint is closed."""
-    if user.role != Role.manager:
+    if not is_manager(user.role):
         raise PageForbidden(MANAGER_ONLY)
-    _call(session, complaint_id)
+    catalog = scope.catalog(_call(session, complaint_id, scope).dealer_id)
     now = clock.now(catalog.timezone)
     day = day or now.date()
     try:
         followups.resolve_complaint(session, complaint_id, user.username, note, now)
     except followups.TaskClosed:
-        return _list_page(request, user, session, catalog, day, error="这条投诉已经处理过了",
+        return _list_page(request, user, session, scope, day, error="这条投诉已经处理过了",
                           status_code=status.HTTP_409_CONFLICT)
     except followups.BadResult:
-        return _list_page(request, user, session, catalog, day, error="请填写回电处理结果",
+        return _list_page(request, user, session, scope, day, error="请填写回电处理结果",
                           status_code=status.HTTP_400_BAD_REQUEST)
     return RedirectResponse(f"/advisor/calls?date={day.isoformat()}", status.HTTP_303_SEE_OTHER)
 

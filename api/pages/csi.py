@@ -10,13 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import CatalogDep, SessionDep
-from api.pages.session import PageForbidden, PageUser
+from api.deps import SessionDep
+from api.pages.session import PageForbidden, PageScope, PageUser
 from api.pages.templating import templates
 from dealer import clock
 from dealer.catalog import Catalog
 from dealer.models import StaffUser
-from dealer.roles import Role
+from dealer.roles import is_manager
 from dealer.services import csi
 from dealer.services.csi import CsiLine, IsoWeek
 
@@ -30,7 +30,7 @@ WeekText = Annotated[str | None, Query(alias="week", max_length=20)]
 
 
 def _manager(user: StaffUser) -> None:
-    if user.role != Role.manager:
+    if not is_manager(user.role):
         raise PageForbidden(MANAGER_ONLY)
 
 
@@ -59,9 +59,11 @@ def _report(session, catalog: Catalog, last: IsoWeek):
 
 
 @router.get("/csi", response_class=HTMLResponse)
-def csi_page(request: Request, user: PageUser, session: SessionDep, catalog: CatalogDep,
+def csi_page(request: Request, user: PageUser, session: SessionDep, scope: PageScope,
              week: WeekText = None) -> Response:
+    """One dealer's figures (issue 14): the account's own, or a group manager's choice."""
     _manager(user)
+    catalog = scope.catalog()
     chosen = _week(week, catalog)
     error = None
     if chosen is None:
@@ -69,7 +71,7 @@ def csi_page(request: Request, user: PageUser, session: SessionDep, catalog: Cat
     return templates().TemplateResponse(
         request,
         "advisor/csi.html",
-        {"user": user, "catalog": catalog, "week": chosen, "weeks": _report(session, catalog, chosen),
+        {"user": user, "catalog": catalog, "tenancy": scope, "week": chosen, "weeks": _report(session, catalog, chosen),
          "error": error, "unassigned": UNASSIGNED, "total": TOTAL, "percent": _percent, "average": _average},
         status_code=status.HTTP_400_BAD_REQUEST if error else status.HTTP_200_OK,
     )
@@ -95,9 +97,10 @@ def csv_rows(weeks) -> list[list[str]]:
 
 
 @router.get("/csi.csv")
-def csi_csv(user: PageUser, session: SessionDep, catalog: CatalogDep, week: WeekText = None) -> Response:
+def csi_csv(user: PageUser, session: SessionDep, scope: PageScope, week: WeekText = None) -> Response:
     """The same figures as the page, UTF-8 with a BOM so that Excel reads the Chinese."""
     _manager(user)
+    catalog = scope.catalog()
     chosen = _week(week, catalog)
     if chosen is None:
         return Response(BAD_WEEK, status.HTTP_400_BAD_REQUEST, media_type="text/plain; charset=utf-8")

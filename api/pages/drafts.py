@@ -1,6 +1,8 @@
 """The drafts inbox and a draft's page: transcript, symptom sheet, corrections, approve/reject."""
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -11,9 +13,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.config import ApiSettings
-from api.deps import CatalogDep, SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, Tenancy
 from api.labels import DRAFT_NOT_FOUND, REVIEW_ERRORS, review_error
-from api.pages.session import FormPost, PageUser
+from api.pages.session import FormPost, PageNotFound, PageScope, PageUser
 from api.pages.templating import Blank, PageDay, templates
 from api.routers.drafts import service_changes
 from api.schemas import MAX_ID, MAX_OFFSET, DraftStatus, DraftUpdate
@@ -131,22 +133,24 @@ def inbox(
     request: Request,
     user: PageUser,
     session: SessionDep,
-    catalog: CatalogDep,
+    scope: PageScope,
     status_: Annotated[DraftStatus | None, Blank, Query(alias="status")] = "draft",
     flag: Annotated[str | None, Query(pattern="^(urgent|needs_human)?$")] = None,
     day: PageDay = None,
     q: Annotated[str | None, Query(max_length=32)] = None,
     page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1,
 ) -> Response:
-    filters = _inbox_filters(status_, flag, day, q)
+    catalog = scope.catalog()
+    filters = dataclasses.replace(_inbox_filters(status_, flag, day, q), dealer_ids=scope.selected)
     rows, total = drafts.list_drafts(session, filters, catalog.timezone, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return templates().TemplateResponse(
         request,
         "advisor/inbox.html",
         {
-            "user": user, "catalog": catalog, "drafts": rows, "total": total, "page": page,
+            "user": user, "catalog": catalog, "tenancy": scope, "drafts": rows, "total": total, "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
-            "filters": {"status": status_ or "", "flag": flag or "", "date": day.isoformat() if day else "", "q": q or ""},
+            "filters": {"status": status_ or "", "flag": flag or "", "date": day.isoformat() if day else "", "q": q or "",
+                        "dealer": scope.selected_code or ""},
             "service_names": {s.code: s.name for s in catalog.service_types},
         },
     )
@@ -179,22 +183,20 @@ def _draft_page(
     )
 
 
-class PageNotFound(Exception):
-    """Answered with a page in Chinese, not the API's JSON."""
-
-
-def _load(session: SessionDep, draft_id: int) -> DraftWorkOrder:
+def _load(session: SessionDep, draft_id: int, scope: Tenancy) -> DraftWorkOrder:
+    """The draft if it is one of the account's dealers' (issue 14); not found alike otherwise."""
     draft = drafts.get_draft(session, draft_id)
-    if draft is None:
+    if draft is None or not scope.sees(draft.dealer_id):
         raise PageNotFound(DRAFT_NOT_FOUND)
     return draft
 
 
 @router.get("/drafts/{draft_id}", response_class=HTMLResponse)
 def draft_page(
-    request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+    request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, scope: PageScope, settings: SettingsDep
 ) -> Response:
-    return _draft_page(request, user, session, catalog, settings, _load(session, draft_id))
+    draft = _load(session, draft_id, scope)
+    return _draft_page(request, user, session, scope.catalog(draft.dealer_id), settings, draft)
 
 
 def _back_to(draft_id: int, notice: str) -> Response:
@@ -212,10 +214,11 @@ def _version(form: dict[str, str]) -> int | None:
 
 @router.post("/drafts/{draft_id}", response_class=HTMLResponse, dependencies=[FormPost])
 async def save_draft(
-    request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+    request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, scope: PageScope, settings: SettingsDep
 ) -> Response:
     submitted = await _text_fields(request)
-    draft = _load(session, draft_id)
+    draft = _load(session, draft_id, scope)
+    catalog = scope.catalog(draft.dealer_id)
     try:
         body = _update_from_form(submitted, form_values(draft, catalog), catalog)
         changes = service_changes(DraftUpdate.model_validate(body), catalog)
@@ -232,34 +235,36 @@ async def save_draft(
     else:
         return _back_to(draft_id, "saved")
     # Keep what the advisor typed: nothing is lost on an error.
-    draft = _load(session, draft_id)
+    draft = _load(session, draft_id, scope)
     return _draft_page(request, user, session, catalog, settings, draft, error=message,
                        values={**form_values(draft, catalog), **submitted}, status_code=code)
 
 
 @router.post("/drafts/{draft_id}/approve", response_class=HTMLResponse, dependencies=[FormPost])
 async def approve(
-    request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+    request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, scope: PageScope, settings: SettingsDep
 ) -> Response:
     form = await _text_fields(request)
-    return _decide(request, draft_id, user, session, catalog, settings, "approved",
-                   lambda: review.approve_draft(session, draft_id, user.username, _version(form)))
+    catalog = scope.catalog(_load(session, draft_id, scope).dealer_id)
+    return _decide(request, draft_id, user, session, scope, settings, "approved",
+                   lambda: review.approve_draft(session, draft_id, user.username, _version(form), catalog=catalog))
 
 
 @router.post("/drafts/{draft_id}/reject", response_class=HTMLResponse, dependencies=[FormPost])
 async def reject(
-    request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+    request: Request, draft_id: DraftId, user: PageUser, session: SessionDep, scope: PageScope, settings: SettingsDep
 ) -> Response:
     form = await _text_fields(request)
+    _load(session, draft_id, scope)
     def reject_it() -> object:
         permissions.check_reject(session, user, draft_id)
         return review.reject_draft(session, draft_id, form.get("reason", ""), user.username, _version(form))
 
-    return _decide(request, draft_id, user, session, catalog, settings, "rejected", reject_it)
+    return _decide(request, draft_id, user, session, scope, settings, "rejected", reject_it)
 
 
 def _decide(
-    request: Request, draft_id: int, user: StaffUser, session: Session, catalog: Catalog,
+    request: Request, draft_id: int, user: StaffUser, session: Session, scope: Tenancy,
     settings: ApiSettings, notice: str, action: Callable[[], object],
 ) -> Response:
     """Approve or reject from the page: back to the draft with a notice, or the page with the error."""
@@ -268,6 +273,7 @@ def _decide(
             action()
     except REVIEW_ERRORS as error:
         code, message = review_error(error)
-        return _draft_page(request, user, session, catalog, settings, _load(session, draft_id),
+        draft = _load(session, draft_id, scope)
+        return _draft_page(request, user, session, scope.catalog(draft.dealer_id), settings, draft,
                            error=message, status_code=code)
     return _back_to(draft_id, notice)

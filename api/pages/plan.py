@@ -9,19 +9,19 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from api.deps import CatalogDep, SessionDep
+from api.deps import SessionDep, Tenancy
 from api.labels import (
     APPOINTMENT_ERRORS,
     APPOINTMENT_MOVE_LABELS,
     APPOINTMENT_STATUS_LABELS,
     appointment_error,
 )
-from api.pages.session import FormPost, PageUser
+from api.pages.session import FormPost, PageNotFound, PageScope, PageUser
 from api.pages.templating import FormDay, PageDay, templates
 from api.routers.plan import AppointmentId, DeskMove
 from dealer import clock
 from dealer.catalog import Catalog
-from dealer.models import StaffUser
+from dealer.models import Appointment, StaffUser
 from dealer.services import appointments, plan
 from dealer.status import AppointmentStatus
 
@@ -40,17 +40,18 @@ def _today(catalog: Catalog) -> date:
 
 
 def _board(
-    request: Request, user: StaffUser, session: Session, catalog: Catalog, day: date, *,
+    request: Request, user: StaffUser, session: Session, scope: Tenancy, day: date, *,
     error: str | None = None, status_code: int = status.HTTP_200_OK,
 ) -> Response:
+    catalog = scope.catalog()
     now = clock.now(catalog.timezone)
     rows = [(appointment, draft, appointments.next_moves(appointment, now))
-            for appointment, draft in plan.arrivals(session, day, catalog)]
+            for appointment, draft in plan.arrivals(session, day, catalog, list(scope.selected))]
     return templates().TemplateResponse(
         request,
         "advisor/arrivals.html",
         {
-            "user": user, "catalog": catalog, "day": day, "today": now.date(), "rows": rows,
+            "user": user, "catalog": catalog, "tenancy": scope, "day": day, "today": now.date(), "rows": rows,
             "service_names": {s.code: s.name for s in catalog.service_types},
             "status_labels": APPOINTMENT_STATUS_LABELS, "move_labels": APPOINTMENT_MOVE_LABELS,
             "stamps": appointments.STAMPS,
@@ -61,17 +62,21 @@ def _board(
 
 
 @router.get("/arrivals", response_class=HTMLResponse)
-def arrivals_board(request: Request, user: PageUser, session: SessionDep, catalog: CatalogDep, day: PageDay = None) -> Response:
-    return _board(request, user, session, catalog, day or _today(catalog))
+def arrivals_board(request: Request, user: PageUser, session: SessionDep, scope: PageScope, day: PageDay = None) -> Response:
+    return _board(request, user, session, scope, day or _today(scope.catalog()))
 
 
 @router.post("/arrivals/{appointment_id}/status", response_class=HTMLResponse, dependencies=[FormPost])
 def move_on(
-    request: Request, appointment_id: AppointmentId, user: PageUser, session: SessionDep, catalog: CatalogDep,
+    request: Request, appointment_id: AppointmentId, user: PageUser, session: SessionDep, scope: PageScope,
     move: Annotated[DeskMove, Form(alias="status")],
     day: FormDay = None,
 ) -> Response:
     """A board button: back to the board it was pressed on (``date``), with a notice or the refusal."""
+    found = session.get(Appointment, appointment_id)
+    if found is None or not scope.sees(found.dealer_id):  # issue 14: another dealer's is none
+        raise PageNotFound("未找到该预约")
+    catalog = scope.catalog(found.dealer_id)
     day = day or _today(catalog)
     try:
         appointments.move_appointment(
@@ -79,12 +84,13 @@ def move_on(
         )
     except APPOINTMENT_ERRORS as error:
         code, message = appointment_error(error)
-        return _board(request, user, session, catalog, day, error=message, status_code=code)
+        return _board(request, user, session, scope, day, error=message, status_code=code)
     return RedirectResponse(f"/advisor/arrivals?date={day.isoformat()}&notice={move}", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/capacity", response_class=HTMLResponse)
-def capacity_plan(request: Request, user: PageUser, session: SessionDep, catalog: CatalogDep, day: PageDay = None) -> Response:
+def capacity_plan(request: Request, user: PageUser, session: SessionDep, scope: PageScope, day: PageDay = None) -> Response:
+    catalog = scope.catalog()  # one dealer's plan: the account's own, or a group manager's choice
     day = day or _today(catalog)
     day_plan = plan.day_plan(session, day, catalog)
     by_slot: dict[str, dict[datetime, list]] = {}
@@ -95,5 +101,5 @@ def capacity_plan(request: Request, user: PageUser, session: SessionDep, catalog
     return templates().TemplateResponse(
         request,
         "advisor/capacity.html",
-        {"user": user, "catalog": catalog, "day": day, "plan": day_plan, "by_slot": by_slot},
+        {"user": user, "catalog": catalog, "tenancy": scope, "day": day, "plan": day_plan, "by_slot": by_slot},
     )

@@ -8,7 +8,17 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import CatalogDep, SessionDep, SettingsDep, user_for_token
+from api.deps import (
+    NO_SUCH_DEALER,
+    CatalogDep,
+    DealerNotVisible,
+    DealerQuery,
+    SessionDep,
+    SettingsDep,
+    Tenancy,
+    tenancy_for,
+    user_for_token,
+)
 from api.pages.templating import templates
 from api.ratelimit import LoginLimit
 from api.security import token_for
@@ -34,6 +44,10 @@ async def redirect_to_login(_request: Request, error: Exception) -> Response:
 
 class PageForbidden(Exception):
     """Signed in, but the account's role has no business here (docs/roles.md)."""
+
+
+class PageNotFound(Exception):
+    """Answered with a page in Chinese, not the API's JSON."""
 
 
 class PageBusy(Exception):
@@ -69,6 +83,18 @@ def same_origin(request: Request) -> None:
 
 
 PageUser = Annotated[StaffUser, Depends(page_user)]
+
+
+def page_scope(user: PageUser, session: SessionDep, settings: SettingsDep, dealer: DealerQuery = None) -> Tenancy:
+    """Issue 14: the dealers the signed-in account sees (api.deps.Tenancy); ``?dealer=`` a
+    group manager's choice. A dealer the account does not see is a page not found."""
+    try:
+        return tenancy_for(session, settings, user, dealer)
+    except DealerNotVisible:
+        raise PageNotFound(NO_SUCH_DEALER) from None
+
+
+PageScope = Annotated[Tenancy, Depends(page_scope)]
 FormPost = Depends(same_origin)
 
 

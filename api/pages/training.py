@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import CatalogDep, SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, tenancy_for
+from dealer.catalog import Catalog
 from api.pages.drafts import PageNotFound
 from api.pages.session import FormPost, PageForbidden, signed_in
 from api.pages.templating import templates
@@ -38,6 +39,14 @@ def training_page_user(request: Request, settings: SettingsDep, session: Session
 
 
 TrainingPageUser = Annotated[StaffUser, Depends(training_page_user)]
+
+
+def training_page_catalog(user: TrainingPageUser, session: SessionDep, settings: SettingsDep) -> Catalog:
+    """Issue 14: the trainee's own dealer's catalogue (its name and advisors in the lines)."""
+    return tenancy_for(session, settings, user).catalog(user.dealer_id)
+
+
+CatalogDep = Annotated[Catalog, Depends(training_page_catalog)]
 
 
 def _refused(error: TrainingError) -> Exception:
@@ -80,19 +89,19 @@ def session_page(request: Request, session_id: SessionId, user: TrainingPageUser
 
 
 @router.post("/sessions/{session_id}/messages", dependencies=[FormPost])
-def speak_page(session_id: SessionId, user: TrainingPageUser, session: SessionDep,
+def speak_page(session_id: SessionId, user: TrainingPageUser, session: SessionDep, catalog: CatalogDep,
                text: Annotated[str, Form(min_length=1, max_length=500)]) -> Response:
     try:
-        sessions.speak(session, user, session_id, text.strip() or text)
+        sessions.speak(session, user, session_id, text.strip() or text, catalog)
     except TrainingError as error:
         raise _refused(error) from None
     return RedirectResponse(f"{HOME}/sessions/{session_id}#say", status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/sessions/{session_id}/finish", dependencies=[FormPost])
-def finish_page(session_id: SessionId, user: TrainingPageUser, session: SessionDep) -> Response:
+def finish_page(session_id: SessionId, user: TrainingPageUser, session: SessionDep, catalog: CatalogDep) -> Response:
     try:
-        sessions.finish(session, user, session_id)
+        sessions.finish(session, user, session_id, catalog)
     except TrainingError as error:
         raise _refused(error) from None
     return RedirectResponse(f"{HOME}/sessions/{session_id}", status.HTTP_303_SEE_OTHER)
@@ -144,7 +153,7 @@ def score_pasted(request: Request, user: TrainingPageUser, catalog: CatalogDep,
                  transcript: Annotated[str, Form(min_length=1, max_length=20000)]) -> Response:
     """A real call's transcript scored like a role play; nothing is stored."""
     lines = parse_pasted(transcript)
-    scorecard = sessions.score_transcript(lines).as_dict() if lines else None
+    scorecard = sessions.score_transcript(lines, catalog).as_dict() if lines else None
     return _render(request, "score.html", user, catalog, sc=scorecard, transcript=transcript)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
 
-from api.deps import CatalogDep, DeskUser, SessionDep, get_desk_user
+from api.deps import DeskScope, DeskUser, SessionDep, Tenancy, get_desk_user
 from dealer import clock
 from api.labels import DRAFT_NOT_FOUND, REVIEW_ERRORS, review_error
 from api.schemas import (
@@ -21,12 +21,14 @@ from api.schemas import (
     RejectRequest,
 )
 from dealer.catalog import Catalog
+from dealer.models import DraftWorkOrder
 from dealer.services import audit, drafts, permissions, review
 from dealer.services.drafts import DraftFilters, draft_to_contract
 
 # Advisors and managers (docs/roles.md); rejecting and reassigning are checked per draft.
 router = APIRouter(prefix="/drafts", tags=["drafts"], dependencies=[Depends(get_desk_user)],
-                   responses={403: {"description": "角色无权进行此操作"}})
+                   responses={403: {"description": "角色无权进行此操作"},
+                              404: {"description": "未找到（或不是您的经销商的）"}})
 
 DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
 IfMatch = Annotated[str | None, Header(description='the draft\'s version as an ETag, e.g. "3"')]
@@ -65,12 +67,19 @@ def review_errors() -> Iterator[None]:
         raise HTTPException(code, detail=message) from None
 
 
-def _public(session: SessionDep, draft_id: int, catalog: Catalog, response: Response) -> DraftPublic:
+def scoped_draft(session: SessionDep, scope: Tenancy, draft_id: int) -> DraftWorkOrder:
+    """The draft if it is one of the account's dealers' (issue 14); 404 alike for another
+    dealer's and for none."""
     draft = drafts.get_draft(session, draft_id)
-    if draft is None:
+    if draft is None or not scope.sees(draft.dealer_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND)
+    return draft
+
+
+def _public(session: SessionDep, draft_id: int, scope: Tenancy, response: Response) -> DraftPublic:
+    draft = scoped_draft(session, scope, draft_id)
     response.headers["ETag"] = _etag(draft.version)
-    return DraftPublic.model_validate(draft_to_contract(draft, catalog.timezone))
+    return DraftPublic.model_validate(draft_to_contract(draft, scope.catalog(draft.dealer_id).timezone))
 
 
 def service_changes(update: DraftUpdate, catalog: Catalog) -> dict[str, Any]:
@@ -96,10 +105,13 @@ def service_changes(update: DraftUpdate, catalog: Catalog) -> dict[str, Any]:
 
 @router.get("", response_model=DraftsPublic)
 def list_drafts(
-    query: Annotated[DraftListQuery, Query()], session: SessionDep, catalog: CatalogDep
+    query: Annotated[DraftListQuery, Query()], session: SessionDep, scope: DeskScope
 ) -> DraftsPublic:
-    """Work-order drafts, newest first; ``phone`` and ``plate`` match after normalisation."""
+    """Work-order drafts, newest first; ``phone`` and ``plate`` match after normalisation.
+    Only the account's dealers' (a group manager's: ``dealer`` picks one)."""
+    catalog = scope.catalog()
     filters = DraftFilters(
+        dealer_ids=scope.selected,
         status=query.status,
         phone=query.phone,
         plate=query.plate,
@@ -116,8 +128,8 @@ def list_drafts(
 
 
 @router.get("/{draft_id}", response_model=DraftPublic, responses={404: {"description": NOT_FOUND}})
-def read_draft(draft_id: DraftId, session: SessionDep, catalog: CatalogDep, response: Response) -> DraftPublic:
-    return _public(session, draft_id, catalog, response)
+def read_draft(draft_id: DraftId, session: SessionDep, scope: DeskScope, response: Response) -> DraftPublic:
+    return _public(session, draft_id, scope, response)
 
 
 @router.patch("/{draft_id}", response_model=DraftPublic, responses=CONFLICT_RESPONSES)
@@ -125,13 +137,14 @@ def update_draft(
     draft_id: DraftId,
     update: DraftUpdate,
     session: SessionDep,
-    catalog: CatalogDep,
+    scope: DeskScope,
     user: DeskUser,
     response: Response,
     if_match: IfMatch = None,
 ) -> DraftPublic:
     """Correct fields of a draft; each changed field is written to the audit log.
     Moving it to another advisor is the manager's (an advisor may take an unassigned one)."""
+    catalog = scope.catalog(scoped_draft(session, scope, draft_id).dealer_id)
     expected = _expected_version(update.version, if_match)
     changes = service_changes(update, catalog)
     with review_errors():
@@ -141,25 +154,26 @@ def update_draft(
             clock.now(catalog.timezone), expected_version=expected,
         )
         session.flush()
-    return _public(session, draft_id, catalog, response)
+    return _public(session, draft_id, scope, response)
 
 
 @router.post("/{draft_id}/approve", response_model=DraftPublic, responses=CONFLICT_RESPONSES)
 def approve_draft(
     draft_id: DraftId,
     session: SessionDep,
-    catalog: CatalogDep,
+    scope: DeskScope,
     user: DeskUser,
     response: Response,
     body: ApproveRequest | None = None,
     if_match: IfMatch = None,
 ) -> DraftPublic:
     """预约登记: the draft becomes a confirmed appointment."""
+    catalog = scope.catalog(scoped_draft(session, scope, draft_id).dealer_id)
     expected = _expected_version(body.version if body else None, if_match)
     with review_errors():
-        review.approve_draft(session, draft_id, user.username, expected_version=expected)
+        review.approve_draft(session, draft_id, user.username, expected_version=expected, catalog=catalog)
         session.flush()
-    return _public(session, draft_id, catalog, response)
+    return _public(session, draft_id, scope, response)
 
 
 @router.post("/{draft_id}/reject", response_model=DraftPublic, responses=CONFLICT_RESPONSES)
@@ -167,23 +181,23 @@ def reject_draft(
     draft_id: DraftId,
     body: RejectRequest,
     session: SessionDep,
-    catalog: CatalogDep,
+    scope: DeskScope,
     user: DeskUser,
     response: Response,
     if_match: IfMatch = None,
 ) -> DraftPublic:
     """Refuse a draft with a reason; its slot is freed. Its own advisor's or a manager's."""
+    scoped_draft(session, scope, draft_id)
     expected = _expected_version(body.version, if_match)
     with review_errors():
         permissions.check_reject(session, user, draft_id)
         review.reject_draft(session, draft_id, body.reason, user.username, expected_version=expected)
         session.flush()
-    return _public(session, draft_id, catalog, response)
+    return _public(session, draft_id, scope, response)
 
 
 @router.get("/{draft_id}/audit", response_model=list[AuditEntry], responses={404: {"description": NOT_FOUND}})
-def read_audit_log(draft_id: DraftId, session: SessionDep) -> list[AuditEntry]:
+def read_audit_log(draft_id: DraftId, session: SessionDep, scope: DeskScope) -> list[AuditEntry]:
     """Who changed what on this draft, oldest first."""
-    if drafts.get_draft(session, draft_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND)
+    scoped_draft(session, scope, draft_id)
     return [AuditEntry.model_validate(row, from_attributes=True) for row in audit.history(session, "draft_work_order", draft_id)]

@@ -9,16 +9,18 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import CatalogDep, SessionDep, get_desk_user
+from api.deps import DeskScope, SessionDep, get_desk_user
 from api.labels import DRAFT_NOT_FOUND
 from api.schemas import EARLIEST_DAY, LATEST_DAY, MAX_ID, MAX_LIMIT, MAX_OFFSET
+from dealer.models import DraftWorkOrder
 from dealer.services import followup_list
 from dealer.services.followup_list import ListKind, TaskRow
 from dealer.tasks import TaskState
 from dealer.validation import InvalidValue
 
 router = APIRouter(tags=["followups"], dependencies=[Depends(get_desk_user)],
-                   responses={403: {"description": "角色无权进行此操作"}})
+                   responses={403: {"description": "角色无权进行此操作"},
+                              404: {"description": "未找到（或不是您的经销商的）"}})
 
 DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FILTER_ERRORS = {
@@ -77,27 +79,30 @@ def _public(row: TaskRow, zone: ZoneInfo) -> FollowupPublic:
 @router.get("/followups", response_model=FollowupsPublic,
             responses={422: {"description": "日期、类型或状态不正确"}})
 def list_followups(
-    session: SessionDep, catalog: CatalogDep,
+    session: SessionDep, scope: DeskScope,
     date: Annotated[str | None, Query(description="the due day, YYYY-MM-DD in the dealer's time zone")] = None,
     kind: Annotated[str | None, Query(description="reminder | callback | survey")] = None,
     state: Annotated[str | None, Query(description=" | ".join(TaskState))] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> FollowupsPublic:
-    """The bookings' reminders and 回访 by due time (an empty filter means all)."""
+    """The bookings' reminders and 回访 by due time (an empty filter means all); the
+    account's dealers' (a group manager's: ``dealer`` picks one)."""
+    catalog = scope.catalog()
     try:
         filters = followup_list.parse_filters(date, kind, state, EARLIEST_DAY, LATEST_DAY)
     except InvalidValue as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=FILTER_ERRORS[error.field]) from None
-    rows, total = followup_list.list_tasks(session, filters, catalog, limit, offset)
+    rows, total = followup_list.list_tasks(session, filters, catalog, limit, offset, list(scope.selected))
     return FollowupsPublic(items=[_public(row, catalog.timezone) for row in rows], total=total)
 
 
 @router.get("/drafts/{draft_id}/followups", response_model=list[FollowupPublic],
             responses={404: {"description": DRAFT_NOT_FOUND}})
-def draft_followups(draft_id: DraftId, session: SessionDep, catalog: CatalogDep) -> list[FollowupPublic]:
+def draft_followups(draft_id: DraftId, session: SessionDep, scope: DeskScope) -> list[FollowupPublic]:
     """One booking's reminder and 回访, by due time (none before it is approved)."""
-    rows = followup_list.draft_tasks(session, draft_id)
-    if rows is None:
+    draft = session.get(DraftWorkOrder, draft_id)
+    if draft is None or not scope.sees(draft.dealer_id):  # issue 14: another dealer's is none
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=DRAFT_NOT_FOUND)
-    return [_public(row, catalog.timezone) for row in rows]
+    rows = followup_list.draft_tasks(session, draft_id) or []
+    return [_public(row, scope.catalog(draft.dealer_id).timezone) for row in rows]

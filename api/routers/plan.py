@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel
 
-from api.deps import CatalogDep, DeskUser, SessionDep, get_desk_user
+from api.deps import DeskScope, DeskUser, SessionDep, get_desk_user
 from api.labels import APPOINTMENT_ERRORS, appointment_error
 from api.schemas import (
     MAX_ID,
@@ -27,7 +27,8 @@ from dealer.models import Appointment, DraftWorkOrder
 from dealer.services import appointments, plan
 from dealer.status import AppointmentStatus
 
-router = APIRouter(tags=["plan"], dependencies=[Depends(get_desk_user)])  # advisors, managers
+router = APIRouter(tags=["plan"], dependencies=[Depends(get_desk_user)],  # advisors, managers
+                   responses={404: {"description": "未找到（或不是您的经销商的）"}})
 
 
 # The moves made at the desk (appointments.DESK_MOVES); cancelling is the customer's.
@@ -73,10 +74,12 @@ def _planned(draft: DraftWorkOrder) -> PlannedBooking:
 
 
 @router.get("/appointments", response_model=AppointmentsPublic)
-def list_appointments(query: Annotated[DayQuery, Query()], session: SessionDep, catalog: CatalogDep) -> AppointmentsPublic:
-    """The day's appointments in arrival order, each in its state (预约欢迎板); not the cancelled."""
+def list_appointments(query: Annotated[DayQuery, Query()], session: SessionDep, scope: DeskScope) -> AppointmentsPublic:
+    """The day's appointments in arrival order, each in its state (预约欢迎板); not the cancelled.
+    The account's dealers' (a group manager's: ``dealer`` picks one)."""
+    catalog = scope.catalog()
     items = [_appointment(appointment, draft, catalog.timezone)
-             for appointment, draft in plan.arrivals(session, query.date, catalog)]
+             for appointment, draft in plan.arrivals(session, query.date, catalog, list(scope.selected))]
     return AppointmentsPublic(date=query.date, items=items)
 
 
@@ -86,9 +89,13 @@ def list_appointments(query: Annotated[DayQuery, Query()], session: SessionDep, 
                400: {"description": "请求体不是有效的 JSON"}},
 )
 def move_appointment(
-    appointment_id: AppointmentId, body: AppointmentMove, user: DeskUser, session: SessionDep, catalog: CatalogDep
+    appointment_id: AppointmentId, body: AppointmentMove, user: DeskUser, session: SessionDep, scope: DeskScope
 ) -> AppointmentProgress:
     """Move an appointment on: arrived (到店), in_service (开始维修), delivered (交车), no_show (未到店)."""
+    found = session.get(Appointment, appointment_id)
+    if found is None or not scope.sees(found.dealer_id):  # issue 14: another dealer's is none
+        raise HTTPException(404, detail="未找到该预约")
+    catalog = scope.catalog(found.dealer_id)
     try:
         appointment = appointments.move_appointment(
             session, appointment_id, AppointmentStatus(body.status), user.username,
@@ -109,8 +116,10 @@ def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 
 @router.get("/capacity", response_model=CapacityPlan)
-def read_capacity_plan(query: Annotated[DayQuery, Query()], session: SessionDep, catalog: CatalogDep) -> CapacityPlan:
-    """Each slot's occupancy and each advisor's bookings for the day."""
+def read_capacity_plan(query: Annotated[DayQuery, Query()], session: SessionDep, scope: DeskScope) -> CapacityPlan:
+    """Each slot's occupancy and each advisor's bookings for the day: one dealer's (the
+    account's own; a group manager's choice with ``dealer``)."""
+    catalog = scope.catalog()
     day = plan.day_plan(session, query.date, catalog)
     zone = catalog.timezone
     advisors = [AdvisorPlan(advisor=a.name, bookings=[_planned(b) for b in a.bookings]) for a in day.advisors]

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import SessionDep, TrainingUser, get_training_user
+from api.deps import SessionDep, TrainingCatalog, TrainingUser, get_training_user
 from api.schemas import MAX_ID
 from training import sessions
 from training.sessions import TrainingError
@@ -132,26 +132,27 @@ def create_session(body: SessionCreate, user: TrainingUser, session: SessionDep)
 
 @router.post("/sessions/{session_id}/messages", response_model=CustomerReply,
              responses={**BAD_JSON, **SESSION_RESPONSES, 409: {"description": "这个练习已经结束评分"}})
-def post_message(session_id: SessionId, body: TraineeLine, user: TrainingUser, session: SessionDep) -> CustomerReply:
+def post_message(session_id: SessionId, body: TraineeLine, user: TrainingUser, session: SessionDep,
+                 catalog: TrainingCatalog) -> CustomerReply:
     try:
-        turn = sessions.speak(session, user, session_id, body.text)
+        turn = sessions.speak(session, user, session_id, body.text, catalog)
     except TrainingError as error:
         raise training_error(error) from None
     return CustomerReply(customer=turn.customer, done=turn.done)
 
 
 @router.post("/sessions/{session_id}/finish", response_model=ScorecardPublic, responses=SESSION_RESPONSES)
-def finish_session(session_id: SessionId, user: TrainingUser, session: SessionDep) -> dict:
+def finish_session(session_id: SessionId, user: TrainingUser, session: SessionDep, catalog: TrainingCatalog) -> dict:
     try:
-        return sessions.finish(session, user, session_id)
+        return sessions.finish(session, user, session_id, catalog)
     except TrainingError as error:
         raise training_error(error) from None
 
 
 @router.post("/score", response_model=ScorecardPublic, responses=BAD_JSON)
-def score_transcript(body: Transcript) -> dict:
+def score_transcript(body: Transcript, catalog: TrainingCatalog) -> dict:
     """The same scorecard for a real call's transcript (nothing is stored)."""
-    return sessions.score_transcript([(line.speaker, line.text) for line in body.lines]).as_dict()
+    return sessions.score_transcript([(line.speaker, line.text) for line in body.lines], catalog).as_dict()
 
 
 @router.get("/history", response_model=History, responses={404: {"description": "没有这个账号"}})

@@ -8,10 +8,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dealer.models import Advisor, StaffUser
+from dealer.models import Advisor, StaffUser, StaffUserDealer
 from dealer.passwords import hash_password
 from dealer.roles import Role
 from dealer.services import audit, logins
+from dealer.services.dealers import UnknownDealer, dealer_id
 from dealer.services.staff import get_staff_user
 
 ROLES = tuple(Role)  # advisor, manager, admin (docs/roles.md)
@@ -38,8 +39,10 @@ def check_password(username: str, password: str) -> None:
 
 def create_staff_user(
     session: Session, username: str, password: str, role: str, actor: str,
-    advisor_code: str | None = None,
+    advisor_code: str | None = None, dealer: str | None = None, group_dealers: tuple[str, ...] = (),
 ) -> StaffUser:
+    """``dealer``: the account's dealer code (default: the default dealer); ``group_dealers``:
+    a group manager's further dealers (issue 14)."""
     if not USERNAME.match(username):
         raise AccountProblem("a username is 2 to 60 letters, digits or . _ @ - (no spaces), "
                              "starting with a letter or digit")
@@ -48,10 +51,21 @@ def create_staff_user(
     if get_staff_user(session, username) is not None:
         raise AccountProblem(f"{username!r} exists already (reset-password changes its password)")
     check_password(username, password)
-    advisor = _advisor(session, advisor_code) if advisor_code else None
-    user = StaffUser(username=username, password_hash=hash_password(password), role=role,
+    try:
+        home = dealer_id(session, dealer)
+        linked = [dealer_id(session, code) for code in group_dealers]
+    except UnknownDealer as error:
+        raise AccountProblem(f"there is no dealer {error.args[0]!r}") from None
+    if linked and role != "group_manager":
+        raise AccountProblem("only a group_manager sees further dealers")
+    advisor = _advisor(session, advisor_code, home) if advisor_code else None
+    user = StaffUser(username=username, password_hash=hash_password(password), role=role, dealer_id=home,
                      advisor_id=advisor.id if advisor else None, active=True)
     session.add(user)
+    session.flush()
+    for other in dict.fromkeys(linked):
+        if other != home:
+            session.add(StaffUserDealer(user_id=user.id, dealer_id=other))
     session.flush()
     audit.record(session, actor, "staff_user", user.id, "create", "role", None, role)
     return user
@@ -100,12 +114,13 @@ def _unlock(session: Session, user: StaffUser, actor: str) -> None:
         audit.record(session, actor, "staff_user", user.id, "unlock", "locked_until")
 
 
-def list_staff_users(session: Session) -> list[tuple[StaffUser, str | None]]:
-    """Every account with its advisor's code, by username."""
-    rows = session.execute(
-        select(StaffUser, Advisor.code).outerjoin(Advisor, StaffUser.advisor_id == Advisor.id)
-        .order_by(StaffUser.username)
-    )
+def list_staff_users(session: Session, dealer_ids: list[int] | None = None) -> list[tuple[StaffUser, str | None]]:
+    """Every account with its advisor's code, by username; only the dealers' of
+    ``dealer_ids`` when given (issue 14)."""
+    query = select(StaffUser, Advisor.code).outerjoin(Advisor, StaffUser.advisor_id == Advisor.id)
+    if dealer_ids is not None:
+        query = query.where(StaffUser.dealer_id.in_(dealer_ids))
+    rows = session.execute(query.order_by(StaffUser.username))
     return [(user, code) for user, code in rows]
 
 
@@ -116,9 +131,9 @@ def _existing(session: Session, username: str) -> StaffUser:
     return user
 
 
-def _advisor(session: Session, code: str) -> Advisor:
-    advisor = session.scalar(select(Advisor).where(Advisor.code == code))
+def _advisor(session: Session, code: str, dealer: int) -> Advisor:
+    advisor = session.scalar(select(Advisor).where(Advisor.dealer_id == dealer, Advisor.code == code))
     if advisor is None:
-        known = ", ".join(session.scalars(select(Advisor.code).order_by(Advisor.code)))
+        known = ", ".join(session.scalars(select(Advisor.code).where(Advisor.dealer_id == dealer).order_by(Advisor.code)))
         raise AccountProblem(f"there is no advisor {code!r} (the dealer's advisors: {known})")
     return advisor

@@ -14,6 +14,7 @@ from dealer.catalog import Catalog
 from dealer.db import unit_of_work
 from dealer.models import Advisor, CapacitySlot, Customer, DraftWorkOrder, Vehicle
 from dealer.services import audit, booking_guard
+from dealer.services.dealers import DealerRef, dealer_id
 from dealer.services.schedule import SlotProblem, callback_time, free_slots_near, slot_problem
 from dealer.symptoms import completeness, symptom_tags
 from dealer.validation import InvalidValue, normalize_phone, normalize_plate, normalize_vin
@@ -79,17 +80,20 @@ def _existing(session: Session, key: str) -> BookingResult | None:
     )
 
 
-def take_capacity(session: Session, start: datetime, capacity: int) -> None:
-    """Reserve one car in the slot, atomically, or raise SlotUnavailable(full)."""
-    if session.scalar(select(CapacitySlot.id).where(CapacitySlot.start_at == start)) is None:
+def take_capacity(session: Session, start: datetime, capacity: int, dealer: DealerRef = None) -> None:
+    """Reserve one car in the dealer's slot (default: the default dealer's), atomically,
+    or raise SlotUnavailable(full)."""
+    dealer = dealer_id(session, dealer)
+    slot = (CapacitySlot.dealer_id == dealer) & (CapacitySlot.start_at == start)
+    if session.scalar(select(CapacitySlot.id).where(slot)) is None:
         try:
             with session.begin_nested():
-                session.execute(insert(CapacitySlot).values(start_at=start, capacity=capacity, booked=0))
+                session.execute(insert(CapacitySlot).values(dealer_id=dealer, start_at=start, capacity=capacity, booked=0))
         except IntegrityError:
             pass  # another booking created the row first
     taken = session.execute(
         update(CapacitySlot)
-        .where(CapacitySlot.start_at == start, CapacitySlot.booked < CapacitySlot.capacity)
+        .where(slot, CapacitySlot.booked < CapacitySlot.capacity)
         .values(booked=CapacitySlot.booked + 1)
     )
     if taken.rowcount != 1:
@@ -105,11 +109,12 @@ def _local_day(start: datetime, timezone: ZoneInfo) -> tuple[datetime, datetime]
     )
 
 
-def _busy_at(session: Session, start: datetime) -> set[int]:
-    """Advisors who already have a live booking starting at ``start``."""
+def _busy_at(session: Session, start: datetime, dealer: int) -> set[int]:
+    """The dealer's advisors who already have a live booking starting at ``start``."""
     return set(
         session.scalars(
             select(DraftWorkOrder.advisor_id).where(
+                DraftWorkOrder.dealer_id == dealer,
                 DraftWorkOrder.start_at == start,
                 DraftWorkOrder.status.in_(LIVE_STATUSES),
                 DraftWorkOrder.advisor_id.is_not(None),
@@ -118,23 +123,25 @@ def _busy_at(session: Session, start: datetime) -> set[int]:
     )
 
 
-def _previous_advisor(session: Session, phone: str) -> Advisor | None:
-    """The active advisor of the customer's latest work order, if any."""
+def _previous_advisor(session: Session, phone: str, dealer: int) -> Advisor | None:
+    """The active advisor of the customer's latest work order at the dealer, if any."""
     return session.scalar(
         select(Advisor)
         .join(DraftWorkOrder, DraftWorkOrder.advisor_id == Advisor.id)
-        .where(DraftWorkOrder.phone == phone, Advisor.active.is_(True))
+        .where(DraftWorkOrder.dealer_id == dealer, Advisor.dealer_id == dealer,
+               DraftWorkOrder.phone == phone, Advisor.active.is_(True))
         .order_by(DraftWorkOrder.created_at.desc(), DraftWorkOrder.id.desc())
         .limit(1)
     )
 
 
-def _day_load(session: Session, start: datetime, timezone: ZoneInfo) -> dict[int, int]:
+def _day_load(session: Session, start: datetime, timezone: ZoneInfo, dealer: int) -> dict[int, int]:
     """Live bookings per advisor on the dealer's local day of ``start``."""
     begin, end = _local_day(start, timezone)
     rows = session.execute(
         select(DraftWorkOrder.advisor_id, func.count())
         .where(
+            DraftWorkOrder.dealer_id == dealer,
             DraftWorkOrder.start_at >= begin,
             DraftWorkOrder.start_at < end,
             DraftWorkOrder.status.in_(LIVE_STATUSES),
@@ -146,7 +153,7 @@ def _day_load(session: Session, start: datetime, timezone: ZoneInfo) -> dict[int
 
 
 def _choose_advisor(
-    session: Session, start: datetime, phone: str | None, timezone: ZoneInfo
+    session: Session, start: datetime, phone: str | None, timezone: ZoneInfo, dealer: int
 ) -> Advisor | None:
     """The customer's previous advisor if free in that slot; else, among the active
     advisors free in that slot, the one with the fewest live bookings that day (ties
@@ -157,20 +164,20 @@ def _choose_advisor(
     one commits, so they see each other's advisor. Bookings of different slots on one
     day are not serialised: at worst two of them count the same day load.
     """
-    busy = _busy_at(session, start)
-    previous = _previous_advisor(session, phone) if phone else None
+    busy = _busy_at(session, start, dealer)
+    previous = _previous_advisor(session, phone, dealer) if phone else None
     if previous is not None and previous.id not in busy:
         return previous
-    advisors = session.scalars(select(Advisor).where(Advisor.active.is_(True))).all()
+    advisors = session.scalars(select(Advisor).where(Advisor.dealer_id == dealer, Advisor.active.is_(True))).all()
     if not advisors:
         return None
-    load = _day_load(session, start, timezone)
+    load = _day_load(session, start, timezone, dealer)
     free = [advisor for advisor in advisors if advisor.id not in busy]
     return min(free or advisors, key=lambda advisor: (load.get(advisor.id, 0), advisor.code))
 
 
 def _upsert_customer_and_vehicle(
-    session: Session, request: BookingRequest
+    session: Session, request: BookingRequest, dealer: int
 ) -> tuple[Customer | None, Vehicle | None, list[str]]:
     """The customer and car records the booking refers to, and its conflicts with them.
 
@@ -182,9 +189,9 @@ def _upsert_customer_and_vehicle(
     conflicts: list[str] = []
     customer = None
     if request.phone:
-        customer = session.scalar(select(Customer).where(Customer.phone == request.phone))
+        customer = session.scalar(select(Customer).where(Customer.dealer_id == dealer, Customer.phone == request.phone))
         if customer is None:
-            customer = Customer(phone=request.phone, name=request.customer_name)
+            customer = Customer(dealer_id=dealer, phone=request.phone, name=request.customer_name)
             session.add(customer)
         elif (note := booking_guard.name_conflict(customer.name, request.customer_name)) is not None:
             conflicts.append(note)
@@ -193,9 +200,9 @@ def _upsert_customer_and_vehicle(
     vehicle = None
     if request.plate or request.vin:
         lookup = Vehicle.plate == request.plate if request.plate else Vehicle.vin == request.vin
-        vehicle = session.scalar(select(Vehicle).where(lookup))
+        vehicle = session.scalar(select(Vehicle).where(Vehicle.dealer_id == dealer, lookup))
         if vehicle is None:
-            vehicle = Vehicle(plate=request.plate)
+            vehicle = Vehicle(dealer_id=dealer, plate=request.plate)
             session.add(vehicle)
         owner = vehicle.customer
         if owner is not None and (customer is None or owner.id != customer.id):
@@ -206,7 +213,8 @@ def _upsert_customer_and_vehicle(
         vehicle.model = request.model or vehicle.model
         vehicle.mileage_km = request.mileage_km or vehicle.mileage_km
         if request.vin and request.vin != vehicle.vin:
-            holder = session.scalar(select(Vehicle).where(Vehicle.vin == request.vin, Vehicle.id != vehicle.id))
+            holder = session.scalar(select(Vehicle).where(Vehicle.dealer_id == dealer, Vehicle.vin == request.vin,
+                                                          Vehicle.id != vehicle.id))
             if holder is not None or vehicle.vin:
                 conflicts.append(booking_guard.vin_conflict(request.vin, holder.plate if holder else None, vehicle.vin))
             else:
@@ -225,14 +233,15 @@ def _checked(request: BookingRequest, catalog: Catalog) -> BookingRequest:
     )
 
 
-def had_recent_work_order(session: Session, plate: str | None, now: datetime) -> bool:
-    """The same vehicle had a work order in the last 90 days (a possible repeat repair)."""
+def had_recent_work_order(session: Session, plate: str | None, now: datetime, dealer: DealerRef = None) -> bool:
+    """The same vehicle had a work order at the dealer in the last 90 days (a possible repeat repair)."""
     if not plate:
         return False
     earlier = session.scalar(
         select(func.count())
         .select_from(DraftWorkOrder)
         .where(
+            DraftWorkOrder.dealer_id == dealer_id(session, dealer),
             DraftWorkOrder.plate == plate,
             DraftWorkOrder.status.in_(LIVE_STATUSES),
             DraftWorkOrder.created_at >= now - REPEAT_REPAIR_WINDOW,
@@ -245,13 +254,15 @@ def _write_draft(
     session: Session, request: BookingRequest, catalog: Catalog, now: datetime
 ) -> BookingResult:
     """The draft row for a request whose slot capacity is already taken."""
-    advisor = _choose_advisor(session, request.start, request.phone, catalog.timezone)
+    dealer = dealer_id(session, catalog)
+    advisor = _choose_advisor(session, request.start, request.phone, catalog.timezone, dealer)
     repeat_repair = request.repeat_repair
-    if catalog.is_interview(request.service_type) and had_recent_work_order(session, request.plate, now):
+    if catalog.is_interview(request.service_type) and had_recent_work_order(session, request.plate, now, dealer):
         repeat_repair = True
-    customer, vehicle, conflicts = _upsert_customer_and_vehicle(session, request)
+    customer, vehicle, conflicts = _upsert_customer_and_vehicle(session, request, dealer)
     session.flush()
     draft = DraftWorkOrder(
+        dealer_id=dealer,
         idempotency_key=request.idempotency_key,
         channel=request.channel,
         conversation_id=request.conversation_id,
@@ -310,7 +321,7 @@ def book(session: Session, request: BookingRequest, catalog: Catalog, now: datet
     problem = slot_problem(request.start, catalog, now)
     if problem is not None:
         raise SlotUnavailable(problem)
-    take_capacity(session, request.start, catalog.slot_capacity)
+    take_capacity(session, request.start, catalog.slot_capacity, catalog)
     return _write_draft(session, request, catalog, now)
 
 
@@ -341,7 +352,7 @@ def hand_over(session: Session, request: BookingRequest, catalog: Catalog, now: 
     )
     for start in candidates:
         try:
-            take_capacity(session, start, catalog.slot_capacity)
+            take_capacity(session, start, catalog.slot_capacity, catalog)
         except SlotUnavailable:
             continue  # taken meanwhile: the next nearest
         return _write_draft(session, replace(request, start=start), catalog, now)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from dealer.catalog import Catalog
 from dealer.models import DraftWorkOrder
+from dealer.services.dealers import DealerRef, dealer_id
 from dealer.privacy import mask_phone
 from dealer.services import audit
 from dealer.status import LIVE_STATUSES
@@ -67,11 +68,12 @@ def may_change(draft: DraftWorkOrder, requester: Requester) -> bool:
     return openid is not None and wechat_openid(draft.channel, draft.conversation_id) == openid
 
 
-def _upcoming(session: Session, phone: str, plate: str, now: datetime) -> list[DraftWorkOrder]:
-    """The live bookings of this phone and plate still to come, rows locked."""
+def _upcoming(session: Session, phone: str, plate: str, now: datetime, dealer: DealerRef = None) -> list[DraftWorkOrder]:
+    """The live bookings of this phone and plate still to come at the dealer, rows locked."""
     query = (
         select(DraftWorkOrder)
         .where(
+            DraftWorkOrder.dealer_id == dealer_id(session, dealer),
             DraftWorkOrder.phone == phone,
             DraftWorkOrder.plate == plate,
             DraftWorkOrder.status.in_(LIVE_STATUSES),
@@ -84,7 +86,7 @@ def _upcoming(session: Session, phone: str, plate: str, now: datetime) -> list[D
 
 
 def find_own_booking(
-    session: Session, phone: str, plate: str, requester: Requester, now: datetime
+    session: Session, phone: str, plate: str, requester: Requester, now: datetime, dealer: DealerRef = None
 ) -> DraftWorkOrder | None:
     """The requester's next live booking for this phone and plate, or None.
 
@@ -92,7 +94,7 @@ def find_own_booking(
     the caller answers the two alike. A booking made elsewhere is marked needs_human
     with a note (and audited), so an advisor calls the number on file to check.
     """
-    upcoming = _upcoming(session, phone, plate, now)
+    upcoming = _upcoming(session, phone, plate, now, dealer)
     own = next((draft for draft in upcoming if may_change(draft, requester)), None)
     if own is not None:
         return own
@@ -148,8 +150,9 @@ def limit_reached(
     its phone and conversation first (``_serialise``), held until its transaction ends.
     """
     if phone:
-        _serialise(session, f"phone:{phone}")
-        if _live_upcoming_count(session, DraftWorkOrder.phone == phone, now) >= catalog.live_bookings_per_phone:
+        _serialise(session, f"phone:{catalog.code}:{phone}")
+        at_this_dealer = (DraftWorkOrder.phone == phone) & (DraftWorkOrder.dealer_id == dealer_id(session, catalog))
+        if _live_upcoming_count(session, at_this_dealer, now) >= catalog.live_bookings_per_phone:
             return BookingLimitReached(LimitKind.phone, catalog.live_bookings_per_phone)
     _serialise(session, f"conversation:{requester.channel}:{requester.conversation_id}")
     same_conversation = (DraftWorkOrder.conversation_id == requester.conversation_id) & (

@@ -13,16 +13,19 @@ from dealer.services import audit, followups
 from dealer.services.appointments import cancel_appointment
 from dealer.services.booking import ASSISTANT_ACTOR, SlotUnavailable, take_capacity
 from dealer.services.booking_guard import Requester, owned_draft
+from dealer.services.dealers import DealerRef, dealer_id
 from dealer.services.schedule import slot_problem
 from dealer.status import LIVE_STATUSES, AppointmentStatus, DraftStatus
 
 ACTIVE_STATUSES = LIVE_STATUSES
 
 
-def release_capacity(session: Session, start: datetime) -> None:
+def release_capacity(session: Session, start: datetime, dealer: DealerRef = None) -> None:
+    """One car less in the dealer's slot (default: the default dealer's)."""
     session.execute(
         update(CapacitySlot)
-        .where(CapacitySlot.start_at == start, CapacitySlot.booked > 0)
+        .where(CapacitySlot.dealer_id == dealer_id(session, dealer), CapacitySlot.start_at == start,
+               CapacitySlot.booked > 0)
         .values(booked=CapacitySlot.booked - 1)
     )
 
@@ -51,7 +54,7 @@ def cancel_booking(
     session: Session, draft_id: int, actor: str = ASSISTANT_ACTOR, requester: Requester | None = None
 ) -> DraftWorkOrder:
     draft = _active_draft(session, draft_id, requester)
-    release_capacity(session, draft.start_at)
+    release_capacity(session, draft.start_at, draft.dealer_id)
     audit.record(session, actor, "draft_work_order", draft.id, "cancel", "status", draft.status, DraftStatus.cancelled)
     draft.status = DraftStatus.cancelled
     appointment = _appointment_of(session, draft)
@@ -77,8 +80,8 @@ def reschedule_booking(
     problem = slot_problem(new_start, catalog, now)
     if problem is not None:
         raise SlotUnavailable(problem)
-    take_capacity(session, new_start, catalog.slot_capacity)
-    release_capacity(session, draft.start_at)
+    take_capacity(session, new_start, catalog.slot_capacity, draft.dealer_id)
+    release_capacity(session, draft.start_at, draft.dealer_id)
     audit.record(
         session, actor, "draft_work_order", draft.id, "reschedule", "start_at",
         draft.start_at.isoformat(), new_start.isoformat(),

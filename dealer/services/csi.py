@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dealer.catalog import Catalog
+from dealer.services.dealers import dealer_id
 from dealer.models import Advisor, DraftWorkOrder, FollowupTask
 from dealer.reminder_script import Question, load_reminder_script
 from dealer.services.followups import _day_bounds
@@ -165,7 +166,8 @@ def rows(session: Session, first: IsoWeek, weeks: int, catalog: Catalog) -> list
         select(FollowupTask, Advisor.name)
         .join(DraftWorkOrder, FollowupTask.draft_id == DraftWorkOrder.id)
         .outerjoin(Advisor, DraftWorkOrder.advisor_id == Advisor.id)
-        .where(FollowupTask.kind == TaskKind.followup, FollowupTask.due_at >= begin, FollowupTask.due_at < end)
+        .where(FollowupTask.dealer_id == dealer_id(session, catalog),  # issue 14: the catalogue's dealer's
+               FollowupTask.kind == TaskKind.followup, FollowupTask.due_at >= begin, FollowupTask.due_at < end)
         .order_by(FollowupTask.due_at, FollowupTask.id)
     )
     return [

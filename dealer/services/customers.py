@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dealer.models import Customer, Vehicle
+from dealer.services.dealers import DealerRef, dealer_id
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,11 @@ class CustomerHistory:
         return next((v for v in self.vehicles if v.plate == plate), None)
 
 
-def customer_history(session: Session, phone: str) -> CustomerHistory | None:
-    customer = session.scalar(select(Customer).where(Customer.phone == phone))
+def customer_history(session: Session, phone: str, dealer: DealerRef = None) -> CustomerHistory | None:
+    """What the dealer (default: the default dealer) knows of this phone's customer."""
+    customer = session.scalar(
+        select(Customer).where(Customer.dealer_id == dealer_id(session, dealer), Customer.phone == phone)
+    )
     if customer is None:
         return None
     vehicles = session.scalars(select(Vehicle).where(Vehicle.customer_id == customer.id))

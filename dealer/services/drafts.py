@@ -27,6 +27,9 @@ class DraftFilters:
     advisor_name: str | None = None
     urgent: bool | None = None
     needs_human: bool | None = None
+    # Issue 14: the dealers whose drafts are listed (None: every dealer's; the API and the
+    # pages always pass the signed-in account's).
+    dealer_ids: tuple[int, ...] | None = None
 
 
 def _iso(value: datetime, zone: ZoneInfo) -> str:
@@ -84,6 +87,8 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
         "conflicts": conflicts_of(draft),
         # PIPL: when the customer agreed to which privacy notice; null when never asked
         # (a hand-over before the notice).
+        # Issue 14: the dealer the booking is for (its code).
+        "dealer": draft.dealer.code if draft.dealer is not None else None,
         "privacy_consent": (
             {"agreed_at": _iso(draft.privacy_consent_at, zone), "notice_version": draft.privacy_notice_version}
             if draft.privacy_consent_at else None
@@ -93,6 +98,8 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
 
 def _filter_conditions(filters: DraftFilters, zone: ZoneInfo) -> list:
     conditions = []
+    if filters.dealer_ids is not None:
+        conditions.append(DraftWorkOrder.dealer_id.in_(filters.dealer_ids))
     if filters.status:
         conditions.append(DraftWorkOrder.status == filters.status)
     if filters.phone:
@@ -113,6 +120,8 @@ def _filter_conditions(filters: DraftFilters, zone: ZoneInfo) -> list:
         conditions.append(DraftWorkOrder.advisor_id == filters.advisor_id)
     if filters.advisor_name:
         advisor_ids = select(Advisor.id).where(Advisor.name == filters.advisor_name)
+        if filters.dealer_ids is not None:
+            advisor_ids = advisor_ids.where(Advisor.dealer_id.in_(filters.dealer_ids))
         conditions.append(DraftWorkOrder.advisor_id.in_(advisor_ids))
     if filters.urgent is not None:
         conditions.append(DraftWorkOrder.urgent.is_(filters.urgent))

@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from dealer.catalog import Catalog
+from dealer.services.dealers import dealer_id
 from dealer.models import DraftWorkOrder, FollowupTask
 from dealer.services.followups import _day_bounds
 from dealer.tasks import TaskChannel, TaskKind, TaskState
@@ -101,9 +102,12 @@ def _rows(session: Session, query) -> list[TaskRow]:
 
 
 def list_tasks(session: Session, filters: TaskFilters, catalog: Catalog,
-               limit: int = 100, offset: int = 0) -> tuple[list[TaskRow], int]:
-    """The booking follow-ups matching the filters, by due time, and how many match in all."""
+               limit: int = 100, offset: int = 0, dealer_ids: list[int] | None = None) -> tuple[list[TaskRow], int]:
+    """The booking follow-ups matching the filters, by due time, and how many match in all:
+    the dealers' of ``dealer_ids`` (issue 14), by default the catalogue's dealer's."""
     conditions = _conditions(filters, catalog)
+    conditions.append(FollowupTask.dealer_id.in_(dealer_ids if dealer_ids is not None
+                                                 else [dealer_id(session, catalog)]))
     total = session.scalar(select(func.count(FollowupTask.id)).where(*conditions)) or 0
     return _rows(session, select(FollowupTask).where(*conditions).limit(limit).offset(offset)), total
 

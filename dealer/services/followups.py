@@ -19,6 +19,7 @@ from dealer.catalog import Catalog
 from dealer.models import Appointment, Customer, DraftWorkOrder, FollowupTask
 from dealer.reminder_script import load_reminder_script
 from dealer.services import audit
+from dealer.services.dealers import dealer_id
 from dealer.status import AppointmentStatus
 from dealer.tasks import TaskChannel, TaskKind, TaskState
 
@@ -101,7 +102,8 @@ def plan_reminder(session: Session, draft: DraftWorkOrder, catalog: Catalog, now
     due = max(reminder_due(draft.start_at, catalog), now)
     task = _task(session, key)
     if task is None:
-        task = FollowupTask(key=key, kind=TaskKind.reminder, channel=reminder_channel(draft.channel),
+        task = FollowupTask(dealer_id=draft.dealer_id, key=key, kind=TaskKind.reminder,
+                            channel=reminder_channel(draft.channel),
                             state=TaskState.pending, draft_id=draft.id, due_at=due, run_at=due, created_at=now)
         session.add(task)
         session.flush()
@@ -115,7 +117,8 @@ def plan_followup(session: Session, draft: DraftWorkOrder, delivered_at: datetim
     task = _task(session, key)
     if task is None:
         due = delivered_at + timedelta(days=catalog.reminders.followup_after_days)
-        task = FollowupTask(key=key, kind=TaskKind.followup, channel=reminder_channel(draft.channel),
+        task = FollowupTask(dealer_id=draft.dealer_id, key=key, kind=TaskKind.followup,
+                            channel=reminder_channel(draft.channel),
                             state=TaskState.pending,
                             draft_id=draft.id, due_at=due, run_at=due, created_at=delivered_at)
         session.add(task)
@@ -227,10 +230,12 @@ def _rows(session: Session, query, now: datetime) -> list[CallRow]:
 
 
 def call_list(session: Session, day: date, catalog: Catalog, now: datetime) -> CallList:
+    """The calls of the catalogue's dealer (issue 14: its rows only)."""
     begin, end = _day_bounds(day, catalog)
+    dealer = dealer_id(session, catalog)
     calls = select(FollowupTask).join(DraftWorkOrder, FollowupTask.draft_id == DraftWorkOrder.id) \
         .outerjoin(Customer, DraftWorkOrder.customer_id == Customer.id) \
-        .where(FollowupTask.channel == TaskChannel.call)
+        .where(FollowupTask.dealer_id == dealer, FollowupTask.channel == TaskChannel.call)
     reachable = Customer.opted_out_at.is_(None)
     open_ = _rows(session, calls.where(FollowupTask.state == TaskState.pending, FollowupTask.due_at < end,
                                        reachable).order_by(FollowupTask.run_at, FollowupTask.id), now)
@@ -238,19 +243,21 @@ def call_list(session: Session, day: date, catalog: Catalog, now: datetime) -> C
                      and_(FollowupTask.due_at >= begin, FollowupTask.due_at < end))
     logged = _rows(session, calls.where(FollowupTask.state == TaskState.done, on_the_day)
                    .order_by(FollowupTask.done_at, FollowupTask.id), now)
-    complaints = _rows(session, select(FollowupTask).where(FollowupTask.complaint.is_(True),
+    complaints = _rows(session, select(FollowupTask).where(FollowupTask.dealer_id == dealer,
+                                                           FollowupTask.complaint.is_(True),
                                                            FollowupTask.resolved_at.is_(None))
                        .order_by(FollowupTask.done_at, FollowupTask.id), now)
-    return CallList(open_, logged, complaints, _count_opted_out(session, end))
+    return CallList(open_, logged, complaints, _count_opted_out(session, end, dealer))
 
 
-def _count_opted_out(session: Session, end: datetime) -> int:
+def _count_opted_out(session: Session, end: datetime, dealer: int) -> int:
     return session.scalar(
         select(func.count(FollowupTask.id))
         .join(DraftWorkOrder, FollowupTask.draft_id == DraftWorkOrder.id)
         .join(Customer, DraftWorkOrder.customer_id == Customer.id)
-        .where(FollowupTask.channel == TaskChannel.call, FollowupTask.state == TaskState.pending,
-               FollowupTask.due_at < end, Customer.opted_out_at.is_not(None))
+        .where(FollowupTask.dealer_id == dealer, FollowupTask.channel == TaskChannel.call,
+               FollowupTask.state == TaskState.pending, FollowupTask.due_at < end,
+               Customer.opted_out_at.is_not(None))
     ) or 0
 
 

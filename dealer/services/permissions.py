@@ -17,7 +17,9 @@ def check_edit(session: Session, user: StaffUser, draft_id: int, changes: dict[s
     if draft is None or "advisor" not in changes:
         return  # the review service answers a missing draft
     name = changes["advisor"]
-    new_id = None if name is None else session.scalar(select(Advisor.id).where(Advisor.name == name))
+    new_id = None if name is None else session.scalar(
+        select(Advisor.id).where(Advisor.dealer_id == draft.dealer_id, Advisor.name == name)
+    )
     if name is not None and new_id is None:
         return  # not an advisor: the review service explains that
     if not may_assign(user.role, user.advisor_id, draft.advisor_id, new_id):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from dealer.catalog import Catalog
 from dealer.models import Advisor, Appointment, DraftWorkOrder
 from dealer.services.changes import ACTIVE_STATUSES
+from dealer.services.dealers import dealer_id
 from dealer.services.schedule import booked_counts, day_slots
 from dealer.status import AppointmentStatus
 
@@ -48,13 +49,15 @@ def day_plan(session: Session, day: date, catalog: Catalog) -> DayPlan:
     """Every slot of the day with its occupancy, and each advisor's bookings."""
     first, after = _day_bounds(day, catalog)
     starts = day_slots(first, catalog)
-    counts = booked_counts(session, starts)
+    dealer = dealer_id(session, catalog)  # issue 14: the catalogue's dealer's plan
+    counts = booked_counts(session, starts, dealer)
     slots = [SlotLoad(start, catalog.slot_capacity, counts.get(start, 0)) for start in starts]
     bookings = list(
         session.scalars(
             select(DraftWorkOrder)
             .options(joinedload(DraftWorkOrder.advisor))
             .where(
+                DraftWorkOrder.dealer_id == dealer,
                 DraftWorkOrder.start_at >= first,
                 DraftWorkOrder.start_at < after,
                 DraftWorkOrder.status.in_(ACTIVE_STATUSES),
@@ -62,7 +65,9 @@ def day_plan(session: Session, day: date, catalog: Catalog) -> DayPlan:
             .order_by(DraftWorkOrder.start_at, DraftWorkOrder.id)
         )
     )
-    advisors = session.scalars(select(Advisor).where(Advisor.active.is_(True)).order_by(Advisor.code))
+    advisors = session.scalars(
+        select(Advisor).where(Advisor.dealer_id == dealer, Advisor.active.is_(True)).order_by(Advisor.code)
+    )
     return DayPlan(
         day=day,
         slots=slots,
@@ -74,15 +79,20 @@ def day_plan(session: Session, day: date, catalog: Catalog) -> DayPlan:
     )
 
 
-def arrivals(session: Session, day: date, catalog: Catalog) -> list[tuple[Appointment, DraftWorkOrder]]:
+def arrivals(
+    session: Session, day: date, catalog: Catalog, dealer_ids: list[int] | None = None
+) -> list[tuple[Appointment, DraftWorkOrder]]:
     """The day's appointments in arrival order, with their drafts: each in its state now
-    (已预约, 已到店, 维修中, 已交车, 未到店); cancelled ones are left off."""
+    (已预约, 已到店, 维修中, 已交车, 未到店); cancelled ones are left off. Those of the
+    dealers of ``dealer_ids`` (issue 14), by default the catalogue's dealer's."""
     first, after = _day_bounds(day, catalog)
+    dealers = dealer_ids if dealer_ids is not None else [dealer_id(session, catalog)]
     rows = session.execute(
         select(Appointment, DraftWorkOrder)
         .join(DraftWorkOrder, DraftWorkOrder.id == Appointment.draft_id)
         .options(joinedload(DraftWorkOrder.advisor))
         .where(
+            Appointment.dealer_id.in_(dealers),
             Appointment.start_at >= first,
             Appointment.start_at < after,
             Appointment.status != AppointmentStatus.cancelled,

@@ -119,10 +119,13 @@ def _load(session: Session, draft_id: int, expected_version: int | None) -> Draf
     return draft
 
 
-def _advisor_by_name(session: Session, name: str | None) -> Advisor | None:
+def _advisor_by_name(session: Session, name: str | None, dealer_id: int) -> Advisor | None:
+    """One of the draft's dealer's active advisors (another dealer's is unknown here)."""
     if name is None:
         return None
-    advisor = session.scalar(select(Advisor).where(Advisor.name == name, Advisor.active.is_(True)))
+    advisor = session.scalar(
+        select(Advisor).where(Advisor.dealer_id == dealer_id, Advisor.name == name, Advisor.active.is_(True))
+    )
     if advisor is None:
         raise InvalidValue("advisor", "unknown_advisor")
     return advisor
@@ -173,7 +176,8 @@ def edit_draft(
         for field, value in changes.items()
         if field not in ("start", "advisor", "symptoms")
     }
-    advisor = _advisor_by_name(session, _text("advisor", changes["advisor"])) if "advisor" in changes else draft.advisor
+    advisor = (_advisor_by_name(session, _text("advisor", changes["advisor"]), draft.dealer_id)
+               if "advisor" in changes else draft.advisor)
     if "start" in changes and changes["start"] is None:
         raise InvalidValue("start", "required")
 
@@ -216,7 +220,8 @@ def approve_draft(
         raise InvalidValue("phone", "required")
     audit.record(session, actor, ENTITY, draft.id, "approve", "status", draft.status, DraftStatus.approved)
     draft.status = DraftStatus.approved
-    appointment = Appointment(draft_id=draft.id, start_at=draft.start_at, advisor_id=draft.advisor_id)
+    appointment = Appointment(dealer_id=draft.dealer_id, draft_id=draft.id, start_at=draft.start_at,
+                              advisor_id=draft.advisor_id)
     session.add(appointment)
     session.flush()
     audit.record(session, actor, "appointment", appointment.id, "create")
@@ -238,6 +243,6 @@ def reject_draft(
     audit.record(session, actor, ENTITY, draft.id, "reject", "rejection_reason", None, reason_text)
     draft.status = DraftStatus.rejected
     draft.rejection_reason = reason_text
-    release_capacity(session, draft.start_at)
+    release_capacity(session, draft.start_at, draft.dealer_id)
     session.flush()
     return draft

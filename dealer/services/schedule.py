@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from dealer.catalog import Catalog
 from dealer.models import CapacitySlot
+from dealer.services.dealers import DealerRef, dealer_id
 
 
 class SlotProblem(str, Enum):
@@ -52,11 +53,14 @@ def day_slots(day_start: datetime, catalog: Catalog) -> list[datetime]:
     return slots
 
 
-def booked_counts(session: Session, starts: list[datetime]) -> dict[datetime, int]:
+def booked_counts(session: Session, starts: list[datetime], dealer: DealerRef = None) -> dict[datetime, int]:
+    """How many cars each slot holds at the dealer (default: the default dealer)."""
     if not starts:
         return {}
     rows = session.execute(
-        select(CapacitySlot.start_at, CapacitySlot.booked).where(CapacitySlot.start_at.in_(starts))
+        select(CapacitySlot.start_at, CapacitySlot.booked).where(
+            CapacitySlot.dealer_id == dealer_id(session, dealer), CapacitySlot.start_at.in_(starts)
+        )
     )
     return {start: booked for start, booked in rows}
 
@@ -78,7 +82,7 @@ def free_slots_near(
             for s in day_slots(anchor + timedelta(days=offset), catalog)
             if slot_problem(s, catalog, now) is None
         )
-    counts = booked_counts(session, candidates)
+    counts = booked_counts(session, candidates, catalog)
     free = [s for s in candidates if counts.get(s, 0) < catalog.slot_capacity]
     free.sort(key=lambda s: (abs((s - wanted).total_seconds()), s))
     return sorted(free[:limit])

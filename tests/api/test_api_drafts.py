@@ -77,6 +77,7 @@ def test_list_returns_the_contract_draft_json(
         "id", "status", "created_at", "updated_at", "channel", "conversation_id", "customer",
         "vehicle", "booking", "symptoms", "repeat_repair", "extra_requests",
         "urgent", "needs_human", "version", "last_service", "job_description", "symptom_completeness", "symptom_tags", "conflicts", "privacy_consent",
+        "dealer",  # issue 14
     }
     assert draft["id"] == draft_id
     assert draft["status"] == "draft"

@@ -153,6 +153,13 @@ def _served_routes() -> set[tuple[str, str]]:
     return served
 
 
+@pytest.fixture(autouse=True)
+def _no_rasa(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chat routes answer 503 (no Rasa behind the test app), even when a Rasa server of
+    someone's `make run` listens on the default port."""
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")
+
+
 def test_every_route_has_a_policy() -> None:
     served = _served_routes()
     assert served - set(POLICY) == set(), "a route without a line in POLICY (and docs/roles.md)"
