@@ -324,3 +324,43 @@ def test_each_dealers_privacy_text_is_served_at_its_own_address(
     assert own.status_code == 200 and B.name in own.text and A.name not in own.text
     assert A.name in client.get("/privacy").text
     assert client.get("/privacy?dealer=nowhere").status_code == 404
+
+
+def test_the_services_work_for_the_default_dealer_unless_told_another(db_session: Session, dealer_a: DealerA) -> None:
+    """The actions call the services as before (no dealer): the default dealer's rows."""
+    from dealer.services.customers import customer_history
+    from dealer.services.schedule import booked_counts
+
+    late = datetime.combine(NOW.date() + timedelta(days=2), B.closes_at, B.timezone) - timedelta(minutes=30)
+    b_draft = db_session.get(DraftWorkOrder, _book(db_session, B, "b-late", B_PHONE, B_PLATE, late))  # 17:30: B's only
+
+    assert customer_history(db_session, A_PHONE) is not None
+    assert customer_history(db_session, A_PHONE, "pudong") is None
+    assert customer_history(db_session, B_PHONE) is None
+    assert customer_history(db_session, B_PHONE, B).vehicles[0].plate == B_PLATE
+    assert booked_counts(db_session, [b_draft.start_at]).get(b_draft.start_at, 0) == 0
+    assert booked_counts(db_session, [b_draft.start_at], B) == {b_draft.start_at: 1}
+
+
+def _page(client: TestClient, settings: ApiSettings, session: Session, username: str, path: str) -> str:
+    client.cookies.clear()
+    client.cookies.set("advisor_token", token_for(settings, get_staff_user(session, username)), path="/advisor")
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 200, response.text[:300]
+    return response.text
+
+
+def test_the_group_manager_pages_show_both_dealers_and_switch_between_them(
+    make_client: Callable[..., TestClient], settings: ApiSettings, db_session: Session, dealer_a: DealerA,
+) -> None:
+    client = make_client(settings)
+
+    inbox = _page(client, settings, db_session, "group", "/advisor?status=")
+    own_inbox = _page(client, settings, db_session, "group", "/advisor?status=&dealer=pudong")
+    capacity = _page(client, settings, db_session, "group", f"/advisor/capacity?date={TOMORROW}&dealer=pudong")
+    advisor_inbox = _page(client, settings, db_session, "pd.advisor", "/advisor?status=")
+
+    assert "139****0000" in inbox and "137****0000" in inbox and B.name in inbox  # both, with a 经销商 column
+    assert "139****0000" not in own_inbox and "137****0000" in own_inbox
+    assert all(a.name in capacity for a in B.advisors) and "李明" not in capacity
+    assert 'name="dealer"' in inbox and 'name="dealer"' not in advisor_inbox  # the switch: a group manager's
