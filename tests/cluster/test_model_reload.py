@@ -25,7 +25,9 @@ RELOADS = 3
 # Not normal answers: the action server's apology (bot/action_fault.py), the fallback.
 FAILED_TURN = ("系统暂时繁忙", "我没太明白")
 QUESTIONS = ("你们几点开门", "周六营业吗")
-STALL_AT_MOST = 1.0  # seconds GET /status may take during a reload (Rasa's own: the whole load)
+# GET /status during a reload may take at most this share of the shortest reload (Rasa's
+# own PUT /model: about all of it, 1.8-3.1 s of 1.9-3.1 s loads; loaded beside: 0.2).
+STALL_SHARE = 0.5
 
 
 def booking(time_words: str, name: str, phone: str, plate: str) -> list[tuple[str, str]]:
@@ -129,7 +131,8 @@ def test_replacing_the_model_while_customers_book_fails_no_request(sqlite_url, o
     stalled = max(seconds for started, seconds in status_seconds if any(b <= started <= e for b, e in windows))
     print(f"GET /status during a reload: at most {stalled:.2f} s")
     # Rasa's own PUT /model loads on the event loop: nothing answered for the whole load.
-    assert stalled < STALL_AT_MOST, f"the server stopped answering for {stalled:.2f} s during a reload"
+    shortest = min(end - begin for begin, end in windows)
+    assert stalled < STALL_SHARE * shortest, f"the server stopped answering for {stalled:.2f} s during a reload"
     assert len(during) >= RELOADS, "the messages did not overlap the reloads"
     assert [f for c in conversations for f in c.failures] == []
 
