@@ -54,6 +54,9 @@ PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_whe
                     "symptom_confirmed", "symptom_more")
 
 
+# Answers to these questions may set the booking time; elsewhere only words that change it do.
+TIME_STEPS = ("appointment_time", "booking_confirmed")
+
 VIN_LIKE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{17}(?![A-Za-z0-9])")
 ATTEMPTED_VIN = re.compile(r"[A-Za-z0-9]{8,}")  # a wrong VIN is explained; words are "not known"
 
@@ -140,7 +143,7 @@ async def check_appointment_time(
         return {"appointment_time": None}
     if start.tzinfo is None:
         start = start.replace(tzinfo=zone)
-    info = dict((latest_entity(tracker, "time") or {}).get("additional_info") or {})
+    info = _time_info(tracker, str(value))
     current = value_before_latest_message(tracker, "appointment_time")  # the validated one
     if current and info.get("exact") is False and _inside(current, info):
         # 对,元旦上午 at the read-back: the booked slot already is what the customer says
@@ -171,6 +174,22 @@ async def check_appointment_time(
         "appointment_display": format_slot(start, zone),
         **remembered,
     }
+
+
+def _time_info(tracker: Tracker, value: str) -> dict[str, Any]:
+    """What the extractor said of the time (window, dated): from this message, or from the
+    earlier message the value came from (这周六能过来不 … 好的,帮我约一下: the day is a
+    window to offer slots in, not a booking at midnight)."""
+    found = latest_entity(tracker, "time")
+    if found is None:
+        for event in reversed(tracker.events):
+            if event.get("event") != "user":
+                continue
+            entities = (event.get("parse_data") or {}).get("entities") or []
+            found = next((e for e in entities if e.get("entity") == "time" and str(e.get("value")) == value), None)
+            if found is not None:
+                break
+    return dict((found or {}).get("additional_info") or {})
 
 
 def _on_day(day: date, start: datetime, window: dict[str, Any]) -> tuple[datetime, dict[str, Any]]:
@@ -481,8 +500,16 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if tracker.get_slot("requested_slot") in PAST_TENSE_STEPS and intent != "correct_info":
-            return {"appointment_time": value_before_latest_message(tracker, "appointment_time")}
+        asked = tracker.get_slot("requested_slot")
+        before = value_before_latest_message(tracker, "appointment_time")
+        if asked in PAST_TENSE_STEPS and intent != "correct_info":
+            return {"appointment_time": before}
+        if (before and asked not in TIME_STEPS and intent != "correct_info"
+                and not tracker.get_slot("awaiting_correction")
+                and not backend.script().changes_time(latest_text(tracker))):
+            # 我姓冯,两点水的冯 at the name: a time read inside another answer is no new
+            # booking time unless the words change it (改到下午三点吧).
+            return {"appointment_time": before}
         return await check_appointment_time(value, dispatcher, tracker)
 
     def extract_service_type(
@@ -657,6 +684,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_extra_requests(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        wish = backend.script().wish_besides_no(str(value)) if value is not None else None
+        if wish:
+            return {"extra_requests": request_line(wish)}  # 就洗车,别的没了
         if value is not None and backend.script().declines_extra(str(value)):
             return {"extra_requests": NOT_GIVEN}
         answer = _optional_answer(value)

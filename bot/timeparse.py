@@ -183,14 +183,19 @@ HOLIDAY_ALIASES = {"大年三十": "除夕", "年三十": "除夕", "元宵节":
                    "端午节": "端午", "中秋节": "中秋"}
 
 # A mention followed by one of these is a refusal (今天没空) when another mention exists.
-REFUSALS = ("不行", "没空", "没时间", "不方便", "不可以", "来不了", "不太行", "不太方便", "排满")
+REFUSALS = ("不行", "没空", "没时间", "不方便", "不可以", "来不了", "不太行", "不太方便", "排满",
+            "到不了", "赶不上", "去不了", "过不去", "有事")
+# Who is refused before the refusal itself: 九点我到不了 / 那天我们有事.
+REFUSING_SUBJECT = re.compile(r"^(?:我们|我|那天|那会儿|那时候|那个点|可能|估计|怕是|实在)+")
+# A mention after one of these replaces what came before it (九点我到不了,改成十点半吧).
+CHANGED_TO = re.compile(r"(?:改成|改到|改为|换成|换到|调到|调成|挪到|推到|改)$")
 
 # A mention after one of these is refused too (不是这周，是下周).
 NEGATIONS_BEFORE = ("不是", "不要", "除了", "并非")
 
 # "两点" followed by these is a count ("有两点问题"), not a clock time.
 NOT_A_CLOCK_AFTER = ("问题", "要求", "建议", "意见", "疑问", "需要", "注意", "事情", "原因", "不同",
-                     "半会")  # 一时半会儿
+                     "半会", "水")  # 一时半会儿; 两点水 (the radical 冫: 两点水的冯)
 
 # A number followed by one of these is a quantity (3.5万, 8.8折, 1-2天), not a date.
 UNITS = ("元", "块", "万", "千", "百", "公里", "公斤", "里", "升", "米", "折", "倍", "个", "次",
@@ -769,7 +774,7 @@ def _pair_dates_with_weekdays(text: str, candidates: list[_Candidate]) -> list[_
 
 def _is_refused(text: str, first: _Candidate, last: _Candidate) -> bool:
     """今天没空 / 不是这周 (a mention from ``first`` to ``last``)."""
-    after = text[last.end:last.end + 6].lstrip("的 ，,")
+    after = REFUSING_SUBJECT.sub("", text[last.end:last.end + 8].lstrip("的 ，,"))
     before = text[max(0, first.start - 3):first.start].rstrip("的 ，,")
     return after.startswith(REFUSALS) or before.endswith(NEGATIONS_BEFORE)
 
@@ -910,6 +915,8 @@ def _mentions(text: str, ref: datetime) -> tuple[list[_Found], bool]:
         if mention is UNKNOWN_DAY:
             unknown_day = True
         elif mention is not None:  # e.g. 便宜一点 does not resolve
+            if CHANGED_TO.search(text[max(0, first.start - 3):first.start]):
+                found = [replace(f, refused=True) for f in found]  # 改成十点半: the earlier ones go
             found.append(_Found(mention, _is_refused(text, first, nxt if merge else first), first.has_day))
     return found, unknown_day
 
@@ -921,12 +928,31 @@ def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
     # 越快越好,明天一早吧: "as soon as possible" gives way to the time the customer then names.
     named = [m for m in open_ if not ASAP.fullmatch(m.text)]
     open_ = named or open_
+    exact = next((m for m in open_ if m.latest >= ref and m.value is not None), None)
+    if exact is not None and not exact.dated:
+        # 下周一上午送我过去,九点行吗: the clock time on the day said apart from it.
+        day = next((m for m in open_ if m.dated and m.value is None and m.grain in ("day", "part_of_day")), None)
+        if day is not None:
+            return _clock_on_day(exact, day, ref) or exact
     return (
-        next((m for m in open_ if m.latest >= ref and m.value is not None), None)
+        exact
         or next((m for m in open_ if m.latest >= ref), None)
         or next(iter(open_), None)
         or (found[0].mention if found else None)
     )
+
+
+def _clock_on_day(clock: TimeMention, day: TimeMention, ref: datetime) -> Optional[TimeMention]:
+    """A bare clock time placed on a day (or day part) said elsewhere in the message; None
+    when it does not fall inside that window (下周一上午 … 三点)."""
+    hour = clock.value.hour
+    when = datetime.combine(day.earliest.date(), clock.value.time(), tzinfo=day.earliest.tzinfo)
+    if not day.earliest <= when <= day.latest and hour < 12:
+        when = when + timedelta(hours=12)  # 下午 … 三点
+    if not day.earliest <= when <= day.latest or when < ref:
+        return None
+    start, end = min(day.start, clock.start), max(day.end, clock.end)
+    return replace(clock, start=start, end=end, value=when, earliest=when, latest=when, dated=True)
 
 
 def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) -> Optional[TimeMention]:

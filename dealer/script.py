@@ -16,6 +16,7 @@ BARE_NO = ("没有", "没", "无", "没呢", "木有", "否", "不是", "没有�
 # What is left of an "I don't know" answer once its unknown words are taken out.
 UNKNOWN_FILLER = re.compile(
     r"[\s,,。.!!??~～、…]|这个|那个|具体|实在|真的?|也|都|还|就|我|啊|呀|吧|哦|呢|哈|嗯|额|呃|哎|唉|的|了|"
+    r"哪天|哪一天|什么时候|啥时候|几号|哪儿|哪里|"
     r"没注意过?|没留意过?|没太注意|没在意"
 )
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
@@ -28,6 +29,11 @@ LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有�
 # "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
 # "anything else?", whatever the rest says of the job already booked.
 NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要了?|无)[\s,,。.!!~]+(?:就|只|只要|主要|先)")
+# Nothing was tried (没处理过, 没动过, 啥也没弄, 没): the answer to "您自己有没有处理过".
+DID_NOTHING = re.compile(
+    r"^(?:还|也|都|啥也|什么也|什么都|啥都|自己)?(?:没有|没|未|从没|从来没)"
+    r"(?:处理|弄|动|管|修|做|试|检查|看|去看|搞|碰|去修)?过?(?:呢|了|啊|哦|呀)?$"
+)
 EXTRA_WORK = re.compile(r"顺便|顺带|另外|也想|也要|还要|还想|再加|加个|加一")
 # Not done (上次师傅说没事,没修 / 新车哪修过啊), but 没修好 (done and failed) is a yes.
 NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
@@ -83,6 +89,10 @@ class BookingScript:
     abandon_words: tuple[str, ...] = ()  # 不约了 / 算了 … : the booking itself is given up
     standard_words: dict[str, str] | None = None  # 莫得 → 没有, 要得 → 好的
     leave_it_to_us_words: tuple[str, ...] = ()  # 随便 / 你们定 : the dealer may choose
+    time_change_words: tuple[str, ...] = ()  # 改到 / 换成 / 来不了 : the booking time changes
+
+    def changes_time(self, text: str) -> bool:
+        return any(word in text for word in self.time_change_words)
 
     def leaves_it_to_us(self, text: str) -> bool:
         return any(word in text for word in self.leave_it_to_us_words)
@@ -175,6 +185,19 @@ class BookingScript:
         cleaned = said.strip("了啊呀哦吧")  # 没了 → 没: a bare no too
         return (any(word in said for word in self.no_answer_words) or cleaned in BARE_NO) and len(said) <= 8
 
+    def did_nothing(self, text: str) -> bool:
+        said = re.sub(r"[\s,,。.!!~～]", "", self.standardised(text))
+        return said in BARE_NO or bool(DID_NOTHING.match(said))
+
+    def wish_besides_no(self, text: str) -> str | None:
+        """The wish in an answer that also says "nothing else" (就洗车,别的没了 → 就洗车)."""
+        said = self.standardised(text).strip()
+        if NO_THEN_MAIN_JOB.match(said) and not EXTRA_WORK.search(said):
+            return None
+        parts = [p for p in re.split(r"[\s,,。.;;!!~～]+", said) if p]
+        wishes = [p for p in parts if not self.means_no_answer(p) and self.courtesy_kind(p) is None]
+        return ",".join(wishes) if wishes and len(wishes) < len(parts) else None
+
     def declines_extra(self, text: str) -> bool:
         """No extra work: a bare no, or a no followed by the main job again."""
         said = self.standardised(text).strip()
@@ -223,4 +246,5 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         abandon_words=tuple(raw.get("abandon_words", ())),
         standard_words=dict(raw.get("standard_words") or {}),
         leave_it_to_us_words=tuple(raw.get("leave_it_to_us_words", ())),
+        time_change_words=tuple(raw.get("time_change_words", ())),
     )

@@ -95,6 +95,9 @@ def normalize_vin(text: str) -> str:
 
 
 _NAME_PREFIXES = ("免贵姓", "我姓", "姓", "我叫", "叫我", "我是", "本人")
+# A surname told by the parts of its character (弓长张, 耳东陈, 木子李): the parts go.
+_SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "双木", "草头", "言午", "人可", "禾口",
+                  "关耳", "双口", "三横", "日月", "子小", "女昌", "走肖", "土圭", "之口")
 
 
 def normalize_name(text: str) -> str:
@@ -107,6 +110,10 @@ def normalize_name(text: str) -> str:
             name = name[len(prefix):]
             break
     name = re.sub(r"(就行|就好|就可以|即可|吧|哈|呀|啊)$", "", name)
+    for parts in _SURNAME_PARTS:
+        if name.startswith(parts) and len(name) > len(parts):
+            name = name[len(parts):].lstrip("的")
+            break
     # 老梁 / 小卫 / 阿张: how the customer is called; the surname is what is recorded.
     if re.fullmatch(r"[老小阿][\u4e00-\u9fff]", name):
         name = name[1:]
@@ -116,7 +123,7 @@ def normalize_name(text: str) -> str:
 
 
 # An extra request as a work-order line: 帮忙洗个车 → 洗车, 顺便把轮胎换一下 → 把轮胎换.
-_REQUEST_LEAD = re.compile(r"^(?:就是|麻烦|请|帮忙|帮我们?|给我|顺便|顺带|另外|再|也|还要|还想|还|想|要|能不能|可以)+")
+_REQUEST_LEAD = re.compile(r"^(?:就是|就|麻烦|请|帮忙|帮我们?|给我|顺便|顺带|另外|再|也|还要|还想|还|想|要|能不能|可以)+")
 _REQUEST_TAIL = re.compile(r"(?:一下子?|下|吧|呗|啊|呀|哈|就行|就好|谢谢|,|,|。|!|!)+$")
 
 

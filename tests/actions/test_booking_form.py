@@ -772,3 +772,43 @@ async def test_a_time_said_with_leave_it_words_is_the_time_said(dispatcher, form
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["appointment_time"] == "2026-11-27T15:00:00+08:00"
     assert all(m.get("response") != "utter_time_chosen_for_you" for m in dispatcher.messages)
+
+
+async def test_a_time_read_inside_another_answer_keeps_the_booking_time(dispatcher, form_tracker, domain):
+    """我姓冯,两点水的冯 at the name: 两点 is no new booking time."""
+    booked = "2026-11-28T10:00:00+08:00"
+    tracker = form_tracker(
+        {"appointment_time": "2026-11-27T14:00:00+08:00", "customer_name": "我姓冯,两点水的冯"},
+        requested_slot="customer_name",
+        text="我姓冯,两点水的冯",
+    )
+    tracker.events.insert(3, {"event": "slot", "timestamp": 1795676399.0, "name": "appointment_time", "value": booked})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == booked
+    assert slots["customer_name"] == "冯"
+
+
+async def test_a_time_changed_in_another_answer_is_the_new_booking_time(dispatcher, form_tracker, domain):
+    booked = "2026-11-28T10:00:00+08:00"
+    tracker = form_tracker(
+        {"appointment_time": "2026-11-27T15:00:00+08:00", "phone": "13812345678"},
+        requested_slot="phone",
+        text="13812345678,时间改到明天下午三点吧",
+    )
+    tracker.events.insert(3, {"event": "slot", "timestamp": 1795676399.0, "name": "appointment_time", "value": booked})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == "2026-11-27T15:00:00+08:00"
+
+
+async def test_a_day_said_before_the_booking_started_is_a_day_to_offer_slots_in(dispatcher, form_tracker, domain):
+    """这周六能过来不 … 好的,帮我约一下: the day's window comes from the earlier message."""
+    saturday = "2026-11-28T00:00:00+08:00"
+    tracker = form_tracker({"appointment_time": saturday}, text="好的,帮我约一下")
+    window = {"exact": False, "dated": True, "earliest": saturday, "latest": "2026-11-28T23:59:59+08:00"}
+    earlier = {"event": "user", "timestamp": 1795676000.0, "text": "这周六能过来不",
+               "parse_data": {"entities": [{"entity": "time", "value": saturday, "additional_info": window}]}}
+    tracker.events.insert(2, earlier)
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] is None and slots["wanted_day"] == "2026-11-28"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_offer_slots"]
+    assert all("2026-11-28T" in b["payload"] for b in dispatcher.messages[0]["buttons"])

@@ -157,7 +157,8 @@ def test_a_distance_is_the_mileage_only_when_said_so(words, odometer):
 @pytest.mark.parametrize(
     ("words", "expected"),
     [("约个保样", "maintenance"), ("小保样", "maintenance"), ("想维秀一下", "repair"),
-     ("车子挂了", None)],  # sounds like 刮了 but starts with another character: not body work
+     ("就普通宝养", "maintenance"),  # the first character slipped, the rest is the word's own
+     ("车子挂了", None)],  # sounds like 刮了 but shares only the filler 了: not body work
 )
 def test_a_service_typed_with_a_homophone(words, expected):
     assert CATALOG.service_code_for(words) == expected
@@ -175,3 +176,26 @@ def test_a_service_typed_with_a_homophone(words, expected):
 )
 def test_a_body_job_is_kept_in_the_customers_words(said, kept):
     assert job_words(said, CATALOG.service_type("body_paint").job_words) == kept
+
+
+@pytest.mark.parametrize(
+    ("said", "nothing"),
+    [("没处理过", True), ("没动过", True), ("莫得弄过", True), ("啥也没弄", True), ("没", True),
+     ("换了个新电瓶,没用", False), ("塞过纸巾没用", False), ("没弄,想等你们看看", False)],
+)
+def test_nothing_tried_is_told_apart_from_what_was_tried(said, nothing):
+    assert SCRIPT.did_nothing(said) is nothing
+
+
+@pytest.mark.parametrize(
+    ("said", "wish"),
+    [("就洗车,别的没了", "就洗车"), ("洗车 别的没有了", "洗车"), ("唔使了,多谢", None),
+     ("没有了,谢谢", None), ("没有,就把那个响的问题弄好", None), ("顺便洗个车", None)],
+)
+def test_a_wish_said_with_nothing_else(said, wish):
+    assert SCRIPT.wish_besides_no(said) == wish
+
+
+@pytest.mark.parametrize("said", ["这个我也说不清楚", "具体哪天说不好", "唔知", "不晓得"])
+def test_answers_that_only_say_i_do_not_know(said):
+    assert SCRIPT.only_unknown(said) is True
