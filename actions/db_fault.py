@@ -31,15 +31,28 @@ Never duplicated: the retry carries the same ``booking_key`` (the slots are kept
 ``book_once`` returns the draft already written under that key, also when the database
 went away after a commit whose acknowledgement was lost.
 
+A database that does not answer at all (a network partition, a failover: no refusal,
+just silence) would hold the write until the TCP timeout, minutes; Rasa gives the call
+``ACTION_SERVER_TIMEOUT`` (4 s) and then undoes the turn (bot/action_fault.py), which
+after the form's last execution loses the booking's facts (see above). So the write
+gets ``BOOKING_WRITE_TIMEOUT`` seconds (default 3) and then counts as unavailable: the
+same apology, the read-back kept. The write's thread cannot be stopped and may still
+commit once the database answers; the customer's next 对 then finds that draft under
+the same key and is told 预约成功, nothing written twice.
+
 "Unavailable" is an error about the connection (refused, terminated, timed out, a
 database that is locked or restarting): ``OperationalError``, ``InterfaceError``,
-``DisconnectionError`` and the pool's ``TimeoutError``. Any other database error keeps the
-old answer (utter_booking_failed): retrying the same facts would fail the same way.
+``DisconnectionError``, the pool's ``TimeoutError`` and the write's own timeout. Any
+other database error keeps the old answer (utter_booking_failed): retrying the same
+facts would fail the same way.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+import os
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -48,11 +61,31 @@ from sqlalchemy import exc
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 APOLOGY = "utter_booking_not_saved_database_down"
+TIMEOUT_ENV = "BOOKING_WRITE_TIMEOUT"
+DEFAULT_TIMEOUT = 3.0  # under the Rasa server's ACTION_SERVER_TIMEOUT (4 s)
 FORM = "booking_form"
 UNAVAILABLE: tuple[type[Exception], ...] = (
-    exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError,
+    exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError, TimeoutError,
 )
+
+
+def write_timeout() -> float:
+    """Seconds the booking's write may take (``BOOKING_WRITE_TIMEOUT``, default 3)."""
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, "") or DEFAULT_TIMEOUT)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 300:
+        logger.warning("%s is not a number of seconds in (0, 300]; using %s", TIMEOUT_ENV, DEFAULT_TIMEOUT)
+        return DEFAULT_TIMEOUT
+    return value
+
+
+async def in_time(write: Awaitable[T]) -> T:
+    """``write``, or TimeoutError (unavailable) after ``write_timeout()`` seconds."""
+    return await asyncio.wait_for(write, write_timeout())
 
 
 def question_buttons(tracker: Tracker) -> list[dict[str, Any]] | None:

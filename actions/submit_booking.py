@@ -184,7 +184,7 @@ class ActionSubmitBooking(Action):
                 return [FollowupAction("booking_form")]
             return refuse_booking(dispatcher, reached)
         try:
-            result = await backend.book(request, now)
+            result = await db_fault.in_time(backend.book(request, now))
         except BookingLimitReached as reached:
             return refuse_booking(dispatcher, reached)
         except SlotUnavailable as unavailable:

@@ -4,6 +4,9 @@ stays at the read-back with every fact kept; other database errors keep utter_bo
 Against real processes and PostgreSQL: tests/cluster/test_database_down.py."""
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from sqlalchemy import exc
 
@@ -45,6 +48,31 @@ async def test_an_unavailable_database_keeps_the_read_back(dispatcher, form_trac
         ("slot", "requested_slot", "booking_confirmed"), ("followup", "action_listen", None),
     ]
     assert drafts(app_database) == []
+
+
+async def test_a_database_that_does_not_answer_is_unavailable_after_the_write_timeout(
+    dispatcher, form_tracker, domain, monkeypatch
+):
+    async def silent(request, now):
+        await asyncio.sleep(5)
+
+    monkeypatch.setattr(backend, "book", silent)
+    monkeypatch.setenv(db_fault.TIMEOUT_ENV, "0.2")
+    tracker = form_tracker({}, requested_slot=None, slots=CONFIRMED)
+
+    started = time.perf_counter()
+    events = await ActionSubmitBooking().run(dispatcher, tracker, domain)
+
+    assert time.perf_counter() - started < 1
+    assert [m["response"] for m in dispatcher.messages] == [db_fault.APOLOGY]
+    assert ("active_loop", "booking_form") in [(e["event"], e.get("name")) for e in events]
+
+
+def test_the_write_timeout_defaults_to_3_s_under_rasas_4(monkeypatch):
+    monkeypatch.delenv(db_fault.TIMEOUT_ENV, raising=False)
+    assert db_fault.write_timeout() == 3.0
+    monkeypatch.setenv(db_fault.TIMEOUT_ENV, "nonsense")
+    assert db_fault.write_timeout() == 3.0
 
 
 async def test_another_database_error_keeps_the_old_answer(dispatcher, form_tracker, domain, monkeypatch):
