@@ -549,7 +549,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # correction changes it.
             return {"service_type": before}
         text = latest_text(tracker)
-        fault = describes_a_fault(text)
+        # A fault told before (the complaint the booking started from) counts too: 约个时间
+        #来检查下 after 发动机故障灯亮了 is a check for a fault, a repair.
+        fault = describes_a_fault(text) or bool(tracker.get_slot("symptom_what"))
         # A word taken from this message was read with its context there (刚过质保期 is
         # no warranty); an answer from elsewhere (a button) is read alone.
         code = (

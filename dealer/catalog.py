@@ -248,11 +248,15 @@ _OVER_AFTER = re.compile(r"^期?(?:内)?(?:已经|早就|早|都|刚)?(?:过了|
 # 还在质保期 / 在保修期内: the car's state, not a claim asked for (车还在质保期,想做个首保).
 _STATE_BEFORE = re.compile(r"在$")
 _STATE_AFTER = re.compile(r"^期")
+# Synonyms that only ever tell the car's state (还在保, 保内): a claim only with a fault told.
+_STATE_SYNONYMS = frozenset({"在保", "保内"})
 
 
 def _named(synonym: str, words: str, state_counts: bool = False) -> bool:
     """The synonym occurs in the words and at least once it is not said as over or missing,
     nor as the car's state unless `state_counts` (a fault told: 还在质保期内,天窗漏水)."""
+    if synonym in _STATE_SYNONYMS and not state_counts:
+        return False
     start = words.find(synonym)
     while start >= 0:
         end = start + len(synonym)

@@ -812,3 +812,12 @@ async def test_a_day_said_before_the_booking_started_is_a_day_to_offer_slots_in(
     assert slots["appointment_time"] is None and slots["wanted_day"] == "2026-11-28"
     assert [m["response"] for m in dispatcher.messages] == ["utter_offer_slots"]
     assert all("2026-11-28T" in b["payload"] for b in dispatcher.messages[0]["buttons"])
+
+
+async def test_the_read_back_shows_a_plate_left_for_the_advisor_as_not_given(form_tracker, domain):
+    from actions.readback import ActionAskBookingConfirmed
+
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker({}, requested_slot="booking_confirmed", slots={"plate": NOT_GIVEN})
+    await ActionAskBookingConfirmed().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["plate_display"] == load_script().not_given_label

@@ -209,3 +209,23 @@ def test_an_offer_taken_up_with_the_problem_itself_interviews_that_problem(chat)
     slots = offer_slots(chat("还有天窗也漏水,约一下吧", "book_service"), told)
     assert "空调不凉" in slots["symptom_what"] or "空调不凉" in str(slots.get("pending_complaints"))
     assert "天窗" in str(slots)
+
+
+async def test_a_check_asked_for_after_a_fault_was_told_is_a_repair(chat, domain):
+    from actions.booking_form import ValidateBookingForm
+
+    offer = {"service_type": "repair", "complaint": "仪表盘上发动机故障灯亮了", "text": "仪表盘上发动机故障灯亮了", "car_model": None}
+    tracker = chat("那约个时间来检查下", "book_service", {"booking_offer": offer})
+    tracker.active_loop = {"name": "booking_form"}
+    tracker.slots["requested_slot"] = None
+    tracker.events.append({"event": "slot", "timestamp": 1795676400.3, "name": "service_type", "value": "检查"})
+    tracker.slots["service_type"] = "检查"
+    events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
+    assert slot_values(events)["service_type"] == "repair"
+
+
+def test_still_under_warranty_with_a_fault_is_a_warranty_claim():
+    from actions.backend import catalog
+
+    assert catalog().main_service_for("新车主驾座椅加热不热了,还在保", True) == "warranty"
+    assert catalog().main_service_for("车还在保,想做个首保", False) == "maintenance"

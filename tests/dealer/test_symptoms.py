@@ -636,3 +636,8 @@ def test_a_fault_told_without_saying_what(text, vague):
 def test_every_day_is_not_read_inside_a_day_count():
     assert answers_in("这几天天一热才发现").get("frequency") is None
     assert answers_in("我天天开,天天都响")["frequency"].startswith("天天")
+
+
+def test_a_door_that_will_not_close_is_a_second_problem():
+    problems = separate_complaints("车子怠速的时候方向盘抖得厉害,还有就是右后门关不严实,想一起看看")
+    assert len(problems) == 2 and "右后门关不严" in problems[1]
