@@ -23,6 +23,10 @@ on RASA_PORT+100+i, ACTION_PORT+100+i, the API on API_PORT+100), DATABASE_URL,
 TRACKER_STORE_URL (default: the local PostgreSQL's databases dealer_cluster and
 rasa_tracker_cluster), LOCK_STORE_URL (default: the local Redis of
 devtools/ensure_redis.sh).
+
+`python -m devtools.cluster balancer-config` prints the balancer's configuration for
+servers on other machines (RASA_SERVERS, ACTION_SERVERS, API_SERVERS: host:port,...;
+frontends on BIND_HOST) and starts nothing.
 """
 from __future__ import annotations
 
@@ -121,20 +125,12 @@ class Cluster:
     # -- the balancer -----------------------------------------------------------------
 
     def render_balancer_config(self) -> str:
-        base = self.config.base
-
-        def servers(prefix: str, ports) -> str:
-            return "\n".join(f"    server {prefix}{i} 127.0.0.1:{port}" for i, port in enumerate(ports, 1))
-
-        return Template(TEMPLATE.read_text()).substitute(
-            host=base.host,
-            rasa_port=base.rasa_port,
-            action_port=base.action_port,
-            api_port=base.api_port,
-            stats_port=self.config.stats_port,
-            rasa_servers=servers("rasa", self.config.rasa_ports),
-            action_servers=servers("actions", self.config.action_ports),
-            api_servers=servers("api", [self.config.api_port] if self.config.api_port else []),
+        api = [self.config.api_port] if self.config.api_port else []
+        return render_balancer_config(
+            self.config.base, self.config.stats_port,
+            rasa=[f"127.0.0.1:{port}" for port in self.config.rasa_ports],
+            actions=[f"127.0.0.1:{port}" for port in self.config.action_ports],
+            api=[f"127.0.0.1:{port}" for port in api],
         )
 
     def start_balancer(self) -> None:
@@ -247,6 +243,38 @@ class Cluster:
         self.stop()
 
 
+def render_balancer_config(base: StackConfig, stats_port: int, rasa: list[str], actions: list[str],
+                           api: list[str]) -> str:
+    """HAProxy's configuration from devtools/haproxy.cfg.template: frontends on
+    ``base.host`` and its rasa/action/api ports, servers at the given host:port."""
+
+    def servers(prefix: str, addresses: list[str]) -> str:
+        return "\n".join(f"    server {prefix}{i} {address}" for i, address in enumerate(addresses, 1))
+
+    return Template(TEMPLATE.read_text()).substitute(
+        host=base.host, rasa_port=base.rasa_port, action_port=base.action_port, api_port=base.api_port,
+        stats_port=stats_port, rasa_servers=servers("rasa", rasa), action_servers=servers("actions", actions),
+        api_servers=servers("api", api),
+    )
+
+
+def balancer_config_from_env() -> str:
+    """`python -m devtools.cluster balancer-config`: the configuration for servers on other
+    machines, RASA_SERVERS / ACTION_SERVERS / API_SERVERS = host:port,host:port,... and the
+    frontends at BIND_HOST and RASA_PORT / ACTION_PORT / API_PORT / CLUSTER_STATS_PORT."""
+    def listed(name: str) -> list[str]:
+        return [a.strip() for a in os.environ.get(name, "").split(",") if a.strip()]
+
+    config = ClusterConfig.from_env()
+    local = Cluster(config)
+    return render_balancer_config(
+        config.base, config.stats_port,
+        rasa=listed("RASA_SERVERS") or [f"127.0.0.1:{p}" for p in config.rasa_ports],
+        actions=listed("ACTION_SERVERS") or [f"127.0.0.1:{p}" for p in config.action_ports],
+        api=listed("API_SERVERS") or ([f"127.0.0.1:{config.api_port}"] if local.app else []),
+    )
+
+
 # -- what the layout needs on this machine ---------------------------------------------
 
 def apt_install(*packages: str) -> None:
@@ -333,6 +361,9 @@ def make_local(url: str | None) -> bool:
 def main() -> int:
     from dealer.shared_secrets import SecretRefused
 
+    if sys.argv[1:] == ["balancer-config"]:
+        print(balancer_config_from_env(), end="")
+        return 0
     config = prepare(ClusterConfig.from_env())
     cluster = Cluster(config)
 
