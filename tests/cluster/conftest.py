@@ -4,6 +4,8 @@
   on the local PostgreSQL server (TEST_POSTGRES_URL; devtools/ensure_postgres.sh), dropped
   afterwards, with ``cut()`` / ``restore()`` that make it unavailable to everyone (no new
   connections, the open ones ended) and back, without touching the shared server;
+- ``silent_proxy``: a TCP proxy to PostgreSQL that can fall silent (connections stay
+  open, nothing is passed on either way, as in a network partition) and speak again;
 - ``own_stack``: a Stack of the chosen processes on free ports over a given dealer
   database, its logs under test-artifacts/cluster-logs/<name>.
 
@@ -11,8 +13,10 @@ Never the shared ``running_system`` of tests/integration.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -133,3 +137,66 @@ def unavailable(database: OwnDatabase) -> Iterator[None]:
         yield
     finally:
         database.restore()
+
+
+class SilentProxy:
+    """127.0.0.1:<port> → the PostgreSQL server; ``silence()`` holds every byte (both ways,
+    old and new connections) until ``speak()``: a database that answers nothing."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.loop = asyncio.new_event_loop()
+        self.open = asyncio.Event()
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self.thread.start()
+        ready.wait(10)
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.open.set()
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
+        self.port = self.server.sockets[0].getsockname()[1]
+        ready.set()
+        self.loop.run_forever()
+
+    async def _serve(self, client_reader, client_writer) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(self._pump(client_reader, upstream_writer), self._pump(upstream_reader, client_writer),
+                             return_exceptions=True)
+
+    async def _pump(self, reader, writer) -> None:
+        try:
+            while data := await reader.read(65536):
+                await self.open.wait()
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    def silence(self) -> None:
+        self.loop.call_soon_threadsafe(self.open.clear)
+
+    def speak(self) -> None:
+        self.loop.call_soon_threadsafe(self.open.set)
+
+    def close(self) -> None:
+        self.speak()
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def silent_proxy(postgres_dealer_database: OwnDatabase) -> Iterator[tuple[SilentProxy, str]]:
+    """The proxy and the dealer database's URL through it."""
+    url = make_url(postgres_dealer_database.url)
+    proxy = SilentProxy((url.host or "127.0.0.1", url.port or 5432))
+    try:
+        yield proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    finally:
+        proxy.close()

@@ -95,3 +95,49 @@ def test_a_confirmation_while_the_database_is_down_is_refused_and_books_once_it_
     assert database.scalar("SELECT count(*) FROM draft_work_order WHERE phone = '13600007711'") == 1
     # The one who started during the outage goes on from the same message.
     assert "请问您同意吗" in texts(rest_replies(rasa_url, newcomer, "我想预约大大后天下午三点做保养")[0])
+
+
+def test_a_silent_database_at_the_confirmation_gets_the_apology_in_time_and_books_once(
+    silent_proxy, postgres_dealer_database, own_stack
+):
+    """The database answering nothing (a partition: connections open, no byte back), not
+    refusing: the write's own timeout (BOOKING_WRITE_TIMEOUT, 3 s) gives the same apology
+    before Rasa's action timeout (4 s) would undo the turn; the write held meanwhile may
+    commit once the database speaks again, and the next 对 finds it: one draft."""
+    proxy, url = silent_proxy
+    stack = own_stack("database-silent", url)
+    rasa_url = stack.config.url(stack.config.rasa_port)
+    actions_health = stack.config.action_url("/health")
+    sender = f"dbsilent-{uuid.uuid4().hex[:8]}"
+
+    def say(text: str) -> list[dict]:
+        return rest_replies(rasa_url, sender, text)[0]
+
+    for text, expected in (("我想预约大大后天下午两点做保养", "请问您同意吗"), ("同意", "贵姓"),
+                           ("吴先生", "手机号"), ("13600007712", "之前来我们店"), ("第一次来", "车牌"),
+                           ("苏E6F8K3", "车型"), ("帕萨特", "公里"), ("两万", "其他需要"),
+                           ("没有了", "信息是否正确")):
+        assert expected in texts(say(text)), text
+
+    proxy.silence()
+    try:
+        replies, seconds = rest_replies(rasa_url, sender, "对的")
+        apology = texts(replies)
+        print(f"\nthe apology with the database silent in {seconds:.2f} s")
+        assert "还没有" in apology and PHONE in apology, apology
+        assert seconds < APOLOGY_WITHIN
+        started = time.perf_counter()
+        assert_database_down(httpx.get(actions_health, timeout=10), (url, "postgresql", ":5432"))
+        print(f"the action server's health said 503 in {time.perf_counter() - started:.2f} s")
+    finally:
+        proxy.speak()
+
+    back_at = time.perf_counter()
+    while httpx.get(actions_health, timeout=10).status_code != 200:
+        assert time.perf_counter() - back_at < RECOVERY_WITHIN, "the action server's health stays 503"
+        time.sleep(0.2)
+    booked = texts(say("对的"))
+    assert "预约成功" in booked, booked
+    print(f"booked {time.perf_counter() - back_at:.2f} s after the database spoke again")
+    assert postgres_dealer_database.scalar(
+        "SELECT count(*) FROM draft_work_order WHERE conversation_id = :c", c=sender) == 1
