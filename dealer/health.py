@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import text
 
@@ -40,10 +42,26 @@ def ping_database(database_url: str) -> None:
         connection.execute(text("SELECT 1"))
 
 
+# One ping at a time per database, shared by the checks that come meanwhile: against a
+# database that answers nothing a ping hangs until the TCP timeout, and a probe every few
+# seconds must not fill the worker threads the actions need.
+_pings: dict[str, Future] = {}
+_pings_lock = threading.Lock()
+_pinger = ThreadPoolExecutor(max_workers=2, thread_name_prefix="health-ping")
+
+
+def _ping(database_url: str) -> Future:
+    with _pings_lock:
+        running = _pings.get(database_url)
+        if running is None or running.done():
+            running = _pings[database_url] = _pinger.submit(ping_database, database_url)
+        return running
+
+
 async def database_answers(database_url: str, timeout: float = PING_TIMEOUT) -> bool:
     """Whether the dealer database answers within ``timeout`` seconds (from an event loop)."""
     try:
-        await asyncio.wait_for(asyncio.to_thread(ping_database, database_url), timeout)
+        await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(_ping(database_url))), timeout)
     except Exception as error:  # refused, terminated, timed out: down
         logger.warning("health: the dealer database does not answer (%s)", type(error).__name__)
         return False
