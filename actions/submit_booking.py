@@ -73,19 +73,14 @@ def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
 
 
 def _known_answers(interview: dict[str, Any]) -> dict[str, Any]:
-    """The six answers, None for one that says only 不清楚 / 不好说, and what was tried None
-    when nothing was (没处理过, 没动过): the advisor sees 未提供, not the words; the complaint
-    itself stays as told."""
+    """The six answers, None for one that says only 不清楚 / 不好说 (the advisor sees 未提供,
+    not the words); the complaint itself stays as told, and so does 没处理过 to what was
+    tried: nothing was done, which the advisor needs to know (未提供 would read as not asked)."""
     script = backend.script()
-
-    def known(question: str, answer: Any) -> Any:
-        if question == "what" or not isinstance(answer, str):
-            return answer
-        if script.only_unknown(answer) or (question == "tried" and script.did_nothing(answer)):
-            return None
-        return answer
-
-    return {question: known(question, interview.get(question)) for question in QUESTIONS}
+    return {
+        question: None if question != "what" and isinstance(answer, str) and script.only_unknown(answer) else answer
+        for question, answer in ((q, interview.get(q)) for q in QUESTIONS)
+    }
 
 
 def given(value: object) -> object:

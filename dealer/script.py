@@ -29,11 +29,6 @@ LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有�
 # "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
 # "anything else?", whatever the rest says of the job already booked.
 NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要了?|无)[\s,,。.!!~]+(?:就|只|只要|主要|先)")
-# Nothing was tried (没处理过, 没动过, 啥也没弄, 没): the answer to "您自己有没有处理过".
-DID_NOTHING = re.compile(
-    r"^(?:还|也|都|啥也|什么也|什么都|啥都|自己)?(?:没有|没|未|从没|从来没)"
-    r"(?:处理|弄|动|管|修|做|试|检查|看|去看|搞|碰|去修)?过?(?:呢|了|啊|哦|呀)?$"
-)
 EXTRA_WORK = re.compile(r"顺便|顺带|另外|也想|也要|还要|还想|再加|加个|加一")
 # Not done (上次师傅说没事,没修 / 新车哪修过啊), but 没修好 (done and failed) is a yes.
 NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
@@ -184,10 +179,6 @@ class BookingScript:
         said = self.standardised(text).strip(" ,,。.!!~~")
         cleaned = said.strip("了啊呀哦吧")  # 没了 → 没: a bare no too
         return (any(word in said for word in self.no_answer_words) or cleaned in BARE_NO) and len(said) <= 8
-
-    def did_nothing(self, text: str) -> bool:
-        said = re.sub(r"[\s,,。.!!~～]", "", self.standardised(text))
-        return said in BARE_NO or bool(DID_NOTHING.match(said))
 
     def wish_besides_no(self, text: str) -> str | None:
         """The wish in an answer that also says "nothing else" (就洗车,别的没了 → 就洗车)."""

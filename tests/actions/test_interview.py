@@ -218,8 +218,8 @@ async def test_each_interview_lands_in_the_draft(dispatcher, form_tracker, domai
         completeness, tags = draft.symptom_completeness, draft.symptom_tags
     symptoms = contract["symptoms"]
     # The six contract fields stay the first complaint's.
-    # 没有 to "您自己有没有处理过": nothing was tried, stored as not given like 不清楚.
-    assert symptoms["what"] == "刹车的时候有异响" and symptoms["tried"] is None
+    # 没有 to "您自己有没有处理过": nothing was tried, kept as said (not 未提供).
+    assert symptoms["what"] == "刹车的时候有异响" and symptoms["tried"] == "没有"
     assert symptoms["further_complaints"] == ["还有空调不制冷", "另外车门有异响"]
     assert [i["complaint"] for i in symptoms["further_interviews"]] == symptoms["further_complaints"]
     assert symptoms["further_interviews"][0] == {**second, "tried": None, "completeness": 5}  # 不清楚: not given

@@ -217,12 +217,9 @@ def run_interview(system, case: dict) -> tuple[list[str], list[list[str]], str]:
 
 
 def stored(question: str, words: object) -> object:
-    """What the draft holds for an answer: one that says only 不清楚 / 说不上来, or that
-    nothing was tried (没处理过), is not given (null); the complaint (what) stays as told."""
-    if question == "what" or not isinstance(words, str):
-        return words
-    nothing_tried = question == "tried" and SCRIPT.did_nothing(words)
-    return None if SCRIPT.only_unknown(words) or nothing_tried else words
+    """What the draft holds for an answer: one that says only 不清楚 / 说不上来 is not given
+    (null); the complaint (what) stays as told."""
+    return None if question != "what" and isinstance(words, str) and SCRIPT.only_unknown(words) else words
 
 
 def symptom_mismatches(got: dict, expect: dict) -> list[str]:
