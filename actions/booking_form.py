@@ -54,6 +54,9 @@ PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_whe
                     "symptom_confirmed", "symptom_more")
 
 
+# "Where do I see / find it" (在哪能看到, 哪里查): at the VIN question, where the VIN is written.
+WHERE_TO_SEE = re.compile(r"(?:在哪|哪里|哪儿|什么地方|怎么)[^,,。]{0,3}(?:看|查|找)")
+
 # Answers to these questions may set the booking time; elsewhere only words that change it do.
 TIME_STEPS = ("appointment_time", "booking_confirmed")
 
@@ -345,6 +348,8 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
     kind = backend.script().question_kind(text)
     if kind == "ask_warranty" and asked == "service_type":
         return None  # 能走保修吗 to "做什么项目?": the service is the answer
+    if asked == "vin" and kind in (None, "ask_address") and WHERE_TO_SEE.search(text):
+        return "ask_vin_location"  # 在哪能看到啊? at the VIN question: where the VIN is written
     if kind is None and latest_intent(tracker) in QUESTION_KINDS and sounds_like_question(text):
         if asked == "extra_requests" and backend.catalog().services_named(text):
             return None  # 首保能一起做吗: a wish asked as a question is the answer
@@ -499,6 +504,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     async def validate_appointment_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:  # slots offered to pick from (随便 with none offered yet)
+            return {"appointment_time": None, "wanted_day": tracker.get_slot("wanted_day")}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         asked = tracker.get_slot("requested_slot")
         before = value_before_latest_message(tracker, "appointment_time")
@@ -668,10 +675,14 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         text = _value_from_entity_or_text(tracker, "mileage", value)
         if _optional_answer(text) == NOT_GIVEN:
             return {"mileage": NOT_GIVEN}
-        try:
-            return {"mileage": str(parse_mileage(text))}
-        except InvalidValue:
-            return _invalid_optional("mileage", "utter_invalid_mileage", dispatcher, tracker)
+        # The whole answer first: 才三千多公里,3460 holds the round figure (the entity) and the
+        # exact one, and the exact one is the mileage.
+        for said in dict.fromkeys((latest_text(tracker), text)):
+            try:
+                return {"mileage": str(parse_mileage(said))}
+            except InvalidValue:
+                continue
+        return _invalid_optional("mileage", "utter_invalid_mileage", dispatcher, tracker)
 
     def validate_last_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -704,8 +715,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """随便 / 你们定 / 都行 when the time is asked: the first slot just offered (the
-        nearest to what the customer wanted), else the earliest free one; said back, so
-        the customer can still change it."""
+        nearest to what the customer wanted), said back so the customer can still change
+        it; with none offered yet, free slots from the next day are offered to pick from
+        (not one in the next half hour the customer may not make)."""
         if _answering(tracker) != "appointment_time" or latest_entity(tracker, "time"):
             return {}
         if not backend.script().leaves_it_to_us(latest_text(tracker)):
@@ -713,9 +725,14 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         starts = offered_starts(tracker)
         if not starts:
             now = message_time(tracker)
-            starts = await backend.free_slots_near(now, now, limit=1)
-        if not starts:
-            return {}
+            zone = backend.catalog().timezone
+            next_day = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), datetime.min.time(), zone)
+            await offer_free_slots(dispatcher, next_day, now)
+            # Set (to nothing yet) so the form does not reject the answer; asked again. The
+            # day goes back through validate_appointment_time (the form keeps only its own
+            # slots' validations).
+            tracker.slots["wanted_day"] = next_day.date().isoformat()
+            return {"appointment_time": None}
         dispatcher.utter_message(
             response="utter_time_chosen_for_you", slot_label=format_slot(starts[0], backend.catalog().timezone)
         )

@@ -11,7 +11,7 @@ from dealer.symptoms import is_dangerous
 # (dealer/booking_script.yml).
 QUESTION_KINDS = (
     "ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive", "ask_documents", "ask_advisor",
-    "ask_warranty",
+    "ask_warranty", "ask_vin_location",
 )
 
 
@@ -46,6 +46,8 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
             dispatcher.utter_message(response="utter_answer_advisor", advisor_name=advisor)
         else:
             dispatcher.utter_message(response="utter_answer_advisor_at_desk")
+    elif kind == "ask_vin_location":
+        dispatcher.utter_message(response="utter_answer_vin_location")
     elif kind == "ask_warranty":
         dispatcher.utter_message(response="utter_answer_warranty")
     elif kind == "ask_other":

@@ -208,8 +208,12 @@ class Catalog:
 
     def main_service_for(self, words: str, describes_fault: bool) -> str | None:
         """What the customer asks for in ``words``: the highest-ranked service named,
-        changed by a described fault where the catalogue says so; None if none is named."""
-        named = self.services_named(words, describes_fault)
+        changed by a described fault where the catalogue says so; None if none is named.
+        A service named only after 顺便 (做保养,顺便把划痕补一下漆) is extra work, not the main
+        one, when another is named before it."""
+        named = self.services_named(_without_by_the_way(words), describes_fault) or self.services_named(
+            words, describes_fault
+        )
         if not named:
             return None
         main = self.service_type(max(named, key=lambda code: self.service_type(code).rank))
@@ -233,6 +237,14 @@ class Catalog:
 
 # 换个机油 / 换一下机油 / 做次保养: the verb and its object as the synonyms name them (换机油).
 _VERB_MEASURE = re.compile(r"([换做补喷加])(?:一下子|一下|一个|一次|个|下|次)(?=[\u4e00-\u9fff])")
+
+
+_BY_THE_WAY = re.compile(r"(?:顺便|顺带|顺道|捎带)[^,,。;;!!??]*")
+
+
+def _without_by_the_way(words: str) -> str:
+    """The words without what is asked 顺便 (by the way): the extra work."""
+    return _BY_THE_WAY.sub("", words)
 
 
 def _without_measure_words(words: str) -> str:

@@ -25,7 +25,7 @@ NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u
 NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|这种|那个|那种|这样的?)(?:毛病|问题|情况|现象|事)")
 # A reply that opens with agreement (对啊上个月就在你们这修的, 是的 来过两次): yes, unless
 # a no-word follows (checked first).
-LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像))(?![不没])")
+LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像)|是$)(?![不没])")
 # "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
 # "anything else?", whatever the rest says of the job already booked.
 NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要了?|无)[\s,,。.!!~]+(?:就|只|只要|主要|先)")
@@ -93,10 +93,11 @@ class BookingScript:
         return any(word in text for word in self.leave_it_to_us_words)
 
     def standardised(self, text: str) -> str:
-        """The answer with regional and chat words (莫得, 要得) in their standard form."""
+        """The answer with regional and chat words (莫得, 要得) in their standard form; a bare
+        系 (Cantonese 是) too."""
         for word, standard in (self.standard_words or {}).items():
             text = text.replace(word, standard)
-        return text
+        return "是" if text.strip(" ,,。.!!~～") == "系" else text
 
     @property
     def slots(self) -> list[str]:

@@ -756,14 +756,15 @@ async def test_a_time_left_to_the_dealer_takes_the_first_slot_offered_and_says_i
     assert dispatcher.messages[0]["slot_label"] == "11月30日(周一) 13:00"
 
 
-async def test_a_time_left_to_the_dealer_with_nothing_offered_takes_the_earliest_free_slot(
+async def test_a_time_left_to_the_dealer_with_nothing_offered_offers_slots_from_the_next_day(
     dispatcher, form_tracker, domain
 ):
     tracker = form_tracker({}, text="哪个都行,你们安排")
     slots = slot_values(await run_form(dispatcher, tracker, domain))
-    chosen = datetime.fromisoformat(slots["appointment_time"])
-    assert chosen > MESSAGE_TIME
-    assert dispatcher.messages[0]["response"] == "utter_time_chosen_for_you"
+    assert slots.get("appointment_time") is None and slots["wanted_day"] == "2026-11-27"
+    offer = dispatcher.messages[0]
+    assert offer["response"] == "utter_offer_slots"
+    assert all("2026-11-27T" in b["payload"] for b in offer["buttons"])
 
 
 async def test_a_time_said_with_leave_it_words_is_the_time_said(dispatcher, form_tracker, domain):
@@ -821,3 +822,18 @@ async def test_the_read_back_shows_a_plate_left_for_the_advisor_as_not_given(for
     tracker = form_tracker({}, requested_slot="booking_confirmed", slots={"plate": NOT_GIVEN})
     await ActionAskBookingConfirmed().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["plate_display"] == load_script().not_given_label
+
+
+async def test_the_exact_mileage_beats_the_round_one_the_entity_took(dispatcher, form_tracker, domain):
+    entity = {"entity": "mileage", "value": "三千多公里", "start": 1, "end": 6}
+    tracker = form_tracker({"mileage": "三千多公里"}, requested_slot="mileage", entities=[entity], text="才三千多公里,3460")
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == "3460"
+
+
+async def test_where_to_see_it_at_the_vin_question_is_answered_with_where_the_vin_is(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"vin": "车架号在哪能看到啊?"}, requested_slot="vin", text="车架号在哪能看到啊?",
+                           slots={"service_type": "warranty"})
+    tracker.latest_message["intent"] = {"name": "ask_address", "confidence": 0.8}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert dispatcher.messages[0]["response"] == "utter_answer_vin_location"
+    assert slots["requested_slot"] == "vin" and slots.get("vin") is None

@@ -102,6 +102,10 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("symptom_more", "就这个", False),
         ("symptom_more", "没别的了", False),
         ("symptom_more", "还有,空调也不太凉", True),
+        # Cantonese: 系 / 系啊 is yes; 冇 is no
+        ("booking_confirmed", "系啊", True),
+        ("booking_confirmed", "系", True),
+        ("first_visit", "冇来过", False),
         # consent in own words
         ("privacy_consent", "没事你记吧", True),
         ("privacy_consent", "不同意,别记", False),
@@ -190,3 +194,13 @@ def test_a_wish_said_with_nothing_else(said, wish):
 @pytest.mark.parametrize("said", ["这个我也说不清楚", "具体哪天说不好", "唔知", "不晓得"])
 def test_answers_that_only_say_i_do_not_know(said):
     assert SCRIPT.only_unknown(said) is True
+
+
+@pytest.mark.parametrize(
+    ("words", "main"),
+    [("这次主要是来做保养,顺便把后门那道小划痕补一下漆", "maintenance"),
+     ("顺便做个保养", "maintenance"),  # nothing else named: the 顺便 service is the one
+     ("想喷个漆,顺便做个保养", "body_paint")],
+)
+def test_a_service_asked_by_the_way_is_not_the_main_one(words, main):
+    assert CATALOG.main_service_for(words, False) == main
