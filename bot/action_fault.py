@@ -115,6 +115,55 @@ def _in_a_customer_turn(tracker: Any) -> bool:
     return False
 
 
+def _loop_finished_this_turn(tracker: Any) -> str | None:
+    """The form that completed in this turn (its last question answered, then the action
+    that follows it failed), or None."""
+    from rasa.shared.core.events import ActiveLoop, UserUttered
+
+    finished, in_turn = False, True
+    for event in reversed(tracker.events):  # the raw events: applied_events folds forms
+        if isinstance(event, UserUttered):
+            in_turn = False
+        elif isinstance(event, ActiveLoop):
+            if in_turn and event.name is None:
+                finished = True
+            elif not in_turn and event.name:
+                return event.name if finished else None
+    return None
+
+
+def _question_answered(tracker: Any) -> Any:
+    """The bot's last message before the customer's latest one (raw events)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    in_turn = True
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            in_turn = False
+        elif not in_turn and isinstance(event, BotUttered):
+            return event
+    return None
+
+
+def _back_at_the_last_question(tracker: Any, loop: str) -> list:
+    """The form active again at the question its last answer was for, that answer unset,
+    so the customer's next message answers it again (对 at the read-back books once)."""
+    from rasa.shared.core.constants import REQUESTED_SLOT
+    from rasa.shared.core.events import ActiveLoop, SlotSet, UserUttered
+
+    asked, in_turn = None, True
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            in_turn = False
+        elif not in_turn and isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
+            asked = event.value
+            break
+    events = [ActiveLoop(loop), SlotSet(REQUESTED_SLOT, asked)]
+    if asked:
+        events.append(SlotSet(asked, None))
+    return events
+
+
 async def apology_events(nlg: Any, tracker: Any, output_channel: Any) -> list:
     """The apology as BotUttered (none if the model's domain lacks the response),
     then the turn undone and the assistant listening.
@@ -127,13 +176,23 @@ async def apology_events(nlg: Any, tracker: Any, output_channel: Any) -> list:
     from rasa.shared.core.events import ActionExecuted, UserUtteranceReverted
 
     undo = [UserUtteranceReverted(), ActionExecuted(ACTION_LISTEN_NAME)]
+    loop = _loop_finished_this_turn(tracker)
+    if loop is not None:
+        # The action after a form's last step failed (action_submit_booking at the
+        # read-back's 对). Undoing the turn would go back past the form's start (Rasa folds
+        # a form's turns together: applied_events), and every fact would be lost; the form
+        # is opened again at its last question instead.
+        undo = [*_back_at_the_last_question(tracker, loop), ActionExecuted(ACTION_LISTEN_NAME)]
     message = await nlg.generate(APOLOGY, tracker, output_channel.name(), dealer_phone=dealer_phone())
     if message is None:
         logger.error("the model's domain has no %s: the customer gets no apology (retrain)", APOLOGY)
         return undo
-    before = tracker.copy()
-    before.update(UserUtteranceReverted())
-    question = before.latest_bot_utterance
+    if loop is not None:
+        question = _question_answered(tracker)
+    else:
+        before = tracker.copy()
+        before.update(UserUtteranceReverted())
+        question = before.latest_bot_utterance
     buttons = (question.data or {}).get("buttons") if question is not None else None
     if buttons and not message.get("buttons"):
         message = {**message, "buttons": buttons}

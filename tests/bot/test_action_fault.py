@@ -211,3 +211,44 @@ def test_the_apology_is_one_response_with_the_phone_from_the_dealer_file(domain)
     assert "{dealer_phone}" in variant["text"]
     assert PHONE not in (REPO / "domain.yml").read_text(encoding="utf-8")
     assert PHONE not in (REPO / "bot" / "action_fault.py").read_text(encoding="utf-8")
+
+
+def test_a_failure_after_the_form_finished_keeps_the_booking_at_its_read_back(domain):
+    """对 at the read-back completes the form; action_submit_booking then fails. Undoing
+    the turn would fold back past the form's start and lose every fact; the form is open
+    again at the read-back instead, so the next 对 books."""
+    buttons = [{"title": "正确,确认预约", "payload": "/affirm"}, {"title": "需要修改", "payload": "/deny"}]
+    tracker = DialogueStateTracker.from_events(
+        "c-submit",
+        [
+            ActionExecuted(ACTION_LISTEN_NAME),
+            UserUttered("我想预约大大后天下午两点做保养", intent={"name": "book_service", "confidence": 1.0}),
+            ActionExecuted("booking_form"),
+            ActiveLoop("booking_form"),
+            SlotSet("customer_name", "王先生"),
+            SlotSet("phone", "13900001111"),
+            SlotSet(REQUESTED_SLOT, "booking_confirmed"),
+            BotUttered("请问以上信息是否正确?", data={"buttons": buttons}),
+            ActionExecuted(ACTION_LISTEN_NAME),
+            UserUttered("对", intent={"name": "affirm", "confidence": 1.0}),
+            ActionExecuted("booking_form"),
+            SlotSet("booking_confirmed", True),
+            SlotSet(REQUESTED_SLOT, None),
+            ActiveLoop(None),
+        ],
+        slots=domain.slots,
+    )
+    collector = CollectingOutputChannel()
+    action = RemoteAction("action_submit_booking", EndpointConfig(f"http://127.0.0.1:{closed_port()}/webhook"))
+    prediction = PolicyPrediction.for_action_name(domain, "action_submit_booking")
+
+    go_on = asyncio.run(processor(domain)._run_action(action, tracker, collector, processor(domain).nlg, prediction))
+
+    assert go_on is False
+    [apology] = collector.messages
+    assert PHONE in apology["text"] and apology["buttons"] == buttons
+    assert tracker.active_loop_name == "booking_form"
+    assert tracker.get_slot(REQUESTED_SLOT) == "booking_confirmed"
+    assert tracker.get_slot("booking_confirmed") is None
+    assert (tracker.get_slot("customer_name"), tracker.get_slot("phone")) == ("王先生", "13900001111")
+    assert tracker.latest_action_name == ACTION_LISTEN_NAME
