@@ -84,6 +84,7 @@ class Customer:
         the booking script rather than being hard-coded here.
         """
         for keyword, step, message in (
+            ("同意吗", "privacy_consent", "同意"),  # first: the notice names phone, plate and model
             ("是否正确", "confirm", "对的"),
             ("其他需要", "extra_requests", "没有了"),
             ("上次保养", "last_service", "记不清了"),
