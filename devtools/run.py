@@ -13,7 +13,7 @@ def main() -> int:
     config = StackConfig.from_env()
     try:
         stack = Stack(config).start()
-    except SecretRefused as refused:
+    except (SecretRefused, ValueError) as refused:  # ValueError: settings that do not fit together
         print(f"could not start: {refused}", file=sys.stderr)
         return 1
 
