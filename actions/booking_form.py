@@ -558,7 +558,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         text = latest_text(tracker)
         # A fault told before (the complaint the booking started from) counts too: 约个时间
         #来检查下 after 发动机故障灯亮了 is a check for a fault, a repair.
-        fault = describes_a_fault(text) or bool(tracker.get_slot("symptom_what"))
+        told = tracker.get_slot("symptom_what")
+        fault = describes_a_fault(text) or (bool(told) and describes_a_fault(str(told)))
         # A word taken from this message was read with its context there (刚过质保期 is
         # no warranty); an answer from elsewhere (a button) is read alone.
         code = (
