@@ -115,11 +115,22 @@ def mask_names(text: str) -> str:
     return _CUSTOMER_WORDS.sub(_name_answer, _NAME_FIELD.sub(_name_value, text))
 
 
+# A character written as a JSON escape, once or twice over (Rasa logs events as JSON in
+# JSON: "\\u4eacA12345" is 京A12345).
+_JSON_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
+
+
+def _unescaped(text: str) -> str:
+    """The text with JSON \\uXXXX escapes written out, so masking sees the characters."""
+    return _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
 def mask_text(text: str | None) -> str:
-    """Every phone, plate and VIN in a text, and names where a name key labels them."""
+    """Every phone, plate and VIN in a text, and names where a name key labels them (also
+    where the text holds them as JSON escapes)."""
     if not text:
         return text or ""
-    return mask_names(mask_vin(mask_plate(mask_phone(text))))
+    return mask_names(mask_vin(mask_plate(mask_phone(_unescaped(text)))))
 
 
 def _canonical(text: str) -> str:

@@ -149,3 +149,11 @@ def test_escaped_json_of_a_structured_log_is_not_the_only_form() -> None:
     # unescaped, so a plate in it is recognised.
     line = json.dumps({"user_text": "我的车是京A12345"}, ensure_ascii=False)
     assert "京A·***45" in mask_text(line)
+
+
+def test_identifiers_written_as_json_escapes_are_masked_too() -> None:
+    """Rasa logs a response's variables as JSON inside JSON (plate_display: "\\\\u4eacA12345")."""
+    logged = r'{"plate_display": "\\u4eacA12345", "phone": "\u0031\u0033\u0038\u0031\u0032\u0033\u0034\u0035\u0036\u0037\u0038"}'
+    masked = mask_text(logged)
+    assert "京A·***45" in masked and "138****5678" in masked
+    assert "A12345" not in masked and "12345678" not in masked

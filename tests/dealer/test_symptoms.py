@@ -639,5 +639,5 @@ def test_every_day_is_not_read_inside_a_day_count():
 
 
 def test_a_door_that_will_not_close_is_a_second_problem():
-    problems = separate_complaints("车子怠速的时候方向盘抖得厉害,还有就是右后门关不严实,想一起看看")
-    assert len(problems) == 2 and "右后门关不严" in problems[1]
+    problems = separate_complaints("车子怠速的时候方向盘抖得厉害,还有就是右后车门关不严实,想一起看看")
+    assert len(problems) == 2 and "车门关不严" in problems[1]
