@@ -36,6 +36,7 @@ from dealer.__main__ import migrate, seed
 from dealer.settings import get_settings
 from devtools.cluster import Cluster, ClusterConfig, ensure_haproxy
 from devtools.stack import REPO_ROOT, StackConfig
+from tests.cluster.conftest import distinct_free_ports
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 LOGS = REPO_ROOT / "test-artifacts" / "cluster-logs" / "replica-killed"
@@ -43,16 +44,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHONE, PLATE = "13700004242", "浙B7K2Q9"
 LEASE = 6  # seconds: LOCK_STORE_LIFETIME of this test's replicas (15 by default)
 
-
-def distinct_free_ports(count: int) -> list[int]:
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
 
 
 @pytest.fixture(scope="module")

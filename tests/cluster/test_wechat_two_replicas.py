@@ -32,22 +32,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from devtools.stack import REPO_ROOT, Stack, fresh_stack, shared_secrets
+from tests.cluster.conftest import distinct_free_ports
 from tests.wechat_sim import APP_ID, FakeWeChatApi, WeChatServerSim, new_openid, stack_env
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 LOGS = REPO_ROOT / "test-artifacts" / "wechat-replicas-logs"
 
-
-def distinct_free_ports(count: int) -> list[int]:
-    """Ports that differ (free_port one after another may hand out one port twice)."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
 
 
 @pytest.fixture(scope="module")
