@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -115,6 +116,15 @@ def own_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
     finally:
         for stack in started:
             stack.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    """A Redis for the lock store and the WeChat state (devtools/ensure_redis.sh finds or starts one)."""
+    done = subprocess.run([str(REPO_ROOT / "devtools" / "ensure_redis.sh")], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"no Redis for the replicas: {done.stderr.strip()}", pytrace=False)
+    return done.stdout.strip().splitlines()[-1]
 
 
 def distinct_free_ports(count: int) -> list[int]:

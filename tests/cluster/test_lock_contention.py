@@ -15,7 +15,6 @@ import dataclasses
 import json
 import os
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -74,14 +73,6 @@ class Redis:
     def close(self) -> None:
         self.reader.close()
         self.sock.close()
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    done = subprocess.run([str(REPO_ROOT / "devtools" / "ensure_redis.sh")], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"no Redis for the lock store: {done.stderr.strip()}", pytrace=False)
-    return done.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")

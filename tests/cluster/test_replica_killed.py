@@ -18,7 +18,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -44,14 +43,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHONE, PLATE = "13700004242", "浙B7K2Q9"
 LEASE = 6  # seconds: LOCK_STORE_LIFETIME of this test's replicas (15 by default)
 
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    done = subprocess.run([str(REPO_ROOT / "devtools" / "ensure_redis.sh")], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"no Redis for the lock store: {done.stderr.strip()}", pytrace=False)
-    return done.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")

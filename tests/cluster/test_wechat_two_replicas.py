@@ -20,7 +20,6 @@ import dataclasses
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -38,14 +37,6 @@ from tests.wechat_sim import APP_ID, FakeWeChatApi, WeChatServerSim, new_openid,
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 LOGS = REPO_ROOT / "test-artifacts" / "wechat-replicas-logs"
 
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    done = subprocess.run([str(REPO_ROOT / "devtools" / "ensure_redis.sh")], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"no Redis for the replicas: {done.stderr.strip()}", pytrace=False)
-    return done.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")
