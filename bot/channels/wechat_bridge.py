@@ -155,7 +155,7 @@ class WeChatBridge:
         if not self.settings.configured:
             # Without a token no signature can verify: refused like any bad signature
             # (the contract's 403); the log tells the operator what is missing.
-            return _refused("the channel is not configured (set WECHAT_TOKEN)")
+            return _refused(f"the channel is not configured (set {self.settings.token_variable})")
         try:
             verify_query(self.settings.token, args, self.settings.timestamp_window, self._clock())
         except Refused as error:
@@ -240,12 +240,10 @@ class WeChatBridge:
                     UserMessage(
                         await self.options.pick(openid, text),
                         collector,
-                        sender_id=openid,
+                        sender_id=self.settings.sender_id(openid),
                         input_channel=CHANNEL_NAME,
                         message_id=f"wechat-{fields.get('MsgId') or fields.get('CreateTime', '')}",
-                        metadata={"wechat": {"msg_type": fields.get("MsgType"),
-                                             "msg_id": fields.get("MsgId"),
-                                             "event": fields.get("Event")}},
+                        metadata=self._metadata(fields),
                     )
                 )
                 reply, buttons = render(collector.messages)
@@ -254,6 +252,12 @@ class WeChatBridge:
         except Exception:
             logger.exception("the assistant failed on a WeChat message from %s", openid)
             return ERROR_REPLY
+
+    def _metadata(self, fields: dict[str, str]) -> dict[str, Any]:
+        """The message's metadata: its dealer (the account's; Rasa keeps it as the session's
+        ``session_started_metadata``) and what WeChat said it was."""
+        wechat = {"msg_type": fields.get("MsgType"), "msg_id": fields.get("MsgId"), "event": fields.get("Event")}
+        return {"wechat": wechat, **({"dealer": self.settings.dealer} if self.settings.dealer else {})}
 
     async def close(self) -> None:
         await self.api.close()

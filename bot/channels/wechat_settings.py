@@ -1,12 +1,48 @@
-"""The Official Account's settings: environment variables, never the repository."""
+"""The Official Accounts' settings: environment variables, never the repository.
+
+Issue 14: one Official Account per dealer. The default dealer's account is read from
+``WECHAT_TOKEN``, ``WECHAT_ENCODING_AES_KEY``, ``WECHAT_APP_ID`` and ``WECHAT_APP_SECRET``;
+another dealer's from the same names with its code upper-cased after ``WECHAT_``
+(``WECHAT_PUDONG_TOKEN`` …). What is not the account's (the API base, timeouts, the state's
+Redis) is one setting for all accounts. A non-default dealer's customers are Rasa senders
+``<code>:<openid>``, so a message Rasa starts itself knows which account sends it.
+"""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
+ENV_PREFIX = "WECHAT_"
+# What each dealer's own account is made of (the rest is shared by every account).
+ACCOUNT_FIELDS = ("token", "encoding_aes_key", "app_id", "app_secret")
+SENDER_SEPARATOR = ":"  # never in an openid (letters, digits, - and _)
+
+
+def dealer_env_prefix(code: str) -> str:
+    """``WECHAT_<CODE>_``: where a non-default dealer's account is read from."""
+    return f"{ENV_PREFIX}{re.sub(r'[^A-Z0-9]', '_', code.upper())}_"
+
+
+def split_sender_id(sender_id: str) -> tuple[str | None, str]:
+    """(dealer code, openid) of a WeChat sender id; the code is None for the default dealer's
+    bare openids."""
+    code, separator, openid = sender_id.partition(SENDER_SEPARATOR)
+    return (code, openid) if separator else (None, sender_id)
+
+
+def network_dealer_codes(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The dealers' codes, the default dealer's first: the files at CATALOG_PATH and
+    DEALERS_DIR as every other process reads them (dealer/catalog.py)."""
+    from dealer.catalog import DEALERS_DIR, DEFAULT_CATALOG, load_dealers
+
+    environ = os.environ if environ is None else environ
+    return list(load_dealers(Path(environ.get("CATALOG_PATH") or DEFAULT_CATALOG),
+                             Path(environ.get("DEALERS_DIR") or DEALERS_DIR)))
 
 
 @dataclass(frozen=True)
@@ -28,6 +64,11 @@ class WeChatSettings:
     # in this process's memory. WECHAT_STATE_KEY_PREFIX: its keys start <prefix>:wechat:.
     state_redis_url: str | None = None
     state_key_prefix: str = "rasa"
+    # Issue 14: the dealer whose account this is (its code goes with every message as
+    # metadata["dealer"]); None: not known (the default dealer's). Only a non-default
+    # dealer's account has senders "<code>:<openid>" and its state under keys of its own.
+    dealer: str | None = None
+    default_dealer: bool = True
 
     @classmethod
     def from_env(
@@ -60,6 +101,30 @@ class WeChatSettings:
             state_redis_url=value("state_redis_url"),
             state_key_prefix=str(value("state_key_prefix") or defaults.state_key_prefix),
         )
+
+    def for_dealer(self, code: str, environ: Mapping[str, str] | None = None) -> WeChatSettings:
+        """Another dealer's account: its own ``WECHAT_<CODE>_*`` token, AES key, app id and
+        secret, everything else as this (the default) account's."""
+        environ = os.environ if environ is None else environ
+        prefix = dealer_env_prefix(code)
+        own = {name: environ.get(prefix + name.upper(), "").strip() or None for name in ACCOUNT_FIELDS}
+        return replace(self, dealer=code, default_dealer=False, **own)
+
+    def sender_id(self, openid: str) -> str:
+        """Rasa's sender id of this account's customer: ``<code>:<openid>`` for a
+        non-default dealer, the bare openid for the default one."""
+        return openid if self.default_dealer else f"{self.dealer}{SENDER_SEPARATOR}{openid}"
+
+    @property
+    def token_variable(self) -> str:
+        """The variable that configures this account (for the log)."""
+        return (ENV_PREFIX if self.default_dealer else dealer_env_prefix(self.dealer)) + "TOKEN"
+
+    @property
+    def state_scope(self) -> str | None:
+        """The part of the state's keys that keeps this account's apart (None: the default
+        dealer's keys, as before there were several accounts)."""
+        return None if self.default_dealer else f"dealer:{self.dealer}"
 
     @property
     def configured(self) -> bool:

@@ -17,7 +17,10 @@ Rasa process: the default) and a Redis one (several replicas behind a balancer: 
 Redis: every key starts with ``<key_prefix>:wechat:`` (as the lock store's start with
 ``<key_prefix>:lock:``); every key expires (deliveries after ``WECHAT_DEDUP_TTL``, replay
 pairs when their timestamp leaves the window, options after ``WECHAT_OPTIONS_TTL``, the
-session timeout of domain.yml, the token at its ``expires_in`` minus a margin).
+session timeout of domain.yml, the token at its ``expires_in`` minus a margin). Issue 14:
+each dealer's Official Account has stores of its own; on Redis a non-default dealer's keys
+start ``<key_prefix>:wechat:dealer:<code>:`` (one client for all accounts), the default
+dealer's keep ``<key_prefix>:wechat:``.
 
 The channel runs on Rasa's Sanic event loop, so the Redis stores use ``redis.asyncio``:
 waiting (for the token lock, for a reply made on another replica) is ``asyncio.sleep``
@@ -217,6 +220,16 @@ class RedisState:
         self.round_trips = 0  # Redis calls made (for the tests and the figures)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: Any = None
+        self._root = self  # a scoped view's client is its root's
+
+    def scoped(self, scope: str | None) -> RedisState:
+        """The same Redis and client with keys under ``<prefix>:wechat:<scope>:`` (issue 14:
+        one scope per dealer's Official Account); no scope: this state itself."""
+        if not scope:
+            return self
+        view = RedisState(self.url, DEFAULT_KEY_PREFIX, self.socket_timeout)
+        view.prefix, view._root = f"{self.prefix}{scope}:", self._root
+        return view
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -238,14 +251,14 @@ class RedisState:
     def client(self) -> Any:
         import redis.asyncio
 
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
+        root, loop = self._root, asyncio.get_running_loop()
+        if root._client is None or root._loop is not loop:
             # Rasa's server has one loop; a new one (tests) gets a client of its own.
-            self._loop = loop
-            self._client = redis.asyncio.Redis.from_url(
-                self.url, socket_timeout=self.socket_timeout,
-                socket_connect_timeout=self.socket_timeout)
-        return self._client
+            root._loop = loop
+            root._client = redis.asyncio.Redis.from_url(
+                root.url, socket_timeout=root.socket_timeout,
+                socket_connect_timeout=root.socket_timeout)
+        return root._client
 
     async def call(self, what: str, run: Callable[[Any], Any]) -> Any:
         """``run(client)`` awaited; any Redis failure becomes StateUnavailable (logged)."""
@@ -263,6 +276,8 @@ class RedisState:
         return await self.call(what, lambda client: client.eval(source, len(keys), *keys, *args))
 
     async def close(self) -> None:
+        if self._root is not self:
+            return  # a scoped view: the root closes the shared client
         client, self._client, self._loop = self._client, None, None
         if client is not None:
             try:
@@ -518,13 +533,17 @@ class ChannelState:
         self.redis = redis
 
     @classmethod
-    def from_settings(cls, settings: Any, clock: Callable[[], float] = time.time) -> ChannelState:
+    def from_settings(cls, settings: Any, clock: Callable[[], float] = time.time,
+                      redis: RedisState | None = None) -> ChannelState:
+        """The stores of one Official Account. In memory every account has its own; on
+        Redis (``redis``: one client for all accounts) a non-default dealer's keys are
+        under its scope (``settings.state_scope``)."""
         url = getattr(settings, "state_redis_url", None)
         if not url:
             return cls(MemoryDeliveries(settings.dedup_ttl),
                        MemoryReplays(settings.timestamp_window, clock=clock),
                        MemoryOptions(settings.options_ttl), None)
-        state = RedisState(url, settings.state_key_prefix)
+        state = (redis or RedisState(url, settings.state_key_prefix)).scoped(getattr(settings, "state_scope", None))
         return cls(RedisDeliveries(state, settings.dedup_ttl),
                    RedisReplays(state, settings.timestamp_window, clock=clock),
                    RedisOptions(state, settings.options_ttl),
