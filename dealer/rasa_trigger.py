@@ -3,6 +3,8 @@
 intent ``EXTERNAL_followup_survey`` and the task's id as the entity ``survey_task_id``. Rasa
 runs the survey's first turn (actions/survey.py) and sends it through the WeChat channel's
 output (customer-service messages); the customer's replies come back as ordinary messages.
+Issue 14: the conversation is the draft's, ``<code>:<openid>`` for a non-default dealer, so
+Rasa's WeChat output sends through that dealer's Official Account (bot/channels/wechat.py).
 """
 from __future__ import annotations
 
@@ -22,9 +24,9 @@ class RasaSurvey:
         self.token = token
         self.timeout = timeout
 
-    def start(self, openid: str, task_id: int) -> None:
+    def start(self, conversation_id: str, task_id: int) -> None:
         """The survey's first question is on its way to the customer, or ChannelError."""
-        url = f"{self.rasa_url}/conversations/{quote(openid, safe='')}/trigger_intent"
+        url = f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
         try:
             response = requests.post(
                 url,

@@ -11,6 +11,9 @@ so it survives restarts. A worker loop, every ``WORKER_INTERVAL_SECONDS``:
 2. **sends** each claimed WeChat reminder (outside any transaction: SQLite's write lock is
    not held across the network) and records the outcome only on its own claim;
 3. never sends in the dealer's **quiet hours** (21:00–08:00): a due reminder waits for their end;
+   issue 14: each task is its dealer's: its quiet hours, time zone, texts, no-show grace
+   (the dealer's file, ``catalog_for``) and its Official Account (``WECHAT_<CODE>_APP_ID`` /
+   ``_APP_SECRET``; the default dealer's ``WECHAT_APP_ID`` / ``WECHAT_APP_SECRET``);
 4. retries a **channel error** with backoff (``retry_after_seconds`` doubled per attempt);
    after ``max_attempts``, when WeChat cannot take the reminder at all (no window and no
    template id, no app credentials, the customer unfollowed), or when a worker died mid-send
@@ -29,6 +32,7 @@ Time is the dealer clock (dealer/clock.py; tests inject their own). ``GET /healt
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -43,14 +47,15 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from pydantic import Field, SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from dealer import clock as dealer_clock
 from dealer import customer_data, retention
-from dealer.catalog import Catalog, load_catalog
+from bot.channels.wechat_settings import dealer_env_prefix, split_sender_id
+from dealer.catalog import Catalog, catalog_for, load_catalog, load_dealers
 from dealer.db import unit_of_work
-from dealer.models import Appointment, DraftWorkOrder, FollowupTask
+from dealer.models import Appointment, Dealer, DraftWorkOrder, FollowupTask
 from dealer.reminder_script import load_reminder_script
 from dealer.services import appointments, followups
 from dealer.settings import DealerSettings
@@ -80,6 +85,16 @@ class WorkerSettings(DealerSettings):
 
 
 @dataclass(frozen=True)
+class DealerAccount:
+    """One dealer's side of the reminders: its catalogue (quiet hours, time zone, texts, the
+    template id, the no-show grace) and its Official Account (None: no app credentials, its
+    WeChat reminders go to the call list)."""
+
+    catalog: Catalog
+    push: WeChatPush | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     """A reminder ready to go: to whom, the text, and the template's fields."""
 
@@ -91,9 +106,10 @@ class Message:
 
 @dataclass(frozen=True)
 class SurveyStart:
-    """A 回访 ready to start on WeChat: the conversation and the task it answers."""
+    """A 回访 ready to start on WeChat: the conversation (Rasa's sender id, ``<code>:<openid>``
+    for a non-default dealer: Rasa's WeChat output picks that dealer's account) and the task."""
 
-    openid: str
+    conversation_id: str
     task_id: int
 
 
@@ -143,6 +159,33 @@ class Worker:
     lease: timedelta = timedelta(minutes=5)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Issue 14: the other dealers of the network by code; ``catalog`` and ``push`` are the
+    # default dealer's (the lowest dealer id). A dealer without an entry works on the default
+    # dealer's terms under its own code, without WeChat (its reminders are calls).
+    dealers: dict[str, DealerAccount] = field(default_factory=dict)
+    _codes: dict[int, str] = field(default_factory=dict, init=False, repr=False)  # dealer id -> code
+
+    # --- the dealers ----------------------------------------------------------------------
+
+    def dealer_ids(self, session: Session) -> list[int]:
+        """Every dealer's id, the default dealer's first (read afresh: a dealer may be added)."""
+        self._codes = dict(session.execute(select(Dealer.id, Dealer.code).order_by(Dealer.id)).all())
+        return list(self._codes)
+
+    def account(self, session: Session, dealer_id: int) -> DealerAccount:
+        """The dealer's catalogue and Official Account."""
+        if dealer_id not in self._codes:
+            self.dealer_ids(session)
+        if dealer_id == min(self._codes):
+            return DealerAccount(self.catalog, self.push)
+        code = self._codes[dealer_id]
+        return self.dealers.get(code) or DealerAccount(dataclasses.replace(self.catalog, code=code))
+
+    def awake_dealers(self, now: datetime) -> list[int]:
+        """The dealers outside their quiet hours: only their WeChat reminders are claimed."""
+        with unit_of_work(self.database_url) as session:
+            return [dealer_id for dealer_id in self.dealer_ids(session)
+                    if not self.quiet(now, self.account(session, dealer_id).catalog)]
 
     # --- one round ------------------------------------------------------------------------
 
@@ -150,11 +193,10 @@ class Worker:
         report = RunReport()
         now = self.clock.now(timezone.utc)
         report.recovered = self.recover_stale(now)
-        channels = [TaskChannel.system]
-        if not self.quiet(now):
-            channels.append(TaskChannel.wechat)
+        awake = self.awake_dealers(now)
+        channels = [TaskChannel.system, TaskChannel.wechat] if awake else [TaskChannel.system]
         while not self.stopping.is_set():
-            claimed = self.claim(self.clock.now(timezone.utc), channels)
+            claimed = self.claim(self.clock.now(timezone.utc), channels, wechat_dealers=awake)
             report.claimed += len(claimed)
             for task_id in claimed:
                 # A claimed task is finished even when a stop is asked for meanwhile.
@@ -163,23 +205,27 @@ class Worker:
                 break
         return report
 
-    def quiet(self, now: datetime) -> bool:
-        return self.catalog.reminders.is_quiet(now.astimezone(self.catalog.timezone).time())
+    def quiet(self, now: datetime, catalog: Catalog | None = None) -> bool:
+        """Whether it is the quiet hours of ``catalog``'s dealer (default: the default dealer)."""
+        catalog = catalog or self.catalog
+        return catalog.reminders.is_quiet(now.astimezone(catalog.timezone).time())
 
-    def quiet_end(self, now: datetime) -> datetime:
-        local = now.astimezone(self.catalog.timezone)
-        end = datetime.combine(local.date(), self.catalog.reminders.quiet_end, self.catalog.timezone)
+    def quiet_end(self, now: datetime, catalog: Catalog | None = None) -> datetime:
+        catalog = catalog or self.catalog
+        local = now.astimezone(catalog.timezone)
+        end = datetime.combine(local.date(), catalog.reminders.quiet_end, catalog.timezone)
         if end <= local:
             end += timedelta(days=1)
         return end.astimezone(timezone.utc)
 
     # --- claiming -------------------------------------------------------------------------
 
-    def claim(self, now: datetime, channels: list[TaskChannel]) -> list[int]:
-        """Due rows, marked ``sending`` by this worker and committed; no other worker gets them."""
+    def claim(self, now: datetime, channels: list[TaskChannel], wechat_dealers: list[int] | None = None) -> list[int]:
+        """Due rows, marked ``sending`` by this worker and committed; no other worker gets them.
+        ``wechat_dealers``: WeChat rows of these dealers only (None: of every dealer)."""
         due = (
             select(FollowupTask.id)
-            .where(FollowupTask.state == TaskState.pending, FollowupTask.channel.in_(channels),
+            .where(FollowupTask.state == TaskState.pending, _of_channels(channels, wechat_dealers),
                    FollowupTask.run_at <= now)
             .order_by(FollowupTask.run_at, FollowupTask.id)
             .limit(self.batch)
@@ -234,12 +280,13 @@ class Worker:
             if task.channel == TaskChannel.system:
                 kind = TaskKind(task.kind)
             else:
-                kind, decided = None, self._prepare(session, task, now)
+                dealer = self.account(session, task.dealer_id)
+                kind, decided = None, self._prepare(session, task, now, dealer)
         if kind is not None:
             return self._run_job(task_id, kind, now)
         if isinstance(decided, str):
             return decided
-        return self._send(task_id, decided)
+        return self._send(task_id, decided, dealer)
 
     def _mine(self, session: Session, task_id: int) -> FollowupTask | None:
         task = session.get(FollowupTask, task_id, with_for_update=True)
@@ -263,7 +310,8 @@ class Worker:
         task.last_error = reason
         return "to_calls"
 
-    def _prepare(self, session: Session, task: FollowupTask, now: datetime) -> Message | SurveyStart | str:
+    def _prepare(self, session: Session, task: FollowupTask, now: datetime,
+                 dealer: DealerAccount) -> Message | SurveyStart | str:
         draft = session.get(DraftWorkOrder, task.draft_id) if task.draft_id else None
         appointment = session.scalar(select(Appointment).where(Appointment.draft_id == task.draft_id)) \
             if draft else None
@@ -280,15 +328,17 @@ class Worker:
             logger.info("%s task %s skipped: the customer opted out", task.kind, task.id)
             self._finish(task, TaskState.skipped, now, error="opted_out")
             return "skipped"
-        if self.quiet(now):
+        catalog = dealer.catalog
+        if self.quiet(now, catalog):
             task.state, task.claimed_by = TaskState.pending, None
-            task.run_at = self.quiet_end(now)
+            task.run_at = self.quiet_end(now, catalog)
             task.attempts -= 1
             return "deferred"
-        if self.push is None:
-            return self._to_calls(task, "WeChat is not configured (WECHAT_APP_ID / WECHAT_APP_SECRET)")
+        if dealer.push is None:
+            return self._to_calls(task, f"WeChat is not configured for dealer {catalog.code} "
+                                        f"({push_variables(catalog.code, self.catalog.code)})")
         last = self.last_message(draft.conversation_id)
-        window = timedelta(hours=self.catalog.reminders.wechat_window_hours)
+        window = timedelta(hours=catalog.reminders.wechat_window_hours)
         window_open = last is not None and now - self.clock.from_timestamp(last) < window
         if survey:
             # A conversation goes out as customer-service messages only: inside the window.
@@ -297,14 +347,13 @@ class Worker:
             if not window_open:
                 return self._to_calls(task, "WeChat's 48-hour window is closed: the 回访 is a call")
             return SurveyStart(draft.conversation_id, task.id)
-        if not window_open and not self.catalog.reminders.wechat_template_id:
+        if not window_open and not catalog.reminders.wechat_template_id:
             return self._to_calls(task, "WeChat's 48-hour window is closed and no template id is configured "
                                         "(reminders.wechat_template_id in the dealer file)")
-        return self._message(draft, window_open)
+        return self._message(draft, window_open, catalog)
 
-    def _message(self, draft: DraftWorkOrder, window_open: bool) -> Message:
+    def _message(self, draft: DraftWorkOrder, window_open: bool, catalog: Catalog) -> Message:
         lines = load_reminder_script()
-        catalog = self.catalog
         appointment = format_slot(draft.start_at, catalog.timezone)
         try:
             service = catalog.service_type(draft.service_type).name
@@ -320,24 +369,26 @@ class Worker:
             "keyword3": {"value": f"{catalog.name}({catalog.address})"},
             "remark": {"value": lines.wechat_template["remark"]},
         }
-        return Message(draft.conversation_id, text, template, window_open)
+        # The WeChat API knows the account's openid; a non-default dealer's conversation is
+        # "<code>:<openid>" (bot/channels/wechat_settings.py).
+        return Message(split_sender_id(draft.conversation_id)[1], text, template, window_open)
 
-    def _send(self, task_id: int, message: Message | SurveyStart) -> str:
-        policy = self.catalog.reminders
+    def _send(self, task_id: int, message: Message | SurveyStart, dealer: DealerAccount) -> str:
+        policy, push = dealer.catalog.reminders, dealer.push
         via, error = None, None
         try:
             if isinstance(message, SurveyStart):
-                self.start_survey(message.openid, message.task_id)
+                self.start_survey(message.conversation_id, message.task_id)
                 via = "survey"
             elif message.window_open:
                 try:
-                    self.push.send_text(message.openid, message.text)
+                    push.send_text(message.openid, message.text)
                     via = "custom"
                 except WindowClosed:
                     if not policy.wechat_template_id:
                         raise
             if via is None:
-                self.push.send_template(message.openid, policy.wechat_template_id, message.template)
+                push.send_template(message.openid, policy.wechat_template_id, message.template)
                 via = "template"
         except ChannelError as failure:
             error = failure
@@ -366,8 +417,7 @@ class Worker:
         error = None
         try:
             if kind == TaskKind.no_shows:
-                with unit_of_work(self.database_url) as session:
-                    marked = appointments.mark_no_shows(session, now, self.catalog)
+                marked = self.mark_no_shows(now)
                 if marked:
                     logger.info("marked %d appointment(s) no-show", len(marked))
             elif kind == TaskKind.retention and self.retention_job is not None:
@@ -382,6 +432,13 @@ class Worker:
                 task.due_at = task.run_at = now + timedelta(seconds=JOB_INTERVALS[kind])
         return "jobs"
 
+    def mark_no_shows(self, now: datetime) -> list[int]:
+        """Each dealer's appointments past their start plus that dealer's grace: 未到店."""
+        with unit_of_work(self.database_url) as session:
+            return [appointment for dealer_id in self.dealer_ids(session)
+                    for appointment in appointments.mark_no_shows(
+                        session, now, self.account(session, dealer_id).catalog, dealer=dealer_id)]
+
     # --- the loop -------------------------------------------------------------------------
 
     def run_forever(self, interval: float, on_round: Callable[[RunReport], None] = lambda _r: None) -> None:
@@ -391,6 +448,41 @@ class Worker:
             except Exception:  # the database went away, say: log and go on next round
                 logger.exception("worker round failed")
             self.stopping.wait(interval)
+
+
+def _of_channels(channels: list[TaskChannel], wechat_dealers: list[int] | None):
+    """Rows of these channels; WeChat ones only of ``wechat_dealers`` when given."""
+    if TaskChannel.wechat not in channels or wechat_dealers is None:
+        return FollowupTask.channel.in_(channels)
+    others = [channel for channel in channels if channel != TaskChannel.wechat]
+    return or_(FollowupTask.channel.in_(others),
+               and_(FollowupTask.channel == TaskChannel.wechat, FollowupTask.dealer_id.in_(wechat_dealers)))
+
+
+def push_variables(code: str, default_code: str) -> str:
+    """The variables that give a dealer's Official Account its app id and secret."""
+    prefix = "WECHAT_" if code == default_code else dealer_env_prefix(code)
+    return f"{prefix}APP_ID / {prefix}APP_SECRET"
+
+
+def wechat_push(app_id: str | None, secret: str | None, api_base_url: str) -> WeChatPush | None:
+    return WeChatPush(app_id, secret, api_base_url) if app_id and secret else None
+
+
+def dealer_accounts(settings: WorkerSettings, environ=os.environ) -> dict[str, DealerAccount]:
+    """The network's other dealers (DEALERS_DIR): each its own catalogue and, with
+    ``WECHAT_<CODE>_APP_ID`` and ``_APP_SECRET`` set, its Official Account."""
+    default_code, *others = load_dealers(settings.catalog_path, settings.dealers_dir)
+    accounts = {}
+    for code in others:
+        prefix = dealer_env_prefix(code)
+        push = wechat_push(environ.get(prefix + "APP_ID"), environ.get(prefix + "APP_SECRET"),
+                           settings.wechat_api_base_url)
+        if push is None:
+            logger.warning("%s not set: dealer %s's WeChat reminders go to the call list",
+                           push_variables(code, default_code), code)
+        accounts[code] = DealerAccount(catalog_for(code, settings.catalog_path, settings.dealers_dir), push)
+    return accounts
 
 
 def retention_job(settings: DealerSettings) -> Callable[[datetime, datetime], None]:
@@ -411,12 +503,11 @@ def retention_job(settings: DealerSettings) -> Callable[[datetime, datetime], No
 
 
 def worker_from_settings(settings: WorkerSettings) -> Worker:
-    push = None
-    if settings.wechat_app_id and settings.wechat_app_secret:
-        push = WeChatPush(settings.wechat_app_id, settings.wechat_app_secret.get_secret_value(),
-                          settings.wechat_api_base_url)
-    else:
-        logger.warning("WECHAT_APP_ID / WECHAT_APP_SECRET not set: WeChat reminders go to the call list")
+    secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else None
+    push = wechat_push(settings.wechat_app_id, secret, settings.wechat_api_base_url)
+    if push is None:
+        logger.warning("WECHAT_APP_ID / WECHAT_APP_SECRET not set: the default dealer's WeChat reminders "
+                       "go to the call list")
     start_survey = None
     if settings.rasa_url:
         start_survey = RasaSurvey(settings.rasa_url, shared_secret(settings, "rasa_auth_token")).start
@@ -426,6 +517,7 @@ def worker_from_settings(settings: WorkerSettings) -> Worker:
         database_url=settings.database_url,
         catalog=load_catalog(settings.catalog_path),
         push=push,
+        dealers=dealer_accounts(settings),
         start_survey=start_survey,
         last_message=tracker_last_message(settings.tracker_store_url),
         retention_job=retention_job(settings),

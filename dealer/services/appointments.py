@@ -113,14 +113,18 @@ def cancel_appointment(session: Session, appointment: Appointment, actor: str) -
     _move(session, appointment, _S.cancelled, actor, None)
 
 
-def mark_no_shows(session: Session, now: datetime, catalog: Catalog, actor: str = NO_SHOW_ACTOR) -> list[int]:
+def mark_no_shows(session: Session, now: datetime, catalog: Catalog, actor: str = NO_SHOW_ACTOR,
+                  dealer: int | None = None) -> list[int]:
     """Confirmed appointments whose start plus ``catalog.no_show_grace_minutes`` has passed
     become 未到店; returns their ids. Idempotent; rows another transaction holds (an advisor
-    receiving the customer, a second marker) are skipped, and seen again on the next run."""
+    receiving the customer, a second marker) are skipped, and seen again on the next run.
+    ``dealer``: that dealer's appointments only (the worker marks each dealer's with its
+    own grace); None: every dealer's."""
     due = now - timedelta(minutes=catalog.no_show_grace_minutes)
+    of_dealer = [Appointment.dealer_id == dealer] if dealer is not None else []
     late = session.scalars(
         select(Appointment)
-        .where(Appointment.status == _S.confirmed, Appointment.start_at <= due)
+        .where(Appointment.status == _S.confirmed, Appointment.start_at <= due, *of_dealer)
         .order_by(Appointment.start_at, Appointment.id)
         .with_for_update(skip_locked=True)
     )

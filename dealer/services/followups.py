@@ -8,18 +8,18 @@ processes at once, never make two reminders.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from dealer.catalog import Catalog
+from dealer.catalog import Catalog, catalog_for
 from dealer.models import Appointment, Customer, DraftWorkOrder, FollowupTask
 from dealer.reminder_script import load_reminder_script
 from dealer.services import audit
-from dealer.services.dealers import dealer_id
+from dealer.services.dealers import code_of, dealer_id
 from dealer.status import AppointmentStatus
 from dealer.tasks import TaskChannel, TaskKind, TaskState
 
@@ -47,6 +47,20 @@ def dealer_catalog(catalog: Catalog | None) -> Catalog:
     from dealer.settings import get_settings
 
     return load_catalog(get_settings().catalog_path)
+
+
+def draft_catalog(session: Session, draft: DraftWorkOrder, catalog: Catalog | None = None) -> Catalog:
+    """The catalogue of the draft's dealer (issue 14): ``catalog`` when it is that dealer's,
+    else that dealer's file (a dealer row without a file: the default file under its code)."""
+    if catalog is not None and dealer_id(session, catalog) == draft.dealer_id:
+        return catalog
+    from dealer.settings import get_settings
+
+    code, settings = code_of(session, draft.dealer_id), get_settings()
+    try:
+        return catalog_for(code, settings.catalog_path, settings.dealers_dir)
+    except KeyError:
+        return replace(dealer_catalog(None), code=code)
 
 
 def task_key(kind: TaskKind, draft_id: int) -> str:
@@ -95,11 +109,11 @@ def _task(session: Session, key: str) -> FollowupTask | None:
 
 def plan_reminder(session: Session, draft: DraftWorkOrder, catalog: Catalog, now: datetime) -> FollowupTask | None:
     """The approved booking's day-before reminder (due at once when that time has passed;
-    none for an appointment already begun)."""
+    none for an appointment already begun), at the reminder hour of the draft's dealer."""
     if draft.start_at <= now:
         return None
     key = task_key(TaskKind.reminder, draft.id)
-    due = max(reminder_due(draft.start_at, catalog), now)
+    due = max(reminder_due(draft.start_at, draft_catalog(session, draft, catalog)), now)
     task = _task(session, key)
     if task is None:
         task = FollowupTask(dealer_id=draft.dealer_id, key=key, kind=TaskKind.reminder,
@@ -116,7 +130,7 @@ def plan_followup(session: Session, draft: DraftWorkOrder, delivered_at: datetim
     key = task_key(TaskKind.followup, draft.id)
     task = _task(session, key)
     if task is None:
-        due = delivered_at + timedelta(days=catalog.reminders.followup_after_days)
+        due = delivered_at + timedelta(days=draft_catalog(session, draft, catalog).reminders.followup_after_days)
         task = FollowupTask(dealer_id=draft.dealer_id, key=key, kind=TaskKind.followup,
                             channel=reminder_channel(draft.channel),
                             state=TaskState.pending,
@@ -147,7 +161,7 @@ def move_reminder(session: Session, draft: DraftWorkOrder, catalog: Catalog, now
     if draft.start_at <= now:
         task.state = TaskState.skipped
         return task
-    due = max(reminder_due(draft.start_at, catalog), now)
+    due = max(reminder_due(draft.start_at, draft_catalog(session, draft, catalog)), now)
     task.due_at = task.run_at = due
     task.state = TaskState.pending
     task.attempts = 0
