@@ -2,7 +2,7 @@
 
 Two dealers: the default one (dealer/demo_dealer.yml, Asia/Shanghai) and `pudong`, here a
 copy of dealer/dealers/pudong.yml moved to Asia/Tokyo (an hour ahead) with its reminder at
-08:00 and a no-show grace of 90 minutes, so that whose time, texts and grace a task gets can
+08:00, its 回访 2 days after delivery and a no-show grace of 90 minutes, so that whose time, texts and grace a task gets can
 be told apart. Each dealer's Official Account is its own FakeWeChatApi (tests/wechat_sim.py)
 reached through wechatpy's client (WeChatPush).
 """
@@ -29,6 +29,7 @@ from dealer.timefmt import format_slot
 from dealer.wechat_push import WeChatPush
 from dealer.worker import DealerAccount, Worker, WorkerSettings, dealer_accounts
 from tests.dealer.bookings import BOOKED_AT, approved, booked, day_at
+from tests.dealer.test_followups import deliver
 from tests.dealer.test_worker import at, reminder
 from tests.wechat_sim import APP_ID, APP_SECRET, FakeWeChatApi
 
@@ -44,6 +45,7 @@ def dealers_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     raw = yaml.safe_load((DEALERS_DIR / "pudong.yml").read_text(encoding="utf-8"))
     raw["dealer"]["timezone"] = "Asia/Tokyo"
     raw["reminders"]["day_before_at"] = "08:00"
+    raw["reminders"]["followup_after_days"] = 2
     raw["no_show_grace_minutes"] = 90
     directory = tmp_path / "dealers"
     directory.mkdir()
@@ -229,3 +231,22 @@ def test_a_pudong_draft_belongs_to_pudong(database_url, catalog, pudong):
         draft = session.get(DraftWorkOrder, pudong_draft)
         task = session.scalar(select(FollowupTask).where(FollowupTask.draft_id == pudong_draft))
         assert code_of(session, draft.dealer_id) == "pudong" and task.dealer_id == draft.dealer_id
+
+
+def test_a_pudong_survey_is_planned_on_its_terms_and_started_in_its_conversation(database_url, catalog, pudong,
+                                                                                 apis):
+    """Delivered on day 3 at 16:20 (the advisor's page passing the default dealer's catalogue):
+    pudong's 回访 is due 2 days later, and Rasa is asked to start it in `pudong:o-pd`, whose
+    WeChat output is pudong's account (tests/bot/test_wechat_dealers.py)."""
+    draft_id = approved(database_url, pudong, day_at(3, 10), channel="wechat", conversation="pudong:o-pd")
+    deliver(database_url, catalog, draft_id)
+    with unit_of_work(database_url) as session:
+        survey = session.scalar(select(FollowupTask).where(FollowupTask.key == f"followup:{draft_id}"))
+        assert survey.due_at == day_at(5, 16, 20)
+    started: list[tuple[str, int]] = []
+
+    report = network_worker(database_url, catalog, pudong, apis, day_at(5, 16, 21),
+                            start_survey=lambda conversation, task: started.append((conversation, task))).run_once()
+
+    assert report.sent == 1
+    assert started == [("pudong:o-pd", survey.id)]
