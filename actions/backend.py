@@ -2,17 +2,27 @@
 
 Blocking database work runs in a worker thread: rasa_sdk serves every
 conversation on one event loop.
+
+Issue 14: a conversation is for one dealer (its ``dealer`` slot, set by the Rasa
+server at the session start: bot/conversation_dealer.py). The action server sets
+``conversation_dealer`` for each action call (actions/server.py) before the action
+runs; ``catalog()`` is then that dealer's catalogue, and every query below is scoped
+to it. A context variable rather than an argument: the catalogue is read in some forty
+places, many of them helpers that never see the tracker, and each action call runs in
+its own asyncio task (and ``to_thread`` carries the variable into the worker thread).
 """
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from dealer.catalog import Catalog, load_catalog
+from dealer.catalog import Catalog, load_dealers
 from dealer.db import unit_of_work
 from dealer.script import BookingScript, load_script
 from dealer.services import booking, booking_guard, changes, followups, schedule
@@ -21,9 +31,35 @@ from dealer.settings import get_settings
 
 T = TypeVar("T")
 
+# The code of the dealer the action being run serves; None: the default dealer.
+conversation_dealer: contextvars.ContextVar[str | None] = contextvars.ContextVar("conversation_dealer", default=None)
+
+
+def dealers() -> dict[str, Catalog]:
+    settings = get_settings()
+    return load_dealers(settings.catalog_path, settings.dealers_dir)
+
+
+def serve_dealer(code: object) -> None:
+    """The action call about to run is for this dealer (an unknown code: the default)."""
+    conversation_dealer.set(code if isinstance(code, str) and code in dealers() else None)
+
+
+@contextmanager
+def serving(code: str | None) -> Iterator[None]:
+    """Run the actions of a block for this dealer (tests, scripts)."""
+    token = conversation_dealer.set(code)
+    try:
+        yield
+    finally:
+        conversation_dealer.reset(token)
+
 
 def catalog() -> Catalog:
-    return load_catalog(get_settings().catalog_path)
+    """The catalogue of the dealer the current conversation is for."""
+    known = dealers()
+    code = conversation_dealer.get()
+    return known[code] if code in known else next(iter(known.values()))
 
 
 def script() -> BookingScript:
@@ -41,7 +77,8 @@ def service_flags(code: str | None) -> frozenset[str]:
 
 
 async def history_of(phone: str) -> CustomerHistory | None:
-    return await in_session(lambda s: customer_history(s, phone))
+    dealer = catalog()
+    return await in_session(lambda s: customer_history(s, phone, dealer))
 
 
 async def in_session(work: Callable[[Session], T]) -> T:
@@ -58,7 +95,7 @@ async def slot_problem(start: datetime, now: datetime) -> schedule.SlotProblem |
     problem = schedule.slot_problem(start, dealer, now)
     if problem is not None:
         return problem
-    counts = await in_session(lambda s: schedule.booked_counts(s, [start]))
+    counts = await in_session(lambda s: schedule.booked_counts(s, [start], dealer))
     if counts.get(start, 0) >= dealer.slot_capacity:
         return schedule.SlotProblem.full
     return None
@@ -88,8 +125,10 @@ async def find_own_booking(
     """The requester's own next booking for this phone and plate; None alike when there
     is none and when it was made elsewhere (then flagged for an advisor)."""
 
+    dealer = catalog()
+
     def find(session: Session) -> tuple[int, datetime] | None:
-        draft = booking_guard.find_own_booking(session, phone, plate, requester, now)
+        draft = booking_guard.find_own_booking(session, phone, plate, requester, now, dealer)
         return (draft.id, draft.start_at) if draft else None
 
     return await in_session(find)

@@ -7,11 +7,15 @@ accident) and ``ACTION_PORT`` (5055). The Rasa server sends
 ``/health`` answers 401 without it. A body over ``MAX_BODY_BYTES`` gets 413, and so does
 a deflate body (rasa_sdk inflates ``Content-Encoding: deflate`` whole) that would
 inflate beyond it.
+
+Each action call is run for the dealer its conversation is for: the tracker's
+``dealer`` slot (actions/backend.py, ``serve_dealer``).
 """
 from __future__ import annotations
 
 import argparse
 import hmac
+import json
 import logging
 import os
 import sys
@@ -24,7 +28,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import health
+from actions import backend, health
 from dealer.settings import get_settings
 from dealer.shared_secrets import SecretRefused, shared_secret
 
@@ -52,7 +56,10 @@ def create_app(token: str, max_body: int = MAX_BODY_BYTES) -> Sanic:
         if int(request.headers.get("Content-Length", 0)) > max_body:
             return _too_large()  # here too when Sanic stopped reading the body
         if request.headers.get("Content-Encoding") == "deflate":  # rasa_sdk's own test
-            return _refuse_inflating(request.body, max_body)
+            refused = _refuse_inflating(request.body, max_body)
+            if refused is not None:
+                return refused
+        backend.serve_dealer(_dealer_slot(request))
         return None
 
     health.install(app)  # /health: 503 naming the dealer database when it is down
@@ -63,6 +70,21 @@ def create_app(token: str, max_body: int = MAX_BODY_BYTES) -> Sanic:
         return response.json({"error": str(error)}, status=error.status_code)
 
     return app
+
+
+def _dealer_slot(request: Request) -> object:
+    """The ``dealer`` slot of the tracker an action call carries (None if there is none).
+    The middleware runs in the handler's task, so the dealer it sets is the action's."""
+    if request.path != "/webhook" or request.method != "POST":
+        return None
+    try:
+        if request.headers.get("Content-Encoding") == "deflate":
+            call = json.loads(zlib.decompress(request.body))
+        else:
+            call = request.json
+        return call["tracker"]["slots"].get("dealer")
+    except (ValueError, TypeError, KeyError, AttributeError, zlib.error, SanicException):
+        return None  # rasa_sdk answers the malformed call itself
 
 
 def _too_large() -> HTTPResponse:

@@ -32,7 +32,6 @@ import asyncio
 import contextvars
 import logging
 import os
-from functools import lru_cache
 from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection
@@ -80,12 +79,11 @@ def action_timeout() -> float:
     return value
 
 
-@lru_cache(maxsize=1)
-def dealer_phone() -> str:
-    """The dealer's service phone, from the dealer file (dealer/demo_dealer.yml ``phone:``)."""
-    from dealer.catalog import load_catalog
+def dealer_phone(tracker: Any) -> str:
+    """The service phone of the conversation's dealer, from its dealer file (``phone:``)."""
+    from bot.conversation_dealer import conversation_dealer
 
-    return load_catalog().phone
+    return conversation_dealer(tracker).phone
 
 
 async def _remote_run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list:
@@ -183,7 +181,7 @@ async def apology_events(nlg: Any, tracker: Any, output_channel: Any) -> list:
         # a form's turns together: applied_events), and every fact would be lost; the form
         # is opened again at its last question instead.
         undo = [*_back_at_the_last_question(tracker, loop), ActionExecuted(ACTION_LISTEN_NAME)]
-    message = await nlg.generate(APOLOGY, tracker, output_channel.name(), dealer_phone=dealer_phone())
+    message = await nlg.generate(APOLOGY, tracker, output_channel.name(), dealer_phone=dealer_phone(tracker))
     if message is None:
         logger.error("the model's domain has no %s: the customer gets no apology (retrain)", APOLOGY)
         return undo

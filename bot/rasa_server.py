@@ -20,6 +20,9 @@ A custom action call that fails or takes over ``ACTION_SERVER_TIMEOUT`` seconds 
 gets the customer an apology with the dealer's phone and undoes the turn
 (``bot/action_fault.py``).
 
+Each conversation is for one dealer, named by its channel at the session start
+(``bot/conversation_dealer.py``).
+
 ``PUT /model`` loads the new model beside the running one, not on the event loop
 (``bot/model_reload.py``): no request waits on, or fails because of, a reload.
 """
@@ -117,9 +120,10 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("RASA_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
     _keep_status_open()
     _mask_personal_data_in_logs()
-    from bot import action_fault, model_reload
+    from bot import action_fault, conversation_dealer, model_reload
 
     action_fault.install()
+    conversation_dealer.install()
     model_reload.install()
     import rasa.__main__
 

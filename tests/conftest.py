@@ -58,20 +58,20 @@ class RunningSystem:
     database_url: str
     stack: Stack | None = None  # the processes, for tests that pause one
 
-    def say(self, sender: str, text: str) -> list[dict]:
-        response = httpx.post(
-            self.config.url(self.config.rasa_port, "/webhooks/rest/webhook"),
-            json={"sender": sender, "message": text},
-            timeout=30,
-        )
+    def say(self, sender: str, text: str, dealer: str | None = None) -> list[dict]:
+        """A customer's message through the REST channel; ``dealer``: the dealer it names."""
+        body: dict = {"sender": sender, "message": text}
+        if dealer is not None:
+            body["metadata"] = {"dealer": dealer}
+        response = httpx.post(self.config.url(self.config.rasa_port, "/webhooks/rest/webhook"), json=body, timeout=30)
         response.raise_for_status()
         return response.json()
 
     @contextmanager
-    def api(self) -> Iterator[httpx.Client]:
-        """An API client logged in as the demo advisor."""
+    def api(self, username: str = "advisor") -> Iterator[httpx.Client]:
+        """An API client logged in as a demo account (the default dealer's advisor)."""
         with httpx.Client(base_url=self.config.url(self.config.api_port), timeout=10) as client:
-            token = client.post("/api/auth/token", data={"username": "advisor", "password": "advisor"})
+            token = client.post("/api/auth/token", data={"username": username, "password": username})
             token.raise_for_status()
             client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
             yield client

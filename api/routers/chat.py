@@ -1,4 +1,11 @@
-"""The customer's web chat page, ``GET /chat``, and the two calls it makes.
+"""The customer's web chat page, ``GET /chat`` (``/chat/<dealer>``), and the two calls it makes.
+
+Issue 14: each dealer of the network has its page, ``/chat/<code>`` (``/chat`` is the
+default dealer's), with its name, hours and greeting from its dealer file. The page
+sends its dealer with each message; the app passes it to Rasa as the message's
+metadata (``{"dealer": code}``), which fixes the conversation's dealer at its session
+start (bot/conversation_dealer.py). A conversation is read back only on its dealer's
+page.
 
 The page talks only to this app (one origin, no CORS): ``POST /chat/messages`` is
 passed to Rasa's ``webchat`` channel with ``RASA_AUTH_TOKEN`` (so drafts record
@@ -11,20 +18,25 @@ can be read or written through here. Messages are limited per client IP
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Path as PathParam, status
-from fastapi.responses import FileResponse
+import yaml
+from fastapi import APIRouter, Depends, HTTPException, Path as PathParam, Request, status
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
-from api.deps import SettingsDep
+from api.deps import NO_SUCH_DEALER, DealerQuery, SettingsDep
+from api.pages.templating import templates
 from api.ratelimit import ChatLimit
+from dealer.catalog import Catalog, catalog_for
 from dealer.shared_secrets import shared_secret
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "chat"
+DOMAIN_PATH = Path(__file__).resolve().parent.parent.parent / "domain.yml"
 ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
 CONVERSATION_ID = r"^web-[0-9a-f]{32}$"
 RASA_DOWN = "助手暂时无法连接,请稍后再试。"
@@ -59,11 +71,34 @@ class ChatLine(BaseModel):
 class ChatMessageIn(BaseModel):
     conversation_id: str = Field(pattern=CONVERSATION_ID)
     text: str = Field(min_length=1, max_length=1000)
+    dealer: str | None = Field(default=None, max_length=20)  # the page's; none: the default dealer
 
 
-@router.get("")
-def chat_page() -> FileResponse:
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+def _dealer(settings: SettingsDep, code: str | None) -> Catalog:
+    try:
+        return catalog_for(code or None, settings.catalog_path, settings.dealers_dir)
+    except KeyError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NO_SUCH_DEALER) from None
+
+
+@lru_cache(maxsize=1)
+def _greeting_template() -> str:
+    """The assistant's own greeting (domain.yml utter_greet), shown first on the page."""
+    responses = yaml.safe_load(DOMAIN_PATH.read_text(encoding="utf-8"))["responses"]
+    return responses["utter_greet"][0]["text"]
+
+
+def greeting(catalog: Catalog) -> str:
+    return _greeting_template().replace("{dealer_name}", catalog.name)
+
+
+def _page(request: Request, catalog: Catalog) -> Response:
+    return templates().TemplateResponse(request, "chat.html", {"catalog": catalog, "greeting": greeting(catalog)})
+
+
+@router.get("", response_class=HTMLResponse)
+def chat_page(request: Request, settings: SettingsDep) -> Response:
+    return _page(request, _dealer(settings, None))
 
 
 @router.get("/assets/{name}")
@@ -73,15 +108,22 @@ def chat_asset(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type=f"{ASSETS[name]}; charset=utf-8")
 
 
+@router.get("/{dealer}", response_class=HTMLResponse)
+def dealer_chat_page(request: Request, settings: SettingsDep,
+                     dealer: Annotated[str, PathParam(max_length=20)]) -> Response:
+    return _page(request, _dealer(settings, dealer))
+
+
 @router.post("/messages", response_model=list[ChatLine], dependencies=[ChatLimit])
 async def send_message(
     message: ChatMessageIn, settings: ChatSettingsDep, app_settings: SettingsDep
 ) -> list[ChatLine]:
+    dealer = _dealer(app_settings, message.dealer)
     # The webchat channel answers only to the holder of RASA_AUTH_TOKEN (bot/channels/webchat.py).
     token = shared_secret(app_settings, "rasa_auth_token")
     answers = await _rasa(
         settings, "POST", "/webhooks/webchat/webhook",
-        json={"sender": message.conversation_id, "message": message.text},
+        json={"sender": message.conversation_id, "message": message.text, "metadata": {"dealer": dealer.code}},
         headers={"Authorization": f"Bearer {token}"},
     )
     return [_bot_line(answer) for answer in answers if answer.get("text") or answer.get("buttons")]
@@ -89,12 +131,19 @@ async def send_message(
 
 @router.get("/history/{conversation_id}", response_model=list[ChatLine])
 async def history(
-    conversation_id: ConversationId, settings: ChatSettingsDep, app_settings: SettingsDep
+    conversation_id: ConversationId, settings: ChatSettingsDep, app_settings: SettingsDep,
+    dealer: DealerQuery = None,
 ) -> list[ChatLine]:
+    """The conversation's messages, on its own dealer's page only (another's: 404)."""
+    wanted = _dealer(app_settings, dealer)
     token = shared_secret(app_settings, "rasa_auth_token")
     tracker = await _rasa(settings, "GET", f"/conversations/{conversation_id}/tracker",
                           params={"token": token})
-    return transcript(tracker.get("events") or [])
+    events = tracker.get("events") or []
+    held_by = (tracker.get("slots") or {}).get("dealer")
+    if events and held_by is not None and held_by != wanted.code:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    return transcript(events)
 
 
 def transcript(events: list[dict[str, Any]]) -> list[ChatLine]:

@@ -8,7 +8,9 @@ built-in ``rest:``; the URL and the answers are the same (the outside contract).
   sending ``Authorization: Bearer <RASA_AUTH_TOKEN>``, who may use Rasa's HTTP API anyway.
 - The body never says which channel a message came from, nor its metadata: Rasa's
   ``RestInput`` takes both from the body (``input_channel``, ``metadata``), so a REST
-  message could pass for a WeChat one. Here the channel is always its own name.
+  message could pass for a WeChat one. Here the channel is always its own name, and of
+  the metadata only ``{"dealer": "<code>"}`` is taken: which dealer of the network the
+  conversation is for (issue 14; bot/conversation_dealer.py). An unknown code gets 400.
 - A message over the cap never reaches NLU (bot/channels/message_cap.py).
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.message_cap import refusing_long_messages
+from bot.conversation_dealer import METADATA_KEY, requested_code
 
 LOCAL_MODES = frozenset({"local", "test"})
 
@@ -50,9 +53,12 @@ class RestChannel(RestInput):
 
         @webhook.on_request
         async def only_with_the_token(request: Request) -> HTTPResponse | None:
-            if not self.needs_token or self.authorized(request.headers.get("Authorization", "")):
-                return None
-            return response.json({"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"})
+            if self.needs_token and not self.authorized(request.headers.get("Authorization", "")):
+                return response.json({"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"})
+            metadata = _metadata(request) if request.method == "POST" else {}
+            if METADATA_KEY in metadata and requested_code(metadata) is None:
+                return response.json({"error": "unknown dealer"}, status=400)
+            return None
 
         return webhook
 
@@ -64,4 +70,15 @@ class RestChannel(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        return None
+        code = requested_code(_metadata(request))
+        return {METADATA_KEY: code} if code else None
+
+
+def _metadata(request: Request) -> dict[str, Any]:
+    """The body's ``metadata`` object, or {} (a body that is not JSON: Rasa answers it)."""
+    try:
+        body = request.json
+    except Exception:  # Sanic's InvalidUsage
+        return {}
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    return metadata if isinstance(metadata, dict) else {}

@@ -25,9 +25,9 @@ def test_it_links_the_web_chat_and_the_advisor_sign_in(client: TestClient) -> No
     page = client.get("/").text
     links = dict((text.strip(), href) for href, text in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>', page))
 
-    assert links["在线预约 / 咨询"] == "/chat"
+    assert links["在线预约 / 咨询"] == "/chat/demo"
     assert links["服务顾问登录"] == "/advisor/login"
-    chat, login = client.get("/chat"), client.get("/advisor/login")
+    chat, login = client.get(links["在线预约 / 咨询"]), client.get("/advisor/login")
     assert chat.status_code == login.status_code == 200
     assert "顾问登录" in login.text
 

@@ -95,6 +95,7 @@ POLICY: dict[tuple[str, str], Case] = {
     ("POST", "/api/staff/{username}/unlock"): api(ADMIN, 204),
     ("GET", "/chat"): api(EVERYONE),
     ("GET", "/chat/assets/{name}"): api(EVERYONE),
+    ("GET", "/chat/{dealer}"): api(EVERYONE),  # issue 14: a dealer's page
     # No Rasa behind the test app: 503 means the request went through.
     ("POST", "/chat/messages"): api(EVERYONE, 503, json={"conversation_id": "web-" + "a" * 32, "text": "你好"}),
     ("GET", "/chat/history/{conversation_id}"): api(EVERYONE, 503),
@@ -138,7 +139,7 @@ VARIANTS: dict[str, tuple[str, str, Case]] = {
     "reassign (API)": ("PATCH", "/api/drafts/{draft_id}", api(MANAGER, json={"booking": {"advisor": "@A02"}})),
     "reassign (page)": ("POST", "/advisor/drafts/{draft_id}", page(MANAGER, 303, data={"advisor": "@A02"})),
 }
-CONCRETE = {"{draft_id}": None, "{username}": "advisor", "{name}": "chat.js",
+CONCRETE = {"{draft_id}": None, "{username}": "advisor", "{name}": "chat.js", "{dealer}": "pudong",
             "{conversation_id}": "web-" + "a" * 32, "{appointment_id}": None, "{task_id}": None,
             "{complaint_id}": None, "{session_id}": None}
 

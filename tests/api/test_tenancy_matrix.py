@@ -96,6 +96,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/staff/{username}/unlock"): nf("admin"),
     ("GET", "/chat"): public(),
     ("GET", "/chat/assets/{name}"): public(),
+    ("GET", "/chat/{dealer}"): public(),
     ("POST", "/chat/messages"): public(ok=503, json={"conversation_id": "web-" + "b" * 32, "text": "你好"}),
     ("GET", "/chat/history/{conversation_id}"): public(ok=503),
     ("GET", "/"): public(),
@@ -136,7 +137,7 @@ VARIANTS: dict[str, tuple[str, str, Case]] = {
     "inbox ?dealer=demo (page)": ("GET", "/advisor", nf("manager", query="?dealer=demo")),
     "calls ?dealer=demo (page)": ("GET", "/advisor/calls", nf("manager", query="?dealer=demo")),
 }
-CONCRETE = {"{username}": "advisor", "{name}": "chat.js", "{conversation_id}": "web-" + "a" * 32}
+CONCRETE = {"{username}": "advisor", "{name}": "chat.js", "{dealer}": "pudong", "{conversation_id}": "web-" + "a" * 32}
 
 
 def _served_routes() -> set[tuple[str, str]]:

@@ -27,6 +27,7 @@ class FakeRasa:
         self.posted: list[dict] = []
         self.read: list[str] = []  # the paths (with query) of tracker reads
         self.authorizations: list[str | None] = []  # the Authorization header of each post
+        self.dealer = "demo"  # the conversation's dealer slot in the tracker read back
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,7 +43,7 @@ class FakeRasa:
 
             def do_GET(self) -> None:
                 fake.read.append(self.path)
-                self._json({"sender_id": CONVERSATION, "events": [
+                self._json({"sender_id": CONVERSATION, "slots": {"dealer": fake.dealer}, "events": [
                     {"event": "action", "name": "action_session_start"},
                     {"event": "user", "text": "我想预约", "input_channel": "webchat"},
                     {"event": "bot", "text": "请问做什么项目?", "data": {"buttons": SERVICE_BUTTONS}},
@@ -97,7 +98,8 @@ def test_a_message_goes_to_the_webchat_channel_and_buttons_come_back(rasa, tmp_p
         "/chat/messages", json={"conversation_id": CONVERSATION, "text": "我想预约"})
     assert response.status_code == 200
     assert response.json() == [{"sender": "bot", "text": "请问做什么项目?", "buttons": SERVICE_BUTTONS}]
-    assert rasa.posted == [{"path": "/webhooks/webchat/webhook", "sender": CONVERSATION, "message": "我想预约"}]
+    assert rasa.posted == [{"path": "/webhooks/webchat/webhook", "sender": CONVERSATION, "message": "我想预约",
+                            "metadata": {"dealer": "demo"}}]
     # The webchat channel refuses a post without the token (tests/security/test_rest_channel.py).
     assert rasa.authorizations == [f"Bearer {RASA_TOKEN}"]
 
@@ -132,3 +134,35 @@ def test_rasa_down_is_a_polite_503(tmp_path):
 def test_transcript_skips_events_that_are_not_messages():
     assert transcript([{"event": "user", "text": None}, {"event": "bot", "text": None, "data": {}},
                        {"event": "slot", "name": "x"}]) == []
+
+
+def test_each_dealer_has_its_page_with_its_name_hours_and_greeting(rasa, tmp_path):
+    from dealer.catalog import load_dealers
+
+    client = client_for(rasa.url, tmp_path)
+    for code, catalog in load_dealers().items():
+        page = client.get(f"/chat/{code}")
+        assert page.status_code == 200
+        assert f"<h1>{catalog.name}</h1>" in page.text and catalog.opening_hours_text in page.text
+        assert f'data-dealer="{code}"' in page.text
+        assert f'data-greeting="您好,{catalog.name},请问有什么可以帮您?"' in page.text
+    assert 'data-dealer="demo"' in client.get("/chat").text  # the default dealer's
+    assert client.get("/chat/nowhere").status_code == 404
+
+
+def test_a_dealers_page_sends_its_dealer_to_rasa(rasa, tmp_path):
+    client = client_for(rasa.url, tmp_path)
+    sent = client.post("/chat/messages", json={"conversation_id": CONVERSATION, "text": "你好", "dealer": "pudong"})
+    unknown = client.post("/chat/messages", json={"conversation_id": CONVERSATION, "text": "你好", "dealer": "nowhere"})
+
+    assert sent.status_code == 200 and unknown.status_code == 404
+    assert [post["metadata"] for post in rasa.posted] == [{"dealer": "pudong"}]
+
+
+def test_a_conversation_is_read_back_on_its_own_dealers_page_only(rasa, tmp_path):
+    client = client_for(rasa.url, tmp_path)
+    rasa.dealer = "pudong"
+
+    assert client.get(f"/chat/history/{CONVERSATION}?dealer=pudong").status_code == 200
+    assert client.get(f"/chat/history/{CONVERSATION}").status_code == 404
+    assert client.get(f"/chat/history/{CONVERSATION}?dealer=nowhere").status_code == 404

@@ -58,3 +58,17 @@ def test_the_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert loaded["rest"].authorized(f"Bearer {TOKEN}")
     monkeypatch.setenv("APP_ENV", "production")
     assert RestChannel.from_credentials(None).needs_token
+
+
+class DealerBody:
+    def __init__(self, metadata) -> None:
+        self.json = {"sender": "s", "message": "您好", "metadata": metadata}
+
+
+@pytest.mark.parametrize("channel", [RestChannel(TOKEN), WebChatInput(TOKEN)])
+def test_of_the_metadata_only_a_known_dealer_is_taken(channel):
+    assert channel.get_metadata(DealerBody({"dealer": "pudong", "is_external": True})) == {"dealer": "pudong"}
+    assert channel.get_metadata(DealerBody({"dealer": "demo"})) == {"dealer": "demo"}
+    assert channel.get_metadata(DealerBody({"dealer": "nowhere"})) is None
+    assert channel.get_metadata(DealerBody({"dealer": ["pudong"]})) is None
+    assert channel.get_metadata(DealerBody("pudong")) is None

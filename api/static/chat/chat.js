@@ -2,8 +2,12 @@
 // transcript read back from the assistant on load, a typing indicator while waiting.
 (function () {
   "use strict";
-  var STORAGE_KEY = "ruitong-chat-conversation";
-  var GREETING = "您好,瑞通汽车售后服务中心,请问有什么可以帮您?";
+  // The page is one dealer's (/chat/<dealer>): its code and greeting come with it, and each
+  // dealer's conversation is kept apart in this browser.
+  var page = document.querySelector("main.chat");
+  var DEALER = page.dataset.dealer;
+  var GREETING = page.dataset.greeting;
+  var STORAGE_KEY = "ruitong-chat-conversation-" + DEALER;
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var input = document.getElementById("text");
@@ -100,7 +104,7 @@
     fetch("/chat/messages", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ conversation_id: conversationId(), text: message })
+      body: JSON.stringify({ conversation_id: conversationId(), text: message, dealer: DEALER })
     }).then(function (response) {
       if (response.status === 429) {  // too many messages from here: the server says how long to wait
         return response.json().then(function (body) { throw { detail: body.detail }; });
@@ -120,7 +124,7 @@
   function loadHistory() {
     addLine({ sender: "bot", text: GREETING });
     setBusy(true);
-    return fetch("/chat/history/" + conversationId()).then(function (response) {
+    return fetch("/chat/history/" + conversationId() + "?dealer=" + encodeURIComponent(DEALER)).then(function (response) {
       return response.ok ? response.json() : [];
     }).catch(function () { return []; }).then(function (lines) {
       setBusy(false);
