@@ -252,3 +252,18 @@ def test_a_failure_after_the_form_finished_keeps_the_booking_at_its_read_back(do
     assert tracker.get_slot("booking_confirmed") is None
     assert (tracker.get_slot("customer_name"), tracker.get_slot("phone")) == ("王先生", "13900001111")
     assert tracker.latest_action_name == ACTION_LISTEN_NAME
+
+
+def test_the_apology_gives_the_phone_of_the_conversations_dealer(domain):
+    from dealer.catalog import load_dealers
+
+    tracker = booking_tracker(domain)
+    tracker.update(SlotSet("dealer", "pudong"), domain)
+    collector = CollectingOutputChannel()
+    action = RemoteAction("booking_form", EndpointConfig(f"http://127.0.0.1:{closed_port()}/webhook"))
+    prediction = PolicyPrediction.for_action_name(domain, "booking_form")
+
+    asyncio.run(processor(domain)._run_action(action, tracker, collector, processor(domain).nlg, prediction))
+
+    [apology] = collector.messages
+    assert load_dealers()["pudong"].phone in apology["text"] and PHONE not in apology["text"]
