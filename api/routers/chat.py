@@ -92,13 +92,21 @@ def greeting(catalog: Catalog) -> str:
     return _greeting_template().replace("{dealer_name}", catalog.name)
 
 
-def _page(request: Request, catalog: Catalog) -> Response:
-    return templates().TemplateResponse(request, "chat.html", {"catalog": catalog, "greeting": greeting(catalog)})
+STORAGE_KEY = "ruitong-chat-conversation"  # the browser's conversation id (localStorage)
+
+
+def _page(request: Request, settings: SettingsDep, catalog: Catalog) -> Response:
+    # The default dealer's key is the one the page had before the network: a customer's
+    # conversation survives the upgrade.
+    default = _dealer(settings, None).code == catalog.code
+    return templates().TemplateResponse(request, "chat.html", {
+        "catalog": catalog, "greeting": greeting(catalog),
+        "storage_key": STORAGE_KEY if default else f"{STORAGE_KEY}-{catalog.code}"})
 
 
 @router.get("", response_class=HTMLResponse)
 def chat_page(request: Request, settings: SettingsDep) -> Response:
-    return _page(request, _dealer(settings, None))
+    return _page(request, settings, _dealer(settings, None))
 
 
 @router.get("/assets/{name}")
@@ -111,7 +119,7 @@ def chat_asset(name: str) -> FileResponse:
 @router.get("/{dealer}", response_class=HTMLResponse)
 def dealer_chat_page(request: Request, settings: SettingsDep,
                      dealer: Annotated[str, PathParam(max_length=20)]) -> Response:
-    return _page(request, _dealer(settings, dealer))
+    return _page(request, settings, _dealer(settings, dealer))
 
 
 @router.post("/messages", response_model=list[ChatLine], dependencies=[ChatLimit])

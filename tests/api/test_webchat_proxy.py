@@ -146,7 +146,9 @@ def test_each_dealer_has_its_page_with_its_name_hours_and_greeting(rasa, tmp_pat
         assert f"<h1>{catalog.name}</h1>" in page.text and catalog.opening_hours_text in page.text
         assert f'data-dealer="{code}"' in page.text
         assert f'data-greeting="您好,{catalog.name},请问有什么可以帮您?"' in page.text
-    assert 'data-dealer="demo"' in client.get("/chat").text  # the default dealer's
+    default_page = client.get("/chat").text
+    assert 'data-dealer="demo"' in default_page and 'data-storage-key="ruitong-chat-conversation"' in default_page
+    assert 'data-storage-key="ruitong-chat-conversation-pudong"' in client.get("/chat/pudong").text
     assert client.get("/chat/nowhere").status_code == 404
 
 

@@ -11,7 +11,7 @@ from dealer.timefmt import format_slot
 from dealer import clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-GREETING = "您好,瑞通汽车售后服务中心,请问有什么可以帮您?"
+GREETING = "您好,瑞通汽车售后服务中心,请问有什么可以帮您?"  # the default dealer's (utter_greet)
 PHONE = "13766602468"
 
 

@@ -7,7 +7,7 @@
   var page = document.querySelector("main.chat");
   var DEALER = page.dataset.dealer;
   var GREETING = page.dataset.greeting;
-  var STORAGE_KEY = "ruitong-chat-conversation-" + DEALER;
+  var STORAGE_KEY = page.dataset.storageKey;
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var input = document.getElementById("text");
