@@ -24,7 +24,8 @@ from sanic.request import Request
 from bot.channels.message_cap import refusing_long_messages
 from bot.channels.wechat_bridge import CHANNEL_NAME, Response, WeChatBridge
 from bot.channels.wechat_render import render
-from bot.channels.wechat_settings import WeChatSettings, network_dealer_codes, split_sender_id
+from bot.channels.wechat_settings import WeChatSettings, split_sender_id
+from bot.conversation_dealer import dealers
 from bot.channels.wechat_state import ChannelState, RedisState
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class WeChatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
         default = WeChatSettings.from_env(overrides=credentials)
-        return cls(default, accounts=dealer_accounts(default, network_dealer_codes()))
+        return cls(default, accounts=dealer_accounts(default, list(dealers())))
 
     def __init__(self, settings: WeChatSettings | None = None,
                  accounts: Mapping[str, WeChatSettings] | None = None) -> None:

@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
@@ -33,16 +32,6 @@ def split_sender_id(sender_id: str) -> tuple[str | None, str]:
     bare openids."""
     code, separator, openid = sender_id.partition(SENDER_SEPARATOR)
     return (code, openid) if separator else (None, sender_id)
-
-
-def network_dealer_codes(environ: Mapping[str, str] | None = None) -> list[str]:
-    """The dealers' codes, the default dealer's first: the files at CATALOG_PATH and
-    DEALERS_DIR as every other process reads them (dealer/catalog.py)."""
-    from dealer.catalog import DEALERS_DIR, DEFAULT_CATALOG, load_dealers
-
-    environ = os.environ if environ is None else environ
-    return list(load_dealers(Path(environ.get("CATALOG_PATH") or DEFAULT_CATALOG),
-                             Path(environ.get("DEALERS_DIR") or DEALERS_DIR)))
 
 
 @dataclass(frozen=True)
