@@ -1,21 +1,42 @@
-"""A faster, equivalent check of the action server's responses in the Rasa server.
+"""Faster, equivalent versions of what the Rasa server does on every turn.
 
-Rasa 3.6 checks every action server response with ``jsonschema.validate``, which
-first validates the (constant) response schema against its meta-schema and builds a
-new validator on every call. Profiling the Rasa server under 20 concurrent
-bookings (py-spy) put that at well over half of its CPU per turn. Here the schema is
-checked once and one validator is reused; responses are validated exactly as before,
-with the same error (``jsonschema.exceptions.best_match``) and the same message.
+Each was found by profiling the Rasa server under concurrent bookings (py-spy;
+benchmarks/turn_cost.py ``--py-spy``) and each keeps Rasa's behaviour exactly; the tests
+compare it with Rasa's own (tests/bot/test_speedups.py).
+
+1. **The check of the action server's responses.** Rasa 3.6 calls ``jsonschema.validate``,
+   which validates the (constant) response schema against its meta-schema and builds a new
+   validator on every call (once well over half the CPU of a turn). Here the schema is
+   checked once and the validators are reused. Each event of a response must match exactly
+   one of 23 event schemas (``oneOf``), and jsonschema tries all 23 for every event (then
+   ~6 % of a booking turn); as every one of them is told apart by its ``event`` constant,
+   an event can only match the one of its own type, so that one alone is checked. A
+   response that fails is checked again the slow way, for Rasa's very error message.
+2. **Event types by name.** ``Event.resolve_by_type`` walks every Event subclass for each
+   event read back from the tracker store (~6 % of a booking turn); the name-to-class map
+   is built once.
+3. **Reading a tracker from the SQL tracker store** selects the events' JSON only, not
+   whole ORM objects (the same query, rows and order).
+4. **The body of an action call** (the tracker, and the domain for the validate_* actions:
+   bot/endpoints.yml ``enable_selective_domain``) is written by ujson, a dependency of Rasa
+   (the JSON encoding was ~1.2 ms of a booking turn), and the domain, which never changes
+   while a model is loaded, is encoded once per Domain object and spliced in as is.
 """
 from __future__ import annotations
 
+import copy
+import json
 from functools import lru_cache
 from typing import Any
 
 from jsonschema import exceptions, validators
 
-# Rasa's own check, kept for comparison in the tests.
+# Rasa's own methods, kept for comparison in the tests.
 rasa_check: Any = None
+rasa_resolve_by_type: Any = None
+rasa_sql_retrieve: Any = None
+rasa_action_call_format: Any = None
+rasa_endpoint_session: Any = None
 
 
 @lru_cache(maxsize=1)
@@ -28,9 +49,44 @@ def _response_validator() -> Any:
     return cls(schema)
 
 
+@lru_cache(maxsize=1)
+def _by_event_type() -> tuple[Any, dict[str, Any]] | None:
+    """A validator of the response without the events' ``oneOf``, and one per event type;
+    None if the event schemas are not told apart by their ``event`` constant."""
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    if "$ref" in json.dumps(schema):
+        return None  # a sub-schema could not stand alone
+    variants = schema["properties"]["events"]["items"].get("oneOf") or []
+    types = [variant.get("properties", {}).get("event", {}).get("const") for variant in variants]
+    if not variants or None in types or len(set(types)) != len(types):
+        return None
+    skeleton = copy.deepcopy(schema)
+    del skeleton["properties"]["events"]["items"]["oneOf"]
+    cls = validators.validator_for(schema)
+    return cls(skeleton), {name: cls(variant) for name, variant in zip(types, variants)}
+
+
+def _valid_by_event_type(result: Any) -> bool:
+    check = _by_event_type()
+    if check is None:
+        return False
+    skeleton, by_type = check
+    if not skeleton.is_valid(result):
+        return False
+    for event in result.get("events") or []:  # each an object with an "event" string now
+        validator = by_type.get(event["event"])
+        if validator is None or not validator.is_valid(event):
+            return False
+    return True
+
+
 def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     from rasa.shared.constants import DOCS_BASE_URL
 
+    if _valid_by_event_type(result):
+        return True
     error = exceptions.best_match(_response_validator().iter_errors(result))
     if error is not None:
         error.message += (
@@ -42,11 +98,98 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     return True
 
 
+_event_types: dict[str, Any] = {}
+
+
+def _resolve_by_type(type_name: str, default: Any = None) -> Any:
+    found = _event_types.get(type_name)
+    if found is not None:
+        return found
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    # First one wins, as in Rasa's walk; rebuilt on a miss (a subclass defined since).
+    _event_types.clear()
+    for cls in all_subclasses(Event):
+        _event_types.setdefault(cls.type_name, cls)
+    return rasa_resolve_by_type(type_name, default)
+
+
+async def _sql_retrieve(self: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    with self.session_scope() as session:
+        query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+        events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data).all()]
+    if self.domain and events:
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+    return None
+
+
+class EncodedJson:
+    """JSON text that ujson writes as it is (its ``__json__`` hook)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __json__(self) -> str:
+        return self.text
+
+
+def json_dumps(value: Any) -> str:
+    import ujson
+
+    return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
+
+
+def _domain_json(domain: Any) -> EncodedJson:
+    encoded = domain.__dict__.get("_speedups_json")
+    if encoded is None:
+        encoded = domain.__dict__["_speedups_json"] = EncodedJson(json_dumps(domain.as_dict()))
+    return encoded
+
+
+def _action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+    """Rasa's call body (RemoteAction._action_call_format), the domain as encoded JSON."""
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    result = {
+        "next_action": self._name,
+        "sender_id": tracker.sender_id,
+        "tracker": tracker.current_state(EventVerbosity.ALL),
+        "version": rasa.__version__,
+    }
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result["domain"] = _domain_json(domain)
+    return result
+
+
+def _endpoint_session(self: Any) -> Any:
+    """Rasa's client session (EndpointConfig.session) writing JSON bodies with ujson."""
+    session = rasa_endpoint_session(self)
+    session._json_serialize = json_dumps  # aiohttp's ClientSession(json_serialize=...)
+    return session
+
+
 def install() -> None:
-    """Replace RemoteAction's response check (idempotent)."""
-    global rasa_check
+    """Replace the four (idempotent)."""
+    global rasa_check, rasa_resolve_by_type, rasa_sql_retrieve, rasa_action_call_format, rasa_endpoint_session
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
 
     if rasa_check is None:
         rasa_check = RemoteAction._validate_action_result
+        rasa_resolve_by_type = Event.resolve_by_type
+        rasa_sql_retrieve = SQLTrackerStore._retrieve
+        rasa_action_call_format = RemoteAction._action_call_format
+        rasa_endpoint_session = EndpointConfig.session
     RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_resolve_by_type)
+    SQLTrackerStore._retrieve = _sql_retrieve
+    RemoteAction._action_call_format = _action_call_format
+    EndpointConfig.session = _endpoint_session

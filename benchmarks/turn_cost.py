@@ -1,0 +1,159 @@
+"""What a booking turn costs one Rasa process against a trivial turn (issue 14).
+
+Starts the real three processes on free ports with a fresh SQLite database (as
+benchmarks/load_bookings.py does), warms up, then, at the same concurrency and with
+nobody pausing between turns (a saturated closed loop: the processes' throughput):
+
+1. trivial turns: ``--conversations`` conversations of ``--greetings`` greetings each
+   (NLU and a rule; no action server, no dealer database);
+2. booking turns: as many complete first-visit or returning maintenance bookings
+   (the form's turns call the action server, read the dealer database, and the last
+   one writes the draft), driven as load_bookings.py drives them.
+
+Prints turns per second of each and the cost ratio (trivial turns/s ÷ booking turns/s;
+1.0: a booking turn costs no more than a trivial one). Run it twice or more: the figures
+move with whatever else uses the two cores.
+
+    PYTHONPATH=. .venv/app/bin/python benchmarks/turn_cost.py [--conversations 60] [--concurrency 20]
+        [--py-spy /path/to/py-spy --profile-dir DIR]
+
+With ``--py-spy`` (a py-spy binary; not a dependency of the project) the Rasa server and
+the action server are sampled during each phase; the collapsed stacks are written to
+DIR/<phase>-rasa.txt and DIR/<phase>-actions.txt.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from benchmarks.load_bookings import SHANGHAI, converse, customers, percentile
+from dealer.__main__ import migrate, seed
+from dealer.settings import get_settings
+from devtools.stack import Stack, StackConfig, free_port
+
+SLOTS_PER_DAY = 16  # 09:00-16:30, two bookings each (the demo dealer's capacity)
+
+
+async def greetings(client: httpx.AsyncClient, url: str, sender: str, count: int, gate: asyncio.Semaphore) -> list[float]:
+    timings = []
+    async with gate:
+        for _ in range(count):
+            began = time.perf_counter()
+            (await client.post(url, json={"sender": sender, "message": "您好"})).raise_for_status()
+            timings.append((time.perf_counter() - began) * 1000)
+    return timings
+
+
+async def booking(client, url, customer, gate: asyncio.Semaphore):
+    async with gate:
+        opened = asyncio.Event()
+        opened.set()
+        return await converse(client, url, customer, opened, 0.0)
+
+
+def start_profilers(phase: str, py_spy: str | None, out: Path | None, pids: dict[str, int]) -> list[subprocess.Popen]:
+    if not py_spy:
+        return []
+    out.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen([py_spy, "record", "-p", str(pid), "-f", "raw", "-r", "200",
+                              "-o", str(out / f"{phase}-{name}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in pids.items()]
+
+
+def stop_profilers(profilers: list[subprocess.Popen]) -> None:
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+    for profiler in profilers:
+        profiler.wait(timeout=60)
+
+
+async def measure(url: str, conversations: int, per_conversation: int, concurrency: int,
+                  profile: tuple[str | None, Path | None, dict[str, int]] = (None, None, {})) -> dict:
+    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        for i in range(20):  # warm-up: NLU, a rule, the action server, a form
+            (await client.post(url, json={"sender": f"warm-{i % 3}", "message": "您好"})).raise_for_status()
+        (await client.post(url, json={"sender": "warm-form", "message": "我想预约做保养"})).raise_for_status()
+
+        gate = asyncio.Semaphore(concurrency)
+        run = f"{int(time.time())}"
+        profilers = start_profilers("trivial", *profile)
+        began = time.perf_counter()
+        trivial = await asyncio.gather(*(greetings(client, url, f"cost-hi-{run}-{i}", per_conversation, gate)
+                                         for i in range(conversations)))
+        trivial_wall = time.perf_counter() - began
+        stop_profilers(profilers)
+
+        people = customers(conversations, SLOTS_PER_DAY, f"cost-bk-{run}")
+        day = (datetime.now(SHANGHAI) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+        for i, person in enumerate(people):  # two per slot, as many days as it takes
+            slot = i // 2
+            person.start = day + timedelta(days=slot // SLOTS_PER_DAY, minutes=30 * (slot % SLOTS_PER_DAY))
+        profilers = start_profilers("booking", *profile)
+        began = time.perf_counter()
+        outcomes = await asyncio.gather(*(booking(client, url, person, gate) for person in people))
+        booking_wall = time.perf_counter() - began
+        stop_profilers(profilers)
+
+    trivial_ms = [t for timings in trivial for t in timings]
+    booking_ms = [t for outcome in outcomes for t in outcome.timings_ms]
+    return {
+        "trivial_turns": len(trivial_ms), "trivial_wall": trivial_wall,
+        "trivial_p50": percentile(trivial_ms, 0.5), "trivial_p95": percentile(trivial_ms, 0.95),
+        "booking_turns": len(booking_ms), "booking_wall": booking_wall,
+        "booking_p50": percentile(booking_ms, 0.5), "booking_p95": percentile(booking_ms, 0.95),
+        "booked": sum(outcome.booked for outcome in outcomes), "bookings": len(outcomes),
+        "errors": sum(len(outcome.http_errors) + len(outcome.deviations) for outcome in outcomes),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=60)
+    parser.add_argument("--greetings", type=int, default=10, help="turns per trivial conversation (a booking has 10-11)")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--py-spy", help="a py-spy binary: sample the Rasa and action servers while they book")
+    parser.add_argument("--profile-dir", type=Path, default=Path("results/profile"))
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="turn-cost-"))
+    database_url = f"sqlite:///{workdir / 'dealer.db'}"
+    migrate(database_url)
+    seed(database_url, get_settings().catalog_path, demo=True)
+    config = StackConfig(
+        rasa_port=free_port(), action_port=free_port(), api_port=free_port(),
+        database_url=database_url, tracker_db=workdir / "tracker.db", log_dir=workdir / "logs",
+        extra_env={"APP_ENV": "test"},
+    )
+    with Stack(config) as stack:
+        stack.wait_healthy(timeout=300)
+        pids = {name: stack.processes[name].pid for name in ("rasa", "actions")}
+        figures = asyncio.run(measure(config.url(config.rasa_port, "/webhooks/rest/webhook"),
+                                      args.conversations, args.greetings, args.concurrency,
+                                      (args.py_spy, args.profile_dir, pids)))
+
+    trivial_rate = figures["trivial_turns"] / figures["trivial_wall"]
+    booking_rate = figures["booking_turns"] / figures["booking_wall"]
+    print(f"load average {os.getloadavg()[0]:.1f}; {args.conversations} conversations each, "
+          f"{args.concurrency} at a time, back-to-back")
+    print(f"trivial: {figures['trivial_turns']} turns in {figures['trivial_wall']:.1f} s = {trivial_rate:.1f} turns/s "
+          f"(p50 {figures['trivial_p50']:.0f} ms, p95 {figures['trivial_p95']:.0f} ms)")
+    print(f"booking: {figures['booking_turns']} turns in {figures['booking_wall']:.1f} s = {booking_rate:.1f} turns/s "
+          f"(p50 {figures['booking_p50']:.0f} ms, p95 {figures['booking_p95']:.0f} ms); "
+          f"{figures['booked']}/{figures['bookings']} booked, {figures['errors']} errors or deviations")
+    print(f"cost of a booking turn / a trivial turn: {trivial_rate / booking_rate:.2f}")
+    return 0 if figures["booked"] == figures["bookings"] and not figures["errors"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
