@@ -32,6 +32,17 @@ NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要�
 EXTRA_WORK = re.compile(r"顺便|顺带|另外|也想|也要|还要|还想|再加|加个|加一")
 # Not done (上次师傅说没事,没修 / 新车哪修过啊), but 没修好 (done and failed) is a yes.
 NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
+# A reply that opens with a bare no and goes on (没有,头一回 / 没,第一次): no.
+LEADING_NO = re.compile(r"^(?:没有|没|不是|否)[\s,,。.!!~]+")
+# "I don't remember whether it was" (不记得修没修过 / 忘了来没来过): neither yes nor no.
+UNSURE_WHETHER = re.compile(
+    r"(?:不记得|记不得|记不清|记不住|忘了|忘记了?|不知道|不清楚|不确定)[\u4e00-\u9fff]{0,4}?(.)没(?:有)?\1"
+)
+# Regional words that need their context: Cantonese 系 (是) said as a clause of its own,
+# 啱 (对; 啱啱 is 刚刚), Sichuanese 莫 before a verb (莫修过 = 没修过; not 莫名其妙).
+CANTONESE_YES = re.compile(r"(?:^|(?<=[\s,,。.!!~]))[系係](?=$|[\s,,。.!!~啊呀嘅喇咯])")
+CANTONESE_RIGHT = re.compile(r"啱(?!啱)")
+SICHUAN_NOT = re.compile(r"(?<![约])莫(?=[修弄换处来去动管搞])")
 
 
 
@@ -97,7 +108,8 @@ class BookingScript:
         系 (Cantonese 是) too."""
         for word, standard in (self.standard_words or {}).items():
             text = text.replace(word, standard)
-        return "是" if text.strip(" ,,。.!!~～") == "系" else text
+        text = CANTONESE_YES.sub("是", text.replace("啱啱", "刚刚"))
+        return SICHUAN_NOT.sub("没", CANTONESE_RIGHT.sub("对", text))
 
     @property
     def slots(self) -> list[str]:
@@ -115,7 +127,9 @@ class BookingScript:
         yes_words, no_words = self.yes_no_words[slot]
         text = self.standardised(text)
         cleaned = text.strip(" ,,。.!!~~了啊呀哦吧呢的")
-        if (says_a_no_word(text, yes_words, no_words) or cleaned in BARE_NO
+        if UNSURE_WHETHER.search(text):
+            return None
+        if (LEADING_NO.match(text) or says_a_no_word(text, yes_words, no_words) or cleaned in BARE_NO
                 or NEVER_BEFORE.search(text) or NEVER_HAD.search(text) or NOT_DONE.search(text)):
             return False
         if any(word in text for word in yes_words) or LEADING_YES.match(cleaned):

@@ -106,6 +106,15 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("booking_confirmed", "系啊", True),
         ("booking_confirmed", "系", True),
         ("first_visit", "冇来过", False),
+        ("booking_confirmed", "系嘅,冇问题", True),  # 冇问题 is 没问题, not 没有
+        ("booking_confirmed", "系,啱晒", True),  # 系 as a clause, 啱 (对)
+        ("symptom_confirmed", "啱", True),
+        ("booking_confirmed", "唔系,啱啱讲错咗", False),  # 啱啱 is 刚刚, not 对
+        ("repeat_repair", "莫弄过", False),  # Sichuanese 莫 before a verb
+        ("repeat_repair", "没,头回碰到", False),  # a bare no, then words
+        ("first_visit", "没有,头一遭", False),
+        ("repeat_repair", "忘了弄没弄过", None),  # not remembered whether: neither
+        ("repeat_repair", "记不清来没来过这儿修", None),
         # consent in own words
         ("privacy_consent", "没事你记吧", True),
         ("privacy_consent", "不同意,别记", False),
