@@ -11,8 +11,10 @@ nobody pausing between turns (a saturated closed loop: the processes' throughput
    one writes the draft), driven as load_bookings.py drives them.
 
 Prints turns per second of each and the cost ratio (trivial turns/s ÷ booking turns/s;
-1.0: a booking turn costs no more than a trivial one). Run it twice or more: the figures
-move with whatever else uses the two cores.
+1.0: a booking turn costs no more than a trivial one), and the CPU time each process spent
+per turn (from /proc: user + system), whose ratio for the Rasa server (the process that
+saturates: one event loop on one core) moves far less than wall-clock throughput with
+whatever else uses the two cores. Run it twice or more.
 
     PYTHONPATH=. .venv/app/bin/python benchmarks/turn_cost.py [--conversations 60] [--concurrency 20]
         [--py-spy /path/to/py-spy --profile-dir DIR]
@@ -60,6 +62,12 @@ async def booking(client, url, customer, gate: asyncio.Semaphore):
         return await converse(client, url, customer, opened, 0.0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_profilers(phase: str, py_spy: str | None, out: Path | None, pids: dict[str, int]) -> list[subprocess.Popen]:
     if not py_spy:
         return []
@@ -87,23 +95,28 @@ async def measure(url: str, conversations: int, per_conversation: int, concurren
 
         gate = asyncio.Semaphore(concurrency)
         run = f"{int(time.time())}"
+        pids = profile[2]
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         profilers = start_profilers("trivial", *profile)
         began = time.perf_counter()
         trivial = await asyncio.gather(*(greetings(client, url, f"cost-hi-{run}-{i}", per_conversation, gate)
                                          for i in range(conversations)))
         trivial_wall = time.perf_counter() - began
         stop_profilers(profilers)
+        trivial_cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
 
         people = customers(conversations, SLOTS_PER_DAY, f"cost-bk-{run}")
         day = (datetime.now(SHANGHAI) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
         for i, person in enumerate(people):  # two per slot, as many days as it takes
             slot = i // 2
             person.start = day + timedelta(days=slot // SLOTS_PER_DAY, minutes=30 * (slot % SLOTS_PER_DAY))
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         profilers = start_profilers("booking", *profile)
         began = time.perf_counter()
         outcomes = await asyncio.gather(*(booking(client, url, person, gate) for person in people))
         booking_wall = time.perf_counter() - began
         stop_profilers(profilers)
+        booking_cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
 
     trivial_ms = [t for timings in trivial for t in timings]
     booking_ms = [t for outcome in outcomes for t in outcome.timings_ms]
@@ -114,6 +127,7 @@ async def measure(url: str, conversations: int, per_conversation: int, concurren
         "booking_p50": percentile(booking_ms, 0.5), "booking_p95": percentile(booking_ms, 0.95),
         "booked": sum(outcome.booked for outcome in outcomes), "bookings": len(outcomes),
         "errors": sum(len(outcome.http_errors) + len(outcome.deviations) for outcome in outcomes),
+        "trivial_cpu": trivial_cpu, "booking_cpu": booking_cpu,
     }
 
 
@@ -152,6 +166,11 @@ def main() -> int:
           f"(p50 {figures['booking_p50']:.0f} ms, p95 {figures['booking_p95']:.0f} ms); "
           f"{figures['booked']}/{figures['bookings']} booked, {figures['errors']} errors or deviations")
     print(f"cost of a booking turn / a trivial turn: {trivial_rate / booking_rate:.2f}")
+    for name in ("rasa", "actions"):
+        trivial_ms = figures["trivial_cpu"][name] * 1000 / figures["trivial_turns"]
+        booking_ms = figures["booking_cpu"][name] * 1000 / figures["booking_turns"]
+        print(f"CPU per turn, {name}: trivial {trivial_ms:.1f} ms, booking {booking_ms:.1f} ms"
+              + (f" (ratio {booking_ms / trivial_ms:.2f})" if name == "rasa" else ""))
     return 0 if figures["booked"] == figures["bookings"] and not figures["errors"] else 1
 
 

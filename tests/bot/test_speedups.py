@@ -141,6 +141,13 @@ def test_the_sql_tracker_store_reads_back_what_rasas_own_read_does(tmp_path) -> 
         assert len(ours.events) == (8 if all_sessions else 4)
     assert asyncio.run(speedups._sql_retrieve(store, "nobody", False)) is None
 
+    latest = asyncio.run(store.retrieve("c1"))  # the latest session, as the processor has it
+    latest.update(SlotSet("customer_name", "王先生", timestamp=14.0))
+    with store.session_scope() as session:
+        ours = list(speedups._sql_additional_events(store, session, latest))
+        theirs = list(speedups.rasa_sql_additional_events(store, session, latest))
+    assert ours == theirs and [e.as_dict() for e in ours] == [latest.events[-1].as_dict()]
+
 
 @pytest.mark.parametrize(("action_name", "selective", "gets_domain"), [
     ("validate_booking_form", True, True), ("action_submit_booking", True, False),
@@ -176,3 +183,41 @@ def test_action_calls_are_written_by_the_faster_encoder() -> None:
             return session.json_serialize
 
     assert asyncio.run(session_encoder()) is speedups.json_dumps
+
+
+def test_applied_events_follow_every_change_of_the_tracker() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered,
+                                         UserUtteranceReverted)
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    tracker = DialogueStateTracker.from_events("c1", [], domain.slots)
+    steps = [SessionStarted(), ActionExecuted("action_listen"), UserUttered("我想预约"),
+             ActionExecuted("booking_form"), ActiveLoop("booking_form"), SlotSet("requested_slot", "phone"),
+             ActionExecuted("action_listen"), UserUttered("138"), ActionExecuted("booking_form"),
+             SlotSet("phone", None), ActionExecuted("action_listen"), UserUttered("随便"),
+             UserUtteranceReverted(), ActionExecuted("action_listen"), UserUttered("13812345678"),
+             ActionExecuted("booking_form"), ActiveLoop(None), ActionExecuted("action_listen")]
+    for event in steps:
+        tracker.update(event, domain)
+        assert tracker.applied_events() == speedups.rasa_applied_events(tracker)
+        assert tracker.applied_events() == speedups.rasa_applied_events(tracker)  # the kept one
+    mine = tracker.applied_events()
+    mine.clear()  # a caller's list is its own
+    assert tracker.applied_events() == speedups.rasa_applied_events(tracker) != []
+    copied = tracker.copy()
+    copied.update(SlotSet("plate", "沪A12345"), domain)
+    assert copied.applied_events() == speedups.rasa_applied_events(copied) != tracker.applied_events()
+
+
+def test_unique_entity_mappings_are_rasas_for_every_form() -> None:
+    from rasa.core.actions.forms import FormAction
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load("domain.yml")
+    for form in domain.form_names:
+        action = FormAction(form, None)
+        assert action._create_unique_entity_mappings(domain) == speedups.rasa_unique_entity_mappings(action, domain)
+        assert FormAction(form, None)._create_unique_entity_mappings(domain) == \
+            speedups.rasa_unique_entity_mappings(action, domain)
