@@ -222,7 +222,8 @@ DURATION = (
 )
 EVENT = (
     r"(?:自从|从)?(?:入冬|入夏|入秋|开春|立冬|降温|天冷了?|天热了?|买车|买了车|提车|新车|刚买|刚提|换完|换了|修完|修了|做完|做了"
-    r"|保养完|保养了|保养|洗完|加完|加了|装完|装了|贴完|贴了|撞了|刮了|升级完?了?|刷完|补完|补了|拆完|拆了)"
+    r"|保养完|保养了|保养|洗完|加完|加了|装完|装了|贴完|贴了|撞了|刮了|升级完?了?|刷完|补完|补了|拆完|拆了"
+    r"|下(?:过|了|完)?(?:一场|几场)?(?:大|小|暴)?[雨雪])"
     rf"[{HAN}\d]{{0,8}}?(?:以后|之后|以来|开始|后(?![轮门窗座备视面边排盖]))"
 )
 TIME_CORE = re.compile(rf"(?:{DAY_PAST}|{DURATION})(?!{COUNT_NEXT})|{EVENT}")
@@ -262,8 +263,17 @@ def _all_time_spans(piece: str) -> list[Span]:
     return _merge([*_time_spans(piece), *_spans(VAGUE_TIME, piece)])
 
 
+# A service done before (上个月在你们这换的水泵 / 才修完半个月): its time is when the work
+# was done, not when the problem began, unless the words say it began then (修完以后开始).
+PAST_SERVICE = re.compile(r"(?:修|换|做|保养|弄|处理|装|补|喷|贴)(?:的|完|好)|在你们(?:这|那|店)")
+BEGAN = re.compile(r"开始|以后|之后|以来|后")
+
+
 def when_phrases(piece: str) -> list[str]:
-    return [piece[start:end] for start, end in _time_spans(piece)]
+    spans = _time_spans(piece)
+    if PAST_SERVICE.search(piece) and not _complaint_spans(piece):
+        spans = [(start, end) for start, end in spans if BEGAN.search(piece, start, end + 3)]
+    return [piece[start:end] for start, end in spans]
 
 
 # --- frequency ------------------------------------------------------------------------------
@@ -272,7 +282,8 @@ FREQUENCY = re.compile(
     "|".join(
         (
             rf"每[次回](?:[^都就也会总的时{PUNCTUATION}\s]{{1,6}}?(?=都|就|也|会|总))?",
-            r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|(?<![几两三前后每这那])天天|经常|偶尔|偶而|一直|总是|老是|时不时|有时候?|有的时候"
+            rf"(?:每)?隔(?:{NUM})个?(?:天|周|星期|礼拜|月|公里)(?:左右)?",
+            r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|(?<![几两三前后每这那雨雪晴阴])天天|经常|偶尔|偶而|一直|总是|老是|时不时|有时候?|有的时候"
             r"|隔三差五|三天两头|时好时坏|时有时无|间歇性?|反复|频繁|断断续续|一阵一阵|不定时|时常|常常|动不动|很少",
             r"(?<![过第])(?:(?:一天|每天|一周|每周|一个?星期|这周|这个?星期|这个?月|一个?月|每个?月|一年|半年)(?:内|里)?)?"
             rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?这?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回](?:了|左右)?",
@@ -300,7 +311,9 @@ def _frequency_spans(piece: str) -> list[Span]:
 
 
 def frequency_phrases(piece: str) -> list[str]:
-    return [piece[start:end] for start, end in _frequency_spans(piece)]
+    """How often, not how often it was repaired (在你们那修了两回了: what was tried)."""
+    tried = _tried_spans(piece)
+    return [piece[start:end] for start, end in _frequency_spans(piece) if not _inside((start, end), tried)]
 
 
 # --- driving impact -------------------------------------------------------------------------
@@ -345,6 +358,8 @@ TRIED = re.compile(
         (
             rf"{TRY_BY}{TRY_VERB}过[{HAN}\dA-Za-z]{{0,10}}",
             rf"{TRY_BY}{TRY_VERB}了(?:一下|下|一次|几次)?[{HAN}]{{0,8}}?{RESULT}[{HAN}]{{0,6}}",
+            # 在你们那修了两回了 / 换了三次: repaired that many times (not 响了两回: no verb of work)
+            rf"{TRY_BY}{TRY_VERB}了(?:好几|几|[{CN_DIGITS}]{{1,3}}|\d{{1,2}})[次回遍](?:了)?",
             rf"试了(?:试|一下|下)[{HAN}]{{0,8}}",
             r"(?:没有?|还没有?|都没|什么都没|啥都没|没怎么)(?:处理|弄|管|修|试|动(?![静力]))过?",
         )
@@ -399,7 +414,7 @@ COMPLAINT_STATE = re.compile(
             r"(?<![影音反])响(?!应)",
             # leaks, damage, heat, smoke, smells
             r"[漏渗滴][\u4e00-\u9fff]{0,4}?[油水液气]|漏(?:风|电)?|渗|进水|有水|积[了]?[\u4e00-\u9fff]{0,3}水|湿(?:透)?了|湿透|积水",
-            r"生锈|锈了|裂了|裂开|裂纹|开裂|碎了|掉了|脱落|松了|松动|瘪了|有(?:条|道)?缝|灌风|透风|透光",
+            r"缺(?:气|油|水|电|液|氟|冷媒)|烧(?:机油|油)|吃(?:机油|油)|耗(?:机油|油)|生锈|锈了|裂了|裂开|裂纹|开裂|碎了|掉了|脱落|松了|松动|瘪了|有(?:条|道)?缝|灌风|透风|透光",
             r"歪了|变形|鼓包|起泡|掉漆|凹了|凹陷|磨损|偏磨|吃胎|发烫|很烫|烫手|过热|发热|打滑|空转",
             r"[冒喷][\u4e00-\u9fff]?[烟气水泡]|晃|往[左右一边]{1,2}边?[跑拉偏歪拽]",
             r"有(?:股|一股|点|些|很大的?|很重的?)?[\u4e00-\u9fff]{0,6}?(?:味道|气味|味)|发出[\u4e00-\u9fff]{0,6}?(?:声|音|响|味)",
@@ -558,6 +573,8 @@ CONDITION = re.compile(
             *ON_THE_ROAD,
             r"下雨天|雨天|(?<![要快])下雨|雨后|下雪天?|雪天|大风天|雾天",
             r"停车(?:以后|之后|后)|开着空调|空调开着|开空调|开暖风",
+            # 速度越快越响 / 开得越快抖得越厉害: how it changes with speed or load
+            rf"(?:速度|车速|转速|油门踩得?|油门|跑得?|开得?)越[快高大深猛重][^{PUNCTUATION}\s]{{0,3}}?越[{HAN}]{{1,3}}",
         )
     )
 )
@@ -574,7 +591,9 @@ SITUATION_MARK = re.compile(
 )
 PLACE_MARK = re.compile(r"那里|那边|那一块|那块|那儿|这里|这边|这块|附近")
 EVERY_TIME = re.compile(rf"每[次回]([^都就也会总的时{PUNCTUATION}\s]{{1,6}}?)(?=都|就|也|会|总)")
-ONCE_THEN = re.compile(rf"一(?![直般点下会次天周个些样起共定向旦])([^一就{PUNCTUATION}\s]{{1,6}}?)(?:车子|车)?就")
+ONCE_THEN = re.compile(
+    rf"一(?![直般点下会次天周个些样起共定向旦])([^一就{PUNCTUATION}\s]{{1,6}}?)(?:车子|(?<![刹倒停开起下上])车)?就"
+)
 # The car, connectives and adverbs before a situation (我的车 | 刹车的时候), not part of it.
 CAR_SUBJECT = r"(?:(?:我们?家?的?|这|那)(?:个|台|辆)?(?:车子|爱车|车)|车子|爱车|车(?=在|一|每|只要|只有))(?![速身内里头尾门窗灯机顶底漆])"
 LEAD_WORDS = (
@@ -624,19 +643,25 @@ def _group_spans(pattern: re.Pattern[str], piece: str, prefix: int = 0) -> list[
 def _situation_spans(piece: str) -> list[Span]:
     """The moment or condition (刹车的时候, 过减速带的时候, 冷车启动), not a place."""
     times = _all_time_spans(piece)
-    bounds = [*_complaint_spans(piece), *times, *_frequency_spans(piece)]
+    bounds = [*_complaint_spans(piece), *times, *_frequency_spans(piece), *_place_spans(piece)]
     return [*_marked(piece, SITUATION_MARK, MAX_SITUATION, bounds, times), *_spans(CONDITION, piece)]
+
+
+def _place_spans(piece: str) -> list[Span]:
+    """Places on the car told before a moment (左前轮那里 | 过减速带的时候): the moment starts after them."""
+    return [*_spans(POSITION, piece), *_spans(PLACE_MARK, piece)]
 
 
 def _where_spans(piece: str) -> list[Span]:
     times = _all_time_spans(piece)
     bounds = [*_complaint_spans(piece), *times, *_frequency_spans(piece)]
-    situations = _marked(piece, SITUATION_MARK, MAX_SITUATION, bounds, times)
+    situations = _marked(piece, SITUATION_MARK, MAX_SITUATION, bounds + _place_spans(piece), times)
     places = [_place_start(piece, span) for span in _marked(piece, PLACE_MARK, MAX_PLACE, bounds + situations, times)]
     spans = [
         *situations,
         *places,
-        *_spans(CONDITION, piece),
+        # 前几天下雨以后开始的: the rain tells when it began there, not where it happens
+        *(span for span in _spans(CONDITION, piece) if not _inside(span, _time_spans(piece))),
         *_spans(POSITION, piece),
         *_group_spans(EVERY_TIME, piece),
         *_group_spans(ONCE_THEN, piece, prefix=1),
@@ -684,7 +709,7 @@ def _phrases(units: list[list[str]], reader) -> str:
 # Names of what the customer asks for (钣金车门凹了 / 能保修不): the request, not the symptom.
 SERVICE_NAMES = re.compile(
     r"(?:能不能|可不可以|能否|能|可以)?(?:走|用|算|申请|办|给)?"
-    r"(?:保修期内|保修期|保修|质保期|质保|索赔|三包|钣金|喷漆|钣喷)(?:吗|么|嘛|不|没)?"
+    r"(?:保修期内|保修期|保修|质保期|质保|索赔|三包|钣金|喷漆|钣喷)(?![过了])(?:吗|么|嘛|不|没)?"
 )
 
 
@@ -693,7 +718,7 @@ def _without_spans(piece: str, spans: list[Span]) -> str:
 
 
 TRAILING_FILLER = re.compile(r"(?:那块|那边|那里|这块)+$")
-OWNER = re.compile(r"^(?:我的|我那个|我这个|我家|我)(?:车子|爱车|车)?(?=..)")
+OWNER = re.compile(r"^(?:我的|我(?:那|这)(?:个|台|辆)?|我家|我)(?:车子|爱车|车)?(?=..)")
 LEAD_CONNECTOR = re.compile(r"^(?:还有就是|还有|另外|而且|然后|再就是)")
 
 
@@ -711,7 +736,8 @@ def _phenomenon_in(piece: str) -> str:
         return OWNER.sub("", LEAD_CONNECTOR.sub("", words))
     def symptom_left(words: str) -> bool:
         return len(words) >= 2 and bool(_complaint_spans(words))
-    timing = [*_all_time_spans(rest), *_frequency_spans(rest)]
+    # What was tried (在你们那修了两回了) answers its own question too.
+    timing = [*_all_time_spans(rest), *_frequency_spans(rest), *_tried_spans(rest)]
     shorter = cut([*timing, *_where_spans(rest)])
     if _listed_parts().search(shorter) and _complaint_spans(shorter):
         return shorter
@@ -738,10 +764,18 @@ def phenomenon(text: str) -> str:
     all_pieces = [piece for unit in _units(text) for piece in unit]
     pieces = _observed(all_pieces)
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
-    main = [words for piece, words in found if not _answers_another_question(piece)]
+    main = [words for piece, words in found if not _answers_another_question(piece) and not _only_condition(piece)]
     if pieces is not all_pieces and not found:
         main = [OWNER.sub("", EDGE_WORDS.sub("", piece)) for piece in pieces]  # 停车位地上有一滩油
     return ",".join(_unique(main or [words for _, words in found])) or complaint_words(text)
+
+
+def _only_condition(piece: str) -> bool:
+    """The piece's symptom words lie within a condition (速度越快越响): how the symptom told
+    in another piece varies, not a symptom of its own."""
+    conditions = _spans(CONDITION, piece)
+    complaint = _complaint_spans(piece)
+    return bool(conditions and complaint) and all(_inside(span, conditions) for span in complaint)
 
 
 def restatement(what: object, where: object) -> str:

@@ -641,3 +641,54 @@ def test_every_day_is_not_read_inside_a_day_count():
 def test_a_door_that_will_not_close_is_a_second_problem():
     problems = separate_complaints("车子怠速的时候方向盘抖得厉害,还有就是右后车门关不严实,想一起看看")
     assert len(problems) == 2 and "车门关不严" in problems[1]
+
+
+# --- issue 10, set-11 classes: each answer only its own words (wordings of our own) ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # repairs done before, with a count: what was tried, not how often it happens
+        ("我这台车异响的毛病在你们店修了三次了,还是老样子", {"what": "异响的毛病", "tried": "在你们店修了三次了"}),
+        ("变速箱冲击之前在外面换了两回", {"tried": "之前在外面换了两回"}),
+        # 保修过 is work done, not the service asked for
+        ("仪表台异响在你们这保修过一回了", {"what": "仪表台异响", "tried": "在你们这保修过一回了"}),
+        # states without a listed word: 缺气, 烧机油
+        ("左前轮胎老是缺气", {"what": "左前轮胎缺气", "frequency": "老是"}),
+        ("发动机有点烧机油", {"what": "发动机有点烧机油"}),
+        # every few days is how often
+        ("后轮隔两天就没气了", {"frequency": "隔两天"}),
+        # 雨天天窗: no 天天
+        ("雨天天窗边上渗水", {"where": "雨天"}),
+        # the rain in a start time is when, not where; the car of 刹车 is not the car
+        ("一踩刹车就有尖叫声,上周下过雨之后开始的", {"when": "上周下过雨之后开始的", "where": "一踩刹车"}),
+        # how it varies with speed: the condition, not a second symptom
+        ("后轮那边有呜呜的声音,车速越快越大声", {"what": "后轮那边有呜呜的声音", "where": "后轮那边,车速越快越大声"}),
+        # a place before the moment: the moment starts after it
+        ("右后轮那边压井盖的时候咚的一声", {"what": "右后轮那边咚的一声"}),
+    ],
+)
+def test_each_answer_keeps_only_its_own_words(text, expected):
+    answers = answers_in(text)
+    for question, words in expected.items():
+        assert answers.get(question) == words, (question, answers)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "前天在你们这换的刹车片,现在又吱吱叫",
+        "才保养完一个礼拜,机油灯亮了",
+    ],
+)
+def test_the_time_of_a_past_repair_is_not_when_it_began(text):
+    assert "when" not in answers_in(text)
+
+
+def test_a_start_after_a_repair_is_when_it_began():
+    assert answers_in("上周修完以后就开始漏油")["when"].startswith("上周修完以后")
+
+
+def test_how_often_it_was_repaired_is_not_the_frequency():
+    assert "frequency" not in answers_in("在你们那修了两回了")
