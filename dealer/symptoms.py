@@ -69,8 +69,12 @@ PUNCTUATION = ",\uff0c\u3002;\uff1b!\uff01?\uff1f\u3001\n"
 SOFT_BREAK = re.compile(rf"\|+|(?<=[{HAN}])\s+(?=[{HAN}])")
 
 
+# A colon opens a list (有两个毛病:…), unless it is a clock's (8:30).
+COLON = r"(?<!\d)[:\uff1a]|[:\uff1a](?!\d)"
+
+
 def clauses(text: str) -> list[str]:
-    return [c.strip() for c in re.split(f"[{PUNCTUATION}]", text) if c.strip()]
+    return [c.strip() for c in re.split(f"[{PUNCTUATION}]|{COLON}", text) if c.strip()]
 
 
 def _pieces(clause: str) -> list[str]:
@@ -149,7 +153,7 @@ BOOKING_REQUEST = re.compile(
             rf"{BOOKING_TIME}{ASK}?{GO}(?:{SERVICE})?{TAIL}",
             # 去店里看看 / 想修一下
             rf"{SHOP}(?:{SERVICE})?{TAIL}",
-            rf"(?:我们?)?(?:{ASK}|{WANT}){SERVICE}{TAIL}",
+            rf"(?:我们?)?(?:{ASK}|{WANT})(?:一起|顺便|顺带|一块儿?|都)?{SERVICE}{TAIL}",
             # a time left on its own: 明天上午十点 / 周五下午3点半
             rf"{DAY_AHEAD}(?:的)?{PART_OF_DAY}?(?:{CLOCK})?|(?:{BOOKING_DAY})?(?:的)?{PART_OF_DAY}?{CLOCK}",
         )
@@ -1051,7 +1055,20 @@ def symptom_tags(symptoms: dict[str, Any] | None) -> dict[str, list[str]] | None
 # 一个是…,另一个是… / 一是…二是… / 第一…第二… / 1.… 2.…: each marker opens a problem.
 ENUMERATED = re.compile(r"^(?:(?:另外|还有)?(?:另)?一个是|[一二三四]是|第[一二三四1-4]个?(?:是|就是)?|[1-4](?:[.、)）]|是))")
 # A preface that only announces them (车子有两个问题 / 有几个毛病).
-ANNOUNCED = re.compile(r"(?:两|三|几|[2-4])(?:个|处)?(?:问题|毛病|地方|故障)")
+ANNOUNCED = re.compile(r"(?:两|三|几|俩|仨|[2-4])(?:个|处)?(?:问题|毛病|地方|故障)")
+
+
+def _new_subject(said: str, told: str) -> bool:
+    """A clause led in by 还有/另外 says its state of something not named before (还有就是
+    右后门关不严 after 方向盘抖; 另外油耗高了): another problem, listed part or not; 还有点抖
+    (no subject) is a detail of the same one, and so is what 而且 adds (漏油,而且加速没劲)."""
+    first = min(start for start, _ in _complaint_spans(said))
+    subject = _subject(said[:first])
+    if subject:
+        return len(subject) >= 2 and subject not in told
+    # The subject inside the matched words (油耗高了, 胎噪变大了): two characters, then a state.
+    words = re.sub(r"^(?:有点|有些|点|些)", "", said)
+    return len(words) >= 4 and words[:2] not in told and bool(COMPLAINT_STATE.search(words, 2))
 
 
 def separate_complaints(text: str) -> list[str]:
@@ -1063,13 +1080,18 @@ def separate_complaints(text: str) -> list[str]:
     groups: list[list[str]] = []
     enumerated = False
     for clause in clauses(re.sub(r"[:：]", ",", text)):
+        if not groups and ANNOUNCED.search(clause) and not _complaint_spans(ANNOUNCED.sub("", clause)):
+            enumerated = True  # 有两个毛病想修: the preface is no problem, and what follows are
+            continue
         marker = ENUMERATED.match(clause)
         if marker:
             enumerated = True
             clause = clause[marker.end():]
         said = _without_prefix(clause, lead_ins)
         told = groups and "".join(groups[-1])
-        new_part = said != clause and told and bool(_parts_in(said) - _parts_in(told)) and bool(_complaint_spans(said))
+        new_part = said != clause and told and bool(_complaint_spans(said)) and (
+            bool(_parts_in(said) - _parts_in(told)) or (not clause.startswith("而且") and _new_subject(said, told))
+        )
         if not groups or marker or new_part:
             groups.append([said if new_part else clause])
         else:

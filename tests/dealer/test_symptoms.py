@@ -692,3 +692,24 @@ def test_a_start_after_a_repair_is_when_it_began():
 
 def test_how_often_it_was_repaired_is_not_the_frequency():
     assert "frequency" not in answers_in("在你们那修了两回了")
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        # a lead-in clause that names a new subject, listed part or not
+        ("起步的时候车身发抖,另外副驾那扇门锁不上", ["起步的时候车身发抖", "副驾那扇门锁不上"]),
+        ("空调出风有异味,还有就是车里噪音变大了", ["空调出风有异味", "车里噪音变大了"]),
+        # a preface announcing them (and a colon opening the list) is no problem of its own
+        ("车有俩毛病:倒车雷达乱报警,还有就是油耗高了", ["倒车雷达乱报警", "油耗高了"]),
+        # the booking request with 一起 is not part of a problem
+        ("方向盘有点抖,另外尾门关不严,想一起修一下", ["方向盘有点抖", "尾门关不严"]),
+    ],
+)
+def test_a_further_problem_led_in_with_its_own_subject(text, problems):
+    assert separate_complaints(text) == problems
+
+
+@pytest.mark.parametrize("text", ["刹车异响,还有点抖", "空调不凉,还有空调有股味", "预约明天9:30,空调不凉"])
+def test_a_detail_of_the_same_problem_is_not_another(text):
+    assert separate_complaints(text) == []
