@@ -713,3 +713,8 @@ def test_a_further_problem_led_in_with_its_own_subject(text, problems):
 @pytest.mark.parametrize("text", ["刹车异响,还有点抖", "空调不凉,还有空调有股味", "预约明天9:30,空调不凉"])
 def test_a_detail_of_the_same_problem_is_not_another(text):
     assert separate_complaints(text) == []
+
+
+@pytest.mark.parametrize(("text", "frequency"), [("机油灯一直亮着", "一直亮着"), ("底盘一直响", "一直响"), ("一直这样", "一直")])
+def test_constantly_keeps_what_it_does(text, frequency):
+    assert answers_in(text)["frequency"] == frequency
