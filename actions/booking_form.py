@@ -41,6 +41,7 @@ from dealer.validation import (
     normalize_plate,
     normalize_vin,
     parse_mileage,
+    rounds_to,
     request_line,
 )
 
@@ -678,11 +679,20 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             return {"mileage": NOT_GIVEN}
         # The whole answer first: 才三千多公里,3460 holds the round figure (the entity) and the
         # exact one, and the exact one is the mileage.
+        earlier = value_before_latest_message(tracker, "mileage")
         for said in dict.fromkeys((latest_text(tracker), text)):
             try:
-                return {"mileage": str(parse_mileage(said))}
+                kilometres = parse_mileage(said)
             except InvalidValue:
                 continue
+            if (tracker.get_slot("requested_slot") != "mileage" and str(earlier or "").isdigit()
+                    and rounds_to(int(earlier), kilometres)):
+                # 4万公里保养要换刹车油吗? after 表上39600: the same mileage, rounded.
+                return {"mileage": str(earlier)}
+            return {"mileage": str(kilometres)}
+        if backend.script().says_unknown(latest_text(tracker)):
+            # 不知道多少,没注意: no figure, and the customer says so: open for the advisor.
+            return {"mileage": NOT_GIVEN}
         return _invalid_optional("mileage", "utter_invalid_mileage", dispatcher, tracker)
 
     def validate_last_service(

@@ -282,8 +282,11 @@ class _Candidate:
 
 
 def _candidates(cleaned: str) -> list[_Candidate]:
-    """Every number in the text that may be the mileage."""
+    """Every number in the text that may be the mileage. A figure that cannot be read for
+    certain (一万七八, 两三万) makes the text ambiguous, unless an exact figure is also given
+    (一万七八吧,准确的是17650): then the exact one is the mileage."""
     found = []
+    unreadable = False
     for match in _NUMBER_RUN.finditer(cleaned):
         run, rest = match.group(), cleaned[match.end():]
         if len(run) == 1 and run in _CN_DIGIT and not _DISTANCE_AFTER.match(rest):
@@ -293,10 +296,20 @@ def _candidates(cleaned: str) -> list[_Candidate]:
         try:
             value = _run_value(run)
         except _Unreadable:
-            raise InvalidValue("mileage", "ambiguous") from None
+            unreadable = True
+            continue
         explicit = bool(re.search("[万千wk]", run)) or bool(_DISTANCE_AFTER.match(rest))
         found.append(_Candidate(int(value.to_integral_value(ROUND_HALF_UP)), explicit))
+    if unreadable and not (len(found) == 1 and found[0].kilometres >= 1000 and _granularity(found[0].kilometres) <= 100):
+        raise InvalidValue("mileage", "ambiguous")
     return found
+
+
+def rounds_to(exact: int, rough: int) -> bool:
+    """The rough figure is the exact one rounded (39600 -> 4万, 61200 -> 6万): said later,
+    it is the same mileage in fewer words (4万公里保养), not a new one."""
+    step = _granularity(rough)
+    return step > _granularity(exact) and abs(rough - exact) < step
 
 
 def _granularity(kilometres: int) -> int:

@@ -837,3 +837,22 @@ async def test_where_to_see_it_at_the_vin_question_is_answered_with_where_the_vi
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert dispatcher.messages[0]["response"] == "utter_answer_vin_location"
     assert slots["requested_slot"] == "vin" and slots.get("vin") is None
+
+
+
+
+
+@pytest.mark.parametrize(("text", "expected"), [("6万公里保养包括哪些项目", "58700"), ("不对,已经跑了7万2了", "72000")])
+async def test_a_rounder_figure_later_keeps_the_exact_mileage(dispatcher, form_tracker, domain, text, expected):
+    # 表上58700 at the mileage question; later 6万公里保养 names the same mileage rounded,
+    # while 7万2 is a new figure.
+    tracker = form_tracker({"mileage": text}, requested_slot="extra_requests", text=text)
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1795676300.0, "name": "mileage", "value": "58700"})
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == expected
+
+
+@pytest.mark.parametrize("text", ["表没细看,不知道跑了多少", "记不太清", "这个还真没留意过"])
+async def test_a_mileage_the_customer_does_not_know_is_left_open(dispatcher, form_tracker, domain, text):
+    tracker = form_tracker({"mileage": text}, requested_slot="mileage", text=text)
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == NOT_GIVEN
+    assert not any(m.get("response") == "utter_invalid_mileage" for m in dispatcher.messages)

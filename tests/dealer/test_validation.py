@@ -189,6 +189,8 @@ def test_mileage_reads_what_customers_write(given, expected):
         # Figures that disagree: a correction or a guess, the customer must say which.
         ("3万,不对,4万", "ambiguous"),
         ("六万出头,准确的是71200", "ambiguous"),
+        ("两三万吧,也可能四万", "ambiguous"),  # a range and a round figure: no exact one
+        ("五六万", "ambiguous"),
         ("2018的车,6万", "ambiguous"),
     ],
 )
@@ -265,3 +267,11 @@ def test_a_name_as_customers_give_it(given, expected):
 )
 def test_an_extra_request_as_a_work_order_line(said, line):
     assert request_line(said) == line
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("四万五六吧,仪表上写的44870", 44870), ("两三万,具体是26315公里", 26315), ("差不多七八千 准的是7420", 7420)],
+)
+def test_a_range_then_the_exact_figure_is_the_exact_figure(given, expected):
+    assert parse_mileage(given) == expected
