@@ -19,7 +19,7 @@ from actions.conversation import latest_entity, message_time, value_before_lates
 from actions.guard import stop_at_booking_limit
 from actions.offers import describes_a_fault, offer_slots
 from actions.privacy import consent_answer
-from actions.questions import QUESTION_KINDS, answer_question, asks_directly, sounds_like_question
+from actions.questions import QUESTION_KINDS, answer_question, asks_about_the_cause, asks_directly, sounds_like_question
 from actions.interview import (
     InterviewValidation,
     complaint_prefill,
@@ -31,7 +31,7 @@ from actions.interview import (
     settled_service,
 )
 from dealer.script import NOT_GIVEN
-from dealer.symptoms import GREETING, names_a_problem
+from dealer.symptoms import GREETING, answers_in, names_a_problem
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
 from dealer.validation import (
@@ -367,8 +367,21 @@ def _interview_question(tracker: Tracker) -> str | None:
         return None
     text = latest_text(tracker)
     if names_a_problem(text):
-        return None
+        if not _asks_instead_of_answering(asked, text):
+            return None
+        # The cause and its cost are the technician's to tell (a price list is not the answer).
+        return "ask_can_drive" if backend.script().question_kind(text) == "ask_can_drive" else "ask_other"
     return backend.script().question_kind(text) or ("ask_other" if asks_directly(text) else None)
+
+
+def _asks_instead_of_answering(asked: str, text: str) -> bool:
+    """会不会是轴承坏了?修的话贵不贵 at 对驾驶有影响吗?: a part is named, but in a question
+    about the cause or its cost that leaves the question asked unanswered. At 什么问题?
+    a guess is how the customer tells the problem."""
+    question = asked.removeprefix("symptom_")
+    if question not in ("when", "where", "frequency", "driving_impact", "tried") or not asks_about_the_cause(text):
+        return False
+    return not answers_in(text).get(question)
 
 
 def _said_again(tracker: Tracker) -> bool:

@@ -1,6 +1,8 @@
 """Answering the customer's questions (hours, address, prices, how long) from the dealer catalogue."""
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -54,6 +56,20 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
         dispatcher.utter_message(response="utter_answer_after_check")
     else:
         raise ValueError(kind)
+
+
+# A question about the cause or its cost (会不会是轴承坏了? / 是变速箱的问题吗? / 严重不?):
+# it names a part, yet asks the advisor instead of answering.
+CAUSE_QUESTION = re.compile(
+    r"会不会|是不是|可能是.{0,10}[吗么吧]|的问题(?:吗|么|吧|啊|呀)|坏了(?:吗|么|吧)|(?:严重|要紧|危险|麻烦)(?:吗|么|嘛|不|吧)"
+    r"|有没有(?:事|问题|危险)|有事(?:吗|么|没)|贵不贵|贵吗|多少钱|好修(?:吗|么|不)"
+    r"|(?:^|[,，])(?:这|那)?个?(?:是|该不会是|难道是)[^,，。?？]{1,12}(?:吗|么|吧)"
+)
+
+
+def asks_about_the_cause(text: str) -> bool:
+    tagged = text.strip().rstrip("。.!! ~～").endswith(("不", "没"))  # 严重不 / 有事没
+    return (asks_directly(text) or tagged) and bool(CAUSE_QUESTION.search(text))
 
 
 def asks_directly(text: str) -> bool:

@@ -856,3 +856,29 @@ async def test_a_mileage_the_customer_does_not_know_is_left_open(dispatcher, for
     tracker = form_tracker({"mileage": text}, requested_slot="mileage", text=text)
     assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == NOT_GIVEN
     assert not any(m.get("response") == "utter_invalid_mileage" for m in dispatcher.messages)
+
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "question"),
+    [
+        # a guess at the cause, asked: named a part, yet no answer to the step
+        ("symptom_driving_impact", "该不会是减震器坏了吧?换一个贵不贵", True),
+        ("symptom_tried", "这是不是火花塞的问题啊?要紧不", True),
+        ("symptom_frequency", "是离合片磨损了吗?", True),
+        # the same words with an answer to the step: the answer
+        ("symptom_tried", "换过火花塞了,会不会是线圈的问题?", False),
+        ("symptom_driving_impact", "能开,就是会不会是减震坏了?", False),
+    ],
+)
+async def test_a_question_about_the_cause_at_an_interview_step_is_not_its_answer(
+    dispatcher, form_tracker, domain, slot, text, question
+):
+    tracker = form_tracker({slot: text}, requested_slot=slot, text=text,
+                           slots={"service_type": "repair", "symptom_what": "过坎的时候底盘异响"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    if question:
+        assert slots[slot] is None and slots["requested_slot"] == slot
+        assert [m["response"] for m in dispatcher.messages] == ["utter_answer_after_check"]
+    else:
+        assert slots[slot] == text
