@@ -230,6 +230,16 @@ def check_plate(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) 
         return None
 
 
+def _moves_the_booking(tracker: Tracker) -> bool:
+    """The latest message, said at another step, names a time with words that change the
+    booking (改到 / 换到 / 来不了): it answers the time, not the step asked."""
+    return (
+        tracker.get_slot("requested_slot") not in TIME_STEPS
+        and latest_entity(tracker, "time") is not None
+        and backend.script().changes_time(latest_text(tracker))
+    )
+
+
 def _optional_answer(value: Any) -> str | None:
     """An optional step's answer, NOT_GIVEN for 不清楚/没有, None if empty."""
     text = str(value).strip() if value is not None else ""
@@ -257,6 +267,10 @@ def _invalid_optional(slot: str, explain: str, dispatcher: CollectingDispatcher,
     """A fact that is not valid (an optional one, or the plate) is explained and asked again
     once; the second time it is left open for the advisor (and the customer told so), never
     asked forever."""
+    if tracker.get_slot("requested_slot") == slot and _moves_the_booking(tracker):
+        # 下周三有事,改成周四上午十点行吗? at the plate: no wrong plate, the time moves; the
+        # plate is asked again as if nothing had been said to it.
+        return {slot: None}
     reasked = list(tracker.get_slot("reasked_slots") or [])
     if slot not in reasked or tracker.get_slot("requested_slot") != slot:
         dispatcher.utter_message(response=explain)
@@ -679,7 +693,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         found = latest_entity(tracker, "car_model")
-        return {"car_model": str(found["value"]) if found else _optional_answer(value)}
+        if found:
+            return {"car_model": str(found["value"])}
+        if _moves_the_booking(tracker):
+            # 下礼拜一我要去医院,换到下礼拜二十点好伐? at the model: the time moves (see
+            # validate_appointment_time); the model is still to be told.
+            return {"car_model": None}
+        return {"car_model": _optional_answer(value)}
 
     def validate_mileage(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -882,3 +882,29 @@ async def test_a_question_about_the_cause_at_an_interview_step_is_not_its_answer
         assert [m["response"] for m in dispatcher.messages] == ["utter_answer_after_check"]
     else:
         assert slots[slot] == text
+
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("周三临时有事来不了,能改到周四上午九点不?", None),  # the time moves; the model is asked again
+        ("白色那台,前年冬天买的", "白色那台,前年冬天买的"),  # a time, but nothing moved
+    ],
+)
+async def test_a_time_change_at_the_model_question_is_not_the_model(dispatcher, form_tracker, domain, text, model):
+    entity = {"entity": "time", "value": "2026-12-10T09:00:00+08:00", "start": 0, "end": 2}
+    tracker = form_tracker({"car_model": text}, requested_slot="car_model", text=text, entities=[entity])
+    assert slot_values(await run_form(dispatcher, tracker, domain)).get("car_model") == model
+
+
+@pytest.mark.parametrize(("slot", "text"), [
+    ("plate", "不好意思周五去不了了,换到下周一下午三点可以吗"),
+    ("mileage", "那天要出差,时间往后挪到周六上午十点吧"),
+])
+async def test_a_time_change_at_a_fact_step_is_not_an_invalid_answer(dispatcher, form_tracker, domain, slot, text):
+    entity = {"entity": "time", "value": "2026-12-14T15:00:00+08:00", "start": 0, "end": 2}
+    tracker = form_tracker({slot: text}, requested_slot=slot, text=text, entities=[entity])
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots.get(slot) is None and slot not in (slots.get("reasked_slots") or [])
+    assert not any(m.get("response", "").startswith("utter_invalid") for m in dispatcher.messages)
