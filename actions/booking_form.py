@@ -56,6 +56,12 @@ PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_whe
 
 
 # "Where do I see / find it" (在哪能看到, 哪里查): at the VIN question, where the VIN is written.
+# Whether the work includes or needs something (要换刹车油吗 / 包括空调滤芯吗 / 用不用做四轮定位),
+# not a wish (能顺便洗个车吗 / 帮我把雨刮也换了吧).
+WHAT_IT_INCLUDES = re.compile(
+    r"^(?!.*(?:帮我|给我|顺便|顺带|能不能|能否|可不可以|可以|能|麻烦))"
+    r".*(?:要不要|用不用|需不需要|需要|要|得|包括|包含|含|带)(?:换|做|加|查|洗|清洗|更换|检查)?[^,,。]{1,8}(?:吗|么|不)[??]?$"
+)
 WHERE_TO_SEE = re.compile(r"(?:在哪|哪里|哪儿|什么地方|怎么)[^,,。]{0,3}(?:看|查|找)")
 
 # Answers to these questions may set the booking time; elsewhere only words that change it do.
@@ -365,6 +371,10 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
         return None  # 能走保修吗 to "做什么项目?": the service is the answer
     if asked == "vin" and kind in (None, "ask_address") and WHERE_TO_SEE.search(text):
         return "ask_vin_location"  # 在哪能看到啊? at the VIN question: where the VIN is written
+    if asked == "extra_requests" and kind is None and asks_directly(text) and WHAT_IT_INCLUDES.search(text):
+        # 4万公里保养要换刹车油吗? at 还有其他需要吗: what the service includes, asked (not a
+        # wish): the packages and what each includes, then the question again.
+        return "ask_price" if settled_service(tracker) == "maintenance" else "ask_other"
     if kind is None and latest_intent(tracker) in QUESTION_KINDS and sounds_like_question(text):
         if asked == "extra_requests" and backend.catalog().services_named(text):
             return None  # 首保能一起做吗: a wish asked as a question is the answer

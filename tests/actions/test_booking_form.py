@@ -858,7 +858,6 @@ async def test_a_mileage_the_customer_does_not_know_is_left_open(dispatcher, for
     assert not any(m.get("response") == "utter_invalid_mileage" for m in dispatcher.messages)
 
 
-
 @pytest.mark.parametrize(
     ("slot", "text", "question"),
     [
@@ -884,7 +883,6 @@ async def test_a_question_about_the_cause_at_an_interview_step_is_not_its_answer
         assert slots[slot] == text
 
 
-
 @pytest.mark.parametrize(
     ("text", "model"),
     [
@@ -908,3 +906,24 @@ async def test_a_time_change_at_a_fact_step_is_not_an_invalid_answer(dispatcher,
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots.get(slot) is None and slot not in (slots.get("reasked_slots") or [])
     assert not any(m.get("response", "").startswith("utter_invalid") for m in dispatcher.messages)
+
+
+@pytest.mark.parametrize(("text", "response"), [
+    ("6万公里的保养包括换变速箱油吗?", "utter_answer_price"),
+    ("这次保养需要换火花塞吗", "utter_answer_price"),
+])
+async def test_what_the_service_includes_asked_at_the_extra_requests_is_answered(form_tracker, domain, text, response):
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests",
+                           slots={"service_type": "maintenance", "first_visit": False}, text=text)
+    events = slot_values(await run_form(dispatcher, tracker, domain))
+    assert events["extra_requests"] is None and events["requested_slot"] == "extra_requests"
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+@pytest.mark.parametrize("text", ["能顺便把空调滤芯换了吗?", "帮我加个玻璃水吧"])
+async def test_a_wish_asked_as_a_question_is_the_extra_request(form_tracker, domain, text):
+    tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests",
+                           slots={"service_type": "maintenance", "first_visit": False}, text=text)
+    events = slot_values(await run_form(CollectingDispatcher(), tracker, domain))
+    assert events["extra_requests"]
