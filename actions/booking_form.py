@@ -733,9 +733,6 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
                 # 4万公里保养要换刹车油吗? after 表上39600: the same mileage, rounded.
                 return {"mileage": str(earlier)}
             return {"mileage": str(kilometres)}
-        if backend.script().says_unknown(latest_text(tracker)):
-            # 不知道多少,没注意: no figure, and the customer says so: open for the advisor.
-            return {"mileage": NOT_GIVEN}
         return _invalid_optional("mileage", "utter_invalid_mileage", dispatcher, tracker)
 
     def validate_last_service(

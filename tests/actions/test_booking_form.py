@@ -851,13 +851,6 @@ async def test_a_rounder_figure_later_keeps_the_exact_mileage(dispatcher, form_t
     assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == expected
 
 
-@pytest.mark.parametrize("text", ["表没细看,不知道跑了多少", "记不太清", "这个还真没留意过"])
-async def test_a_mileage_the_customer_does_not_know_is_left_open(dispatcher, form_tracker, domain, text):
-    tracker = form_tracker({"mileage": text}, requested_slot="mileage", text=text)
-    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == NOT_GIVEN
-    assert not any(m.get("response") == "utter_invalid_mileage" for m in dispatcher.messages)
-
-
 @pytest.mark.parametrize(
     ("slot", "text", "question"),
     [
