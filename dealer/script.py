@@ -29,6 +29,11 @@ LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有�
 # "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
 # "anything else?", whatever the rest says of the job already booked.
 NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要了?|无)[\s,,。.!!~]+(?:就|只|只要|主要|先)")
+# The main job as it comes, no more (那就按标准的来 / 照常规做就行 / 按套餐走): no extra work.
+STANDARD_JOB = re.compile(
+    r"^(?:那|那就|就)?(?:按|照|按照)(?:着)?(?:标准|正常|常规|规定|流程|套餐|手册|你们的?|厂家的?)(?:的|流程|项目|套餐)?"
+    r"(?:来|做|走|弄|办)(?:就行|就好|就可以|吧)?$"
+)
 EXTRA_WORK = re.compile(r"顺便|顺带|另外|也想|也要|还要|还想|再加|加个|加一")
 # Not done (上次师傅说没事,没修 / 新车哪修过啊), but 没修好 (done and failed) is a yes.
 NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
@@ -201,12 +206,16 @@ class BookingScript:
         if NO_THEN_MAIN_JOB.match(said) and not EXTRA_WORK.search(said):
             return None
         parts = [p for p in re.split(r"[\s,,。.;;!!~～]+", said) if p]
-        wishes = [p for p in parts if not self.means_no_answer(p) and self.courtesy_kind(p) is None]
+        wishes = [p for p in parts if not self.means_no_answer(p) and self.courtesy_kind(p) is None
+                  and not STANDARD_JOB.match(p)]
         return ",".join(wishes) if wishes and len(wishes) < len(parts) else None
 
     def declines_extra(self, text: str) -> bool:
         """No extra work: a bare no, or a no followed by the main job again."""
         said = self.standardised(text).strip()
+        parts = [p for p in re.split(r"[\s,,。.;;!!~～]+", said) if p]
+        if parts and all(STANDARD_JOB.match(p) or self.means_no_answer(p) for p in parts):
+            return True  # 那就按标准的来,别的不用了
         return self.means_no_answer(text) or bool(NO_THEN_MAIN_JOB.match(said) and not EXTRA_WORK.search(said))
 
     def documents(self, first_visit: object) -> tuple[str, ...]:

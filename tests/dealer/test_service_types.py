@@ -135,6 +135,10 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
         ("有,顺便换个雨刮", False),
         ("没有别的,就是想顺便洗个车", False),
         ("没有,就是想顺便洗个车", False),
+        # the main job as it comes (按常规做 / 照套餐走): no extra
+        ("照常规做就行,其他没了", True),
+        ("就按厂家的项目来吧", True),
+        ("按常规做,另外帮忙查下胎压", False),
     ],
 )
 def test_no_extra_work_even_when_the_main_job_is_said_again(words, declined):
