@@ -290,7 +290,7 @@ FREQUENCY = re.compile(
             r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|(?<![几两三前后每这那雨雪晴阴])天天|经常|偶尔|偶而|一直(?:[亮响闪漏抖]着?)?|总是|老是|时不时|有时候?|有的时候"
             r"|隔三差五|三天两头|时好时坏|时有时无|间歇性?|反复|频繁|断断续续|一阵一阵|不定时|时常|常常|动不动|很少",
             r"(?<![过第])(?:(?:一天|每天|一周|每周|一个?星期|这周|这个?星期|这个?月|一个?月|每个?月|一年|半年)(?:内|里)?)?"
-            rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?这?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回](?:了|左右)?",
+            rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?这?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回](?!才)(?:了|左右)?",
             # 这个月第三次了 (not 第一次来)
             r"(?:已经是)?(?:这个?月|这周|这个?星期|今年|今天)?的?第[二三四五六七八九十几\d]{1,4}[次回]了?",
         )
@@ -337,8 +337,12 @@ IMPACT = re.compile(
 )
 
 
+# 还能开吗? / 能不能开啊: a question about driving, not an answer to how it drives.
+ASKED_AFTER = re.compile(r"(?:了)?(?:吗|么|嘛|(?:不|没)(?=$|[?？,，。!！\s啊呀]))|(?:呢|啊|呀)?[?？]")
+
+
 def _impact_spans(piece: str) -> list[Span]:
-    return _merge(_spans(IMPACT, piece))
+    return _merge(span for span in _spans(IMPACT, piece) if not ASKED_AFTER.match(piece, span[1]))
 
 
 def impact_phrases(piece: str) -> list[str]:

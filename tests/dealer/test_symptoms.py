@@ -718,3 +718,18 @@ def test_a_detail_of_the_same_problem_is_not_another(text):
 @pytest.mark.parametrize(("text", "frequency"), [("机油灯一直亮着", "一直亮着"), ("底盘一直响", "一直响"), ("一直这样", "一直")])
 def test_constantly_keeps_what_it_does(text, frequency):
     assert answers_in(text)["frequency"] == frequency
+
+
+@pytest.mark.parametrize("text", ["后视镜报警灯亮了,还能开吗?", "底盘有异响 能开不", "变速箱顿挫,还可以开么"])
+def test_a_question_about_driving_is_not_the_driving_impact(text):
+    assert "driving_impact" not in answers_in(text)
+
+
+@pytest.mark.parametrize(("text", "impact"), [("还可以开不过有点抖", "还可以开"), ("能开,就是吵", "能开")])
+def test_the_driving_impact_told_is_still_read(text, impact):
+    assert answers_in(text)["driving_impact"] == impact
+
+
+@pytest.mark.parametrize("text", ["早上要打三次才能着车", "冷车要踩好几次才启动"])
+def test_attempts_before_it_starts_are_not_how_often(text):
+    assert "frequency" not in answers_in(text)
