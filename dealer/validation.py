@@ -145,7 +145,9 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "w": 10_000, "k": 1000}
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _NUMBER_RUN = re.compile(
-    rf"(?<![0-9.])(?:[0-9]+(?:\.[0-9]+)?|[{_CN_DIGIT}十])"
+    # Not inside a number (3.5: not from 5), but a number may follow dots: 嗯……一万四千九
+    # (NFKC makes the ellipsis three dots) is 14900, not 4900.
+    rf"(?<![0-9])(?<![0-9]\.)(?:[0-9]+(?:\.[0-9]+)?|[{_CN_DIGIT}十])"
     rf"(?:[0-9{_CN_DIGIT}十百千万]|\.(?=[0-9])|点(?=[{_CN_DIGIT}])"
     rf"|(?<=[0-9{_CN_DIGIT}十百千万])[wk](?![a-z])|(?<=[十百千])来(?=[万千]))*"
 )

@@ -160,6 +160,10 @@ def test_name_rejects_non_names(given):
         ("2万不到,具体是19850", 19850),
         ("72450,七万多一点", 72450),
         ("快十万了,表上98800", 98800),
+        # A figure after dots or an ellipsis (NFKC: ...) is read whole.
+        ("我瞧瞧……两万六千八", 26800),
+        ("嗯...35000", 35000),
+        ("等下。3万2", 32000),
     ],
 )
 def test_mileage_reads_what_customers_write(given, expected):
