@@ -35,6 +35,8 @@ from dealer.symptoms import (
     read_restatement_reply,
     same_complaint,
     separate_complaints,
+    told_symptom,
+    with_the_part,
 )
 
 MAX_FURTHER_COMPLAINTS = 5
@@ -96,7 +98,35 @@ def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
         del answers["when"]
     if answers.get("where") and not names_a_place(answers["where"]):
         del answers["where"]  # 刹车的时候 alone: which part or road is still asked
+    elif answers.get("where"):
+        # 过减速带 | 底盘咯噔响: the part on the car with the road, not the road alone
+        answers["where"] = with_the_part(answers["where"], answers.get("what", ""), text)
+    if answers.get("tried") and THIS_DEALER.search(answers["tried"]):
+        # 在你们店修了三次了: a repair here before, asked as the repeat repair; 您自己有没有处理过
+        # asks what the customer did or had done elsewhere.
+        del answers["tried"]
     return {f"symptom_{question}": words for question, words in answers.items()}
+
+
+THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
+
+
+# A request or a question to the shop (你们先帮我查查不行吗): no answer to the question asked.
+TO_THE_SHOP = re.compile(r"你们|帮我|帮忙|给我|麻烦|到店|过来|来了再|(?:吗|么|呢|嘛|不行|行不|可以不)$")
+
+
+def _unknown_besides_a_request(text: str, slot: str) -> str | None:
+    """说不清 said with a request to the shop (你们先帮我查查不行吗,我也说不清): the answer is
+    only "I don't know", kept as such (no time, place ... is given); None otherwise."""
+    question = slot.removeprefix("symptom_")
+    if question == "what" or answers_in(text).get(question):
+        return None
+    script = backend.script()
+    pieces = [p for p in clauses(text)]
+    unknown = [p for p in pieces if script.only_unknown(p)]
+    if unknown and len(unknown) < len(pieces) and all(p in unknown or TO_THE_SHOP.search(p) for p in pieces):
+        return ",".join(unknown)
+    return None
 
 
 # A start marker (10月份开始的, 过年以后): the time a symptom began, however the day resolves.
@@ -210,7 +240,10 @@ class InterviewValidation:
             # the technician looks at the car.
             dispatcher.utter_message(response="utter_problem_left_for_check")
             return no_interview
-        slots = {"symptom_what": text, **complaint_prefill(text, tracker)}
+        slots = complaint_prefill(text, tracker)
+        if not slots.get("pending_complaints"):
+            # The customer's words without what is said around them (就是刚才讲的 / 师傅 / 能保修不).
+            slots["symptom_what"] = told_symptom(text) or text
         slots.update(danger_check(text, dispatcher, tracker))
         return slots
 
@@ -219,7 +252,7 @@ class InterviewValidation:
     ) -> dict[str, Any]:
         """The customer's own words; 不清楚 is an acceptable answer and is kept as said."""
         text = str(value)
-        slots = {**interview_prefill(text, tracker), slot: text}
+        slots = {**interview_prefill(text, tracker), slot: _unknown_besides_a_request(text, slot) or text}
         slots.update(danger_check(text, dispatcher, tracker))
         return slots
 

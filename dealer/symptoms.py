@@ -167,9 +167,13 @@ GREETING = re.compile(
 )
 # Reactions and questions around a complaint (咋整 / 怎么回事啊 / 吓死我了): not its words.
 REACTION = re.compile(
-    r"(?:咋整|咋办|怎么办|怎么整|咋回事|怎么回事|啥情况|什么情况|这是啥意思|这是什么意思|啥意思|什么意思|吓死(?:我|人)了?|烦死了"
-    r"|急死了|郁闷|好奇怪|奇了怪了|会不会有事|这正常[么吗]|正常[么吗]|哈{2,8}|呵{2,8}"
-    r"|也?不知道(?:是)?(?:咋回事|怎么回事|咋了|怎么了|为啥|为什么))[啊呀吗呢吧么]*"
+    r"(?:咋整|咋办|怎么办|怎么整|咋个?回事|怎么回事|啥子?情况|什么情况|这是啥意思|这是什么意思|啥意思|什么意思|吓死(?:我|人)了?|烦死了"
+    r"|咋个办|咋个整|怎么搞的|咋搞的|咋个搞起的|急死了|郁闷|好奇怪|奇了怪了|会不会有事|这正常[么吗]|正常[么吗]|哈{2,8}|呵{2,8}"
+    r"|也?不知道(?:是)?(?:咋回事|怎么回事|咋了|怎么了|为啥|为什么))[啊呀吗呢吧么哦嘛哇噻]*"
+    # a question to the shop at the end of a clause (坏了给免费修不 / 能保修吗): not the symptom
+    # pointing back at words told before (就是刚才讲的 / 前面说了): the complaint is what follows
+    r"|(?:就是|还是|也是|就|是)?我?(?:刚才|刚刚|前面|上面|之前|先前|开头)(?:跟你们?|和你们?)?(?:讲|说|提)(?:过|了)?的?(?:那个)?(?:问题|毛病|情况|事)?[啊呀嘛哈]*"
+    r"|(?:给|能|可以|能不能|可不可以|会不会|是不是)(?:免费|保修|质保|包|白)?(?:修|换|处理|管|赔|保)(?:一下|下)?(?:吗|么|嘛|不|没|没有)(?=$|[?？\s])"
 )
 CONNECTORS = re.compile(r"(?:另外|还有|而且|然后|所以|那|就|再)+")
 EDGE_WORDS = re.compile(rf"^(?:所以|然后|麻烦|[{PUNCTUATION}\s])+|(?:所以|因此|然后|麻烦|想|要|请|[{PUNCTUATION}\s])+$")
@@ -197,10 +201,24 @@ def without_request(text: str) -> str:
     return "|".join("" if CONNECTORS.fullmatch(piece) else piece for piece in pieces)
 
 
+# Sound-alike characters typed for a symptom word (发动机斗的厉害, 咔咔想, 打不找火): read as meant.
+TYPOS = (
+    (re.compile(rf"(?<=[{HAN}])斗(?=的|得|动|个不停|一下|了|起来)|(?<=[{HAN}])陡(?![坡峭])"), "抖"),
+    (re.compile(r"(?<=[咔吱嗡咚哒咯噔哐嘎嗒])想|(?<!奇)异想(?!天开)"), lambda m: m.group().replace("想", "响")),
+    (re.compile(r"[打大]不[找照](?=火|车)"), "打不着"),
+)
+
+
+def typos_read(text: str) -> str:
+    for pattern, meant in TYPOS:
+        text = pattern.sub(meant, text)
+    return text
+
+
 def _units(text: str) -> list[list[str]]:
     """Each clause's pieces, greetings and the booking request taken out."""
     units = []
-    for clause in clauses(text):
+    for clause in clauses(typos_read(text)):
         pieces = [p for p in _pieces(without_request(clause)) if p]
         if pieces:
             units.append(pieces)
@@ -213,14 +231,14 @@ NUM = rf"(?:\d{{1,4}}|好几|十几|一两|两三|三四|[{CN_DIGITS}百几半�
 COUNT_NEXT = rf"(?:都|就|有|能|要|会|得)?[{HAN}]{{0,3}}?第?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回遍]"
 DAY_PAST = (
     r"(?:今天|今早|今儿|昨天|昨晚|昨儿|前天|大前天|上上?个?(?:周|星期|礼拜)[一二三四五六日天末]?|上上?个?月|去年|前年"
-    r"|年初|年前|年后|年底|月初|月底|(?:这|本)个?(?:周|星期|礼拜)|(?:这|本)个?月|今年|刚才"
+    r"|年初|年前|年后|年底|月初|月底|(?:这|本)个?(?:周|星期|礼拜)|(?:这|本)个?月|今年|刚才(?![讲说提])"
     r"|\d{1,2}月份?(?:\d{1,2}[号日])?|[一二三四五六七八九十]{1,3}月份|春节|过年|国庆)"
     r"(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|下班路上|上班路上|回家路上)?"
 )
 DURATION = (
     # not 每天 / 隔几天 (how often), 开了三年 (the car's age), 半天 (a while)
     # nor 停两天就打不着火 / 放了一周 (the condition it happens in)
-    rf"(?<![每隔停放买])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?<!停了)(?<!放了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
+    rf"(?<![每隔停放买提])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?<!停了)(?<!放了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
     rf"(?!半天){NUM}个?多?(?:天|日|周|星期|礼拜|月|年)(?:多|半)?"
     r"(?:了|前|之前|以前|以来|左右|多了)?"
 )
@@ -405,10 +423,11 @@ COMPLAINT_STATE = re.compile(
             r"没(?:有)?(?:反应|声音|声|画面|显示|信号|冷风|暖风|热风|风|电|油|气|劲|力|动力)|无反应|(?:出|吹|是|只有)热风",
             r"没(?:关|锁|盖|合|插)(?:严|紧|好|上)|难(?:启动|打火|着车)|启动困难|不好(?:启动|打火)",
             # screens and electronics
-            r"黑屏|花屏|白屏|蓝屏|死机|卡死|卡住|卡在|卡顿|很卡|有点卡|卡卡的|重启|闪退|乱跳|失真|断连|断开|掉线|连不上|搜不到|延迟",
+            r"乱叫|乱响|乱报|瞎叫|瞎响|叫个不停|响个不停|黑屏|花屏|白屏|蓝屏|死机|卡死|卡住|卡在|卡顿|很卡|有点卡|卡卡的|重启|闪退|乱跳|失真|断连|断开|掉线|连不上|搜不到|延迟",
             # readings: too high, too low, changing
             r"(?:变|偏|太|很|挺|好|特别|突然|有点)?(?:高|低|大|小)了|偏高|偏低|过高|过低|太高|太低|很高|很低|变高|变低|升高"
-            r"|忽高忽低|忽大忽小|时高时低|时好时坏|时有时无|飙升|暴涨|到红线|红线|爆表|往上(?:走|窜|跑|涨|升)",
+            r"|忽高忽低|忽大忽小|时高时低|时好时坏|时有时无|飙升|暴涨|到红线|红线|爆表|往上(?:走|窜|跑|涨|升)"
+            r"|(?:飙|冲|窜|蹿|涨|升|打)到(?:头|顶|最高|最上面)",
             r"(?:水温|油温|温度|转速|油耗|胎压)[就又还也都很太偏]*(?:高|低)|(?:明显|比[\u4e00-\u9fff]{1,4})(?:高|低)"
             r"|(?:很|太|特别|变|越来越)差|起雾|变少|减少|少了|少得",
             # how it drives
@@ -427,8 +446,8 @@ COMPLAINT_STATE = re.compile(
             r"[冒喷][\u4e00-\u9fff]?[烟气水泡]|晃|往[左右一边]{1,2}边?[跑拉偏歪拽]",
             r"有(?:股|一股|点|些|很大的?|很重的?)?[\u4e00-\u9fff]{0,6}?(?:味道|气味|味)|发出[\u4e00-\u9fff]{0,6}?(?:声|音|响|味)",
             # 关不上 / 打不开 / 充不进去 / 刹不住 / 门开不了 (not 说不上来, 记不清, 车开不了)
-            r"(?:(?<=[门窗箱盖锁调])开|(?![说记想搞分讲认叫顾来去差对怪舍忍靠信保少免比恨离开])[\u4e00-\u9fff])不"
-            r"(?:上去|下去|进去|出来|起来|下来|回来|上|开|了|动|着|进|出|住|严|紧|下|回|掉|灭|亮|响|干净|清楚|清|准|稳|到|去)",
+            r"(?:(?<=[门窗箱盖锁调])开|(?![说记想搞分讲认叫顾来去差对怪舍忍靠信保少免比恨离开])[\u4e00-\u9fff])[不勿]"
+            r"(?:上去|下去|进去|出来|起来|下来|回来|上|开|了|动|着|进|出|住|严|紧|牢|下|回|掉|灭|亮|响|干净|清楚|清|准|稳|到|去)",
         )
     )
 )
@@ -533,10 +552,14 @@ UNSURE = re.compile(
 )
 
 
+# A guess at the source (应该是我车漏的 / 估计是水管的问题) beside what was seen (地上一滩油).
+GUESS = re.compile(r"^(?:我|也|就|但是?|可是)*(?:觉得|感觉|猜|看)?(?:(?:应该|估计|可能|怕|多半|八成|大概|恐怕)是|是不是)")
+
+
 def _observed(pieces: list[str]) -> list[str]:
     """The pieces that tell what was observed, when the customer's words also hold a guess
     at the cause; every piece otherwise."""
-    sure = [piece for piece in pieces if not UNSURE.match(piece)]
+    sure = [piece for piece in pieces if not UNSURE.match(piece) and not GUESS.match(piece)]
     told = [piece for piece in sure if len(_subject(_without_other_answers(piece))) >= 2]
     return told if told and len(sure) < len(pieces) else pieces
 
@@ -717,7 +740,7 @@ def _phrases(units: list[list[str]], reader) -> str:
 # Names of what the customer asks for (钣金车门凹了 / 能保修不): the request, not the symptom.
 SERVICE_NAMES = re.compile(
     r"(?:能不能|可不可以|能否|能|可以)?(?:走|用|算|申请|办|给)?"
-    r"(?:保修期内|保修期|保修|质保期|质保|索赔|三包|钣金|喷漆|钣喷)(?![过了])(?:吗|么|嘛|不|没)?"
+    r"(?:(?:保修|质保|三包)期(?:内|里|之内)?的?|保修|质保|索赔|三包|钣金|喷漆|钣喷)(?![过了])(?:吗|么|嘛|不|没)?"
 )
 
 
@@ -726,8 +749,12 @@ def _without_spans(piece: str, spans: list[Span]) -> str:
 
 
 TRAILING_FILLER = re.compile(r"(?:那块|那边|那里|这块)+$")
-OWNER = re.compile(r"^(?:我的|我(?:那|这)(?:个|台|辆)?|我家|我)(?:车子|爱车|车)?(?=..)")
-LEAD_CONNECTOR = re.compile(r"^(?:还有就是|还有|另外|而且|然后|再就是)")
+OWNER = re.compile(r"^(?:我的|我(?:那|这)?(?:个|台|辆|部)?|我家|我)(?:车子|爱车|车)?(?=..)")
+BARE_YES = re.compile(r"(?:对|是|嗯|好|没错|对头|系|係)+(?:的|啊|呀|哦|嘞|呢|哈)*")
+OWNER_ONLY = re.compile(r"(?:我的|我(?:那|这)?(?:个|台|辆|部)?|我家|我们?家?的?|这|那)?(?:个|台|辆|部)?(?:车子|爱车|车)")
+LEAD_CONNECTOR = re.compile(
+    r"^(?:还有就是|还有|另外|而且|然后|再就是|(?:另)?一个是|[一二三四]是|第[一二三四1-4]个?(?:是|就是)?|[1-4][.、)）])"
+)
 
 
 def _phenomenon_in(piece: str) -> str:
@@ -772,10 +799,56 @@ def phenomenon(text: str) -> str:
     all_pieces = [piece for unit in _units(text) for piece in unit]
     pieces = _observed(all_pieces)
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
-    main = [words for piece, words in found if not _answers_another_question(piece) and not _only_condition(piece)]
+    main = [words for piece, words in found
+            if (not _answers_another_question(piece) or _names_the_fault(words)) and not _only_condition(piece)]
     if pieces is not all_pieces and not found:
         main = [OWNER.sub("", EDGE_WORDS.sub("", piece)) for piece in pieces]  # 停车位地上有一滩油
-    return ",".join(_unique(main or [words for _, words in found])) or complaint_words(text)
+    return ",".join(_main_symptoms(_unique(main or [words for _, words in found]))) or complaint_words(text)
+
+
+def _names_the_fault(words: str) -> bool:
+    """Words that still name a listed symptom once when / how often are cut (今早 | 车打不着火了):
+    the fault itself, not a piece that mainly says how often (每次过都响)."""
+    return bool(_listed_symptoms().search(words)) and len(_subject(words)) >= 3
+
+
+# A symptom told for the moment it happens in (一拧钥匙就咔咔响 / 踩刹车的时候响): beside a
+# fault told on its own (车打不着火了) it says how that shows, not another symptom.
+CONDITIONAL = re.compile(rf"(?:^|[^{HAN}])?一[{HAN}]{{1,6}}?就|的时候|只要|每[次回]")
+# Still so after trying (开了半天还是热风): a detail of the symptom before it.
+STILL = re.compile(r"还是|依然|仍然|照样|照旧|始终")
+
+
+def _main_symptoms(phrases: list[str]) -> list[str]:
+    """The phrases that tell the fault: not one told only for its moment beside a fault told on
+    its own, nor a 'still so' detail without a part of its own, nor the same part told twice
+    (座椅加热坏了 … 主驾座椅加热不热了: the later, the customer's closer words)."""
+    if len(phrases) < 2:
+        return phrases
+    plain = [p for p in phrases if not CONDITIONAL.search(p)]
+    if plain and len(plain) < len(phrases):
+        phrases = plain
+    kept: list[str] = []
+    for phrase in phrases:
+        parts = _parts_in(phrase)
+        if kept and not parts and STILL.search(phrase) and _parts_in(kept[-1]):
+            continue
+        same = [k for k in kept if parts and _parts_in(k) == parts
+                and (not _kinds(k) or not _kinds(phrase) or _kinds(k) & _kinds(phrase))]
+        kept = [k for k in kept if k not in same] + [phrase]
+    return kept
+
+
+def told_symptom(text: str) -> str:
+    """The answer to 具体出现了什么问题 in the customer's own words, without what is said
+    around the symptom: greetings and address terms (师傅), the booking request, reactions
+    and questions (啥情况 / 能保修不), words pointing back (就是刚才讲的), the owner's
+    filler (我那个车子), a guess at the cause beside what was seen, and a bare 是的."""
+    pieces = _observed([piece for unit in _units(text) for piece in unit])
+    pieces = [piece for piece in pieces if not OWNER_ONLY.fullmatch(piece) and not BARE_YES.fullmatch(piece)
+              and not (ANNOUNCED.search(piece) and not _complaint_spans(piece))]  # 我的车 / 有两个毛病
+    words = [OWNER.sub("", LEAD_CONNECTOR.sub("", EDGE_WORDS.sub("", piece))).strip() for piece in pieces]
+    return ",".join(_unique(w for w in words if _subject(w)))
 
 
 def _only_condition(piece: str) -> bool:
@@ -806,6 +879,18 @@ def answers_in(text: str) -> dict[str, str]:
     found = {question: _phrases(units, reader) for question, reader in PHRASE_READERS.items()}
     found["what"] = phenomenon(text)
     return {question: found[question] for question in QUESTIONS if found[question]}
+
+
+def with_the_part(where: str, what: str, text: str) -> str:
+    """A road condition (过减速带) with the part the complaint names (底盘咯噔响): 何处 asks
+    for both, and the road alone leaves out where on the car."""
+    if not where or POSITION.search(where) or _parts_in(where) or not ROAD_OR_TRAFFIC.search(where):
+        return where
+    parts = sorted(_parts_in(what), key=lambda p: (text.find(p), p))
+    if len(parts) != 1:
+        return where
+    words = [where, parts[0]]
+    return ",".join(sorted(words, key=lambda w: text.find(w) if w in text else len(text)))
 
 
 # --- danger, tags, completeness -------------------------------------------------------------
@@ -889,6 +974,8 @@ def read_restatement_reply(text: str) -> RestatementReply:
         parts[0] = _without_prefix(parts[0].lstrip(",\uff0c"), script.correction_lead_ins)
     words = ",".join(p.strip() for p in parts if p.strip())
     vague = words.startswith(("这", "那")) and not answers_in(words).get("what")
+    # 系呀 / 嗯呐: a short word that names neither a symptom nor a part is a reply, not new words
+    vague = vague or (len(_compact(words)) <= 3 and not names_a_problem(words) and not names_a_place(words))
     if len(words) < 2 or vague or script.means_no_answer(words):
         words = ""
     return RestatementReply(agrees=False if denies else None, correction=words or None)
@@ -1058,6 +1145,10 @@ def symptom_tags(symptoms: dict[str, Any] | None) -> dict[str, list[str]] | None
 
 # 一个是…,另一个是… / 一是…二是… / 第一…第二… / 1.… 2.…: each marker opens a problem.
 ENUMERATED = re.compile(r"^(?:(?:另外|还有)?(?:另)?一个是|[一二三四]是|第[一二三四1-4]个?(?:是|就是)?|[1-4](?:[.、)）]|是))")
+# A clause that only says another problem follows (还有个问题 / 另外一个毛病是).
+ANOTHER_PROBLEM = re.compile(
+    r"(?:另外|还有|而且|然后|再)*(?:还|也)?(?:有)?(?:另)?(?:一个|个|一)?(?:问题|毛病|事儿?|情况|地方)(?:是|就是)?(?:啊|呀)?"
+)
 # A preface that only announces them (车子有两个问题 / 有几个毛病).
 ANNOUNCED = re.compile(r"(?:两|三|几|俩|仨|[2-4])(?:个|处)?(?:问题|毛病|地方|故障)")
 
@@ -1082,10 +1173,13 @@ def separate_complaints(text: str) -> list[str]:
     a further clause without another part is a detail of the same problem)."""
     lead_ins = load_script().complaint_lead_ins
     groups: list[list[str]] = []
-    enumerated = False
+    enumerated = announced = False
     for clause in clauses(re.sub(r"[:：]", ",", text)):
         if not groups and ANNOUNCED.search(clause) and not _complaint_spans(ANNOUNCED.sub("", clause)):
             enumerated = True  # 有两个毛病想修: the preface is no problem, and what follows are
+            continue
+        if groups and ANOTHER_PROBLEM.fullmatch(clause):
+            announced = enumerated = True  # 还有个问题: what follows is another problem
             continue
         marker = ENUMERATED.match(clause)
         if marker:
@@ -1096,10 +1190,11 @@ def separate_complaints(text: str) -> list[str]:
         new_part = said != clause and told and bool(_complaint_spans(said)) and (
             bool(_parts_in(said) - _parts_in(told)) or (not clause.startswith("而且") and _new_subject(said, told))
         )
-        if not groups or marker or new_part:
+        if not groups or marker or announced or new_part:
             groups.append([said if new_part else clause])
         else:
             groups[-1].append(clause)
+        announced = False
     # Each problem's words without greetings and the booking request (约大后天上午九点半).
     told = [",".join(" ".join(pieces) for pieces in _units(",".join(group))) for group in groups]
     words = [(said, complaint_words(said)) for said in told]

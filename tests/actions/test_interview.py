@@ -293,3 +293,44 @@ async def test_two_problems_in_one_message_are_interviewed_one_after_the_other(f
     assert events["symptom_what"] == "后备箱漏水" and events["current_complaint"] == "后备箱漏水"
     assert events["pending_complaints"] is None
     assert events["requested_slot"] == "symptom_when"
+
+
+# --- Issue 10: clean fragments from the interview's answers --------------------------------
+
+
+async def test_the_what_answer_keeps_the_symptom_not_the_back_reference(form_tracker, domain):
+    before = {**INTERVIEWING, **{slot: None for slot in FIRST}}
+    events = await answer(form_tracker, domain, "symptom_what", "就是我前面说的，倒车的时候方向盘咔哒响", before)
+    assert events["symptom_what"] == "倒车的时候方向盘咔哒响"
+    assert events.get("symptom_when") is None  # 前面说的 points back; it is no time
+
+
+async def test_dont_know_with_a_request_to_the_shop_is_dont_know(form_tracker, domain):
+    slots = {**INTERVIEWING, "symptom_when": None}
+    events = await answer(form_tracker, domain, "symptom_when", "到店你们帮我看看嘛，我也记不清", slots)
+    assert "记不清" in events["symptom_when"] and "你们" not in events["symptom_when"]
+    events = await answer(form_tracker, domain, "symptom_when", "上礼拜开始的", slots)
+    assert events["symptom_when"] == "上礼拜开始的"
+
+
+def test_a_repair_here_before_is_not_what_the_customer_tried(form_tracker):
+    # 在你们这修过 is asked as the repeat repair; 您自己有没有处理过 asks what was done elsewhere.
+    text = "中控屏老黑屏，上个月在你们这修过一回了"
+    assert "symptom_tried" not in interview_prefill(text, form_tracker({}, text=text))
+    text = "中控屏老黑屏，在外面修理厂刷过程序"
+    assert interview_prefill(text, form_tracker({}, text=text))["symptom_tried"]
+
+
+def test_a_road_with_a_part_named_keeps_the_part(form_tracker):
+    text = "走烂路的时候底盘吱吱响"
+    where = interview_prefill(text, form_tracker({}, text=text))["symptom_where"]
+    assert "烂路" in where and "底盘" in where
+
+
+async def test_two_problems_split_by_a_lead_in_clause(form_tracker, domain):
+    before = {**INTERVIEWING, **{slot: None for slot in FIRST}}
+    told = "上坡的时候变速箱有异响，还有个毛病，右前雾灯不亮了"
+    events = await answer(form_tracker, domain, "symptom_what", told, before)
+    assert events["symptom_what"] == "变速箱有异响"
+    assert events["pending_complaints"] == ["右前雾灯不亮了"]
+    assert "右前" not in (events.get("symptom_where") or "")

@@ -18,6 +18,7 @@ from dealer.symptoms import (
     same_complaint,
     separate_complaints,
     tells_a_fault,
+    told_symptom,
     tags,
 )
 
@@ -733,3 +734,90 @@ def test_the_driving_impact_told_is_still_read(text, impact):
 @pytest.mark.parametrize("text", ["早上要打三次才能着车", "冷车要踩好几次才启动"])
 def test_attempts_before_it_starts_are_not_how_often(text):
     assert "frequency" not in answers_in(text)
+
+
+# --- Issue 10: the symptom fragment without what is said around it -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        # an address, the owner's filler and a question about it (dialect too) are no symptom words
+        ("老板，我这台车子机油灯一下子亮起来了，咋个回事哦", "机油灯一下子亮起来了"),
+        ("师傅，我的车转速表一脚油门冲到头了，啥子情况", "转速表一脚油门冲到头了"),
+        # a question to the shop whether it is covered, told with the symptom
+        ("保修期内的车后视镜折叠坏了能免费换不", "车后视镜折叠坏了"),
+        # pointing back at words told before
+        ("就是我刚才说的，倒挡挂进去的时候抖一下", "倒挡挂进去的时候抖一下"),
+        ("刚刚讲过的，冷车起步闯一下", "冷车起步闯一下"),
+    ],
+)
+def test_what_leaves_out_preamble_questions_and_back_references(text, what):
+    assert phenomenon(text) == what
+
+
+def test_pointing_back_is_not_when_it_began():
+    assert "when" not in answers_in("就是刚才讲的，刹车踩下去有点软")
+    assert answers_in("刚才开车的时候方向盘抖了一下")["when"] == "刚才"
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        # a clause that only says another problem follows
+        ("师傅，一过坑底盘就哐哐响，还有个问题，右后尾灯不亮了", ["一过坑底盘就哐哐响", "右后尾灯不亮了"]),
+        ("方向机有异响,另外一个毛病,副驾车窗降不下去", ["方向机有异响", "副驾车窗降不下去"]),
+        # numbered, the first with a state no word list holds (乱叫)
+        ("两个问题：一是胎压报警器乱叫，其实胎压正常；二是油箱盖按了弹不开", ["胎压报警器乱叫,其实胎压正常", "油箱盖按了弹不开"]),
+    ],
+)
+def test_a_second_problem_is_told_apart(text, problems):
+    assert separate_complaints(text) == problems
+
+
+@pytest.mark.parametrize(
+    ("text", "must_hold", "must_not_hold"),
+    [
+        # the fault told on its own beside how it shows at a moment
+        ("昨晚回家车打不着火了，一踩离合就哒哒响", "打不着火", "哒哒响"),
+        # what was seen, not the guess where it comes from
+        ("车位上老有几滴水，估计是我车漏的", "几滴水", "估计"),
+        # a 'still so' detail after the symptom of a part
+        ("空调出风口不凉，等了好一会儿依然是热风", "空调出风口不凉", "热风"),
+        # the same part told twice: the customer's closer words
+        ("质保期内的车天窗坏了给修不？ 对，天窗遮阳帘拉不动了", "遮阳帘拉不动", "给修"),
+    ],
+)
+def test_what_is_the_fault_not_a_weaker_clause(text, must_hold, must_not_hold):
+    what = phenomenon(text)
+    assert must_hold in what and must_not_hold not in what
+
+
+def test_a_typed_dialect_no_still_reads_the_symptom():
+    assert phenomenon("左后车窗关勿上去") == "左后车窗关勿上去"
+    assert phenomenon("我部车开暖风有阵焦味") == "开暖风有阵焦味"
+
+
+def test_the_car_s_age_since_pickup_is_not_when_it_began():
+    assert "when" not in answers_in("新车刚提两个月，仪表台一过坑就响")
+
+
+@pytest.mark.parametrize("text", ["系呀", "嗯呐", "好嘞"])
+def test_a_short_yes_in_other_words_is_no_correction(text):
+    assert read_restatement_reply(text).correction is None
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        ("刹车变软了,踩下去很深", "刹车变软了,踩下去很深"),  # the customer's words stay
+        ("中控屏幕经常黑屏", "中控屏幕经常黑屏"),
+        ("前面跟你说过的，起步的时候变速箱一冲一冲", "起步的时候变速箱一冲一冲"),
+        ("老板，我这台车子胎压灯亮了，啥情况哦", "胎压灯亮了"),
+        ("对，副驾车窗升上去又自己掉下来，帮我约一下", "副驾车窗升上去又自己掉下来"),
+        ("停车位上有一摊水，估计是我车空调滴的", "停车位上有一摊水"),
+        ("我的车 方向盘有点抖", "方向盘有点抖"),
+    ],
+)
+def test_the_answer_to_what_keeps_the_customer_s_words_without_the_preamble(text, told):
+    assert told_symptom(text) == told
