@@ -33,6 +33,8 @@ from dealer.symptoms import (
     names_a_problem,
     phenomenon,
     read_restatement_reply,
+    UNSURE,
+    names_a_place_on_the_car,
     same_complaint,
     separate_complaints,
     told_symptom,
@@ -113,6 +115,18 @@ THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
 
 # A request or a question to the shop (你们先帮我查查不行吗): no answer to the question asked.
 TO_THE_SHOP = re.compile(r"你们|帮我|帮忙|给我|麻烦|到店|过来|来了再|(?:吗|么|呢|嘛|不行|行不|可以不)$")
+
+
+def _said_plainly(text: str, slot: str) -> str:
+    """An answer kept as said, but a regional "nothing" or "don't know" (莫得弄过 / 呒没弄过) in
+    standard words, so it reads as nothing done; and 不知道哪儿… to where is don't-know."""
+    script = backend.script()
+    plain = script.standardised(text)
+    if slot == "symptom_where" and UNSURE.match(plain) and not names_a_place_on_the_car(plain):
+        return next(word for word in script.unknown_words if word in plain)
+    if plain != text and (script.means_no_answer(plain) or script.only_unknown(plain)):
+        return plain
+    return text
 
 
 def _unknown_besides_a_request(text: str, slot: str) -> str | None:
@@ -252,7 +266,11 @@ class InterviewValidation:
     ) -> dict[str, Any]:
         """The customer's own words; 不清楚 is an acceptable answer and is kept as said."""
         text = str(value)
-        slots = {**interview_prefill(text, tracker), slot: _unknown_besides_a_request(text, slot) or text}
+        prefill = interview_prefill(text, tracker)
+        if slot != "symptom_where" and not names_a_place_on_the_car(prefill.get("symptom_where") or "x那里"):
+            # 前两天跑了趟烂路过后, said to 什么时候开始的: the road began it; where is still asked
+            del prefill["symptom_where"]
+        slots = {**prefill, slot: _unknown_besides_a_request(text, slot) or _said_plainly(text, slot)}
         slots.update(danger_check(text, dispatcher, tracker))
         return slots
 

@@ -206,6 +206,9 @@ TYPOS = (
     (re.compile(rf"(?<=[{HAN}])斗(?=的|得|动|个不停|一下|了|起来)|(?<=[{HAN}])陡(?![坡峭])"), "抖"),
     (re.compile(r"(?<=[咔吱嗡咚哒咯噔哐嘎嗒])想|(?<!奇)异想(?!天开)"), lambda m: m.group().replace("想", "响")),
     (re.compile(r"[打大]不[找照](?=火|车)"), "打不着"),
+    (re.compile(r"发动鸡"), "发动机"),
+    (re.compile(r"(?<=有)一响"), "异响"),
+    (re.compile(r"时侯"), "时候"),
 )
 
 
@@ -803,7 +806,14 @@ def phenomenon(text: str) -> str:
             if (not _answers_another_question(piece) or _names_the_fault(words)) and not _only_condition(piece)]
     if pieces is not all_pieces and not found:
         main = [OWNER.sub("", EDGE_WORDS.sub("", piece)) for piece in pieces]  # 停车位地上有一滩油
-    return ",".join(_main_symptoms(_unique(main or [words for _, words in found]))) or complaint_words(text)
+    main = _main_symptoms(_unique(main or [words for _, words in found]))
+    if main:
+        main += [piece for piece in pieces if SOUND_ONLY.fullmatch(piece)]  # 发动机有异响 | 哒哒哒的
+    return ",".join(_unique(main)) or complaint_words(text)
+
+
+# The sound itself told after the noise (哒哒哒的 / 咯噔咯噔的): how it sounds, kept with it.
+SOUND_ONLY = re.compile(r"(?![哈呵嘿嘻嗯啊哦呀好对是谢])(?:(?P<one>[^\W\d])(?P=one){1,3}|(?P<two>[^\W\d]{2})(?P=two){1,2})(?:的|地|声|响|的声音|响的)?")
 
 
 def _names_the_fault(words: str) -> bool:
@@ -815,6 +825,8 @@ def _names_the_fault(words: str) -> bool:
 # A symptom told for the moment it happens in (一拧钥匙就咔咔响 / 踩刹车的时候响): beside a
 # fault told on its own (车打不着火了) it says how that shows, not another symptom.
 CONDITIONAL = re.compile(rf"(?:^|[^{HAN}])?一[{HAN}]{{1,6}}?就|的时候|只要|每[次回]")
+# What a leak did (脚垫都湿了 / 地上全是水): a detail of the leak before it.
+WET_RESULT = re.compile(r"[都全](?:湿|是水|积水|泡)")
 # Still so after trying (开了半天还是热风): a detail of the symptom before it.
 STILL = re.compile(r"还是|依然|仍然|照样|照旧|始终")
 
@@ -833,6 +845,8 @@ def _main_symptoms(phrases: list[str]) -> list[str]:
         parts = _parts_in(phrase)
         if kept and not parts and STILL.search(phrase) and _parts_in(kept[-1]):
             continue
+        if kept and WET_RESULT.search(phrase) and "leak" in _kinds(kept[-1]):
+            continue  # 天窗滴水 | 顶棚都湿了一块: what the leak did
         same = [k for k in kept if parts and _parts_in(k) == parts
                 and (not _kinds(k) or not _kinds(phrase) or _kinds(k) & _kinds(phrase))]
         kept = [k for k in kept if k not in same] + [phrase]
@@ -877,8 +891,21 @@ def answers_in(text: str) -> dict[str, str]:
     """Which of the six questions this text already answers, each with the words that answer it."""
     units = _units(text)
     found = {question: _phrases(units, reader) for question, reader in PHRASE_READERS.items()}
+    found["where"] = _without_repeated_situations(found["where"], found["frequency"])
     found["what"] = phenomenon(text)
     return {question: found[question] for question in QUESTIONS if found[question]}
+
+
+def _without_repeated_situations(where: str, frequency: str) -> str:
+    """左前轮那里,过减速带的时候 + 每次过坎都响: the 过坎 of how often says the moment again."""
+    phrases = [p for p in where.split(",") if p]
+    kept = [p for p in phrases if p not in frequency]
+    return ",".join(kept) if kept and len(kept) < len(phrases) else where
+
+
+def names_a_place_on_the_car(words: str) -> bool:
+    """左前轮那里 / 副驾那边: where on the car, not a road (烂路) or a moment."""
+    return bool(POSITION.search(words) or PLACE_MARK.search(words))
 
 
 def with_the_part(where: str, what: str, text: str) -> str:

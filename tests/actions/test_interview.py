@@ -334,3 +334,19 @@ async def test_two_problems_split_by_a_lead_in_clause(form_tracker, domain):
     assert events["symptom_what"] == "变速箱有异响"
     assert events["pending_complaints"] == ["右前雾灯不亮了"]
     assert "右前" not in (events.get("symptom_where") or "")
+
+
+async def test_a_regional_nothing_done_reads_as_nothing_done(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_tried", "莫得弄过", {**INTERVIEWING, "symptom_tried": None})
+    assert events["symptom_tried"] == "没有弄过"
+
+
+async def test_not_knowing_where_is_dont_know(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_where", "不清楚是哪里响的", {**INTERVIEWING, "symptom_where": None})
+    assert events["symptom_where"] == "不清楚"
+
+
+async def test_a_road_told_as_when_it_began_leaves_where_to_ask(form_tracker, domain):
+    slots = {**INTERVIEWING, "symptom_when": None, "symptom_where": None}
+    events = await answer(form_tracker, domain, "symptom_when", "上周走了一段烂路以后", slots)
+    assert events.get("symptom_where") is None and events["requested_slot"] == "symptom_where"

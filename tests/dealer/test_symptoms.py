@@ -821,3 +821,21 @@ def test_a_short_yes_in_other_words_is_no_correction(text):
 )
 def test_the_answer_to_what_keeps_the_customer_s_words_without_the_preamble(text, told):
     assert told_symptom(text) == told
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("我的车发动鸡有一响,咚咚咚的", "发动机有异响,咚咚咚的"),  # sound-alike typos, and the sound kept
+        ("方向盘陡得厉害", "方向盘抖得厉害"),
+        ("后备箱往里渗水,备胎槽都是水", "后备箱往里渗水"),  # what the leak did is its detail
+    ],
+)
+def test_typos_and_details_of_the_symptom(text, what):
+    assert phenomenon(text) == what
+
+
+def test_the_moment_in_how_often_is_not_a_second_where():
+    found = answers_in("右后轮那边过坑的时候吱吱响,每次过坑都这样")
+    assert found["where"] == "右后轮那边,过坑的时候"
+    assert answers_in("冷车的时侯抖得厉害")["where"] == "冷车的时候"
