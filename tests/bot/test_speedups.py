@@ -221,3 +221,253 @@ def test_unique_entity_mappings_are_rasas_for_every_form() -> None:
         assert action._create_unique_entity_mappings(domain) == speedups.rasa_unique_entity_mappings(action, domain)
         assert FormAction(form, None)._create_unique_entity_mappings(domain) == \
             speedups.rasa_unique_entity_mappings(action, domain)
+
+
+def _stored_rows(store) -> list[tuple]:
+    import sqlalchemy as sa
+
+    table = store.SQLEvent.__table__
+    with store.session_scope() as session:
+        return [tuple(row) for row in session.execute(sa.select(table).order_by(table.c.id))]
+
+
+def test_the_sql_tracker_store_saves_the_rows_rasas_own_save_does(tmp_path) -> None:
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet,
+                                         UserUttered)
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    assert SQLTrackerStore.save is speedups._sql_save
+    domain = Domain.load("domain.yml")
+    ours = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    theirs = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "theirs.db"))
+    turns = [
+        [SessionStarted(timestamp=1.0), ActionExecuted("action_listen", timestamp=2.0),
+         UserUttered("您好", {"name": "greet", "confidence": 0.98}, [], timestamp=3.0),
+         ActionExecuted("utter_greet", policy="RulePolicy", confidence=1.0, timestamp=4.0),
+         BotUttered("您好!", {"buttons": [{"title": "预约", "payload": "/book"}]}, {"utter_action": "utter_greet"},
+                    timestamp=5.0)],
+        [],  # nothing new: no rows
+        [ActionExecuted("action_listen", timestamp=6.0),
+         UserUttered("我想预约 京A/12345 \"保养\"", {"name": "book_service", "confidence": 0.9},
+                     [{"entity": "plate", "value": "京A/12345", "start": 5, "end": 13}], timestamp=7.0),
+         ActionExecuted("booking_form", timestamp=8.0), ActiveLoop("booking_form", timestamp=9.0),
+         SlotSet("plate", "京A/12345", timestamp=10.0), SlotSet("mileage", 12000.5, timestamp=11.0),
+         SlotSet("requested_slot", None, timestamp=12.0), UserUttered(None, timestamp=13.0)],
+        [SessionStarted(timestamp=20.0), ActionExecuted("action_listen", timestamp=21.0)],  # a new session
+    ]
+    for sender in ("c1", "c2"):
+        tracker = DialogueStateTracker.from_events(sender, [], domain.slots)
+        for events in turns:
+            for event in events:
+                tracker.update(event, domain)
+            asyncio.run(speedups._sql_save(ours, tracker))
+            asyncio.run(speedups.rasa_sql_save(theirs, tracker))
+            assert _stored_rows(ours) == _stored_rows(theirs)
+    rows = _stored_rows(ours)
+    assert len(rows) == 2 * 15 and rows[0][0] == 1 and rows[-1][0] == 30
+    assert [row[2] for row in rows[:3]] == ["session_started", "action", "user"]
+    assert rows[2][4] == "greet" and rows[3][5] == "utter_greet"
+    for sender in ("c1", "c2"):
+        assert [e.as_dict() for e in asyncio.run(ours.retrieve(sender)).events] == \
+            [e.as_dict() for e in asyncio.run(theirs.retrieve(sender)).events]
+
+
+@pytest.mark.parametrize("text", [
+    '{"event": "user", "timestamp": 1796459204.123456, "text": "我的车牌是京A/12345 \\"保养\\"", '
+    '"parse_data": {"intent": {"name": "inform", "confidence": 0.30000000000000004}, "entities": []}}',
+    '{"event": "slot", "name": "mileage", "value": 1e400}', '{"value": NaN}', '{"value": -Infinity}',
+    '{"value": 123456789012345678901234567890}', '{"a": 1, "a": 2}', '"\\ud800"', '[5e-324, -0.0, 1E5]',
+    '{"text": "\\u00e9\\n\\t\\u4f60"}',
+])
+def test_stored_events_are_read_as_json_reads_them(text) -> None:
+    import json
+    import math
+
+    ours, theirs = speedups._json_loads(text), json.loads(text)
+    assert json.dumps(ours) == json.dumps(theirs)
+    assert repr(ours) == repr(theirs) or math.isnan(ours["value"])
+
+
+@pytest.mark.parametrize("text", ['{"a": ', "", "[1,]", None, b"\xff"])
+def test_stored_events_that_json_refuses_are_refused_alike(text) -> None:
+    import json
+
+    with pytest.raises(Exception) as theirs:
+        json.loads(text)
+    with pytest.raises(Exception) as ours:
+        speedups._json_loads(text)
+    assert type(ours.value) is type(theirs.value)
+
+
+def test_the_heap_is_frozen_once_per_model_before_its_first_message() -> None:
+    import asyncio
+    import gc
+
+    from rasa.core.agent import Agent
+
+    assert Agent.handle_message is speedups._agent_handle_message
+    handled = []
+
+    class Processor:
+        async def handle_message(self, message):
+            handled.append(message)
+            return [{"text": "ok"}]
+
+    class FakeAgent:
+        lock_store = Agent(lock_store=None).lock_store
+        processor = Processor()
+
+        def is_ready(self):
+            return True
+
+    class Message:
+        sender_id = "c1"
+
+    agent = FakeAgent()
+    try:
+        before = gc.get_freeze_count()
+        assert asyncio.run(speedups._agent_handle_message(agent, Message())) == [{"text": "ok"}]
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and speedups._heap_frozen_for() is agent.processor
+        garbage = [object() for _ in range(1000)]
+        asyncio.run(speedups._agent_handle_message(agent, Message()))  # the same model: nothing done
+        assert gc.get_freeze_count() == frozen
+        agent.processor = Processor()  # a new model: unfrozen, collected, frozen again
+        asyncio.run(speedups._agent_handle_message(agent, Message()))
+        assert speedups._heap_frozen_for() is agent.processor and len(handled) == 3
+        del garbage, before
+    finally:
+        gc.unfreeze()
+        speedups._heap_frozen_for = None
+
+
+def test_action_calls_over_a_kept_alive_session_get_what_rasas_own_calls_get() -> None:
+    import asyncio
+
+    from aiohttp import web
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+    seen = []
+
+    async def webhook(request):
+        seen.append((request.method, request.path_qs, request.headers.get("Authorization"),
+                     request.headers.get("Content-Type"), request.headers.get("Cookie"), await request.text()))
+        if request.query.get("fail"):
+            return web.Response(status=404, text="没有这个动作")
+        if request.query.get("text"):
+            return web.Response(text="plain")
+        response = web.json_response({"events": [{"event": "slot", "name": "plate", "value": "京A12345"}]})
+        response.set_cookie("session", "abc")  # neither call sends it back
+        return response
+
+    async def calls():
+        app = web.Application()
+        app.router.add_route("*", "/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", params={"a": "1"},
+                                  headers={"Authorization": "Bearer s"}, token="t")
+        results = []
+        try:
+            for request in (speedups._endpoint_request, speedups.rasa_endpoint_request):
+                got = []
+                for kwargs in ({"json": {"next_action": "x", "text": "你好"}},
+                               {"json": {"next_action": "y"}, "params": {"text": "1"}},
+                               {"method": "get", "subpath": "", "content_type": None}):
+                    got.append(await request(endpoint, **{"method": "post", **kwargs}))
+                with pytest.raises(ClientResponseError) as error:
+                    await request(endpoint, json={}, params={"fail": "1"})
+                got.append((error.value.status, error.value.message, error.value.text))
+                results.append(got)
+            session = speedups._shared_session(endpoint)
+            assert session is speedups._shared_session(endpoint) and not session.closed
+            other = EndpointConfig(endpoint.url, headers={"Authorization": "Bearer other"})
+            assert speedups._shared_session(other) is not session
+        finally:
+            await speedups.close_shared_sessions()
+            await runner.cleanup()
+        return results
+
+    ours, theirs = asyncio.run(calls())
+    assert ours == theirs
+    assert ours[0] == {"events": [{"event": "slot", "name": "plate", "value": "京A12345"}]}
+    assert ours[1] is None and ours[3][0] == 404
+    assert seen[:4] == seen[4:]  # the same requests, no cookie sent back
+    assert seen[0][1] == "/webhook?a=1&token=t" and seen[0][2] == "Bearer s" and seen[0][4] is None
+    asyncio.run(calls())  # another event loop: a new session, and it works
+
+
+def _rasa_copy(value):
+    import copy
+
+    return copy._reconstruct(value, None, *value.__reduce_ex__(4))  # copy.copy without __copy__
+
+
+def test_slots_are_copied_as_copy_copied_them() -> None:
+    import copy
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.slots import Slot, TextSlot
+
+    domain = Domain.load("domain.yml")
+    assert Slot.__copy__ is speedups._slot_copy and len(domain.slots) > 40
+    for slot in domain.slots:
+        slot.value = ["a"] if slot.type_name == "list" else "值"
+        ours, theirs = copy.copy(slot), _rasa_copy(slot)
+        assert type(ours) is type(theirs) is type(slot) and ours is not slot
+        assert ours.__dict__ == theirs.__dict__ == slot.__dict__
+        assert all(ours.__dict__[k] is slot.__dict__[k] for k in slot.__dict__)  # shallow, as copy.copy
+        ours.value = None
+        assert slot.value is not None
+        slot.reset()
+
+    class Odd(TextSlot):  # a slot class with its own state: copied copy's way
+        def __getstate__(self):
+            return {**self.__dict__, "copied": True}
+
+    odd = Odd("odd", mappings=[])
+    assert copy.copy(odd).__dict__ == _rasa_copy(odd).__dict__ and copy.copy(odd).copied is True
+
+
+def test_trackers_created_with_the_faster_copy_are_rasas() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    tracker = DialogueStateTracker.from_events("c1", [SlotSet("plate", "沪A12345")], domain.slots)
+    assert tracker.current_state() == DialogueStateTracker.from_dict("c1", [e.as_dict() for e in tracker.events],
+                                                                     domain.slots).current_state()
+    assert all(tracker.slots[s.name] is not s for s in domain.slots)
+    assert {n: (type(s), s.__dict__) for n, s in tracker.slots.items() if n != "plate"} == \
+        {s.name: (type(s), _rasa_copy(s).__dict__) for s in domain.slots if s.name != "plate"}
+
+
+def test_speedups_can_be_switched_off_for_measuring_and_on_again(monkeypatch) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.slots import Slot
+    from rasa.utils.endpoints import EndpointConfig
+
+    try:
+        speedups._switch_off("save, slot_copy")
+        assert SQLTrackerStore.save is speedups.rasa_sql_save and "__copy__" not in Slot.__dict__
+        assert EndpointConfig.request is speedups._endpoint_request
+        speedups._switch_off("all")
+        assert EndpointConfig.request is speedups.rasa_endpoint_request
+        assert Event.resolve_by_type("slot") is speedups.rasa_resolve_by_type("slot")
+        monkeypatch.setenv("BOT_SPEEDUPS_OFF", "request")
+        speedups.install()
+        assert EndpointConfig.request is speedups.rasa_endpoint_request
+        assert SQLTrackerStore.save is speedups._sql_save and Slot.__copy__ is speedups._slot_copy
+    finally:
+        monkeypatch.delenv("BOT_SPEEDUPS_OFF")
+        speedups.install()
+    assert EndpointConfig.request is speedups._endpoint_request
