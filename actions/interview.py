@@ -33,6 +33,7 @@ from dealer.symptoms import (
     names_a_problem,
     phenomenon,
     read_restatement_reply,
+    BARE_SIDE,
     UNSURE,
     names_a_place_on_the_car,
     same_complaint,
@@ -98,8 +99,8 @@ def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
         del answers["frequency"]
     if answers.get("when") and _names_a_future_time(answers["when"], tracker):
         del answers["when"]
-    if answers.get("where") and not names_a_place(answers["where"]):
-        del answers["where"]  # 刹车的时候 alone: which part or road is still asked
+    if answers.get("where") and (not names_a_place(answers["where"]) or BARE_SIDE.fullmatch(answers["where"])):
+        del answers["where"]  # 刹车的时候 or 副驾 alone: which part or road is still asked
     elif answers.get("where"):
         # 过减速带 | 底盘咯噔响: the part on the car with the road, not the road alone
         answers["where"] = with_the_part(answers["where"], answers.get("what", ""), text)
@@ -117,6 +118,10 @@ THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
 TO_THE_SHOP = re.compile(r"你们|帮我|帮忙|给我|麻烦|到店|过来|来了再|(?:吗|么|呢|嘛|不行|行不|可以不)$")
 
 
+NOTHING_DONE = re.compile(r"(?:还|都|也|啥都|什么都|啥也|什么也)?没有?(?:弄|处理|管|修|动|碰|试|整|搞)(?:过|它|了)*")
+UNSURE_HOW = re.compile(r"(?:也|都)?(?:不知道|不晓得|不懂)(?:该|要|得)?(?:咋|怎么|怎样|如何)")
+
+
 def _said_plainly(text: str, slot: str) -> str:
     """An answer kept as said, but a regional "nothing" or "don't know" (莫得弄过 / 呒没弄过) in
     standard words, so it reads as nothing done; and 不知道哪儿… to where is don't-know."""
@@ -126,6 +131,10 @@ def _said_plainly(text: str, slot: str) -> str:
         return next(word for word in script.unknown_words if word in plain)
     if plain != text and (script.means_no_answer(plain) or script.only_unknown(plain)):
         return plain
+    pieces = clauses(plain)
+    nothing = [p for p in pieces if NOTHING_DONE.fullmatch(p)]
+    if slot == "symptom_tried" and nothing and all(p in nothing or UNSURE_HOW.match(p) for p in pieces):
+        return ",".join(nothing)  # 不知道该咋弄,没弄: nothing was done
     return text
 
 

@@ -311,7 +311,8 @@ FREQUENCY = re.compile(
             r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|(?<![几两三前后每这那雨雪晴阴])天天|经常|偶尔|偶而|一直(?:[亮响闪漏抖]着?)?|总是|老是|时不时|有时候?|有的时候"
             r"|隔三差五|三天两头|时好时坏|时有时无|间歇性?|反复|频繁|断断续续|一阵一阵|不定时|时常|常常|动不动|很少",
             r"(?<![过第])(?:(?:一天|每天|一周|每周|一个?星期|这周|这个?星期|这个?月|一个?月|每个?月|一年|半年)(?:内|里)?)?"
-            rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?这?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回](?!才)(?:了|左右)?",
+            # not 要打好几次 / 拧了三下: attempts to start, not how often
+            rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?(?<![打拧试踩点])(?<![打拧试踩点]好)这?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回](?!才)(?:了|左右)?",
             # 这个月第三次了 (not 第一次来)
             r"(?:已经是)?(?:这个?月|这周|这个?星期|今年|今天)?的?第[二三四五六七八九十几\d]{1,4}[次回]了?",
         )
@@ -808,10 +809,20 @@ def phenomenon(text: str) -> str:
         main = [OWNER.sub("", EDGE_WORDS.sub("", piece)) for piece in pieces]  # 停车位地上有一滩油
     main = _main_symptoms(_unique(main or [words for _, words in found]))
     if main:
-        main += [piece for piece in pieces if SOUND_ONLY.fullmatch(piece)]  # 发动机有异响 | 哒哒哒的
+        # 发动机有异响 | 哒哒哒的; 亮了个黄灯 | 像个茶壶一样的: how it sounds or looks
+        main += [piece for piece in pieces if SOUND_ONLY.fullmatch(piece) or LIKENESS.fullmatch(piece)]
+    if main and any("no_start" in _kinds(words) for words in main):
+        main += [EDGE_WORDS.sub("", piece) for piece in pieces if ATTEMPTS.fullmatch(piece)]  # 打不着 | 要打好几次
     return ",".join(_unique(main)) or complaint_words(text)
 
 
+# Attempts before the engine starts (要打好几次 / 得拧三四下才着): part of a hard start.
+ATTEMPTS = re.compile(
+    rf"(?:每次|早上|冷车)?(?:都)?(?:要|得|需要)?(?:打|拧|启动|点火|按)了?(?:好几|几|[{CN_DIGITS}]{{1,3}}|\d{{1,2}})[次回下遍]"
+    rf"(?:才[{HAN}]{{0,4}})?(?:了)?"
+)
+# What a light or a sound is like (像个茶壶一样的 / 跟放鞭炮似的): how it shows, kept with it.
+LIKENESS = re.compile(rf"(?:就是|好像)?(?:像|跟|和)(?:个|一个)?[{HAN}A-Za-z]{{1,8}}?(?:一样|似的|那样|一般)的?")
 # The sound itself told after the noise (哒哒哒的 / 咯噔咯噔的): how it sounds, kept with it.
 SOUND_ONLY = re.compile(r"(?![哈呵嘿嘻嗯啊哦呀好对是谢])(?:(?P<one>[^\W\d])(?P=one){1,3}|(?P<two>[^\W\d]{2})(?P=two){1,2})(?:的|地|声|响|的声音|响的)?")
 
@@ -901,6 +912,10 @@ def _without_repeated_situations(where: str, frequency: str) -> str:
     phrases = [p for p in where.split(",") if p]
     kept = [p for p in phrases if p not in frequency]
     return ",".join(kept) if kept and len(kept) < len(phrases) else where
+
+
+# 副驾 / 左后 alone (副驾脚垫湿了): the side, not yet where on the car.
+BARE_SIDE = re.compile(r"(?:左前|右前|左后|右后|左侧|右侧|左边|右边|前排|后排|主驾驶?|副驾驶?|驾驶位|驾驶座|后座)")
 
 
 def names_a_place_on_the_car(words: str) -> bool:

@@ -350,3 +350,13 @@ async def test_a_road_told_as_when_it_began_leaves_where_to_ask(form_tracker, do
     slots = {**INTERVIEWING, "symptom_when": None, "symptom_where": None}
     events = await answer(form_tracker, domain, "symptom_when", "上周走了一段烂路以后", slots)
     assert events.get("symptom_where") is None and events["requested_slot"] == "symptom_where"
+
+
+async def test_not_knowing_how_and_nothing_done_is_nothing_done(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_tried", "不知道怎么弄,还没管", {**INTERVIEWING, "symptom_tried": None})
+    assert events["symptom_tried"] == "还没管"
+
+
+def test_a_side_alone_is_not_where_on_the_car(form_tracker):
+    text = "主驾地毯湿了一大块"
+    assert "symptom_where" not in interview_prefill(text, form_tracker({}, text=text))

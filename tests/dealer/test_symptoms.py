@@ -839,3 +839,12 @@ def test_the_moment_in_how_often_is_not_a_second_where():
     found = answers_in("右后轮那边过坑的时候吱吱响,每次过坑都这样")
     assert found["where"] == "右后轮那边,过坑的时候"
     assert answers_in("冷车的时侯抖得厉害")["where"] == "冷车的时候"
+
+
+def test_attempts_told_with_a_hard_start_are_part_of_it_not_how_often():
+    found = answers_in("早上车子启动不了,得拧好几下")
+    assert "frequency" not in found and "好几下" in found["what"]
+
+
+def test_what_a_light_looks_like_is_kept_with_it():
+    assert phenomenon("仪表上亮了个红灯,像个电池一样的") == "仪表上亮了个红灯,像个电池一样的"
