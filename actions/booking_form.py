@@ -60,9 +60,9 @@ PAST_TENSE_STEPS = ("last_service", "symptom_when", "symptom_what", "symptom_whe
 # not a wish (能顺便洗个车吗 / 帮我把雨刮也换了吧).
 WHAT_IT_INCLUDES = re.compile(
     r"^(?!.*(?:帮我|给我|顺便|顺带|能不能|能否|可不可以|可以|能|麻烦))"
-    r".*(?:要不要|用不用|需不需要|需要|要|得|包括|包含|含|带)(?:换|做|加|查|洗|清洗|更换|检查)?[^,,。]{1,8}(?:吗|么|不)[??]?$"
+    r".*(?:要不要|用不用|需不需要|需要|要|得|包括|包含|含|带)(?:换|做|加|查|洗|清洗|更换|检查)?[^,，。]{1,8}(?:吗|么|不)[?？]?$"
 )
-WHERE_TO_SEE = re.compile(r"(?:在哪|哪里|哪儿|什么地方|怎么)[^,,。]{0,3}(?:看|查|找)")
+WHERE_TO_SEE = re.compile(r"(?:在哪|哪里|哪儿|什么地方|怎么)[^,，。]{0,3}(?:看|查|找)")
 
 # Answers to these questions may set the booking time; elsewhere only words that change it do.
 TIME_STEPS = ("appointment_time", "booking_confirmed")
@@ -379,7 +379,31 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
         if asked == "extra_requests" and backend.catalog().services_named(text):
             return None  # 首保能一起做吗: a wish asked as a question is the answer
         kind = latest_intent(tracker)
+    if kind is None and asked in FACT_ENTITIES and asks_directly(text) and not _may_answer_fact(tracker, asked, text):
+        return "ask_beyond_bot"  # 你们有代步车吗? at the model question: not a model
     return kind
+
+
+# The fact steps a question cannot answer, and the entity that would be their answer.
+FACT_ENTITIES = {"customer_name": "customer_name", "phone": "phone", "plate": "plate", "vin": "vin",
+                 "car_model": "car_model", "mileage": "mileage", "last_service": None}
+
+
+def _may_answer_fact(tracker: Tracker, asked: str, text: str) -> bool:
+    """The message may be the fact asked for, said as a question (是粤B12345吗? / 姓王行吗?):
+    it holds the fact's entity, a digit, or words the step's reader takes."""
+    entity = FACT_ENTITIES[asked]
+    if (entity and latest_entity(tracker, entity)) or re.search(r"[0-9０-９]", text):
+        return True
+    if asked == "last_service":
+        return not re.search(r"你们|您们|贵店|店里", text)  # 上次是去年吧? is an answer; 你们能查到吗? is not
+    if asked == "customer_name":
+        try:
+            normalize_name(re.sub(r"(?:行|可以|对|是)?(?:吗|么|吧)?[?？]*$", "", text))
+            return True
+        except InvalidValue:
+            return False
+    return False
 
 
 def _interview_question(tracker: Tracker) -> str | None:
@@ -549,11 +573,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         before = value_before_latest_message(tracker, "appointment_time")
         if asked in PAST_TENSE_STEPS and intent != "correct_info":
             return {"appointment_time": before}
-        if (before and asked not in TIME_STEPS and intent != "correct_info"
+        checked = before is not None and tracker.get_slot("appointment_display") is not None
+        if (checked and asked not in TIME_STEPS and intent != "correct_info"
                 and not tracker.get_slot("awaiting_correction")
                 and not backend.script().changes_time(latest_text(tracker))):
             # 我姓冯,两点水的冯 at the name: a time read inside another answer is no new
-            # booking time unless the words change it (改到下午三点吧).
+            # booking time unless the words change it (改到下午三点吧). A time heard before
+            # the booking began (我下午有空,车有异响) is checked when the form starts.
             return {"appointment_time": before}
         return await check_appointment_time(value, dispatcher, tracker)
 
@@ -714,8 +740,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_mileage(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "mileage" and not backend.script().names_odometer(latest_text(tracker)):
-            # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the odometer.
+        asked = tracker.get_slot("requested_slot")
+        if asked == "last_service" or (asked != "mileage" and not backend.script().names_odometer(latest_text(tracker))):
+            # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the
+            # odometer; in the last-service answer (去年五千公里首保) it is the mileage then.
             return {"mileage": _earlier_mileage(value_before_latest_message(tracker, "mileage"))}
         text = _value_from_entity_or_text(tracker, "mileage", value)
         if _optional_answer(text) == NOT_GIVEN:

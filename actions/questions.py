@@ -15,6 +15,8 @@ QUESTION_KINDS = (
     "ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive", "ask_documents", "ask_advisor",
     "ask_warranty", "ask_vin_location",
 )
+# Kinds the bot names itself, never an intent: ask_other (only the technician can tell) and
+# ask_beyond_bot (a question the bot has no answer for, asked at a fact step).
 
 
 def _customer_words(tracker: Tracker | None) -> str:
@@ -52,6 +54,8 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
         dispatcher.utter_message(response="utter_answer_vin_location")
     elif kind == "ask_warranty":
         dispatcher.utter_message(response="utter_answer_warranty")
+    elif kind == "ask_beyond_bot":
+        dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=dealer.phone)
     elif kind == "ask_other":
         dispatcher.utter_message(response="utter_answer_after_check")
     else:
@@ -68,14 +72,14 @@ CAUSE_QUESTION = re.compile(
 
 
 def asks_about_the_cause(text: str) -> bool:
-    tagged = text.strip().rstrip("。.!! ~～").endswith(("不", "没"))  # 严重不 / 有事没
+    tagged = text.strip().rstrip("。.!！ ~～").endswith(("不", "没"))  # 严重不 / 有事没
     return (asks_directly(text) or tagged) and bool(CAUSE_QUESTION.search(text))
 
 
 def asks_directly(text: str) -> bool:
     """A question by its form: a question mark, or a question particle at the end (能全免吗)."""
-    stripped = text.strip().rstrip("。.!! ~～")
-    return any(mark in text for mark in "??") or stripped.endswith(("吗", "么", "嘛", "呢"))
+    stripped = text.strip().rstrip("。.!！ ~～")
+    return any(mark in text for mark in "?？") or stripped.endswith(("吗", "么", "嘛", "呢"))
 
 
 QUESTION_WORDS = ("几点", "多少", "哪里", "哪儿", "怎么", "什么时候", "是否", "能不能", "可不可以")
@@ -83,10 +87,10 @@ QUESTION_WORDS = ("几点", "多少", "哪里", "哪儿", "怎么", "什么时�
 
 def sounds_like_question(text: str) -> bool:
     """A question mark, a question particle at the end, or a question word."""
-    stripped = text.strip().rstrip("。.!! ")
+    stripped = text.strip().rstrip("。.!！ ")
     return (
         backend.script().question_kind(text) is not None
-        or any(mark in text for mark in "??")
+        or any(mark in text for mark in "?？")
         or stripped.endswith(("吗", "呢", "么", "没有", "不"))
         or any(word in text for word in QUESTION_WORDS)
     )

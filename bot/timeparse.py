@@ -131,6 +131,8 @@ RELATIVE_DAYS = {
     "明早": (1, "早上"), "明早上": (1, "早上"), "明晚": (1, "晚上"),
     "后天": (2, None), "后儿个": (2, None), "后儿": (2, None), "后日": (2, None),
     "大后天": (3, None), "大大后天": (4, None),
+    # Cantonese: 听日 tomorrow, 琴日/寻日 yesterday, 大后日 in three days.
+    "听日": (1, None), "琴日": (-1, None), "寻日": (-1, None), "大后日": (3, None),
 }
 
 # Day parts: word -> (window start, window end, how a bare hour is read).
@@ -151,6 +153,11 @@ PARTS = {
     "傍晚": (time(17, 0), time(19, 0), "pm"),
     "晚上": (time(18, 0), time(22, 0), "pm"),
     "晚": (time(18, 0), time(22, 0), "pm"),  # only before a clock time (晚7点)
+    # Cantonese: 朝早 morning, 上昼 forenoon, 晏昼 midday into the afternoon, 下昼 afternoon.
+    "朝早": (time(8, 0), time(10, 0), "am"),
+    "上昼": (time(8, 30), time(12, 0), "am"),
+    "晏昼": (time(12, 0), time(15, 0), "noon"),
+    "下昼": (time(13, 0), time(17, 30), "pm"),
 }
 
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
@@ -934,12 +941,30 @@ def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
         day = next((m for m in open_ if m.dated and m.value is None and m.grain in ("day", "part_of_day")), None)
         if day is not None:
             return _clock_on_day(exact, day, ref) or exact
+    if exact is None:
+        # 周五都行,下午吧: the day part said apart from the day, on that day.
+        day = next((m for m in open_ if m.dated and m.grain == "day" and m.latest >= ref), None)
+        part = next((m for m in open_ if not m.dated and m.grain == "part_of_day"), None)
+        if day is not None and part is not None:
+            return _part_on_day(part, day, ref) or day
     return (
         exact
         or next((m for m in open_ if m.latest >= ref), None)
         or next(iter(open_), None)
         or (found[0].mention if found else None)
     )
+
+
+def _part_on_day(part: TimeMention, day: TimeMention, ref: datetime) -> Optional[TimeMention]:
+    """A day part (下午) placed on a day said elsewhere in the message; None when that
+    window has already passed."""
+    on = day.earliest.date()
+    earliest = datetime.combine(on, part.earliest.timetz())
+    latest = datetime.combine(on, part.latest.timetz())
+    if latest < ref:
+        return None
+    start, end = min(day.start, part.start), max(day.end, part.end)
+    return replace(part, start=start, end=end, earliest=earliest, latest=latest, dated=True)
 
 
 def _clock_on_day(clock: TimeMention, day: TimeMention, ref: datetime) -> Optional[TimeMention]:
@@ -953,6 +978,22 @@ def _clock_on_day(clock: TimeMention, day: TimeMention, ref: datetime) -> Option
         return None
     start, end = min(day.start, clock.start), max(day.end, clock.end)
     return replace(clock, start=start, end=end, value=when, earliest=when, latest=when, dated=True)
+
+
+# A day part said without a day, next to these, tells when a fault shows (早上偶尔打火费劲,
+# 每天晚上开大灯就闪), not when to come.
+HABITUAL_AFTER = re.compile(
+    r"^(?:的时候|时候|时|偶尔|经常|总是|老是|总|老|有时|有的时候|时不时|一般|容易|特别|起来|一?启动|一?打火|一?着车|"
+    r"开车|一开|一打|冷车|热车|刚开|出门)"
+)
+HABITUAL_BEFORE = re.compile(r"(?:每天|每次|天天|一到|每到|有时|平时|通常|一般|特别是|尤其是?)$")
+
+
+def _when_it_happens(text: str, found: _Found) -> bool:
+    mention = found.mention
+    if found.has_day or mention.value is not None or mention.grain != "part_of_day":
+        return False
+    return bool(HABITUAL_AFTER.match(text[mention.end:]) or HABITUAL_BEFORE.search(text[: mention.start]))
 
 
 def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) -> Optional[TimeMention]:
@@ -970,9 +1011,11 @@ def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) ->
         return None
     tz = ZoneInfo(tz) if isinstance(tz, str) else tz
     ref = _wall_clock(reference, tz)
-    found, unknown_day = _mentions(text.translate(NORMALISE), ref)
+    normalised = text.translate(NORMALISE)
+    found, unknown_day = _mentions(normalised, ref)
     if unknown_day:
         found = [f for f in found if f.has_day]
+    found = [f for f in found if not _when_it_happens(normalised, f)]
     chosen = _choose(found, ref)
     if chosen is None:
         return None

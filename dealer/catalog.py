@@ -239,7 +239,7 @@ class Catalog:
 _VERB_MEASURE = re.compile(r"([换做补喷加])(?:一下子|一下|一个|一次|个|下|次)(?=[\u4e00-\u9fff])")
 
 
-_BY_THE_WAY = re.compile(r"(?:顺便|顺带|顺道|捎带)[^,,。;;!!??]*")
+_BY_THE_WAY = re.compile(r"(?:顺便|顺带|顺道|捎带)[^,，。;；!！?？]*")
 
 
 def _without_by_the_way(words: str) -> str:

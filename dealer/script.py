@@ -15,7 +15,7 @@ NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answ
 BARE_NO = ("没有", "没", "无", "没呢", "木有", "否", "不是", "没有过")
 # What is left of an "I don't know" answer once its unknown words are taken out.
 UNKNOWN_FILLER = re.compile(
-    r"[\s,,。.!!??~～、…]|这个|那个|具体|实在|真的?|也|都|还|就|我|啊|呀|吧|哦|呢|哈|嗯|额|呃|哎|唉|的|了|"
+    r"[\s,，。.!！?？~～、…]|这个|那个|具体|实在|真的?|也|都|还|就|我|啊|呀|吧|哦|呢|哈|嗯|额|呃|哎|唉|的|了|"
     r"哪天|哪一天|什么时候|啥时候|几号|哪儿|哪里|"
     r"没注意过?|没留意过?|没太注意|没在意"
 )
@@ -28,7 +28,7 @@ NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|�
 LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像)|是$)(?![不没])")
 # "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
 # "anything else?", whatever the rest says of the job already booked.
-NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要了?|无)[\s,,。.!!~]+(?:就|只|只要|主要|先)")
+NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要了?|无)[\s,，。.!！~]+(?:就|只|只要|主要|先)")
 # The main job as it comes, no more (那就按标准的来 / 照常规做就行 / 按套餐走): no extra work.
 STANDARD_JOB = re.compile(
     r"^(?:那|那就|就)?(?:按|照|按照)(?:着)?(?:标准|正常|常规|规定|流程|套餐|手册|你们的?|厂家的?)(?:的|流程|项目|套餐)?"
@@ -38,14 +38,14 @@ EXTRA_WORK = re.compile(r"顺便|顺带|另外|也想|也要|还要|还想|再�
 # Not done (上次师傅说没事,没修 / 新车哪修过啊), but 没修好 (done and failed) is a yes.
 NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
 # A reply that opens with a bare no and goes on (没有,头一回 / 没,第一次): no.
-LEADING_NO = re.compile(r"^(?:没有|没|不是|否)[\s,,。.!!~]+")
+LEADING_NO = re.compile(r"^(?:没有|没|不是|否)[\s,，。.!！~]+")
 # "I don't remember whether it was" (不记得修没修过 / 忘了来没来过): neither yes nor no.
 UNSURE_WHETHER = re.compile(
     r"(?:不记得|记不得|记不清|记不住|忘了|忘记了?|不知道|不清楚|不确定)[\u4e00-\u9fff]{0,4}?(.)没(?:有)?\1"
 )
 # Regional words that need their context: Cantonese 系 (是) said as a clause of its own,
 # 啱 (对; 啱啱 is 刚刚), Sichuanese 莫 before a verb (莫修过 = 没修过; not 莫名其妙).
-CANTONESE_YES = re.compile(r"(?:^|(?<=[\s,,。.!!~]))[系係](?=$|[\s,,。.!!~啊呀嘅喇咯])")
+CANTONESE_YES = re.compile(r"(?:^|(?<=[\s,，。.!！~]))[系係](?=$|[\s,，。.!！~啊呀嘅喇咯])")
 CANTONESE_RIGHT = re.compile(r"啱(?!啱)")
 SICHUAN_NOT = re.compile(r"(?<![约])莫(?=[修弄换处来去动管搞])")
 
@@ -111,8 +111,8 @@ class BookingScript:
     def standardised(self, text: str) -> str:
         """The answer with regional and chat words (莫得, 要得) in their standard form; a bare
         系 (Cantonese 是) too."""
-        for word, standard in (self.standard_words or {}).items():
-            text = text.replace(word, standard)
+        for word, standard in sorted((self.standard_words or {}).items(), key=lambda item: -len(item[0])):
+            text = text.replace(word, standard)  # longest first: 冇错 before 冇
         text = CANTONESE_YES.sub("是", text.replace("啱啱", "刚刚"))
         return SICHUAN_NOT.sub("没", CANTONESE_RIGHT.sub("对", text))
 
@@ -131,7 +131,7 @@ class BookingScript:
         """
         yes_words, no_words = self.yes_no_words[slot]
         text = self.standardised(text)
-        cleaned = text.strip(" ,,。.!!~~了啊呀哦吧呢的")
+        cleaned = text.strip(" ,，。.!！~～了啊呀哦吧呢的")
         if UNSURE_WHETHER.search(text):
             return None
         if (LEADING_NO.match(text) or says_a_no_word(text, yes_words, no_words) or cleaned in BARE_NO
@@ -196,7 +196,7 @@ class BookingScript:
         return any(word in text for word in self.no_answer_words)
 
     def means_no_answer(self, text: str) -> bool:
-        said = self.standardised(text).strip(" ,,。.!!~~")
+        said = self.standardised(text).strip(" ,，。.!！~～")
         cleaned = said.strip("了啊呀哦吧")  # 没了 → 没: a bare no too
         return (any(word in said for word in self.no_answer_words) or cleaned in BARE_NO) and len(said) <= 8
 
@@ -205,7 +205,7 @@ class BookingScript:
         said = self.standardised(text).strip()
         if NO_THEN_MAIN_JOB.match(said) and not EXTRA_WORK.search(said):
             return None
-        parts = [p for p in re.split(r"[\s,,。.;;!!~～]+", said) if p]
+        parts = [p for p in re.split(r"[\s,，。.;；!！~～]+", said) if p]
         wishes = [p for p in parts if not self.means_no_answer(p) and self.courtesy_kind(p) is None
                   and not STANDARD_JOB.match(p)]
         return ",".join(wishes) if wishes and len(wishes) < len(parts) else None
@@ -213,7 +213,7 @@ class BookingScript:
     def declines_extra(self, text: str) -> bool:
         """No extra work: a bare no, or a no followed by the main job again."""
         said = self.standardised(text).strip()
-        parts = [p for p in re.split(r"[\s,,。.;;!!~～]+", said) if p]
+        parts = [p for p in re.split(r"[\s,，。.;；!！~～]+", said) if p]
         if parts and all(STANDARD_JOB.match(p) or self.means_no_answer(p) for p in parts):
             return True  # 那就按标准的来,别的不用了
         return self.means_no_answer(text) or bool(NO_THEN_MAIN_JOB.match(said) and not EXTRA_WORK.search(said))

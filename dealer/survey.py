@@ -16,7 +16,7 @@ from dealer.tasks import TaskKind
 
 SATISFACTION = "satisfied"
 COMMENT = "comment"
-_SCORE = re.compile(r"^\s*([1-5])\s*(分|星)?\s*[.。!!]?\s*$")
+_SCORE = re.compile(r"^\s*([1-5])\s*(分|星)?\s*[.。!！]?\s*$")
 
 
 def questions() -> tuple[Question, ...]:
@@ -71,7 +71,7 @@ def read_answer(key: str, text: str) -> str | None:
 
 def read_comment(text: str) -> str | None:
     """The free comment; None for 没有 and its like."""
-    said = _normal(text).rstrip("。.!!~")
+    said = _normal(text).rstrip("。.!！~")
     return None if not said or said in script().no_comment else said
 
 

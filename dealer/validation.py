@@ -103,13 +103,14 @@ _SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "�
 def normalize_name(text: str) -> str:
     """A customer's name as given: 王先生, 李女士, 刘洋 (surname + title is enough)."""
     # A Chinese name is the first word: 姓褚 衣字旁那个 → 褚 (the rest explains the character).
-    words = [w for w in re.split(r"[\s,,。.!!\~~;;]+", text.strip()) if w]
+    said = unicodedata.normalize("NFKC", text).strip()  # full-width ,!; as ASCII
+    words = [w for w in re.split(r"[\s,、。.!?~;]+", said) if w]
     name = words[0] if words and re.search(r"[\u4e00-\u9fff]", words[0]) else " ".join(words)
     for prefix in _NAME_PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix):]
             break
-    name = re.sub(r"(就行|就好|就可以|即可|吧|哈|呀|啊)$", "", name)
+    name = re.sub(r"(就行|就好|就可以|即可|吧|哈|呀|啊|(?:可以|行|好|对)(?:吗|么|不)|行不行|吗)$", "", name)
     for parts in _SURNAME_PARTS:
         if name.startswith(parts) and len(name) > len(parts):
             name = name[len(parts):].lstrip("的")
@@ -161,6 +162,14 @@ _NOT_DISTANCE_AFTER = re.compile(
 )
 _NOT_DISTANCE_BEFORE = re.compile(r"(?:第|周|星期|礼拜|[¥$€]|[0-9]:)$")
 _VAGUE = re.compile(r"几[十百千万w]|[十百千]几|[十百千]多[万千w]")
+# A vague figure as a whole run (四万几千, 七万几), taken out to look for an exact one.
+_VAGUE_RUN = re.compile(rf"[0-9{_CN_DIGIT}十百千万wk]*(?:几[十百千万w]?|[十百千]几|[十百千]多[万千w])[0-9{_CN_DIGIT}十百千万wk几]*")
+# Short of a round figure: 差两千到十万 / 还差2000就10万 / 离十万还差两千.
+_NUM = rf"[0-9{_CN_DIGIT}十百千万wk.]+"
+_SHORT_OF = re.compile(
+    rf"差(?:个|不到)?(?P<gap>{_NUM})(?:公里)?(?:就|才)?(?:到|满|够)?(?P<target>{_NUM})(?:公里)?"
+    rf"|离(?P<target2>{_NUM})(?:公里)?(?:还|就)?差(?:个)?(?P<gap2>{_NUM})"
+)
 
 
 class _Unreadable(Exception):
@@ -341,14 +350,32 @@ def parse_mileage(text: str) -> int:
     that may mean 3万) or implausible (0, more than 1,500,000 km, a phone number).
     """
     cleaned = _mileage_text(text)
+    short = _SHORT_OF.search(cleaned)
+    if short:
+        # 差两千到十万 / 离十万还差两千: the round figure less the gap.
+        try:
+            gap, target = _run_value(short["gap"] or short["gap2"]), _run_value(short["target"] or short["target2"])
+        except _Unreadable:
+            raise InvalidValue("mileage", "ambiguous") from None
+        if not 0 < gap < target:
+            raise InvalidValue("mileage", "ambiguous")
+        return _plausible(int(target - gap))
     if _VAGUE.search(cleaned):
-        raise InvalidValue("mileage", "ambiguous")
+        # 四万几千,表上是四万三: a vague figure, then the exact one it hides.
+        exact = [c for c in _candidates(_VAGUE_RUN.sub("/", cleaned)) if c.kilometres >= 1000]
+        if len(exact) != 1 or _granularity(exact[0].kilometres) > 1000:
+            raise InvalidValue("mileage", "ambiguous")
+        return _plausible(exact[0].kilometres)
     candidates = _candidates(cleaned)
     if not candidates:
         raise InvalidValue("mileage", "not_a_number")
     candidate = _one_reading(candidates)
-    if not 0 < candidate.kilometres <= MAX_PLAUSIBLE_KM:
-        raise InvalidValue("mileage", "implausible")
-    if candidate.kilometres < 100 and not candidate.explicit:
+    if candidate.kilometres < 100 and not candidate.explicit and candidate.kilometres > 0:
         raise InvalidValue("mileage", "ambiguous")  # 3 or 35 alone: 3万? 35000?
-    return candidate.kilometres
+    return _plausible(candidate.kilometres)
+
+
+def _plausible(kilometres: int) -> int:
+    if not 0 < kilometres <= MAX_PLAUSIBLE_KM:
+        raise InvalidValue("mileage", "implausible")
+    return kilometres

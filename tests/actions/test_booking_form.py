@@ -349,6 +349,18 @@ async def test_i_dont_know_whether_it_was_repaired_before_is_not_a_no(form_track
     assert slot_values(await run_form(CollectingDispatcher(), tracker, domain))["repeat_repair"] == NOT_GIVEN
 
 
+async def test_a_time_heard_before_the_booking_began_is_checked_when_it_starts(dispatcher, form_tracker, domain):
+    # 早上有空,车子异响 then 帮我约一下: the early time (before opening) was never checked; the
+    # booking starts by checking it, not by keeping it unchecked for the read-back.
+    early = "2026-11-27T08:00:00+08:00"
+    # Heard with the problem, and passed again by Rasa to the form's validation as it starts.
+    tracker = form_tracker({"appointment_time": early}, requested_slot=None, text="嗯，帮我约一下",
+                           slots={"service_type": "repair"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": early})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots.get("appointment_time") is None and dispatcher.messages[0]["response"] == "utter_time_closed"
+
+
 async def test_a_time_in_an_answer_about_the_past_keeps_the_booking_time(dispatcher, form_tracker, domain):
     booked = "2026-11-27T15:00:00+08:00"
     tracker = form_tracker(
@@ -479,6 +491,44 @@ async def test_a_mileage_heard_before_the_booking_began_is_read_then(dispatcher,
     tracker = form_tracker({"mileage": "跑了3万5"}, requested_slot="privacy_consent", text="可以 后天下午三点能约吗")
     tracker.events.insert(0, {"event": "slot", "timestamp": 1795676300.0, "name": "mileage", "value": "跑了3万5"})
     assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == "35000"
+
+
+async def test_a_distance_in_the_last_service_answer_is_the_mileage_then(dispatcher, form_tracker, domain):
+    # 一万八 at the mileage question; 前年六千公里那次首保 tells the mileage of that service.
+    tracker = form_tracker(
+        {"mileage": "六千公里", "last_service": "前年六千公里那次首保"}, requested_slot="last_service",
+        text="前年六千公里那次首保", entities=[{"entity": "mileage", "value": "六千公里"}],
+        slots={"first_visit": False, "service_type": "maintenance"},
+    )
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1795676300.0, "name": "mileage", "value": "18000"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["mileage"] == "18000" and slots["last_service"] == "前年六千公里那次首保"
+
+
+@pytest.mark.parametrize(
+    ("slot", "text"),
+    [("car_model", "你们那边能洗车吗？"), ("plate", "车牌不说不行吗？"), ("last_service", "你们系统里查不到吗？"),
+     ("customer_name", "修的时候我能在店里等吗？")],
+)
+async def test_a_question_the_bot_cannot_answer_at_a_fact_step_is_not_the_fact(dispatcher, form_tracker, domain, slot, text):
+    tracker = form_tracker({slot: text}, requested_slot=slot, text=text,
+                           slots={"first_visit": False, "service_type": "maintenance"})
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.6}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots[slot] is None and slots["requested_slot"] == slot  # asked again
+    assert dispatcher.messages[0]["response"] == "utter_answer_by_advisor"
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "expected"),
+    [("customer_name", "姓王可以吗？", "王"), ("plate", "是粤B12345吗？", "粤B12345"), ("last_service", "上次好像是去年吧？", "上次好像是去年吧？")],
+)
+async def test_a_fact_said_as_a_question_is_the_fact(dispatcher, form_tracker, domain, slot, text, expected):
+    entities = [{"entity": "plate", "value": "粤B12345"}] if slot == "plate" else []
+    tracker = form_tracker({slot: text}, requested_slot=slot, text=text, entities=entities,
+                           slots={"first_visit": False, "service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots[slot] == expected
 
 
 # 没啥问题: no fault said; 想全面检测一下: the check asked for again instead of a fault.
@@ -782,6 +832,7 @@ async def test_a_time_read_inside_another_answer_keeps_the_booking_time(dispatch
         {"appointment_time": "2026-11-27T14:00:00+08:00", "customer_name": "我姓冯,两点水的冯"},
         requested_slot="customer_name",
         text="我姓冯,两点水的冯",
+        slots={"appointment_display": "11月28日(周六) 10:00"},  # the booked time was checked
     )
     tracker.events.insert(3, {"event": "slot", "timestamp": 1795676399.0, "name": "appointment_time", "value": booked})
     slots = slot_values(await run_form(dispatcher, tracker, domain))

@@ -108,6 +108,10 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("first_visit", "冇来过", False),
         ("booking_confirmed", "系嘅,冇问题", True),  # 冇问题 is 没问题, not 没有
         ("booking_confirmed", "系,啱晒", True),  # 系 as a clause, 啱 (对)
+        ("booking_confirmed", "冇错", True),  # the longer word first: 冇错 is 没错, not 没有错
+        ("booking_confirmed", "啱，冇问题", True),  # a full-width comma between the two
+        ("first_visit", "嚟过喇", True),  # 嚟 is 来
+        ("first_visit", "冇嚟过", False),
         ("symptom_confirmed", "啱", True),
         ("booking_confirmed", "唔系,啱啱讲错咗", False),  # 啱啱 is 刚刚, not 对
         ("repeat_repair", "莫弄过", False),  # Sichuanese 莫 before a verb

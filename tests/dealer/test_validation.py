@@ -97,7 +97,9 @@ def test_vin_known_check_digit():
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("王先生", "王先生"), ("我姓李", "李"), ("免贵姓张", "张"), ("我叫刘洋", "刘洋"), ("欧阳女士", "欧阳女士")],
+    [("王先生", "王先生"), ("我姓李", "李"), ("免贵姓张", "张"), ("我叫刘洋", "刘洋"), ("欧阳女士", "欧阳女士"),
+     # The character explained after a full-width comma (typed on a phone): the name is the first word.
+     ("吴，口天吴", "吴"), ("我姓章，立早章", "章"), ("孙女士！", "孙女士")],
 )
 def test_name(given, expected):
     assert normalize_name(given) == expected
@@ -275,7 +277,23 @@ def test_an_extra_request_as_a_work_order_line(said, line):
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("四万五六吧,仪表上写的44870", 44870), ("两三万,具体是26315公里", 26315), ("差不多七八千 准的是7420", 7420)],
+    [("四万五六吧,仪表上写的44870", 44870), ("两三万,具体是26315公里", 26315), ("差不多七八千 准的是7420", 7420),
+     # A vague figure (几千 / 十几万) then the exact one: the exact one.
+     ("六万几千吧，仪表显示六万一", 61000), ("十几万,表上是11万8千", 118000)],
 )
 def test_a_range_then_the_exact_figure_is_the_exact_figure(given, expected):
+    assert parse_mileage(given) == expected
+
+
+@pytest.mark.parametrize("given", ["三万几千", "十几万吧", "几万公里"])
+def test_a_vague_figure_alone_is_ambiguous(given):
+    with pytest.raises(InvalidValue):
+        parse_mileage(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("差三千到五万", 47000), ("还差500公里就2万了", 19500), ("离八万还差一千多点", 79000), ("离6万公里就差两千", 58000)],
+)
+def test_short_of_a_round_figure_is_that_figure_less_the_gap(given, expected):
     assert parse_mileage(given) == expected
