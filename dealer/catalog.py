@@ -239,11 +239,15 @@ class Catalog:
 _VERB_MEASURE = re.compile(r"([换做补喷加])(?:一下子|一下|一个|一次|个|下|次)(?=[\u4e00-\u9fff])")
 
 
-_BY_THE_WAY = re.compile(r"(?:顺便|顺带|顺道|捎带)[^,，。;；!！?？]*")
+_BY_THE_WAY = re.compile(
+    r"(?:顺便|顺带|顺道|捎带)[^,，。;；!！?？]*"
+    # 倒车影像黑屏了,想修一下,另外后杠有点掉漆顺便补一下: a clause told as "also" is extra work.
+    r"|(?:^|(?<=[,，。;；!！?？\s]))(?:另外|此外|还有就是|再就是|还有)[^,，。;；!！?？]*"
+)
 
 
 def _without_by_the_way(words: str) -> str:
-    """The words without what is asked 顺便 (by the way): the extra work."""
+    """The words without what is asked 顺便 (by the way) or 另外 (also): the extra work."""
     return _BY_THE_WAY.sub("", words)
 
 

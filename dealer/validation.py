@@ -69,8 +69,14 @@ def normalize_phone(text: str) -> str:
     return digits
 
 
+# A province's other short name (黔 for 贵州, 滇 for 云南) written for the one its plates carry.
+_PLATE_PROVINCE = {"黔": "贵", "滇": "云", "蜀": "川", "秦": "陕", "陇": "甘"}
+
+
 def normalize_plate(text: str) -> str:
-    plate = _SEPARATORS.sub("", text.strip()).upper()
+    plate = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip()).upper()
+    if plate[:1] in _PLATE_PROVINCE:
+        plate = _PLATE_PROVINCE[plate[0]] + plate[1:]
     if _PLATE_ORDINARY.fullmatch(plate) or _PLATE_NEW_ENERGY.fullmatch(plate):
         return plate
     # Eight characters with D/F third: a new-energy plate whose last four are not all digits.

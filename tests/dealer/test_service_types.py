@@ -24,6 +24,8 @@ INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_fre
         ("车子怠速的时候抖得厉害,能约个检查吗", True, "repair"),  # a check for a fault is a repair
         ("年检前想做个检测", False, "inspection"),
         ("后门刮花了想补漆,顺便保养", False, "body_paint"),
+        # A clause told as "also" (另外 / 还有) is extra work, not the main job.
+        ("仪表台有异响想修修，另外前保险杠擦了要喷漆", True, "repair"),
         ("你好", False, None),
         ("车载蓝牙连不上了 别的手机也试了", True, None),  # 别的 names no service (the offer: a repair)
         ("其他的一些问题,空调不凉", True, "repair"),

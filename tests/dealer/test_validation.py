@@ -55,6 +55,9 @@ def test_phone_rejects_what_is_not_a_mainland_mobile(given):
         ("苏E-12345F", "苏E12345F"),  # large new-energy vehicle
         ("浙A 8Z9X7", "浙A8Z9X7"),
         ("川A1234学", "川A1234学"),
+        ("黔A3K8P2", "贵A3K8P2"),  # the province's other short name: its plates carry 贵
+        ("滇A·5B7C9", "云A5B7C9"),
+        ("湘Ａ１２３４５", "湘A12345"),  # full-width letters and digits
     ],
 )
 def test_plate_accepts_current_formats(given, expected):
