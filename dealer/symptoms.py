@@ -833,9 +833,9 @@ def _names_the_fault(words: str) -> bool:
     return bool(_listed_symptoms().search(words)) and len(_subject(words)) >= 3
 
 
-# A symptom told for the moment it happens in (一拧钥匙就咔咔响 / 踩刹车的时候响): beside a
-# fault told on its own (车打不着火了) it says how that shows, not another symptom.
-CONDITIONAL = re.compile(rf"(?:^|[^{HAN}])?一[{HAN}]{{1,6}}?就|的时候|只要|每[次回]")
+# A symptom told for the moment that sets it off (一拧钥匙就咔咔响): beside a fault told on its
+# own (车打不着火了) it says how that shows, not another symptom (下雨的时候漏水 is one).
+CONDITIONAL = re.compile(rf"一[{HAN}]{{1,6}}?就")
 # What a leak did (脚垫都湿了 / 地上全是水): a detail of the leak before it.
 WET_RESULT = re.compile(r"[都全](?:湿|是水|积水|泡)")
 # Still so after trying (开了半天还是热风): a detail of the symptom before it.
@@ -849,8 +849,8 @@ def _main_symptoms(phrases: list[str]) -> list[str]:
     if len(phrases) < 2:
         return phrases
     plain = [p for p in phrases if not CONDITIONAL.search(p)]
-    if plain and len(plain) < len(phrases):
-        phrases = plain
+    if len(plain) < len(phrases) and any(_listed_symptoms().search(p) for p in plain):
+        phrases = plain  # 车打不着火了 | 一拧钥匙就咔咔响 (but 车窗关不严 | 下雨的时候漏水: two)
     kept: list[str] = []
     for phrase in phrases:
         parts = _parts_in(phrase)
