@@ -1,0 +1,33 @@
+"""request_human only when the words ask for a person (bot/components/intent_guard.py)."""
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.intent_guard import IntentGuard
+
+
+def _read(text: str, ranking: list[tuple[str, float]]) -> Message:
+    entries = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message = Message({TEXT: text, INTENT: dict(entries[0]), INTENT_RANKING_KEY: entries})
+    IntentGuard().process([message])
+    return message
+
+
+@pytest.mark.parametrize("text", ["没找人看过", "找人帮忙搭了个电", "让师傅看看吧"])
+def test_a_message_without_a_person_asked_for_gets_the_next_intent(text):
+    message = _read(text, [("request_human", 0.55), ("deny", 0.3), ("inform", 0.15)])
+    assert message.get(INTENT)["name"] == "deny"
+    assert [entry["name"] for entry in message.get(INTENT_RANKING_KEY)] == ["deny", "inform"]
+
+
+@pytest.mark.parametrize("text", ["帮我转人工", "找个真人", "让顾问给我打电话", "我找张华", "有人吗"])
+def test_a_request_for_a_person_or_an_advisor_stays(text):
+    message = _read(text, [("request_human", 0.55), ("deny", 0.45)])
+    assert message.get(INTENT)["name"] == "request_human"
+
+
+def test_other_intents_and_button_payloads_are_left_alone():
+    assert _read("没找人看过", [("deny", 0.6), ("request_human", 0.4)]).get(INTENT)["name"] == "deny"
+    assert _read("/request_human", [("request_human", 1.0)]).get(INTENT)["name"] == "request_human"
