@@ -751,17 +751,22 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         # The whole answer first: 才三千多公里,3460 holds the round figure (the entity) and the
         # exact one, and the exact one is the mileage.
         earlier = value_before_latest_message(tracker, "mileage")
+        reasons = set()
         for said in dict.fromkeys((latest_text(tracker), text)):
             try:
                 kilometres = parse_mileage(said)
-            except InvalidValue:
+            except InvalidValue as error:
+                reasons.add(error.reason)
                 continue
             if (tracker.get_slot("requested_slot") != "mileage" and str(earlier or "").isdigit()
                     and rounds_to(int(earlier), kilometres)):
                 # 4万公里保养要换刹车油吗? after 表上39600: the same mileage, rounded.
                 return {"mileage": str(earlier)}
             return {"mileage": str(kilometres)}
-        return _invalid_optional("mileage", "utter_invalid_mileage", dispatcher, tracker)
+        # 两三万吧 / 十几万: a rough figure is welcome, only one number is asked for; 0 or a
+        # phone number is no mileage at all.
+        explain = "utter_invalid_mileage" if "implausible" in reasons else "utter_mileage_one_figure"
+        return _invalid_optional("mileage", explain, dispatcher, tracker)
 
     def validate_last_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -214,6 +214,14 @@ async def test_implausible_mileage_is_explained(dispatcher, form_tracker, domain
     assert dispatcher.messages[0]["response"] == "utter_invalid_mileage"
 
 
+@pytest.mark.parametrize("given", ["两三万吧", "十几万", "好多公里了"])
+async def test_a_rough_or_missing_figure_is_asked_for_kindly(dispatcher, form_tracker, domain, given):
+    # Not "this mileage looks wrong": any rough figure will do, or 不清楚.
+    tracker = form_tracker({"mileage": given}, requested_slot="mileage", text=given)
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] is None
+    assert dispatcher.messages[0]["response"] == "utter_mileage_one_figure"
+
+
 @pytest.mark.parametrize(
     ("given", "expected"), [("第一次来", True), ("以前来过", False), (True, True), ("不记得了", "unknown")]
 )
