@@ -810,7 +810,8 @@ def phenomenon(text: str) -> str:
     main = _main_symptoms(_unique(main or [words for _, words in found]))
     if main:
         # 发动机有异响 | 哒哒哒的; 亮了个黄灯 | 像个茶壶一样的: how it sounds or looks
-        main += [piece for piece in pieces if SOUND_ONLY.fullmatch(piece) or LIKENESS.fullmatch(piece)]
+        main += [piece for piece in pieces if SOUND_ONLY.fullmatch(piece) or LIKENESS.fullmatch(piece)
+                 or COLOUR_ONLY.fullmatch(piece)]  # 车底下滴水 | 绿色的
     if main and any("no_start" in _kinds(words) for words in main):
         main += [EDGE_WORDS.sub("", piece) for piece in pieces if ATTEMPTS.fullmatch(piece)]  # 打不着 | 要打好几次
     return ",".join(_unique(main)) or complaint_words(text)
@@ -821,6 +822,8 @@ ATTEMPTS = re.compile(
     rf"(?:每次|早上|冷车)?(?:都)?(?:要|得|需要)?(?:打|拧|启动|点火|按)了?(?:好几|几|[{CN_DIGITS}]{{1,3}}|\d{{1,2}})[次回下遍]"
     rf"(?:才[{HAN}]{{0,4}})?(?:了)?"
 )
+# The colour of what leaks or lights (绿色的 / 红色的油): how it shows, kept with it.
+COLOUR_ONLY = re.compile(r"(?:是|有点|像是)?(?:[红黄绿蓝白黑紫粉棕褐灰橙]|粉红|淡黄|深绿)色?的?(?:水|油|液体?|灯)?")
 # What a light or a sound is like (像个茶壶一样的 / 跟放鞭炮似的): how it shows, kept with it.
 LIKENESS = re.compile(rf"(?:就是|好像)?(?:像|跟|和)(?:个|一个)?[{HAN}A-Za-z]{{1,8}}?(?:一样|似的|那样|一般)的?")
 # The sound itself told after the noise (哒哒哒的 / 咯噔咯噔的): how it sounds, kept with it.
@@ -836,6 +839,8 @@ def _names_the_fault(words: str) -> bool:
 # A symptom told for the moment that sets it off (一拧钥匙就咔咔响): beside a fault told on its
 # own (车打不着火了) it says how that shows, not another symptom (下雨的时候漏水 is one).
 CONDITIONAL = re.compile(rf"一[{HAN}]{{1,6}}?就")
+# The picture on a warning light (打滑那种图标 / 像个茶壶的标): which light it is, told before.
+ICON = re.compile(r"(?:图标|标志|标识|符号|图案|标)(?:的|那种|那个)?$")
 # What a leak did (脚垫都湿了 / 地上全是水): a detail of the leak before it.
 WET_RESULT = re.compile(r"[都全](?:湿|是水|积水|泡)")
 # Still so after trying (开了半天还是热风): a detail of the symptom before it.
@@ -858,6 +863,8 @@ def _main_symptoms(phrases: list[str]) -> list[str]:
             continue
         if kept and WET_RESULT.search(phrase) and "leak" in _kinds(kept[-1]):
             continue  # 天窗滴水 | 顶棚都湿了一块: what the leak did
+        if kept and ICON.search(phrase) and "warning_light" in _kinds(kept[-1]):
+            continue  # ESP灯亮了 | 黄色的一个车子打滑那种图标: the light named, its picture told
         same = [k for k in kept if parts and _parts_in(k) == parts
                 and (not _kinds(k) or not _kinds(phrase) or _kinds(k) & _kinds(phrase))]
         kept = [k for k in kept if k not in same] + [phrase]

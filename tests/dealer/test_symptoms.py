@@ -848,3 +848,14 @@ def test_attempts_told_with_a_hard_start_are_part_of_it_not_how_often():
 
 def test_what_a_light_looks_like_is_kept_with_it():
     assert phenomenon("仪表上亮了个红灯,像个电池一样的") == "仪表上亮了个红灯,像个电池一样的"
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("车屁股下面滴油 黑色的", "车屁股下面滴油,黑色的"),  # the colour of what leaks is kept
+        ("胎压灯亮了 黄色的一个轮胎带感叹号的图标", "胎压灯亮了"),  # the light named, its picture told
+    ],
+)
+def test_a_colour_is_kept_and_a_named_light_s_picture_left_out(text, what):
+    assert phenomenon(text) == what
