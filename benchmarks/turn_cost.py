@@ -17,11 +17,13 @@ saturates: one event loop on one core) moves far less than wall-clock throughput
 whatever else uses the two cores. Run it twice or more.
 
     PYTHONPATH=. .venv/app/bin/python benchmarks/turn_cost.py [--conversations 60] [--concurrency 20]
-        [--py-spy /path/to/py-spy --profile-dir DIR]
+        [--py-spy /path/to/py-spy --profile-dir DIR] [--speedups-off NAMES]
 
 With ``--py-spy`` (a py-spy binary; not a dependency of the project) the Rasa server and
 the action server are sampled during each phase; the collapsed stacks are written to
-DIR/<phase>-rasa.txt and DIR/<phase>-actions.txt.
+DIR/<phase>-rasa.txt and DIR/<phase>-actions.txt. ``--speedups-off`` (names of
+bot/speedups.py, comma-separated, or ``all``) runs the Rasa server with Rasa's own methods
+in their place (BOT_SPEEDUPS_OFF), to compare under the same load.
 """
 from __future__ import annotations
 
@@ -138,6 +140,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--py-spy", help="a py-spy binary: sample the Rasa and action servers while they book")
     parser.add_argument("--profile-dir", type=Path, default=Path("results/profile"))
+    parser.add_argument("--speedups-off", default="", help="bot/speedups.py names to leave out (BOT_SPEEDUPS_OFF)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="turn-cost-"))
@@ -147,7 +150,7 @@ def main() -> int:
     config = StackConfig(
         rasa_port=free_port(), action_port=free_port(), api_port=free_port(),
         database_url=database_url, tracker_db=workdir / "tracker.db", log_dir=workdir / "logs",
-        extra_env={"APP_ENV": "test"},
+        extra_env={"APP_ENV": "test", "BOT_SPEEDUPS_OFF": args.speedups_off},
     )
     with Stack(config) as stack:
         stack.wait_healthy(timeout=300)
@@ -159,7 +162,8 @@ def main() -> int:
     trivial_rate = figures["trivial_turns"] / figures["trivial_wall"]
     booking_rate = figures["booking_turns"] / figures["booking_wall"]
     print(f"load average {os.getloadavg()[0]:.1f}; {args.conversations} conversations each, "
-          f"{args.concurrency} at a time, back-to-back")
+          f"{args.concurrency} at a time, back-to-back"
+          + (f"; Rasa's own for: {args.speedups_off}" if args.speedups_off else ""))
     print(f"trivial: {figures['trivial_turns']} turns in {figures['trivial_wall']:.1f} s = {trivial_rate:.1f} turns/s "
           f"(p50 {figures['trivial_p50']:.0f} ms, p95 {figures['trivial_p95']:.0f} ms)")
     print(f"booking: {figures['booking_turns']} turns in {figures['booking_wall']:.1f} s = {booking_rate:.1f} turns/s "
