@@ -15,7 +15,7 @@ from actions import backend
 from actions.interview import latest_intent, latest_text
 from actions.booking_form import answers_while_asking_to_wait
 from actions.offers import acknowledge_problem, booking_start, describes_a_fault, offer_after_answer, reply_to_offer
-from actions.questions import QUESTION_KINDS, answer_question, sounds_like_question
+from actions.questions import QUESTION_KINDS, answer_question, asks_directly, sounds_like_question
 from actions.submit_booking import BOOKING_SLOTS
 from dealer.script import NOT_GIVEN
 
@@ -110,6 +110,17 @@ class ActionHandleUnclearMessage(Action):
                 return []
             dispatcher.utter_message(response="utter_you_are_welcome" if courtesy == "thank" else "utter_goodbye")
             return []
+        if tracker.active_loop_name == "booking_form":
+            text = latest_text(tracker)
+            if tracker.get_slot("requested_slot") == "appointment_time" and backend.script().undecided(text):
+                # 还没想好 / 我看看哪天有空: no answer yet, and no "not understood" either.
+                dispatcher.utter_message(response="utter_time_undecided")
+                return []
+            if asks_directly(text):
+                # 走保险的话要我自己先垫钱吗? mid-booking: a question for the advisor; the
+                # booking question comes again after it.
+                dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=backend.catalog().phone)
+                return []
         unclear = latest_intent(tracker) != "out_of_scope"
         dispatcher.utter_message(response="utter_default" if unclear else "utter_out_of_scope")
         return []

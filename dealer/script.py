@@ -99,12 +99,16 @@ class BookingScript:
     unknown_words: tuple[str, ...] = ()  # 不清楚 / 记不得 … : the customer does not know
     abandon_words: tuple[str, ...] = ()  # 不约了 / 算了 … : the booking itself is given up
     human_request_words: tuple[str, ...] = ()  # 人工 / 客服 / 顾问 … : a person is asked for
+    undecided_words: tuple[str, ...] = ()  # 还没想好 / 看看哪天 : the day is not decided yet
     standard_words: dict[str, str] | None = None  # 莫得 → 没有, 要得 → 好的
     leave_it_to_us_words: tuple[str, ...] = ()  # 随便 / 你们定 : the dealer may choose
     time_change_words: tuple[str, ...] = ()  # 改到 / 换成 / 来不了 : the booking time changes
 
     def changes_time(self, text: str) -> bool:
         return any(word in text for word in self.time_change_words)
+
+    def undecided(self, text: str) -> bool:
+        return any(word in text for word in self.undecided_words)
 
     def leaves_it_to_us(self, text: str) -> bool:
         return any(word in text for word in self.leave_it_to_us_words)
@@ -261,6 +265,7 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         unknown_words=tuple(raw.get("unknown_words", ())),
         abandon_words=tuple(raw.get("abandon_words", ())),
         human_request_words=tuple(raw.get("human_request_words", ())),
+        undecided_words=tuple(raw.get("undecided_words", ())),
         standard_words=dict(raw.get("standard_words") or {}),
         leave_it_to_us_words=tuple(raw.get("leave_it_to_us_words", ())),
         time_change_words=tuple(raw.get("time_change_words", ())),

@@ -402,6 +402,22 @@ async def test_an_unclear_message_naming_a_problem_is_heard_and_a_booking_offere
     assert dispatcher.messages[-1]["response"] == "utter_default"
 
 
+@pytest.mark.parametrize(("asked", "text", "response"), [
+    ("appointment_time", "这两天还没想好哪天过去", "utter_time_undecided"),
+    ("appointment_time", "要是走保险的话，需要我先垫付吗？", "utter_answer_by_advisor"),
+    ("car_model", "你们那儿能刷卡吗?", "utter_answer_by_advisor"),
+    ("car_model", "嗯嗯啊啊", "utter_default"),
+])
+async def test_an_unclear_message_inside_the_booking_is_answered_for_what_it_is(form_tracker, domain, asked, text, response):
+    from actions.side_requests import ActionHandleUnclearMessage
+
+    tracker = form_tracker({}, requested_slot=asked, text=text)
+    tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.3}
+    dispatcher = CollectingDispatcher()
+    assert await ActionHandleUnclearMessage().run(dispatcher, tracker, domain) == []  # the form asks again
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
 async def test_a_raw_answer_that_skipped_validation_is_validated_on_the_next_run(dispatcher, form_tracker, domain):
     tracker = form_tracker(
         {}, requested_slot="booking_confirmed",
