@@ -26,9 +26,10 @@ compare it with Rasa's own (tests/bot/test_speedups.py).
 5. **Per-turn work that does not change within a turn or a model**:
    ``DialogueStateTracker.applied_events`` (the events minus reverted ones and folded form
    turns, recomputed from all events by every policy and every slot check: ~1 ms of a
-   booking turn) is kept until the tracker's events change; the form's unique entity
-   mappings (rebuilt for every slot on every turn by action_extract_slots) are built once
-   per form and Domain object.
+   booking turn) is kept until the tracker's events change, and when events were appended
+   only the new ones are gone through (all again if they activate a loop not seen
+   before); the form's unique entity mappings (rebuilt for every slot on every turn by
+   action_extract_slots) are built once per form and Domain object.
 6. **The garbage collector** (issue 14, second round): the loaded model (TensorFlow, spaCy,
    the domain: ~500,000 objects) is frozen (``gc.freeze``) before a model's first message,
    so that Python's full collections, which a booking turn set off every ~200 turns at
@@ -360,15 +361,60 @@ async def _endpoint_request(self: Any, method: str = "post", subpath: str | None
             return None
 
 
+def _fold_applied_events(tracker: Any, events: Any, loop_names: Any, applied: list) -> list:
+    """The loop of Rasa's DialogueStateTracker.applied_events over ``events``, continuing
+    from ``applied`` (the applied events of what came before them)."""
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, Restarted, SessionStarted, UserUttered,
+                                         UserUtteranceReverted)
+
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied = []
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (isinstance(event, ActionExecuted) and event.action_name in loop_names
+              and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+    return applied
+
+
+def _loop_names(events: Any) -> frozenset:
+    from rasa.shared.core.events import ActiveLoop
+
+    return frozenset(event.name for event in events if isinstance(event, ActiveLoop) and event.name)
+
+
 def _applied_events(self: Any) -> list:
-    """Rasa's applied_events, recomputed only when the events changed: appending changes the
-    length and the last event, a bounded deque that drops its oldest changes the first."""
+    """Rasa's applied_events, recomputed only when the events changed, and only for the new
+    ones when events were appended: Rasa's loop goes through the events in order with the
+    list so far as its only state, given the names of the loops activated anywhere in the
+    events (so a newly activated loop's name means all again). Kept with the result: the
+    events object, its length, its first and last event (themselves, so that their ids
+    are not reused); a bounded deque that drops its oldest changes the first."""
+    import itertools
+
     events = self.events
-    key = (id(events), len(events), id(events[0]) if events else None, id(events[-1]) if events else None)
+    length = len(events)
+    first, last = (events[0], events[-1]) if length else (None, None)
     cached = self.__dict__.get("_speedups_applied")
-    if cached is None or cached[0] != key:
-        cached = self.__dict__["_speedups_applied"] = (key, rasa_applied_events(self))
-    return list(cached[1])  # callers may change the list they get
+    if cached is not None and cached[0] is events and cached[2] is first:
+        _, known, _, known_last, loop_names, applied = cached
+        if known == length and known_last is last:
+            return list(applied)  # callers may change the list they get
+        if 0 < known < length and events[known - 1] is known_last:
+            new = list(itertools.islice(events, known, length))
+            if _loop_names(new) <= loop_names:
+                applied = _fold_applied_events(self, new, loop_names, list(applied))
+                self.__dict__["_speedups_applied"] = (events, length, first, last, loop_names, applied)
+                return list(applied)
+    applied = rasa_applied_events(self)
+    self.__dict__["_speedups_applied"] = (events, length, first, last, _loop_names(events), applied)
+    return list(applied)
 
 
 def _unique_entity_mappings(self: Any, domain: Any) -> set:

@@ -471,3 +471,43 @@ def test_speedups_can_be_switched_off_for_measuring_and_on_again(monkeypatch) ->
         monkeypatch.delenv("BOT_SPEEDUPS_OFF")
         speedups.install()
     assert EndpointConfig.request is speedups._endpoint_request
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_applied_events_kept_and_extended_are_rasas_for_random_conversations(seed) -> None:
+    import random
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActionReverted, ActiveLoop,
+                                         BotUttered, DefinePrevUserUtteredFeaturization, LoopInterrupted,
+                                         Restarted, SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    assert DialogueStateTracker.applied_events is speedups._applied_events
+    domain = Domain.load("domain.yml")
+    rng = random.Random(seed)
+    loops = ["booking_form", "other_form", "third_form"]
+    makers = [
+        lambda: ActionExecuted("action_listen"), lambda: UserUttered(rng.choice(["预约", "对", "不是"])),
+        lambda: ActionExecuted(rng.choice(loops)), lambda: ActionExecuted(rng.choice(loops)),
+        lambda: ActiveLoop(rng.choice(loops + [None])), lambda: ActiveLoop(None),
+        lambda: ActionExecuted(rng.choice(["utter_greet", "action_submit_booking", "validate_booking_form"])),
+        lambda: SlotSet("requested_slot", rng.choice(["phone", None])), lambda: BotUttered("好的"),
+        lambda: DefinePrevUserUtteredFeaturization(rng.random() < 0.5), lambda: ActionExecutionRejected(rng.choice(loops)),
+        lambda: LoopInterrupted(rng.random() < 0.5), lambda: UserUtteranceReverted(), lambda: ActionReverted(),
+        lambda: Restarted(), lambda: SessionStarted(),
+    ]
+    weights = [6, 6, 4, 4, 2, 1, 3, 3, 3, 1, 1, 1, 1, 1, 0.3, 0.3]
+    tracker = DialogueStateTracker.from_events("c1", [], domain.slots)
+    for step in range(120):
+        for _ in range(rng.choice([1, 1, 1, 2, 3, 5])):  # sometimes several events between reads
+            tracker.update(rng.choices(makers, weights)[0](), domain)
+        assert tracker.applied_events() == speedups.rasa_applied_events(tracker), step
+        if step % 17 == 0:
+            copied = tracker.copy()
+            copied.update(ActionExecuted(rng.choice(loops)), domain)
+            assert copied.applied_events() == speedups.rasa_applied_events(copied)
+    bounded = DialogueStateTracker.from_events("c2", list(tracker.events)[:30], domain.slots, max_event_history=10)
+    for event in list(tracker.events)[30:60]:
+        bounded.update(event, domain)
+        assert bounded.applied_events() == speedups.rasa_applied_events(bounded)
