@@ -631,6 +631,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             or (None if str(value) in text else dealer.service_code_for(str(value)))
             or ("repair" if fault else "other")
         )
+        if fault and dealer.service_type(code).rank < dealer.service_type("repair").rank:
+            # 发动机有点烧机油,一个保养周期要补一升多: a problem told is a repair, whatever routine
+            # work is named beside it (as when a booking starts from an offer, actions/offers.py).
+            code = "repair"
         slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
         if dealer.is_interview(code):
             text = latest_text(tracker)

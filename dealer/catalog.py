@@ -211,9 +211,13 @@ class Catalog:
         changed by a described fault where the catalogue says so; None if none is named.
         A service named only after 顺便 (做保养,顺便把划痕补一下漆) is extra work, not the main
         one, when another is named before it."""
-        named = self.services_named(_without_by_the_way(words), describes_fault) or self.services_named(
-            words, describes_fault
-        )
+        main_part = _without_by_the_way(words)
+        named = self.services_named(main_part, describes_fault)
+        if not named and describes_fault and main_part != words and re.search(r"[\u4e00-\u9fff]{2}", main_part):
+            # 倒车雷达不响了,顺便后保险杠蹭掉块漆也想补一下: the fault told first is the job;
+            # the paint asked by the way is extra work (the caller makes the fault a repair).
+            return None
+        named = named or self.services_named(words, describes_fault)
         if not named:
             return None
         main = self.service_type(max(named, key=lambda code: self.service_type(code).rank))

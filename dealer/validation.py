@@ -100,7 +100,8 @@ def normalize_vin(text: str) -> str:
     return vin
 
 
-_NAME_PREFIXES = ("免贵姓", "我姓", "姓", "我叫", "叫我", "我是", "本人")
+# 性 for 姓: the same sound, and the first character a phone keyboard offers for xing.
+_NAME_PREFIXES = ("免贵姓", "免贵性", "我姓", "我性", "姓", "我叫", "叫我", "我是", "本人")
 # A surname told by the parts of its character (弓长张, 耳东陈, 木子李): the parts go.
 _SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "双木", "草头", "言午", "人可", "禾口",
                   "关耳", "双口", "三横", "日月", "子小", "女昌", "走肖", "土圭", "之口")
@@ -195,6 +196,7 @@ def _mileage_text(text: str) -> str:
     cleaned = re.sub(r"(?<=[0-9])\s+(?=[0-9])", "/", cleaned)  # 35 000: two numbers, not one
     cleaned = re.sub(r"\s+", "", cleaned)
     cleaned = re.sub(r"(?<=[万千wk])多(?:一)?点儿?", "多", cleaned)  # 一万多点: not 点 as o'clock
+    cleaned = re.sub(r"(?<=[0-9零一二两三四五六七八九十])个(?=[万千w])", "", cleaned)  # 六个万, 17个万
     return re.sub(r"公里|千米|kms|kilometers?|km", "公里", cleaned)
 
 

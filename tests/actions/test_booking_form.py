@@ -447,6 +447,14 @@ async def test_a_fault_with_a_request_for_a_check_is_a_repair(dispatcher, form_t
     assert slot_values(await run_form(dispatcher, tracker, domain))["service_type"] == "repair"
 
 
+async def test_a_fault_told_with_maintenance_named_is_a_repair(dispatcher, form_tracker, domain):
+    # The problem is the job (interviewed); routine work named beside it does not make it one.
+    text = "刹车踩下去软绵绵的，正好也到保养的时候了"
+    tracker = form_tracker({"service_type": "保养"}, requested_slot="service_type",
+                           entities=[{"entity": "service_type", "value": "保养"}], text=text)
+    assert slot_values(await run_form(dispatcher, tracker, domain))["service_type"] == "repair"
+
+
 async def test_warranty_asks_for_the_vin_and_accepts_not_knowing_it(dispatcher, form_tracker, domain):
     required = await ValidateBookingForm().required_slots(
         DOMAIN["forms"]["booking_form"]["required_slots"], dispatcher,

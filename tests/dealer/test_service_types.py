@@ -26,6 +26,9 @@ INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_fre
         ("后门刮花了想补漆,顺便保养", False, "body_paint"),
         # A clause told as "also" (另外 / 还有) is extra work, not the main job.
         ("仪表台有异响想修修，另外前保险杠擦了要喷漆", True, "repair"),
+        # A fault told without a service word, paint asked by the way: the fault decides (None).
+        ("空调不出冷风了，顺便左前门划痕补个漆", True, None),
+        ("顺便把门上的划痕补个漆", False, "body_paint"),
         ("你好", False, None),
         ("车载蓝牙连不上了 别的手机也试了", True, None),  # 别的 names no service (the offer: a repair)
         ("其他的一些问题,空调不凉", True, "repair"),

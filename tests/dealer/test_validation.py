@@ -102,7 +102,8 @@ def test_vin_known_check_digit():
     ("given", "expected"),
     [("王先生", "王先生"), ("我姓李", "李"), ("免贵姓张", "张"), ("我叫刘洋", "刘洋"), ("欧阳女士", "欧阳女士"),
      # The character explained after a full-width comma (typed on a phone): the name is the first word.
-     ("吴，口天吴", "吴"), ("我姓章，立早章", "章"), ("孙女士！", "孙女士")],
+     ("吴，口天吴", "吴"), ("我姓章，立早章", "章"), ("孙女士！", "孙女士"),
+     ("我性郑", "郑"), ("免贵性岳", "岳")],  # 性 typed for 姓 (the same xing)
 )
 def test_name(given, expected):
     assert normalize_name(given) == expected
@@ -299,4 +300,9 @@ def test_a_vague_figure_alone_is_ambiguous(given):
     [("差三千到五万", 47000), ("还差500公里就2万了", 19500), ("离八万还差一千多点", 79000), ("离6万公里就差两千", 58000)],
 )
 def test_short_of_a_round_figure_is_that_figure_less_the_gap(given, expected):
+    assert parse_mileage(given) == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), [("刚好八个万", 80000), ("12个万左右", 120000)])
+def test_a_measure_word_before_wan_is_read_through(given, expected):
     assert parse_mileage(given) == expected
