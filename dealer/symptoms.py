@@ -1065,6 +1065,9 @@ HEDGE = re.compile(r"免得|以免|省得|怕|担心|万一|防止|预防|避免
 
 
 # The car telling that its maintenance is due (保养灯亮了 / 保养提示): a service asked for, not a fault.
+# A clause saying only that the dashboard told it (仪表上提示的 / 车上有提示): beside a
+# maintenance-due clause, the reminder itself.
+REMINDER_ONLY = re.compile(r"(?:是|就是)?(?:仪表盘?|中控|屏幕|车上|车机)?(?:上|里)?(?:有|也)?(?:提示|提醒|显示)(?:的|了|过)?(?:吧|呢|啊)?")
 MAINTENANCE_DUE = re.compile(
     r"保养(?:灯|指示灯|提示灯?|提醒|图标|标志|里程)[^,，。!！?？ ]{0,6}?(?:亮|显示|提示|跳|出来|到)[了啦]?"
     r"|(?:该|要|需要)(?:做|去做)?保养了"
@@ -1087,7 +1090,9 @@ def tells_a_fault(text: str, check_asked: bool) -> bool:
     """The car has a fault the customer tells: a symptom said (not as a worry: 免得上线过不了),
     or a part named when no check is asked for (修刹车; but 检查一遍刹车和轮胎 is a check),
     or a fault without saying what (车有点毛病)."""
-    text = MAINTENANCE_DUE.sub("", text)
+    if MAINTENANCE_DUE.search(text):
+        # 该保养了吧,仪表上提示的: the prompt is the maintenance reminder, not a warning.
+        text = ",".join(c for c in clauses(MAINTENANCE_DUE.sub("", text)) if not REMINDER_ONLY.fullmatch(c.strip()))
     if not check_asked and tells_a_vague_fault(text):
         return True
     for clause in clauses(text):

@@ -545,6 +545,9 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
         ("家里老人要开我的车,想先检查一遍刹车和轮胎,放心点", True, False),  # parts to be checked
         ("车要年检了,想先检测一下,免得上线过不了", True, False),  # a worry, not a fault
         ("怕刹车不好使,想检查一下", True, False),
+        # The dashboard prompt beside "maintenance is due" is the reminder, not a warning light.
+        ("应该要保养了，车上有提示", True, False),
+        ("要做保养了，仪表提示了，另外空调不凉", True, True),
     ],
 )
 def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
