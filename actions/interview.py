@@ -123,18 +123,18 @@ UNSURE_HOW = re.compile(r"(?:也|都)?(?:不知道|不晓得|不懂)(?:该|要|�
 
 
 def _said_plainly(text: str, slot: str) -> str:
-    """An answer kept as said, but a regional "nothing" or "don't know" (莫得弄过 / 呒没弄过) in
-    standard words, so it reads as nothing done; and 不知道哪儿… to where is don't-know."""
+    """An answer kept as said — a regional nothing-done too (莫得弄过 / 冇搞过 / 呒没弄过: the
+    advisor reads the customer's words) — but 不知道哪儿… to where is don't-know, and
+    不知道该咋弄,没弄 to what was tried is the nothing done."""
     script = backend.script()
     plain = script.standardised(text)
     if slot == "symptom_where" and UNSURE.match(plain) and not names_a_place_on_the_car(plain):
         return next(word for word in script.unknown_words if word in plain)
-    if plain != text and (script.means_no_answer(plain) or script.only_unknown(plain)):
-        return plain
-    pieces = clauses(plain)
-    nothing = [p for p in pieces if NOTHING_DONE.fullmatch(p)]
-    if slot == "symptom_tried" and nothing and all(p in nothing or UNSURE_HOW.match(p) for p in pieces):
-        return ",".join(nothing)  # 不知道该咋弄,没弄: nothing was done
+    pieces, said = clauses(plain), clauses(text)
+    nothing = [i for i, p in enumerate(pieces) if NOTHING_DONE.fullmatch(p)]
+    if slot == "symptom_tried" and nothing and all(i in nothing or UNSURE_HOW.match(p) for i, p in enumerate(pieces)):
+        # The customer's words of the nothing-done clauses (read in standard words).
+        return ",".join(said[i] if len(said) == len(pieces) else pieces[i] for i in nothing)
     return text
 
 

@@ -336,9 +336,10 @@ async def test_two_problems_split_by_a_lead_in_clause(form_tracker, domain):
     assert "右前" not in (events.get("symptom_where") or "")
 
 
-async def test_a_regional_nothing_done_reads_as_nothing_done(form_tracker, domain):
-    events = await answer(form_tracker, domain, "symptom_tried", "莫得弄过", {**INTERVIEWING, "symptom_tried": None})
-    assert events["symptom_tried"] == "没有弄过"
+@pytest.mark.parametrize("said", ["莫得弄过", "冇搞过", "呒没弄过"])
+async def test_a_regional_nothing_done_is_kept_in_the_customers_words(form_tracker, domain, said):
+    events = await answer(form_tracker, domain, "symptom_tried", said, {**INTERVIEWING, "symptom_tried": None})
+    assert events["symptom_tried"] == said
 
 
 async def test_not_knowing_where_is_dont_know(form_tracker, domain):
