@@ -547,6 +547,11 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
         ("怕刹车不好使,想检查一下", True, False),
         # The dashboard prompt beside "maintenance is due" is the reminder, not a warning light.
         ("应该要保养了，车上有提示", True, False),
+        # Words for power, smell and noise faults (加速无力, 上不去, 烧焦, 霉味, 不响) are faults
+        # even with a check asked for.
+        ("能约个检查吗？这车上坡的时候加速无力", True, True),
+        ("想检测下，最近一开暖风就有股霉味", True, True),
+        ("检查一下吧，倒车雷达不响了", True, True),
         ("要做保养了，仪表提示了，另外空调不凉", True, True),
     ],
 )
