@@ -55,11 +55,13 @@ def normalize_or_none(normalizer: Callable[[str], T], text: str | None) -> T | N
 # A number read out digit by digit (一五零 二二三三 四四五五, 幺八七…): 幺 and 洞 are how
 # 1 and 0 are said on the phone so that they are not misheard.
 _SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九", "00011223456789")
+# A number typed in its 3-4-4 groups with commas, slashes or 、 between (幺三九，零七一二，五八三六).
+_PHONE_GROUPING = re.compile(r"(?<=\d)[,、/;](?=\d)")
 
 
 def normalize_phone(text: str) -> str:
     spoken = unicodedata.normalize("NFKC", text.strip()).translate(_SPOKEN_DIGITS)
-    digits = _SEPARATORS.sub("", spoken).replace("(", "").replace(")", "")
+    digits = _SEPARATORS.sub("", _PHONE_GROUPING.sub("", spoken)).replace("(", "").replace(")", "")
     for prefix in ("+86", "0086", "86"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             digits = digits[len(prefix):]

@@ -33,13 +33,17 @@ REGEX_FILE = Path(__file__).resolve().parents[2] / "data" / "nlu" / "regex.yml"
         ("幺八七 六五四三 二一零九", "18765432109"),
         ("一三九洞洞七七八八九九", "13900778899"),
         ("１３８ １２３４ ５６７８", "13812345678"),
+        # typed in its groups on a phone keyboard, with commas between
+        ("幺五八，二三四六，七零九一", "15823467091"),
+        ("139,0712,5836", "13907125836"),
+        ("138、1234、5678", "13812345678"),
     ],
 )
 def test_phone_accepts_mainland_mobiles_with_separators(given, expected):
     assert normalize_phone(given) == expected
 
 
-@pytest.mark.parametrize("given", ["12812345678", "1381234567", "138123456789", "021-12345678", "", "abc", "一三八一二三四五六七", "我叫一三八"])
+@pytest.mark.parametrize("given", ["12812345678", "1381234567", "138123456789", "021-12345678", "", "abc", "一三八一二三四五六七", "我叫一三八", "138,1234,567,8888"])
 def test_phone_rejects_what_is_not_a_mainland_mobile(given):
     with pytest.raises(InvalidValue) as error:
         normalize_phone(given)
