@@ -30,6 +30,8 @@ class ServiceType:
     code: str
     name: str
     synonyms: tuple[str, ...]
+    # Words that name it only as a whole answer to 想做什么项目? (修), too short to look for inside a sentence.
+    answers: tuple[str, ...] = ()
     interview: bool = False  # the symptom interview (Chery steps 5-6) is run
     quote: str = "none"  # price_list | after_inspection | none (step e)
     ask_vin: bool = False  # the VIN is asked for (optional)
@@ -211,6 +213,9 @@ class Catalog:
         changed by a described fault where the catalogue says so; None if none is named.
         A service named only after 顺便 (做保养,顺便把划痕补一下漆) is extra work, not the main
         one, when another is named before it."""
+        answered = self._answered_alone(words)
+        if answered:
+            return answered
         main_part = _without_by_the_way(words)
         named = self.services_named(main_part, describes_fault)
         if not named and describes_fault and main_part != words and re.search(r"[\u4e00-\u9fff]{2}", main_part):
@@ -225,12 +230,19 @@ class Catalog:
             return main.with_fault
         return main.code
 
+    def _answered_alone(self, words: str) -> str | None:
+        said = words.strip(" ,，。.!！~～吧啊呀的了哈呗嘛")
+        return next((s.code for s in self.service_types if said in s.answers), None)
+
     def service_code_for(self, words: str) -> str | None:
         """Map a customer's words (保养, 修车, 喷漆 ...) to a service-type code.
 
         The longest synonym found in the words wins, so 钣金喷漆 beats 喷漆
         and 小保养 beats 保养.
         """
+        answered = self._answered_alone(words)
+        if answered:
+            return answered
         words = _without_measure_words(words)
         for matches in (_named, _sounds_in):
             found = [(len(synonym), code) for code, synonym in self._synonyms() if matches(synonym, words)]
@@ -327,6 +339,7 @@ def parse_catalog(raw: dict) -> Catalog:
                 code=s["code"],
                 name=s["name"],
                 synonyms=tuple(s.get("synonyms", ())),
+                answers=tuple(s.get("answers", ())),
                 interview=bool(s.get("interview", False)),
                 quote=s.get("quote", "none"),
                 ask_vin=bool(s.get("ask_vin", False)),

@@ -28,7 +28,7 @@ NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|�
 LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像)|是$)(?![不没])")
 # "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
 # "anything else?", whatever the rest says of the job already booked.
-NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没|不用了?|不需要了?|无)[\s,，。.!！~]+(?:就|只|只要|主要|先)")
+NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没啥了?|没什么了?|没别的了?|没|不用了?|不需要了?|无)[\s,，。.!！~]+(?:就|只|只要|主要|先)")
 # The main job as it comes, no more (那就按标准的来 / 照常规做就行 / 按套餐走): no extra work.
 STANDARD_JOB = re.compile(
     r"^(?:那|那就|就)?(?:按|照|按照)(?:着)?(?:标准|正常|常规|规定|流程|套餐|手册|你们的?|厂家的?)(?:的|流程|项目|套餐)?"

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dealer.emoji import without_emoji
 from dealer.script import NOT_GIVEN, load_script, says_a_no_word
 from dealer.settings import REPO_ROOT
 
@@ -221,7 +222,7 @@ def typos_read(text: str) -> str:
 def _units(text: str) -> list[list[str]]:
     """Each clause's pieces, greetings and the booking request taken out."""
     units = []
-    for clause in clauses(typos_read(text)):
+    for clause in clauses(typos_read(without_emoji(text))):
         pieces = [p for p in _pieces(without_request(clause)) if p]
         if pieces:
             units.append(pieces)
@@ -794,6 +795,20 @@ def _car_models() -> re.Pattern[str]:
     return re.compile(_alternation(_lines("car_models.txt")) or r"(?!)")
 
 
+# The fault's own words, without the frame they were said in: the car as subject (车子 /
+# 阿拉车子 / 我架车), a lead word (主要是) or the dashboard a light is on (仪表盘上有个…灯).
+NOTE_LEAD = re.compile(
+    r"^(?:(?:阿拉|俺们?|侬|咱们?|我嘅|我哋|我地)(?:的|嘅|家)?(?:个|台|辆|架|部)?(?:车子|车)?|我?架车"
+    rf"|{CAR_SUBJECT}|主要是|就是|问题是|仪表盘?(?:上面?|里)?(?:有个|有一个)(?=[^,]{{1,10}}灯))+"
+)
+
+
+def advisor_note(words: str) -> str:
+    """The fault as an advisor writes it down (车子怠速的时候抖得厉害 → 怠速的时候抖得厉害)."""
+    note = ",".join(NOTE_LEAD.sub("", phrase) for phrase in words.split(","))
+    return note if all(len(_subject(phrase)) >= 2 for phrase in note.split(",")) else words
+
+
 def phenomenon(text: str) -> str:
     """What is wrong (the 问诊单's 现象或症状), in the customer's words: the pieces that
     describe the symptom, each without its time or frequency (and its situation when the
@@ -814,7 +829,7 @@ def phenomenon(text: str) -> str:
                  or COLOUR_ONLY.fullmatch(piece)]  # 车底下滴水 | 绿色的
     if main and any("no_start" in _kinds(words) for words in main):
         main += [EDGE_WORDS.sub("", piece) for piece in pieces if ATTEMPTS.fullmatch(piece)]  # 打不着 | 要打好几次
-    return ",".join(_unique(main)) or complaint_words(text)
+    return advisor_note(",".join(_unique(main)) or complaint_words(text))
 
 
 # Attempts before the engine starts (要打好几次 / 得拧三四下才着): part of a hard start.

@@ -139,6 +139,8 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
         ("没有", True),
         ("莫得", True),
         ("没有,就把那个响的问题弄好", True),
+        ("没啥了,就保养", True),
+        ("没什么了，就做个保养", True),
         ("不用了,先把车修好再说", True),
         ("顺便洗个车", False),
         ("有,顺便换个雨刮", False),
@@ -226,3 +228,13 @@ def test_answers_that_only_say_i_do_not_know(said):
 )
 def test_a_service_asked_by_the_way_is_not_the_main_one(words, main):
     assert CATALOG.main_service_for(words, False) == main
+
+
+@pytest.mark.parametrize(("words", "expected"), [("修", "repair"), ("修吧", "repair"), ("要修", "repair")])
+def test_a_bare_verb_answering_the_question_names_the_service(words, expected):
+    assert CATALOG.service_code_for(words) == expected
+    assert CATALOG.main_service_for(words, describes_fault=False) == expected
+
+
+def test_the_bare_verb_is_not_looked_for_inside_a_sentence():
+    assert CATALOG.main_service_for("上次修过以后还是响,这次来做保养", describes_fault=False) == "maintenance"

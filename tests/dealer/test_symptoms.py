@@ -867,3 +867,26 @@ def test_what_a_light_looks_like_is_kept_with_it():
 )
 def test_a_colour_is_kept_and_a_named_light_s_picture_left_out(text, what):
     assert phenomenon(text) == what
+
+
+def test_emoji_are_not_part_of_the_complaint():
+    assert phenomenon("😫😫车门锁不上了") == "车门锁不上了"
+    assert "😂" not in answers_in("刹车的时候有异响😂😂,前天开始的")["what"]
+
+
+@pytest.mark.parametrize(
+    ("said", "noted"),
+    [
+        ("车子怠速的时候抖得厉害", "怠速的时候抖得厉害"),
+        ("阿拉车子开起来方向跑偏", "开起来方向跑偏"),
+        ("主要是仪表盘上有个发动机的灯一直亮", "发动机的灯一直亮"),
+        ("我架车开起身有阵汽油味", "开起身有阵汽油味"),
+        ("车子起步的时候有咔哒一声", "起步的时候有咔哒一声"),
+    ],
+)
+def test_the_fault_is_noted_without_the_car_or_dashboard_it_was_said_of(said, noted):
+    assert phenomenon(said) == noted
+
+
+def test_a_tailgate_stopping_half_way_is_a_fault():
+    assert phenomenon("你好,我的车买了一年半,后备箱电动尾门关到一半就停,还在质保吧") == "后备箱电动尾门关到一半就停"
