@@ -314,6 +314,23 @@ def _earlier_mileage(value: Any) -> str | None:
         return None
 
 
+# 里程说错了,是三万六不是两万六 / 公里数改成三万六: the figure a correction gives (after 是 or
+# 改成, not after 不是), in words the mileage entity does not take.
+CORRECTED_FIGURE = re.compile(
+    r"(?<!不)(?:是|改成|改为|改到|应该是|其实是|写成)\s*"
+    r"((?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十])[\d零〇一二两三四五六七八九十百千万wWkK.]*(?:公里|千米|km)?)"
+)
+
+
+def corrected_mileage(tracker: Tracker) -> str | None:
+    """The mileage said in a correction at the read-back, when no mileage entity took it."""
+    text = latest_text(tracker)
+    if tracker.slots_to_validate().get("mileage") is not None or not backend.script().names_odometer(text):
+        return None
+    figure = CORRECTED_FIGURE.search(text)
+    return figure.group(1) if figure else None
+
+
 def _already_valid(slot: str, value: Any) -> bool:
     if slot == "service_type":
         return value in backend.catalog().service_codes
@@ -375,6 +392,8 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
         # 4万公里保养要换刹车油吗? at 还有其他需要吗: what the service includes, asked (not a
         # wish): the packages and what each includes, then the question again.
         return "ask_price" if settled_service(tracker) == "maintenance" else "ask_other"
+    if asked == "extra_requests" and kind is None and HAVE_QUESTION.search(text) and not backend.catalog().services_named(text):
+        return "ask_beyond_bot"  # 你们那有休息室吗,我想在店里等: what the shop has, asked (not work to do)
     if kind is None and latest_intent(tracker) in QUESTION_KINDS and sounds_like_question(text):
         if asked == "extra_requests" and backend.catalog().services_named(text):
             return None  # 首保能一起做吗: a wish asked as a question is the answer
@@ -382,6 +401,14 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
     if kind is None and asked in FACT_ENTITIES and asks_directly(text) and not _may_answer_fact(tracker, asked, text):
         return "ask_beyond_bot"  # 你们有代步车吗? at the model question: not a model
     return kind
+
+
+# "Do you have …?" (你们那有休息室吗 / 店里有没有WiFi): what the shop has, in any clause.
+# Not a wish asked that way (有空帮我洗个车吗): no work or help words in the clause.
+HAVE_QUESTION = re.compile(
+    r"(?:^|[,，。;；!！\s])(?:你们|店里|那边|这边|那里|那)*(?:有没有|有)"
+    r"(?![^,，。;；!！?？]*(?:帮|给我|顺便|顺带|洗|换|检查|查|加|做|修|补|装|送|免费))[^,，。;；!！?？]{1,10}(?:吗|么|嘛|[?？])"
+)
 
 
 # The fact steps a question cannot answer, and the entity that would be their answer.
@@ -415,6 +442,8 @@ def _interview_question(tracker: Tracker) -> str | None:
         return None
     text = latest_text(tracker)
     if names_a_problem(text):
+        if backend.script().question_kind(text) == "ask_can_drive" and asks_directly(text):
+            return "ask_can_drive"  # 这个灯亮了还能开过去吗? at any step: whether it is safe, asked
         if not _asks_instead_of_answering(asked, text):
             return None
         # The cause and its cost are the technician's to tell (a price list is not the answer).
@@ -531,6 +560,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # The same question next (left to Rasa, the form's first unfilled slot would be asked).
             return [SlotSet(slot, value) for slot, value in {**undone, asked: None, "requested_slot": asked}.items()]
         asked = tracker.get_slot("requested_slot")
+        corrected = corrected_mileage(tracker) if asked == "booking_confirmed" else None
+        if corrected:
+            tracker.add_slots([SlotSet("mileage", corrected)])
         if _answer_read_as_question(tracker) and tracker.slots_to_validate().get(asked) is None:
             # The slot mapping left it out (not_intent); it is the answer all the same.
             tracker.add_slots([SlotSet(asked, latest_text(tracker))])

@@ -270,11 +270,21 @@ WARRANTY_TERM_NEXT = re.compile(r"(?:的)?(?:[0-9一二两三四五六七八九�
 CAR_YEAR_NEXT = re.compile(r"的(?!时候|那会|冬天|夏天|春天|秋天|年底|年初)|款|买|提|上的?牌|产|出厂|生产")
 
 
+# 新车买了不到一年 / 提车才三个月: the car's age (a word between the verb and the duration).
+CAR_AGE_BEFORE = re.compile(r"(?:买了|买来|提车|提了|开了|用了|落地)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)+$")
+
+
+CAR_AGE = re.compile(
+    rf"(?:新车|车子?|我的车|我这车)?(?:买了|提车|提了|开了|用了)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)*"
+    rf"{NUM}个?多?(?:天|周|星期|礼拜|月|年)(?:多|半)?(?:了|吧|啊)?"
+)
+
+
 def _time_spans(piece: str) -> list[Span]:
     """Spans of time phrases: each holds a date, a duration or an event (最近 alone does not)."""
     cores = [(start, end) for start, end in _spans(TIME_CORE, piece)
              if not (BARE_YEAR.fullmatch(piece[start:end]) and CAR_YEAR_NEXT.match(piece, end))
-             and not WARRANTY_TERM_NEXT.match(piece, end)]
+             and not WARRANTY_TERM_NEXT.match(piece, end) and not CAR_AGE_BEFORE.search(piece, 0, start)]
     starts = {start for start, _ in cores}
     leading = [span for span in _spans(VAGUE_TIME, piece) if span[1] in starts]  # 最近 + 一周
     merged = _merge([*cores, *leading, *_spans(TIME_WRAP, piece)])
@@ -815,7 +825,7 @@ def phenomenon(text: str) -> str:
     symptom names its part); the car, plates, names and the service asked for (能保修不) are
     left out, and so is a piece that mainly says how often (每次过都响) when another holds
     the symptom. Falls back to the complaint."""
-    all_pieces = [piece for unit in _units(text) for piece in unit]
+    all_pieces = [piece for unit in _units(text) for piece in unit if not CAR_AGE.fullmatch(piece)]
     pieces = _observed(all_pieces)
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
     main = [words for piece, words in found

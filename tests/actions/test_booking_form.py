@@ -178,6 +178,18 @@ async def test_a_corrected_fact_ends_the_correction(dispatcher, form_tracker, do
     assert "booking_key" not in slot_values(events)
 
 
+@pytest.mark.parametrize("text", ["里程说错了,是三万六不是两万六", "里程不是两万六,应该是三万六", "公里数改成三万六"])
+async def test_a_mileage_corrected_at_the_read_back_in_words_no_entity_takes(dispatcher, form_tracker, domain, text):
+    tracker = form_tracker(
+        {"booking_confirmed": None}, requested_slot="booking_confirmed", text=text,
+        slots={"mileage": "26000", "booking_key": "abc"},
+    )
+    tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["mileage"] == "36000"
+    assert slots.get("booking_confirmed") is None
+
+
 async def test_maintenance_skips_the_repair_only_steps(form_tracker):
     tracker = form_tracker({}, slots={"service_type": "maintenance", "first_visit": True})
     form = ValidateBookingForm()
@@ -800,7 +812,8 @@ def test_a_named_service_is_not_made_a_repair_by_its_part(form_tracker, text):
 
 @pytest.mark.parametrize(
     "question, response",
-    [("这种一般要修多久?", "utter_answer_duration"), ("这个质保能全免吗?", "utter_answer_after_check")],
+    [("这种一般要修多久?", "utter_answer_duration"), ("这个质保能全免吗?", "utter_answer_after_check"),
+     ("这个灯亮了还能开过去吗?", "utter_answer_can_drive")],
 )
 async def test_a_question_in_the_interview_is_answered_not_stored(question, response, form_tracker, domain):
     slots = {"service_type": "repair", "first_visit": True, "symptom_what": "发动机抖得厉害"}
@@ -809,6 +822,23 @@ async def test_a_question_in_the_interview_is_answered_not_stored(question, resp
     events = slot_values(await run_form(dispatcher, tracker, domain))
     assert events["symptom_frequency"] is None and events["requested_slot"] == "symptom_frequency"
     assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+@pytest.mark.parametrize("text", ["你们那有休息室吗,我想在店里等", "店里有没有WiFi?"])
+async def test_what_the_shop_has_asked_at_the_extra_requests_is_no_request(form_tracker, domain, text):
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests",
+                           slots={"service_type": "maintenance", "first_visit": False}, text=text)
+    events = slot_values(await run_form(dispatcher, tracker, domain))
+    assert events["extra_requests"] is None and events["requested_slot"] == "extra_requests"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_by_advisor"]
+
+
+@pytest.mark.parametrize("text", ["有空的话能顺便帮我洗个车吗", "有空帮洗个车吗"])
+async def test_a_wish_asked_as_a_question_at_the_extra_requests_stays_a_request(form_tracker, domain, text):
+    tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests",
+                           slots={"service_type": "maintenance", "first_visit": False}, text=text)
+    assert "洗" in slot_values(await run_form(CollectingDispatcher(), tracker, domain))["extra_requests"]
 
 
 async def test_a_documents_question_instead_of_the_extra_requests_is_answered(form_tracker, domain):

@@ -890,3 +890,13 @@ def test_the_fault_is_noted_without_the_car_or_dashboard_it_was_said_of(said, no
 
 def test_a_tailgate_stopping_half_way_is_a_fault():
     assert phenomenon("你好,我的车买了一年半,后备箱电动尾门关到一半就停,还在质保吧") == "后备箱电动尾门关到一半就停"
+
+
+@pytest.mark.parametrize(
+    ("said", "what"),
+    [("新车买了不到一年,天窗漏水,这个能保修吧?", "天窗漏水"), ("车买了一年多,最近打火费劲", "打火费劲")],
+)
+def test_the_cars_age_is_not_when_the_fault_began(said, what):
+    found = answers_in(said)
+    assert "when" not in found
+    assert found["what"] == what
