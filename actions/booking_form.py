@@ -246,6 +246,19 @@ def _moves_the_booking(tracker: Tracker) -> bool:
     )
 
 
+# Said right after a time: the customer cannot make it (明天下午去不了 / 周五我没空).
+REFUSED_AFTER = re.compile(r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事)")
+
+
+def _only_time_refused(tracker: Tracker) -> bool:
+    """The message's one time is refused and it names no other."""
+    times = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == "time"]
+    if len(times) != 1 or times[0].get("end") is None:
+        return False
+    text = latest_text(tracker)
+    return bool(REFUSED_AFTER.match(text[times[0]["end"]:])) and not re.search(r"改[成到为]|换[成到]|调到|挪到", text)
+
+
 def _optional_answer(value: Any) -> str | None:
     """An optional step's answer, NOT_GIVEN for 不清楚/没有, None if empty."""
     text = str(value).strip() if value is not None else ""
@@ -331,6 +344,29 @@ def corrected_mileage(tracker: Tracker) -> str | None:
     return figure.group(1) if figure else None
 
 
+# 最后四位是5678 / 尾号改成39 / 车牌尾数是9: the end of a number corrected at the read-back.
+TAIL_CORRECTION = re.compile(
+    r"(?:最后|后|尾号|尾数|末尾|末)(?:[一二两三四五六\d])?位?(?:数字|数)?(?:是|为|改成|改为|应该是|写成)?\s*([0-9A-Za-z]{1,6})(?![0-9A-Za-z])"
+)
+
+
+def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
+    """(slot, corrected value) when the read-back's answer corrects the end of the phone or
+    the plate and names no whole one."""
+    text = latest_text(tracker)
+    said = TAIL_CORRECTION.search(text)
+    if not said:
+        return None
+    slot = "plate" if "车牌" in text or "牌照" in text else "phone"
+    if tracker.slots_to_validate().get(slot) is not None:
+        return None
+    old = str(tracker.get_slot(slot) or "")
+    tail = said.group(1).upper()
+    if not old or old == NOT_GIVEN or len(tail) >= len(old):
+        return None
+    return slot, old[: len(old) - len(tail)] + tail
+
+
 def _already_valid(slot: str, value: Any) -> bool:
     if slot == "service_type":
         return value in backend.catalog().service_codes
@@ -401,6 +437,10 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
     if kind is None and asked in FACT_ENTITIES and asks_directly(text) and not _may_answer_fact(tracker, asked, text):
         return "ask_beyond_bot"  # 你们有代步车吗? at the model question: not a model
     return kind
+
+
+# A car without its plate yet (还没上牌 / 挂的临牌 / 车牌还没下来).
+NO_PLATE_YET = re.compile(r"(?:没|未)(?:有)?(?:上|挂|办|拿到|发)?(?:车?牌|牌照)|(?:车?牌|牌照)(?:还)?没(?:有)?(?:下来|上|办|挂|发)|临(?:时)?牌")
 
 
 # "Do you have …?" (你们那有休息室吗 / 店里有没有WiFi): what the shop has, in any clause.
@@ -545,6 +585,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         applicable = backend.script().slots_to_ask(
             service_flags(settled_service(tracker)), tracker.get_slot("first_visit")
         )
+        if tracker.get_slot("plate") == NOT_GIVEN and "vin" not in applicable:
+            applicable.append("vin")  # no plate (还没上牌): the VIN tells the car (step c: 车牌/VIN)
         return interview_slots_to_ask(tracker, [slot for slot in domain_slots if slot in applicable])
 
     async def run(
@@ -563,6 +605,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         corrected = corrected_mileage(tracker) if asked == "booking_confirmed" else None
         if corrected:
             tracker.add_slots([SlotSet("mileage", corrected)])
+        tail = corrected_tail(tracker) if asked == "booking_confirmed" else None
+        if tail:
+            tracker.add_slots([SlotSet(*tail)])
         if _answer_read_as_question(tracker) and tracker.slots_to_validate().get(asked) is None:
             # The slot mapping left it out (not_intent); it is the answer all the same.
             tracker.add_slots([SlotSet(asked, latest_text(tracker))])
@@ -602,6 +647,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             return {"appointment_time": None, "wanted_day": tracker.get_slot("wanted_day")}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         asked = tracker.get_slot("requested_slot")
+        if asked in TIME_STEPS and _only_time_refused(tracker):
+            # 明天下午去不了 (at the read-back or the time question): that time is what the
+            # customer cannot make; the time is asked again, not booked or kept.
+            return {"appointment_time": None, "appointment_display": None}
         before = value_before_latest_message(tracker, "appointment_time")
         if asked in PAST_TENSE_STEPS and intent != "correct_info":
             return {"appointment_time": before}
@@ -691,6 +740,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _moves_the_booking(tracker) and not latest_entity(tracker, "customer_name"):
+            # 不好意思,时间要改一下,改成下周一上午九点吧 at the name: the time moves; the name is still to be told.
+            return {"customer_name": None}
         try:
             return {"customer_name": normalize_name(_value_from_entity_or_text(tracker, "customer_name", value))}
         except InvalidValue:
@@ -720,6 +772,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     async def validate_plate(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _answering(tracker) == "plate" and NO_PLATE_YET.search(latest_text(tracker)) and not latest_entity(tracker, "plate"):
+            # 还没上牌: no plate to ask for again; the VIN is asked instead (required_slots).
+            return {"plate": NOT_GIVEN}
         try:
             plate = normalize_plate(_value_from_entity_or_text(tracker, "plate", value))
         except InvalidValue as error:

@@ -136,7 +136,7 @@ class BookingScript:
         """
         yes_words, no_words = self.yes_no_words[slot]
         text = self.standardised(text)
-        cleaned = text.strip(" ,，。.!！~～了啊呀哦吧呢的")
+        cleaned = text.strip(" ,，。.!！~～了啊呀哦吧呢的啦嘞咯哈嘛")
         if UNSURE_WHETHER.search(text):
             return None
         if (LEADING_NO.match(text) or says_a_no_word(text, yes_words, no_words) or cleaned in BARE_NO
@@ -202,7 +202,7 @@ class BookingScript:
 
     def means_no_answer(self, text: str) -> bool:
         said = self.standardised(text).strip(" ,，。.!！~～")
-        cleaned = said.strip("了啊呀哦吧")  # 没了 → 没: a bare no too
+        cleaned = said.strip("了啊呀哦吧啦嘞咯哈呢嘛")  # 没了 / 没啦 → 没: a bare no too
         return (any(word in said for word in self.no_answer_words) or cleaned in BARE_NO) and len(said) <= 8
 
     def wish_besides_no(self, text: str) -> str | None:

@@ -109,6 +109,10 @@ _SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "�
                   "关耳", "双口", "三横", "日月", "子小", "女昌", "走肖", "土圭", "之口")
 
 
+# Courtesy words said first (不好意思,… / 你好 / 稍等): no name.
+_NOT_A_NAME = re.compile(r"不好意思|抱歉|对不起|你好|您好|谢谢|稍等|等一下|等下|麻烦|请问|那个|这个|不是|没有|不用|不要")
+
+
 def normalize_name(text: str) -> str:
     """A customer's name as given: 王先生, 李女士, 刘洋 (surname + title is enough)."""
     # A Chinese name is the first word: 姓褚 衣字旁那个 → 褚 (the rest explains the character).
@@ -127,7 +131,7 @@ def normalize_name(text: str) -> str:
     # 老梁 / 小卫 / 阿张: how the customer is called; the surname is what is recorded.
     if re.fullmatch(r"[老小阿][\u4e00-\u9fff]", name):
         name = name[1:]
-    if not re.fullmatch(r"[\u4e00-\u9fff]{1,4}(先生|女士|小姐)?|[A-Za-z][A-Za-z ]{1,30}", name):
+    if _NOT_A_NAME.match(name) or not re.fullmatch(r"[\u4e00-\u9fff]{1,4}(先生|女士|小姐)?|[A-Za-z][A-Za-z ]{1,30}", name):
         raise InvalidValue("customer_name", "bad_format")
     return name
 

@@ -190,6 +190,45 @@ async def test_a_mileage_corrected_at_the_read_back_in_words_no_entity_takes(dis
     assert slots.get("booking_confirmed") is None
 
 
+@pytest.mark.parametrize("text", ["去年十月份换的机油", "上次是三月份换的刹车片"])
+async def test_a_last_service_told_with_its_date_and_work_is_the_answer(dispatcher, form_tracker, domain, text):
+    entity = {"entity": "time", "value": "2026-10-01T00:00:00+08:00", "start": 0, "end": 4}
+    tracker = form_tracker({"last_service": text}, requested_slot="last_service", text=text, entities=[entity],
+                           slots={"service_type": "maintenance", "first_visit": False})
+    assert slot_values(await run_form(dispatcher, tracker, domain))["last_service"] == text
+
+
+@pytest.mark.parametrize("text", ["还没上牌", "新车,现在挂的临牌", "车牌还没下来"])
+async def test_a_car_without_its_plate_yet_is_asked_its_vin(dispatcher, form_tracker, domain, text):
+    tracker = form_tracker({"plate": text}, requested_slot="plate", text=text,
+                           slots={"service_type": "maintenance", "first_visit": True})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["plate"] == NOT_GIVEN
+    assert not any(m.get("response", "").startswith("utter_invalid") for m in dispatcher.messages)
+    tracker.slots["plate"] = NOT_GIVEN
+    form = ValidateBookingForm()
+    assert "vin" in await form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), tracker, DOMAIN)
+
+
+async def test_a_car_with_its_plate_is_not_asked_its_vin_for_maintenance(form_tracker):
+    tracker = form_tracker({}, slots={"service_type": "maintenance", "first_visit": True, "plate": "沪A12345"})
+    form = ValidateBookingForm()
+    assert "vin" not in await form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), tracker, DOMAIN)
+
+
+@pytest.mark.parametrize(("text", "slot", "expected"), [
+    ("最后四位是5678", "phone", "18612345678"),
+    ("电话尾号应该是5678", "phone", "18612345678"),
+    ("车牌尾数是9", "plate", "陕A7B199"),
+])
+async def test_the_end_of_a_number_corrected_at_the_read_back(dispatcher, form_tracker, domain, text, slot, expected):
+    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,
+                           slots={"phone": "18612345768", "plate": "陕A7B198", "booking_key": "abc",
+                                  "awaiting_correction": True})
+    tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.9}
+    assert slot_values(await run_form(dispatcher, tracker, domain))[slot] == expected
+
+
 async def test_maintenance_skips_the_repair_only_steps(form_tracker):
     tracker = form_tracker({}, slots={"service_type": "maintenance", "first_visit": True})
     form = ValidateBookingForm()
@@ -686,6 +725,18 @@ async def test_the_read_back_with_another_time_is_no_confirmation(dispatcher, fo
     assert slot_values(await run_form(dispatcher, tracker, domain)).get("booking_confirmed") is None
 
 
+@pytest.mark.parametrize("asked", ["booking_confirmed", "appointment_time"])
+async def test_a_time_the_customer_cannot_make_is_asked_again_not_kept(dispatcher, form_tracker, domain, asked):
+    booked = "2026-11-27T16:00:00+08:00"
+    text = "明天下午去不了"
+    entity = {"entity": "time", "value": "2026-11-27T12:00:00+08:00", "start": 0, "end": 4}
+    tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot=asked, text=text,
+                           entities=[entity], slots={"appointment_time": booked, "awaiting_correction": True})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] is None and slots.get("booking_confirmed") is None
+
+
 async def test_the_words_decide_the_read_back_over_the_intent(dispatcher, form_tracker, domain):
     tracker = form_tracker({"booking_confirmed": False}, requested_slot="booking_confirmed", text="对的,没有问题")
     tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.7}
@@ -1005,6 +1056,7 @@ async def test_a_time_change_at_the_model_question_is_not_the_model(dispatcher, 
 @pytest.mark.parametrize(("slot", "text"), [
     ("plate", "不好意思周五去不了了,换到下周一下午三点可以吗"),
     ("mileage", "那天要出差,时间往后挪到周六上午十点吧"),
+    ("customer_name", "不好意思，时间要改一下，周日有事，改成下周一上午九点吧"),
 ])
 async def test_a_time_change_at_a_fact_step_is_not_an_invalid_answer(dispatcher, form_tracker, domain, slot, text):
     entity = {"entity": "time", "value": "2026-12-14T15:00:00+08:00", "start": 0, "end": 2}

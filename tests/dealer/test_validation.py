@@ -113,7 +113,7 @@ def test_name(given, expected):
     assert normalize_name(given) == expected
 
 
-@pytest.mark.parametrize("given", ["13812345678", "我想明天下午三点去做保养可以吗", ""])
+@pytest.mark.parametrize("given", ["13812345678", "我想明天下午三点去做保养可以吗", "", "不好意思", "请问"])
 def test_name_rejects_non_names(given):
     with pytest.raises(InvalidValue):
         normalize_name(given)
