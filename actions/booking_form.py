@@ -335,10 +335,19 @@ CORRECTED_FIGURE = re.compile(
 )
 
 
+def _names_the_mileage(tracker: Tracker) -> bool:
+    """The message names the odometer (跑了 / 里程), or answers 需要修改哪一项? after one that did
+    (里程不对 → 是五万不是十五万)."""
+    script = backend.script()
+    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    named_before = bool(tracker.get_slot("awaiting_correction")) and len(said) >= 2 and script.names_odometer(said[-2])
+    return script.names_odometer(latest_text(tracker)) or named_before
+
+
 def corrected_mileage(tracker: Tracker) -> str | None:
     """The mileage said in a correction at the read-back, when no mileage entity took it."""
     text = latest_text(tracker)
-    if tracker.slots_to_validate().get("mileage") is not None or not backend.script().names_odometer(text):
+    if tracker.slots_to_validate().get("mileage") is not None or not _names_the_mileage(tracker):
         return None
     figure = CORRECTED_FIGURE.search(text)
     return figure.group(1) if figure else None
@@ -832,7 +841,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot")
-        if asked == "last_service" or (asked != "mileage" and not backend.script().names_odometer(latest_text(tracker))):
+        if asked == "last_service" or (asked != "mileage" and not _names_the_mileage(tracker)):
             # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the
             # odometer; in the last-service answer (去年五千公里首保) it is the mileage then.
             return {"mileage": _earlier_mileage(value_before_latest_message(tracker, "mileage"))}

@@ -6,6 +6,8 @@ is actions/handover.py).
 """
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -18,6 +20,9 @@ from actions.offers import acknowledge_problem, booking_start, describes_a_fault
 from actions.questions import QUESTION_KINDS, answer_question, asks_directly, sounds_like_question
 from actions.submit_booking import BOOKING_SLOTS
 from dealer.script import NOT_GIVEN
+
+# "Is it done?" (行了吗 / 约上了没 / 预约成功了吗) after the booking.
+ASKS_IF_DONE = re.compile(r"^(?:那|这样|这就|是不是)?(?:预约)?(?:就)?(?:行|好|成|可以|约上|约好|搞定|妥|成功)了?(?:吗|么|没|嘛|不)[?？]?$")
 
 
 class ActionAnswerQuestion(Action):
@@ -99,8 +104,12 @@ class ActionHandleUnclearMessage(Action):
             if named & BOOKING_SIGNS and latest_intent(tracker) != "out_of_scope":
                 return booking_start(tracker, tracker.get_slot("booking_offer"))
         courtesy = backend.script().courtesy_kind(latest_text(tracker))
+        booked = tracker.get_slot("booked_display")
+        if booked and tracker.active_loop_name is None and ASKS_IF_DONE.search(latest_text(tracker)):
+            # 行了吗 / 约上了没 after the booking: it is done.
+            dispatcher.utter_message(response="utter_booking_already_done", booked_display=booked)
+            return []
         if courtesy is not None and tracker.active_loop_name is None:
-            booked = tracker.get_slot("booked_display")
             if courtesy == "acknowledge":
                 # 收到 / 知道了: after a booking, it stands; otherwise, what can we do for you.
                 if booked:
@@ -122,6 +131,10 @@ class ActionHandleUnclearMessage(Action):
                 dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=backend.catalog().phone)
                 return []
         unclear = latest_intent(tracker) != "out_of_scope"
+        if unclear and booked and tracker.active_loop_name is None and asks_directly(latest_text(tracker)):
+            # 修的时候有代步车吗? after the booking: a question for the advisor, not "not understood".
+            dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=backend.catalog().phone)
+            return []
         dispatcher.utter_message(response="utter_default" if unclear else "utter_out_of_scope")
         return []
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from dealer.catalog import SERVICE_FLAGS
+from dealer.emoji import without_emoji
 
 SCRIPT_PATH = Path(__file__).resolve().parent / "booking_script.yml"
 NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answer
@@ -19,6 +20,8 @@ UNKNOWN_FILLER = re.compile(
     r"哪天|哪一天|什么时候|啥时候|几号|哪儿|哪里|"
     r"没注意过?|没留意过?|没太注意|没在意"
 )
+# What a warranty repair costs (保修的话不收费吧 / 质保要钱吗 / 三包能全免吗).
+WARRANTY_COST = re.compile(r"(?:保修|质保|三包|索赔)[^,，。?？]{0,6}(?:收费|要钱|免费|花钱|自费|全免|掏钱|给钱|付钱)")
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
 NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u4e00-\u9fff]{0,6}?过")
 # "Never had it": 以前没这毛病, 之前没有这种问题, 从来没这情况.
@@ -191,6 +194,8 @@ class BookingScript:
 
     def question_kind(self, text: str) -> str | None:
         """ask_price / ask_hours / ask_address when the words ask one, else None."""
+        if WARRANTY_COST.search(text):
+            return "ask_warranty"  # 保修的话不收费吧?: whether the warranty covers it, not the price list
         for kind, words in (self.question_words or {}).items():
             if any(word in text for word in words):
                 return kind
@@ -218,9 +223,10 @@ class BookingScript:
     def declines_extra(self, text: str) -> bool:
         """No extra work: a bare no, or a no followed by the main job again."""
         said = self.standardised(text).strip()
-        parts = [p for p in re.split(r"[\s,，。.;；!！~～]+", said) if p]
-        if parts and all(STANDARD_JOB.match(p) or self.means_no_answer(p) for p in parts):
-            return True  # 那就按标准的来,别的不用了
+        parts = [p for p in re.split(r"[\s,，。.;；!！~～]+", without_emoji(said)) if p]
+        if parts and all(STANDARD_JOB.match(p) or self.means_no_answer(p) or self.courtesy_kind(p) for p in parts) \
+                and not all(self.courtesy_kind(p) for p in parts):
+            return True  # 那就按标准的来,别的不用了 / 没啦～谢谢🙏
         return self.means_no_answer(text) or bool(NO_THEN_MAIN_JOB.match(said) and not EXTRA_WORK.search(said))
 
     def documents(self, first_visit: object) -> tuple[str, ...]:

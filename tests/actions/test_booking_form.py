@@ -229,6 +229,15 @@ async def test_the_end_of_a_number_corrected_at_the_read_back(dispatcher, form_t
     assert slot_values(await run_form(dispatcher, tracker, domain))[slot] == expected
 
 
+async def test_a_mileage_corrected_after_naming_the_field_in_the_message_before(dispatcher, form_tracker, domain):
+    text = "是五万不是十五万"
+    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,
+                           slots={"mileage": "150000", "booking_key": "abc", "awaiting_correction": True})
+    tracker.events.insert(0, {"event": "user", "timestamp": 1.0, "text": "里程不对"})
+    tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.9}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == "50000"
+
+
 async def test_maintenance_skips_the_repair_only_steps(form_tracker):
     tracker = form_tracker({}, slots={"service_type": "maintenance", "first_visit": True})
     form = ValidateBookingForm()
@@ -797,6 +806,23 @@ async def test_an_acknowledgement_after_the_booking_says_it_stands(form_tracker,
     from actions.side_requests import ActionHandleUnclearMessage
 
     tracker = form_tracker({}, text="收到", slots={"booked_display": booked})
+    tracker.active_loop = {}
+    tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.4}
+    dispatcher = CollectingDispatcher()
+    await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+@pytest.mark.parametrize("text,booked,response", [
+    ("行了吗", "5月19日(周三) 12:00", "utter_booking_already_done"),
+    ("约上了没", "5月19日(周三) 12:00", "utter_booking_already_done"),
+    ("修的时候有代步车吗？", "5月19日(周三) 12:00", "utter_answer_by_advisor"),
+    ("修的时候有代步车吗？", None, "utter_default"),
+])
+async def test_a_question_after_the_booking_is_answered_not_misunderstood(form_tracker, domain, text, booked, response):
+    from actions.side_requests import ActionHandleUnclearMessage
+
+    tracker = form_tracker({}, text=text, slots={"booked_display": booked})
     tracker.active_loop = {}
     tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.4}
     dispatcher = CollectingDispatcher()

@@ -140,7 +140,7 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
         ("莫得", True),
         ("没有,就把那个响的问题弄好", True),
         ("没啥了,就保养", True),
-        ("没啦", True), ("没嘞", True),
+        ("没啦", True), ("没嘞", True), ("没啦～谢谢🙏", True), ("谢谢", False),
         ("没什么了，就做个保养", True),
         ("不用了,先把车修好再说", True),
         ("顺便洗个车", False),
@@ -239,3 +239,9 @@ def test_a_bare_verb_answering_the_question_names_the_service(words, expected):
 
 def test_the_bare_verb_is_not_looked_for_inside_a_sentence():
     assert CATALOG.main_service_for("上次修过以后还是响,这次来做保养", describes_fault=False) == "maintenance"
+
+
+@pytest.mark.parametrize("words", ["保修的话不收费吧?", "质保要钱吗", "三包能全免吗"])
+def test_what_a_warranty_repair_costs_is_a_warranty_question(words):
+    assert SCRIPT.question_kind(words) == "ask_warranty"
+    assert SCRIPT.question_kind("保养多少钱") == "ask_price"
