@@ -882,6 +882,12 @@ def test_emoji_are_not_part_of_the_complaint():
         ("主要是仪表盘上有个发动机的灯一直亮", "发动机的灯一直亮"),
         ("我架车开起身有阵汽油味", "开起身有阵汽油味"),
         ("车子起步的时候有咔哒一声", "起步的时候有咔哒一声"),
+        ("嘞车子空调吹出来都是热风", "空调吹出来都是热风"),
+        ("屋里额车子刹车踏板踏下去软塌塌额", "刹车踏板踏下去软塌塌额"),
+        ("那个…右后轮胎老是没气", "右后轮胎老是没气"),
+        ("仪表盘上胎压报警灯亮了", "胎压报警灯亮了"),
+        ("仪表盘上亮了个黄灯", "仪表盘上亮了个黄灯"),  # the light not named: where it is stays
+        ("那个车门关不上", "那个车门关不上"),  # 车门 is the part, not the car
     ],
 )
 def test_the_fault_is_noted_without_the_car_or_dashboard_it_was_said_of(said, noted):
