@@ -418,8 +418,17 @@ def _tried_spans(piece: str) -> list[Span]:
     return _merge(spans)
 
 
+# Attempts and nothing else (试了三四次 / 打了好几次才着 / 试了三次都不行): how the fault shows
+# when the customer uses the car, not something done about it.
+ATTEMPTS_ONLY = re.compile(
+    rf"(?:都|也|已经|又)?(?:试|打|拧|按|点|启动|充|踩)了?(?:好几|几|[{CN_DIGITS}]{{1,3}}|\d{{1,2}})[次回下遍](?:了)?"
+    r"(?:才[一-鿿]{0,3}|(?:都|也|还是)?(?:不行|没用|没反应|不着|没着|充不进去?|打不着)了?)?"
+)
+
+
 def tried_phrases(piece: str) -> list[str]:
-    return [piece[start:end] for start, end in _tried_spans(piece)]
+    phrases = (piece[start:end] for start, end in _tried_spans(piece))
+    return [phrase for phrase in phrases if not ATTEMPTS_ONLY.fullmatch(phrase)]
 
 
 # --- what: the complaint --------------------------------------------------------------------

@@ -907,3 +907,12 @@ def test_the_cars_age_is_not_when_the_fault_began(said, what):
     found = answers_in(said)
     assert "when" not in found
     assert found["what"] == what
+
+
+@pytest.mark.parametrize("said", ["充电充不进去,试了三次都不行", "早上打火要打好几次才着", "试了三四次"])
+def test_attempts_are_how_the_fault_shows_not_what_was_tried(said):
+    assert "tried" not in answers_in(said)
+
+
+def test_something_done_about_the_fault_is_still_what_was_tried():
+    assert answers_in("打不着火,换了个电瓶还是不行")["tried"] == "换了个电瓶还是不行"
