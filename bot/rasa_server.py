@@ -110,6 +110,29 @@ def _unescaped_structured_logs(rasa_main_module) -> None:
     rasa_main_module.configure_structlog = configure_structlog
 
 
+def _close_kept_alive_connections_on_stop() -> None:
+    """Rasa closes the agent's broker and lock store after the server stops
+    (rasa.core.run.close_resources, registered by serve_application); the action server's
+    kept-alive connections (bot/speedups.py) are closed with them, not left to the
+    interpreter's exit ("Unclosed client session")."""
+    import rasa.core.run
+
+    from bot import speedups
+
+    rasa_close = rasa.core.run.close_resources
+    if getattr(rasa_close, "closes_kept_alive_connections", False):
+        return
+
+    async def close_resources(app, loop) -> None:
+        try:
+            await rasa_close(app, loop)
+        finally:
+            await speedups.close_shared_sessions()
+
+    close_resources.closes_kept_alive_connections = True
+    rasa.core.run.close_resources = close_resources
+
+
 def main() -> None:
     missing = [name for name in REQUIRED if not os.environ.get(name)]
     if missing:
@@ -125,6 +148,7 @@ def main() -> None:
     action_fault.install()
     conversation_dealer.install()
     model_reload.install()
+    _close_kept_alive_connections_on_stop()
     import rasa.__main__
 
     _unescaped_structured_logs(rasa.__main__)

@@ -1,6 +1,8 @@
 """The faster action-response check accepts and refuses exactly what Rasa's own does."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -511,3 +513,28 @@ def test_applied_events_kept_and_extended_are_rasas_for_random_conversations(see
     for event in list(tracker.events)[30:60]:
         bounded.update(event, domain)
         assert bounded.applied_events() == speedups.rasa_applied_events(bounded)
+
+
+def test_the_kept_alive_connections_close_when_the_server_stops():
+    """bot/rasa_server.py wraps Rasa's after_server_stop listener: the shared sessions go with it."""
+    import rasa.core.run
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.rasa_server import _close_kept_alive_connections_on_stop
+
+    rasa_close = rasa.core.run.close_resources
+    try:
+        _close_kept_alive_connections_on_stop()
+        _close_kept_alive_connections_on_stop()  # idempotent: wrapped once
+        assert rasa.core.run.close_resources.closes_kept_alive_connections
+
+        async def stop():
+            session = speedups._shared_session(EndpointConfig("http://127.0.0.1:9/webhook"))
+            app = type("App", (), {"ctx": type("Ctx", (), {})()})()  # no agent: Rasa's part returns early
+            await rasa.core.run.close_resources(app, asyncio.get_running_loop())
+            return session
+
+        session = asyncio.run(stop())
+        assert session.closed and speedups._shared["sessions"] == {}
+    finally:
+        rasa.core.run.close_resources = rasa_close
