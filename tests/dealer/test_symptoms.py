@@ -901,7 +901,8 @@ def test_a_tailgate_stopping_half_way_is_a_fault():
 @pytest.mark.parametrize(
     ("said", "what"),
     [("新车买了不到一年,天窗漏水,这个能保修吧?", "天窗漏水"), ("车买了一年多,最近打火费劲", "打火费劲"),
-     ("恁好，俺车买了还不到一年，换挡的时候老是顿一下，这能保修不", "换挡的时候顿一下")],
+     ("恁好，俺车买了还不到一年，换挡的时候老是顿一下，这能保修不", "换挡的时候顿一下"),
+     ("新车才一年多，天窗下雨就往里渗水", "天窗就往里渗水")],
 )
 def test_the_cars_age_is_not_when_the_fault_began(said, what):
     found = answers_in(said)
