@@ -30,7 +30,7 @@ from actions.interview import (
     latest_text,
     settled_service,
 )
-from dealer.script import NOT_GIVEN
+from dealer.script import NOT_GIVEN, WARRANTY_COST
 from dealer.symptoms import GREETING, answers_in, names_a_problem
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
@@ -497,7 +497,10 @@ def _interview_question(tracker: Tracker) -> str | None:
             return None
         # The cause and its cost are the technician's to tell (a price list is not the answer).
         return "ask_can_drive" if backend.script().question_kind(text) == "ask_can_drive" else "ask_other"
-    return backend.script().question_kind(text) or ("ask_other" if asks_directly(text) else None)
+    kind = backend.script().question_kind(text)
+    if kind == "ask_warranty" and WARRANTY_COST.search(text):
+        return "ask_other"  # 这个质保能全免吗? mid-interview: whether it is covered waits for the check
+    return kind or ("ask_other" if asks_directly(text) else None)
 
 
 def _asks_instead_of_answering(asked: str, text: str) -> bool:

@@ -20,6 +20,11 @@ UNKNOWN_FILLER = re.compile(
     r"哪天|哪一天|什么时候|啥时候|几号|哪儿|哪里|"
     r"没注意过?|没留意过?|没太注意|没在意"
 )
+# 约 followed by the time (约后天下午四点 / 约周六上午): a booking asked for.
+BOOK_AT_TIME = re.compile(
+    r"约(?:在|到|个|一下)?(?:今天|明天|明早|后天|大后天|这周|下周|下礼拜|周[一二三四五六日天末]|星期|礼拜"
+    r"|\d{1,2}[号日月点:：]|[一二三四五六七八九十两]{1,3}[号点])"
+)
 # What a warranty repair costs (保修的话不收费吧 / 质保要钱吗 / 三包能全免吗).
 WARRANTY_COST = re.compile(r"(?:保修|质保|三包|索赔)[^,，。?？]{0,6}(?:收费|要钱|免费|花钱|自费|全免|掏钱|给钱|付钱)")
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
@@ -190,7 +195,7 @@ class BookingScript:
         return any(word in text for word in self.odometer_words)
 
     def asks_for_booking(self, text: str) -> bool:
-        return any(word in text for word in self.booking_request_words)
+        return any(word in text for word in self.booking_request_words) or bool(BOOK_AT_TIME.search(text))
 
     def question_kind(self, text: str) -> str | None:
         """ask_price / ask_hours / ask_address when the words ask one, else None."""

@@ -245,3 +245,11 @@ def test_the_bare_verb_is_not_looked_for_inside_a_sentence():
 def test_what_a_warranty_repair_costs_is_a_warranty_question(words):
     assert SCRIPT.question_kind(words) == "ask_warranty"
     assert SCRIPT.question_kind("保养多少钱") == "ask_price"
+
+
+@pytest.mark.parametrize(("words", "asks"), [
+    ("方向盘抖动,不敢开,约后天下午四点", True), ("约周六上午", True),
+    ("我约了朋友明天吃饭", False), ("大约两万公里", False),
+])
+def test_yue_followed_by_the_time_asks_for_a_booking(words, asks):
+    assert SCRIPT.asks_for_booking(words) is asks
