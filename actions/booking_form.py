@@ -490,14 +490,14 @@ def _interview_question(tracker: Tracker) -> str | None:
     if not asked.startswith("symptom_") or not _fresh_user_message(tracker) or _said_again(tracker):
         return None
     text = latest_text(tracker)
+    kind = backend.script().question_kind(text)
     if names_a_problem(text):
-        if backend.script().question_kind(text) == "ask_can_drive" and asks_directly(text):
-            return "ask_can_drive"  # 这个灯亮了还能开过去吗? at any step: whether it is safe, asked
+        if kind == "ask_can_drive" and asks_directly(text):
+            return kind  # 这个灯亮了还能开过去吗? at any step: whether it is safe, asked
         if not _asks_instead_of_answering(asked, text):
             return None
         # The cause and its cost are the technician's to tell (a price list is not the answer).
-        return "ask_can_drive" if backend.script().question_kind(text) == "ask_can_drive" else "ask_other"
-    kind = backend.script().question_kind(text)
+        return "ask_can_drive" if kind == "ask_can_drive" else "ask_other"
     if kind == "ask_warranty" and WARRANTY_COST.search(text):
         return "ask_other"  # 这个质保能全免吗? mid-interview: whether it is covered waits for the check
     return kind or ("ask_other" if asks_directly(text) else None)
