@@ -17,7 +17,7 @@ from actions import backend
 from actions.backend import service_flags
 from actions.conversation import latest_entity, message_time, value_before_latest_message
 from actions.guard import stop_at_booking_limit
-from actions.offers import describes_a_fault, offer_slots
+from actions.offers import describes_a_fault, fault_is_the_job, offer_slots
 from actions.privacy import consent_answer
 from actions.questions import QUESTION_KINDS, answer_question, asks_about_the_cause, asks_directly, sounds_like_question
 from actions.interview import (
@@ -66,6 +66,8 @@ WHERE_TO_SEE = re.compile(r"(?:在哪|哪里|哪儿|什么地方|怎么)[^,，�
 
 # Answers to these questions may set the booking time; elsewhere only words that change it do.
 TIME_STEPS = ("appointment_time", "booking_confirmed")
+# The time of day already booked, kept on a new day (改到后天同一时间 / 还是这个点).
+SAME_TIME_OF_DAY = re.compile(r"同一个?时间|同样的?时间|一样的时间|时间一样|时间不变|同一个?点|还是这个(?:时间|点)|原来的?时间|原来那个点")
 
 VIN_LIKE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{17}(?![A-Za-z0-9])")
 ATTEMPTED_VIN = re.compile(r"[A-Za-z0-9]{8,}")  # a wrong VIN is explained; words are "not known"
@@ -155,6 +157,11 @@ async def check_appointment_time(
         start = start.replace(tzinfo=zone)
     info = _time_info(tracker, str(value))
     current = value_before_latest_message(tracker, "appointment_time")  # the validated one
+    if current and info.get("grain") == "day" and SAME_TIME_OF_DAY.search(latest_text(tracker)):
+        # 改到后天同一时间: the new day at the time of day already booked.
+        at = datetime.fromisoformat(current).astimezone(zone)
+        start = start.astimezone(zone).replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+        info = {**info, "exact": True, "grain": "minute"}
     if current and info.get("exact") is False and _inside(current, info):
         # 对,元旦上午 at the read-back: the booked slot already is what the customer says
         # (and the 对 confirms it).
@@ -425,6 +432,8 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
     asked = _answering(tracker)
     if asked is None or _said_again(tracker):
         return None  # told again after the answer: it was meant as the answer
+    if _moves_the_booking(tracker):
+        return None  # 明天有事,改到后天同一时间行吗: the time moves (asked politely, no question)
     if asked == "appointment_time" and latest_entity(tracker, "time"):
         return None  # 今天四点半还能来吗: the time is the answer; the slot check says whether it can
     text = latest_text(tracker)
@@ -686,7 +695,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if "service_type" in named:
             return {}
         text = latest_text(tracker)
-        fault = describes_a_fault(text)
+        fault = fault_is_the_job(text)
         # 换个机油: the service the words name (a part, 机油, is no fault by itself); with a
         # fault told, the form's own reading decides (上周保养的时候说有点渗油 is no maintenance).
         asked_for = None if fault else backend.catalog().main_service_for(text, False)
@@ -716,7 +725,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         # A fault told before (the complaint the booking started from) counts too: 约个时间
         #来检查下 after 发动机故障灯亮了 is a check for a fault, a repair.
         told = tracker.get_slot("symptom_what")
-        fault = describes_a_fault(text) or (bool(told) and describes_a_fault(str(told)))
+        fault = fault_is_the_job(text) or (bool(told) and describes_a_fault(str(told)))
         # A word taken from this message was read with its context there (刚过质保期 is
         # no warranty); an answer from elsewhere (a button) is read alone.
         code = (
@@ -764,6 +773,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _moves_the_booking(tracker) and not latest_entity(tracker, "phone"):
+            return {"phone": None}  # 改到后天同一时间行吗 at the phone: the time moves; the phone is still asked
         phone = check_phone(value, dispatcher, tracker)
         if phone is None:
             return {"phone": None}

@@ -227,6 +227,7 @@ def _a_check_without_a_fault(text: str, tracker: Tracker) -> bool:
 
 
 def _says_no_more(text: str, intent: str | None) -> bool:
+    text = backend.script().standardised(text)  # 冒得哒 / 莫得了: 没有了
     if answers_in(text).get("what"):
         return False  # 空调没有冷风 names a problem, whatever else it says
     _, no_words = backend.script().yes_no_words["symptom_more"]
@@ -237,7 +238,7 @@ def _says_no_more(text: str, intent: str | None) -> bool:
 def _bare_yes(text: str, intent: str | None) -> bool:
     """有 / 还有: a further complaint that is told next."""
     yes_words, no_words = backend.script().yes_no_words["symptom_more"]
-    said = "".join(clauses(text))
+    said = "".join(clauses(backend.script().standardised(text)))
     cleaned = said.strip("了啊呀哦吧的")
     if any(word in said for word in no_words):
         return False  # 就这个, read as affirm: that is all

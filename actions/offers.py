@@ -7,6 +7,7 @@ booking with it (service, complaint, car model) instead of asking it all again.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -25,6 +26,7 @@ from actions.interview import (
     without_interview,
 )
 from actions.questions import answer_question, sounds_like_question
+from dealer.catalog import without_by_the_way
 from dealer.symptoms import clauses, complaint_words, tells_a_fault, tells_a_vague_fault
 
 
@@ -42,12 +44,32 @@ def describes_a_fault(text: str) -> bool:
     return tells_a_fault(text, check_asked) and not script.says_no_fault(text)
 
 
+# A service told as done (刚做完保养 / 上次保养的时候): no service asked for.
+DONE_BEFORE = re.compile(r"刚|已经|上次|上回|前几天|做完|做过|做了|保养完|检测完|检查完")
+
+
+# Work asked "by the way" (顺便 / 另外), unlike a fault told after 还有 (还有就是空调不凉).
+ASKED_BY_THE_WAY = re.compile(r"顺便|顺带|顺道|捎带|另外|此外")
+
+
+def fault_is_the_job(text: str) -> bool:
+    """A fault is told and the booking is for it: not one told only 顺便 / 另外 after a
+    service asked first (想约个保养,另外左后车窗升起来有点卡,也帮忙看看: the maintenance is
+    the job, the window extra work)."""
+    if not describes_a_fault(text):
+        return False
+    main = without_by_the_way(text)
+    if main == text or not ASKED_BY_THE_WAY.search(text):
+        return True  # 要保养了,还有就是空调有点不制冷: a fault told is the job
+    return describes_a_fault(main) or not backend.catalog().services_named(main)
+
+
 def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:
     """What a booking started from this message would already know."""
     text = latest_text(tracker)
     dealer = backend.catalog()
     model = latest_entity(tracker, "car_model")
-    fault = describes_a_fault(text)
+    fault = fault_is_the_job(text)
     service = dealer.main_service_for(text, fault)
     if (complaint or tells_a_vague_fault(text)) and fault and (service is None or dealer.service_type(service).rank < dealer.service_type("repair").rank):
         # A problem told is a repair, whatever routine work is asked beside it
@@ -106,7 +128,12 @@ def reply_to_offer(tracker: Tracker) -> bool | None:
     """要约 / 先不用 / a time (then the customer wants it): True, False or None."""
     if latest_entity(tracker, "time"):
         return True
-    return backend.script().read_yes_no("booking_offer", latest_text(tracker))
+    script = backend.script()
+    text = latest_text(tracker)
+    yes_no = script.read_yes_no("booking_offer", text)
+    if yes_no is None and script.asks_for_booking(text):
+        return True  # 给我整个时间 / 帮我约一个: the booking is asked for
+    return yes_no
 
 
 def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -118,6 +145,11 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         # 我车是27年买的,还在质保期不?: a question, no problem told: answered, then the offer.
         answer_question(question, text, dispatcher, tracker)
         return offer_after_answer(dispatcher, tracker)
+    if not describes_a_fault(text) and not tells_a_vague_fault(text) and not DONE_BEFORE.search(text) \
+            and not backend.script().names_service_reminder(text) and backend.catalog().services_named(text):
+        # 阿拉屋里厢额车子要做保养了 / 介车该年审了,能给先检测检测嘛: a service asked for, no
+        # problem told: the booking starts (nothing to restate as a complaint).
+        return booking_start(tracker, offer_from(tracker))
     # 车有点毛病,说不上来: a fault without a symptom; what it is is asked in the interview.
     complaint = complaint_words(text) or (None if tells_a_vague_fault(text) else text.strip())
     events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]

@@ -133,6 +133,8 @@ RELATIVE_DAYS = {
     "大后天": (3, None), "大大后天": (4, None),
     # Cantonese: 听日 tomorrow, 琴日/寻日 yesterday, 大后日 in three days.
     "听日": (1, None), "琴日": (-1, None), "寻日": (-1, None), "大后日": (3, None),
+    # Wu (Shanghai, Zhejiang): 今朝 today, 明朝 tomorrow, 后朝 the day after.
+    "今朝": (0, None), "明朝": (1, None), "后朝": (2, None),
 }
 
 # Day parts: word -> (window start, window end, how a bare hour is read).
@@ -158,6 +160,12 @@ PARTS = {
     "上昼": (time(8, 30), time(12, 0), "am"),
     "晏昼": (time(12, 0), time(15, 0), "noon"),
     "下昼": (time(13, 0), time(17, 30), "pm"),
+    # Wu and northern: 上半天 / 前半晌 morning, 下半天 / 后半晌 / 后晌 afternoon.
+    "上半天": (time(8, 30), time(12, 0), "am"),
+    "前半晌": (time(8, 30), time(12, 0), "am"),
+    "下半天": (time(13, 0), time(17, 30), "pm"),
+    "后半晌": (time(13, 0), time(17, 30), "pm"),
+    "后晌": (time(13, 0), time(17, 30), "pm"),
 }
 
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,

@@ -216,7 +216,7 @@ class Catalog:
         answered = self._answered_alone(words)
         if answered:
             return answered
-        main_part = _without_by_the_way(words)
+        main_part = without_by_the_way(words)
         named = self.services_named(main_part, describes_fault)
         if not named and describes_fault and main_part != words and re.search(r"[\u4e00-\u9fff]{2}", main_part):
             # 倒车雷达不响了,顺便后保险杠蹭掉块漆也想补一下: the fault told first is the job;
@@ -255,14 +255,16 @@ class Catalog:
 _VERB_MEASURE = re.compile(r"([换做补喷加])(?:一下子|一下|一个|一次|个|下|次)(?=[\u4e00-\u9fff])")
 
 
+# What follows 顺便 / 另外 to the end of the sentence is extra work, with the clauses that go
+# on about it (约个保养,顺便帮我检查下胎压,轮胎好像有点亏气).
 _BY_THE_WAY = re.compile(
-    r"(?:顺便|顺带|顺道|捎带)[^,，。;；!！?？]*"
+    r"(?:顺便|顺带|顺道|捎带)[^。;；!！?？]*"
     # 倒车影像黑屏了,想修一下,另外后杠有点掉漆顺便补一下: a clause told as "also" is extra work.
-    r"|(?:^|(?<=[,，。;；!！?？\s]))(?:另外|此外|还有就是|再就是|还有)[^,，。;；!！?？]*"
+    r"|(?:^|(?<=[,，。;；!！?？\s]))(?:另外|此外|还有就是|再就是|还有)[^。;；!！?？]*"
 )
 
 
-def _without_by_the_way(words: str) -> str:
+def without_by_the_way(words: str) -> str:
     """The words without what is asked 顺便 (by the way) or 另外 (also): the extra work."""
     return _BY_THE_WAY.sub("", words)
 

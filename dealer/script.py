@@ -33,7 +33,8 @@ NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u
 NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|这种|那个|那种|这样的?)(?:毛病|问题|情况|现象|事)")
 # A reply that opens with agreement (对啊上个月就在你们这修的, 是的 来过两次): yes, unless
 # a no-word follows (checked first).
-LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像)|是$)(?![不没])")
+# 中 is Henan / Northeastern 好, alone or before a pause (中 给我整个时间).
+LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像)|是(?=$|[\s,，。!！~])|中(?=$|[\s,，。!！~啊]))(?![不没])")
 # "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
 # "anything else?", whatever the rest says of the job already booked.
 NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没啥了?|没什么了?|没别的了?|没|不用了?|不需要了?|无)[\s,，。.!！~]+(?:就|只|只要|主要|先)")
@@ -46,6 +47,10 @@ EXTRA_WORK = re.compile(r"顺便|顺带|另外|也想|也要|还要|还想|再�
 # Not done (上次师傅说没事,没修 / 新车哪修过啊), but 没修好 (done and failed) is a yes.
 NOT_DONE = re.compile(r"(?:没有?|没)(?:修|弄|处理|换|来修)(?![好])|哪(?:里|儿)?(?:修|弄|来|处理)过")
 # A reply that opens with a bare no and goes on (没有,头一回 / 没,第一次): no.
+# What is left of a wish to be quick once its hurry words are taken out (快点弄好就行).
+HURRY_FILLER = re.compile(
+    r"^(?:麻烦|请|帮我|帮忙|给我|希望|能)?(?:弄|修|搞|做|处理|整)?(?:好|完|定)?(?:就行|就好|就可以)?[了啊吧哈呀哦呢的嘛点些]*$"
+)
 LEADING_NO = re.compile(r"^(?:没有|没|不是|否)[\s,，。.!！~]+")
 # "I don't remember whether it was" (不记得修没修过 / 忘了来没来过): neither yes nor no.
 UNSURE_WHETHER = re.compile(
@@ -111,6 +116,7 @@ class BookingScript:
     standard_words: dict[str, str] | None = None  # 莫得 → 没有, 要得 → 好的
     leave_it_to_us_words: tuple[str, ...] = ()  # 随便 / 你们定 : the dealer may choose
     time_change_words: tuple[str, ...] = ()  # 改到 / 换成 / 来不了 : the booking time changes
+    hurry_words: tuple[str, ...] = ()  # 快点 / 越快越好 : a wish to be quick, no extra work
 
     def changes_time(self, text: str) -> bool:
         return any(word in text for word in self.time_change_words)
@@ -210,6 +216,13 @@ class BookingScript:
         """A no-answer word anywhere (车架号我记不住,行驶证在我老公那), however long the message."""
         return any(word in text for word in self.no_answer_words)
 
+    def only_hurries(self, text: str) -> bool:
+        """The words only ask to be quick (快点弄好就行, 麻烦尽快): no job of their own."""
+        rest = text
+        for word in sorted(self.hurry_words, key=len, reverse=True):
+            rest = rest.replace(word, "")
+        return rest != text and bool(HURRY_FILLER.match(rest))
+
     def means_no_answer(self, text: str) -> bool:
         said = self.standardised(text).strip(" ,，。.!！~～")
         cleaned = said.strip("了啊呀哦吧啦嘞咯哈呢嘛")  # 没了 / 没啦 → 没: a bare no too
@@ -222,16 +235,17 @@ class BookingScript:
             return None
         parts = [p for p in re.split(r"[\s,，。.;；!！~～]+", said) if p]
         wishes = [p for p in parts if not self.means_no_answer(p) and self.courtesy_kind(p) is None
-                  and not STANDARD_JOB.match(p)]
+                  and not STANDARD_JOB.match(p) and not self.only_hurries(p)]
         return ",".join(wishes) if wishes and len(wishes) < len(parts) else None
 
     def declines_extra(self, text: str) -> bool:
         """No extra work: a bare no, or a no followed by the main job again."""
         said = self.standardised(text).strip()
         parts = [p for p in re.split(r"[\s,，。.;；!！~～]+", without_emoji(said)) if p]
-        if parts and all(STANDARD_JOB.match(p) or self.means_no_answer(p) or self.courtesy_kind(p) for p in parts) \
-                and not all(self.courtesy_kind(p) for p in parts):
-            return True  # 那就按标准的来,别的不用了 / 没啦～谢谢🙏
+        if parts and all(STANDARD_JOB.match(p) or self.means_no_answer(p) or self.courtesy_kind(p)
+                         or self.only_hurries(p) for p in parts) \
+                and any(STANDARD_JOB.match(p) or self.means_no_answer(p) for p in parts):
+            return True  # 那就按标准的来,别的不用了 / 没啦～谢谢🙏 / 没有,快点弄好就行
         return self.means_no_answer(text) or bool(NO_THEN_MAIN_JOB.match(said) and not EXTRA_WORK.search(said))
 
     def documents(self, first_visit: object) -> tuple[str, ...]:
@@ -280,4 +294,5 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         standard_words=dict(raw.get("standard_words") or {}),
         leave_it_to_us_words=tuple(raw.get("leave_it_to_us_words", ())),
         time_change_words=tuple(raw.get("time_change_words", ())),
+        hurry_words=tuple(raw.get("hurry_words", ())),
     )

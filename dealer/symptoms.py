@@ -556,11 +556,23 @@ def _answers_another_question(piece: str) -> bool:
 GLUED_PIECE = 4  # 探岳 变速箱顿挫 → 探岳变速箱顿挫; longer pieces keep a comma between them
 
 
+# A piece that tells nothing of the fault: the car (我的车 / 俺这车), a particle left when the
+# request was taken out (要保养了 → 了), or an exclamation (搞么斯哦 / 咋回事).
+FILLER_PIECE = re.compile(
+    r"^(?:(?:我|俺|阿拉|我们)(?:的|这|家|额|屋里)?)?(?:车子?|爱车)?[了啊呀哦吧嘛的]*$"
+    r"|^(?:这是|这)?(?:搞么斯|搞么子|搞啥子?|搞什么|咋回事|怎么回事|啥情况|什么情况|咋整|咋办|怎么办)[了啊呀哦吧嘛呢]*$"
+)
+
+
+LEAD_IN_PIECE = re.compile(r"^(?:还有就是|再就是|另外就是|另外|对了)[,，]?")
+
+
 def _complaint_in(pieces: list[str]) -> str:
     """A clause's complaint: its pieces without those that only say when, how often, ..."""
     if not any(_complaint_spans(piece) for piece in pieces):
         return ""
-    kept = [p for p in pieces if _complaint_spans(p) or not _answers_another_question(p)]
+    kept = [p for p in pieces if _complaint_spans(p) or not (_answers_another_question(p) or FILLER_PIECE.match(p))]
+    kept = [LEAD_IN_PIECE.sub("", p) or p for p in kept]
     words = kept[0]
     for before, piece in zip(kept, kept[1:]):
         glued = len(before) <= GLUED_PIECE and not _complaint_spans(before)
@@ -931,6 +943,9 @@ def restatement(what: object, where: object) -> str:
     (刹车的时候 + 前面有摩擦声), which the stored symptom leaves to 何时何处."""
     what_words, where_words = str(what or ""), str(where or "")
     moment = next((piece for piece in clauses(where_words) if SITUATION_MARK.search(piece)), "")
+    mark = SITUATION_MARK.search(moment)
+    if mark and not SITUATION_MARK.search(moment[mark.end():]):
+        moment = moment[:mark.end()]  # 爬坡的时候最明显: the moment is 爬坡的时候
     if not what_words or not moment or len(moment) > MAX_SITUATION + 2 or moment in what_words:
         return what_words
     if SITUATION_MARK.search(what_words):

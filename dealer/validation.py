@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
+from dealer.emoji import without_emoji
+
 T = TypeVar("T")
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _SEPARATORS = re.compile(r"[\s·•・.\-—_]")
@@ -144,7 +146,7 @@ _REQUEST_TAIL = re.compile(r"(?:一下子?|下|吧|呗|啊|呀|哈|就行|就好
 def request_line(text: str) -> str:
     """The work item the customer asks for, without the asking (the words if nothing is left);
     the item itself in the customer's words (洗个车 stays 洗个车)."""
-    said = text.strip()
+    said = re.sub(r"\s+", " ", without_emoji(text)).strip()  # 帮忙洗下车🙏: the advisor reads no faces
     line = _REQUEST_TAIL.sub("", _REQUEST_LEAD.sub("", said))
     return line if len(line) >= 2 else said
 

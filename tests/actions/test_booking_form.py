@@ -1083,6 +1083,7 @@ async def test_a_time_change_at_the_model_question_is_not_the_model(dispatcher, 
     ("plate", "不好意思周五去不了了,换到下周一下午三点可以吗"),
     ("mileage", "那天要出差,时间往后挪到周六上午十点吧"),
     ("customer_name", "不好意思，时间要改一下，周日有事，改成下周一上午九点吧"),
+    ("phone", "哎等一下 明天我临时有事 改到后天下午三点行吗"),  # asked politely: no question to answer
 ])
 async def test_a_time_change_at_a_fact_step_is_not_an_invalid_answer(dispatcher, form_tracker, domain, slot, text):
     entity = {"entity": "time", "value": "2026-12-14T15:00:00+08:00", "start": 0, "end": 2}
@@ -1090,6 +1091,21 @@ async def test_a_time_change_at_a_fact_step_is_not_an_invalid_answer(dispatcher,
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots.get(slot) is None and slot not in (slots.get("reasked_slots") or [])
     assert not any(m.get("response", "").startswith("utter_invalid") for m in dispatcher.messages)
+    assert not any(m.get("response", "").startswith("utter_answer") for m in dispatcher.messages)
+
+
+@pytest.mark.parametrize("text", ["明天有事,改到后天同一时间行吗", "换到后天吧,还是这个点"])
+async def test_a_new_day_at_the_same_time_keeps_the_time_of_day(dispatcher, form_tracker, domain, text):
+    booked = "2026-11-27T15:00:00+08:00"
+    day = {"entity": "time", "value": "2026-11-28T00:00:00+08:00", "start": 0, "end": 2,
+           "additional_info": {"grain": "day", "exact": False, "dated": True,
+                               "earliest": "2026-11-28T00:00:00+08:00", "latest": "2026-11-28T23:59:59+08:00"}}
+    tracker = form_tracker({"appointment_time": day["value"]}, requested_slot="phone", text=text, entities=[day],
+                           slots={"service_type": "maintenance", "appointment_display": "11月27日(周五) 15:00"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == "2026-11-28T15:00:00+08:00"
+    assert slots.get("phone") is None
 
 
 @pytest.mark.parametrize(("text", "response"), [

@@ -229,3 +229,40 @@ def test_still_under_warranty_with_a_fault_is_a_warranty_claim():
 
     assert catalog().main_service_for("新车主驾座椅加热不热了,还在保", True) == "warranty"
     assert catalog().main_service_for("车还在保,想做个首保", False) == "maintenance"
+
+
+@pytest.mark.parametrize("text", ["侬好 阿拉屋里厢额车子要做保养了", "介车该年审了,您们那儿能给先检测检测嘛"])
+async def test_a_service_asked_for_without_a_fault_starts_the_booking(chat, domain, text):
+    """No problem told, a service named: the booking starts; nothing is restated as a complaint."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat(text, "report_problem"), domain)
+    assert "utter_problem_acknowledged" not in responses(dispatcher)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+    assert slot_values(events)["service_type"] in ("maintenance", "inspection")
+    assert not slot_values(events).get("symptom_what")
+
+
+async def test_a_service_told_as_done_is_no_request(chat, domain):
+    dispatcher = CollectingDispatcher()
+    await ActionAcknowledgeProblem().run(dispatcher, chat("上周刚做完保养,今天胎压灯亮了", "report_problem"), domain)
+    assert responses(dispatcher)[-1] == "utter_offer_booking"
+
+
+@pytest.mark.parametrize("text,service", [
+    ("想约个保养,另外左后车窗升起来有点卡,也帮忙看看", "maintenance"),  # the window asked by the way
+    ("约个保养,顺便帮我检查下胎压,轮胎好像有点亏气", "maintenance"),
+    ("我的车要保养了 还有就是空调有点不制冷", "repair"),  # a fault told, not asked by the way
+    ("刹车的时候右前轮有咯噔咯噔的声音,顺便把保养也做了", "repair"),
+])
+async def test_a_fault_asked_by_the_way_beside_a_service_is_extra_work(chat, domain, text, service):
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat(text, "report_problem"), domain)
+    slots = slot_values(events)
+    assert (slots.get("booking_offer") or slots)["service_type"] == service
+
+
+async def test_a_booking_asked_for_in_reply_to_the_offer_takes_it_up(chat, domain):
+    from actions.offers import reply_to_offer
+
+    offer = {"service_type": "repair", "complaint": "暖风不热", "text": "暖风不热", "car_model": None}
+    assert reply_to_offer(chat("中 给我整个时间", "nlu_fallback", {"booking_offer": offer})) is True
+    assert reply_to_offer(chat("我再想想", "nlu_fallback", {"booking_offer": offer})) is None

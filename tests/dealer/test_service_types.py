@@ -122,6 +122,13 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "莫弄过", False),  # Sichuanese 莫 before a verb
         ("repeat_repair", "没,头回碰到", False),  # a bare no, then words
         ("first_visit", "没有,头一遭", False),
+        # Hunan 冒得, Wu 伐 / 覅, Henan 中; 是 before the rest of the answer
+        ("symptom_more", "冒得哒", False),
+        ("first_visit", "冒得来过", False),
+        ("booking_offer", "中", True),
+        ("booking_offer", "中,给俺约个时候", True),
+        ("repeat_repair", "是 上回就是修的这个", True),
+        ("repeat_repair", "是,上次就修的这", True),
         ("repeat_repair", "忘了弄没弄过", None),  # not remembered whether: neither
         ("repeat_repair", "记不清来没来过这儿修", None),
         # consent in own words
@@ -151,6 +158,12 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
         ("照常规做就行,其他没了", True),
         ("就按厂家的项目来吧", True),
         ("按常规做,另外帮忙查下胎压", False),
+        # asking to be quick is no extra work
+        ("没有,快点弄好就行", True),
+        ("没有！快点", True),
+        ("冒得哒", True),
+        ("伐要了", True),
+        ("快点", False),  # no "no" said: the question stands
     ],
 )
 def test_no_extra_work_even_when_the_main_job_is_said_again(words, declined):
@@ -210,7 +223,8 @@ def test_a_body_job_is_kept_in_the_customers_words(said, kept):
 @pytest.mark.parametrize(
     ("said", "wish"),
     [("就洗车,别的没了", "就洗车"), ("洗车 别的没有了", "洗车"), ("唔使了,多谢", None),
-     ("没有了,谢谢", None), ("没有,就把那个响的问题弄好", None), ("顺便洗个车", None)],
+     ("没有了,谢谢", None), ("没有,就把那个响的问题弄好", None), ("顺便洗个车", None),
+     ("没有 快点", None), ("洗个车,越快越好", "洗个车")],
 )
 def test_a_wish_said_with_nothing_else(said, wish):
     assert SCRIPT.wish_besides_no(said) == wish

@@ -572,6 +572,7 @@ def test_a_booking_day_three_days_on_is_no_complaint_word():
         ("空调也不太凉", "开空调的时候", "空调也不太凉"),  # the same part: nothing to add
         ("空调不凉", None, "空调不凉"),
         ("起步的时候一顿一顿", "堵车走走停停的时候最明显", "起步的时候一顿一顿"),  # a moment of its own
+        ("踩油门没力,加速慢", "爬坡的时候最明显", "爬坡的时候踩油门没力,加速慢"),  # the moment, not 最明显
     ],
 )
 def test_the_restatement_gives_the_symptom_its_moment_back(what, where, restated):
@@ -917,3 +918,16 @@ def test_attempts_are_how_the_fault_shows_not_what_was_tried(said):
 
 def test_something_done_about_the_fault_is_still_what_was_tried():
     assert answers_in("打不着火,换了个电瓶还是不行")["tried"] == "换了个电瓶还是不行"
+
+
+@pytest.mark.parametrize(
+    ("said", "complaint"),
+    [
+        # a request taken out leaves no 我的车 / 了 behind; nor an exclamation or a lead-in
+        ("你好 我的车要保养了 还有就是空调有点不制冷 搞么斯哦", "空调有点不制冷"),
+        ("刹车 吱吱响 咋回事", "刹车吱吱响"),
+        ("发动机 异响", "发动机异响"),  # a part told apart from its noise stays
+    ],
+)
+def test_the_complaint_leaves_out_words_that_tell_nothing_of_it(said, complaint):
+    assert complaint_words(said) == complaint

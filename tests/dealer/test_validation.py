@@ -277,7 +277,8 @@ def test_a_name_as_customers_give_it(given, expected):
 @pytest.mark.parametrize(
     ("said", "line"),
     [("帮忙洗个车", "洗个车"), ("顺便换个机油吧", "换个机油"), ("四轮定位", "四轮定位"), ("顺便洗车,谢谢", "洗车"),
-     ("再做个保养", "做个保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗"), ("就是洗个车", "洗个车")],
+     ("再做个保养", "做个保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗"), ("就是洗个车", "洗个车"),
+     ("帮忙洗下车🙏", "洗下车")],
 )
 def test_an_extra_request_as_a_work_order_line(said, line):
     assert request_line(said) == line
