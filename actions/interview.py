@@ -25,6 +25,7 @@ from dealer.symptoms import (
     QUESTIONS,
     answers_in,
     clauses,
+    complaint_words,
     further_complaint,
     is_dangerous,
     is_vague_frequency,
@@ -43,6 +44,8 @@ from dealer.symptoms import (
 )
 
 MAX_FURTHER_COMPLAINTS = 5
+# An answer to 什么样的声音 this long that tells a symptom is a description of its own.
+FULL_DESCRIPTION = 6
 INTERVIEW_SLOTS = tuple(f"symptom_{question}" for question in QUESTIONS)
 
 # restatement_state: where the confirmation of the restated complaint stands.
@@ -284,6 +287,27 @@ class InterviewValidation:
         slots.update(danger_check(text, dispatcher, tracker))
         return slots
 
+    def validate_symptom_detail(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """咯噔咯噔的 to 什么样的声音: joined to the complaint (底盘异响,咯噔咯噔的); 说不上来
+        leaves the complaint as told."""
+        if tracker.get_slot("requested_slot") != "symptom_detail":
+            return {"symptom_detail": value}  # re-checked on a form restart: already settled
+        text = str(value).strip()
+        script = backend.script()
+        if not text or script.only_unknown(text) or script.means_no_answer(text):
+            return {"symptom_detail": NOT_GIVEN}
+        what = str(tracker.get_slot("symptom_what") or "")
+        detail = complaint_words(text) or text.strip(" ,，。.!！~～")
+        prefill = {slot: words for slot, words in interview_prefill(text, tracker).items() if slot != "symptom_what"}
+        slots = {**prefill, "symptom_detail": detail, **danger_check(text, dispatcher, tracker)}
+        if script.detail_to_ask(detail):
+            return slots  # 车里有股怪味儿 again: nothing more is known; the complaint stays as told
+        if len(detail) >= FULL_DESCRIPTION and answers_in(detail).get("what"):
+            return {**slots, "symptom_what": detail}  # 中控台里面哒哒哒的响: the fuller words replace 有异响
+        return {**slots, "symptom_what": detail if what in detail else f"{what},{detail}"}  # 底盘异响,咯噔咯噔的
+
     def validate_symptom_when(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -397,6 +421,7 @@ def further_interview(
     slots: dict[str, Any] = {
         "symptom_interviews": finished,
         **{slot: None for slot in INTERVIEW_SLOTS},
+        "symptom_detail": None,
         "symptom_confirmed": None,
         "restatement_state": None,
         "symptom_more": None,
@@ -423,7 +448,11 @@ def _answers_in_slots(slots: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def interview_slots_to_ask(tracker: Tracker, slots: list[str]) -> list[str]:
-    """还有其他的吗 is not asked again once the bound of further complaints is reached."""
+    """还有其他的吗 is not asked again once the bound of further complaints is reached; what
+    a noise sounds like (a light, a smell) only when the complaint leaves it out."""
+    what = tracker.get_slot("symptom_what")
+    if not (isinstance(what, str) and what != NOT_GIVEN and backend.script().detail_to_ask(what)):
+        slots = [slot for slot in slots if slot != "symptom_detail"]
     if len(tracker.get_slot("symptom_interviews") or []) >= MAX_FURTHER_COMPLAINTS:
         return [slot for slot in slots if slot != "symptom_more"]
     return slots

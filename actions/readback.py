@@ -55,6 +55,20 @@ class ActionAskSymptomWhat(Action):
         return []
 
 
+class ActionAskSymptomDetail(Action):
+    """What the noise sounds like (which light, what smell) when the complaint leaves it out."""
+
+    def name(self) -> str:
+        return "action_ask_symptom_detail"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        ask = backend.script().detail_to_ask(str(tracker.get_slot("symptom_what") or ""))
+        dispatcher.utter_message(response=ask or "utter_ask_symptom_what_more_detail")
+        return []
+
+
 class ActionAskSymptomConfirmed(Action):
     """Restate the complaint for the customer to confirm (Chery step 5), or ask for the right words."""
 

@@ -86,7 +86,8 @@ DEFAULT_ANSWERS = {
 UNKNOWN_ANSWER = "不清楚"
 
 # requested_slot -> answer key (anything else: the slot's own name).
-KEY_FOR_SLOT = {"callback_phone": "phone"}
+# symptom_detail asks what the noise (light, smell) told is like: the customer describes what is wrong.
+KEY_FOR_SLOT = {"callback_phone": "phone", "symptom_detail": "symptom_what"}
 
 # Not-understood: the last action of the turn, or one of the turn's bot messages.
 # action_handle_unclear_message is not one: it answers questions and problems told in

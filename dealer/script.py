@@ -93,6 +93,23 @@ class ScriptStep:
 
 
 @dataclass(frozen=True)
+class WhatDetail:
+    """A kind of symptom whose detail an advisor asks for (the noise, the light, the smell)."""
+
+    generic: tuple[str, ...]
+    specific: tuple[str, ...]
+    ask: str
+
+    def missing_in(self, what: str) -> bool:
+        return any(w in what for w in self.generic) and not any(w in what for w in self.specific) \
+            and not ONOMATOPOEIA.search(what)
+
+
+# A sound written as itself (嗡嗡 / 哐哐 / 砰砰): the noise is described, whatever the characters.
+ONOMATOPOEIA = re.compile(r"([\u53e3-\u56ff])\1")
+
+
+@dataclass(frozen=True)
 class BookingScript:
     steps: tuple[ScriptStep, ...]
     documents_first_visit: tuple[str, ...]
@@ -117,6 +134,12 @@ class BookingScript:
     leave_it_to_us_words: tuple[str, ...] = ()  # 随便 / 你们定 : the dealer may choose
     time_change_words: tuple[str, ...] = ()  # 改到 / 换成 / 来不了 : the booking time changes
     hurry_words: tuple[str, ...] = ()  # 快点 / 越快越好 : a wish to be quick, no extra work
+    what_details: tuple[WhatDetail, ...] = ()  # 异响 without 咯噔 / 吱吱 …: what it sounds like is asked
+
+    def detail_to_ask(self, what: str) -> str | None:
+        """The response that asks what the complaint leaves out (底盘异响: what the noise
+        sounds like), or None when it says enough."""
+        return next((d.ask for d in self.what_details if d.missing_in(what)), None)
 
     def changes_time(self, text: str) -> bool:
         return any(word in text for word in self.time_change_words)
@@ -295,4 +318,8 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         leave_it_to_us_words=tuple(raw.get("leave_it_to_us_words", ())),
         time_change_words=tuple(raw.get("time_change_words", ())),
         hurry_words=tuple(raw.get("hurry_words", ())),
+        what_details=tuple(
+            WhatDetail(generic=tuple(d["generic"]), specific=tuple(d["specific"]), ask=d["ask"])
+            for d in (raw.get("what_details") or {}).values()
+        ),
     )

@@ -30,6 +30,7 @@ INTERVIEWING = {
     "appointment_time": "2026-11-27T15:00:00+08:00", "appointment_display": "11月27日(周五) 15:00",
     "service_type": "repair", "customer_name": "王先生", "phone": "13812345678", "first_visit": True,
     "plate": "沪A12345", "car_model": "迈腾", "mileage": "35000", "extra_requests": "unknown", **FIRST,
+    "symptom_detail": "吱吱的",  # what the 异响 sounds like, asked after what
 }
 
 
@@ -361,3 +362,38 @@ async def test_not_knowing_how_and_nothing_done_is_nothing_done(form_tracker, do
 def test_a_side_alone_is_not_where_on_the_car(form_tracker):
     text = "主驾地毯湿了一大块"
     assert "symptom_where" not in interview_prefill(text, form_tracker({}, text=text))
+
+
+# --- what the noise sounds like (the light, the smell) -------------------------------------
+
+
+async def test_a_noise_told_without_its_sound_is_asked_what_it_sounds_like(form_tracker, domain):
+    slots = {**INTERVIEWING, "symptom_what": None, "symptom_detail": None, "symptom_when": None}
+    events = await answer(form_tracker, domain, "symptom_what", "底盘异响", slots)
+    assert events["requested_slot"] == "symptom_detail"
+    dispatcher = CollectingDispatcher()
+    from actions.readback import ActionAskSymptomDetail
+
+    await ActionAskSymptomDetail().run(dispatcher, form_tracker({}, "symptom_detail", {**slots, "symptom_what": "底盘异响"}), domain)
+    assert dispatcher.messages[0]["response"] == "utter_ask_symptom_detail_noise"
+
+
+@pytest.mark.parametrize("what", ["转弯的时候咔咔响", "发动机故障灯亮了", "空调不凉", "有股烧焦味"])
+async def test_a_complaint_that_says_enough_gets_no_detail_question(form_tracker, domain, what):
+    slots = {**INTERVIEWING, "symptom_what": None, "symptom_detail": None, "symptom_when": None}
+    events = await answer(form_tracker, domain, "symptom_what", what, slots)
+    assert events["requested_slot"] != "symptom_detail"
+
+
+@pytest.mark.parametrize(("what", "said", "kept"), [
+    ("底盘异响", "咯噔咯噔的", "底盘异响,咯噔咯噔的"),  # a sound: joined to the complaint
+    ("中控台那块有异响", "中控台里面哒哒哒的响", "中控台里面哒哒哒的响"),  # a description of its own
+    ("车上有个灯亮了", "仪表上发动机故障灯亮了", "仪表上发动机故障灯亮了"),
+    ("车里有股怪味", "说不上来", "车里有股怪味"),  # not known: the complaint as told
+    ("车里有股怪味", "就是有股怪味儿", "车里有股怪味"),  # nothing more said
+])
+async def test_the_detail_joins_or_replaces_the_complaint(form_tracker, domain, what, said, kept):
+    slots = {**INTERVIEWING, "symptom_what": what, "symptom_detail": None, "symptom_when": None}
+    events = await answer(form_tracker, domain, "symptom_detail", said, slots)
+    assert events.get("symptom_what", what) == kept
+    assert events["symptom_detail"] and events["requested_slot"] == "symptom_when"

@@ -267,3 +267,15 @@ def test_what_a_warranty_repair_costs_is_a_warranty_question(words):
 ])
 def test_yue_followed_by_the_time_asks_for_a_booking(words, asks):
     assert SCRIPT.asks_for_booking(words) is asks
+
+
+@pytest.mark.parametrize(("what", "ask"), [
+    ("底盘异响", "utter_ask_symptom_detail_noise"),
+    ("刹车又响了", "utter_ask_symptom_detail_noise"),
+    ("仪表盘上亮了个黄灯", "utter_ask_symptom_detail_light"),
+    ("车头有阵怪味", "utter_ask_symptom_detail_smell"),
+    ("转弯的时候咔咔响", None), ("哐哐响", None),  # the sound itself
+    ("发动机故障灯亮了", None), ("有股汽油味", None), ("空调不凉", None),
+])
+def test_a_complaint_naming_only_the_kind_of_symptom_asks_its_detail(what, ask):
+    assert SCRIPT.detail_to_ask(what) == ask

@@ -263,14 +263,16 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     for text in ("同意", "吴先生", "13200001111", "第一次来", "鲁B12345", "朗逸", "五万公里"):
         last = say(text)
     assert "其他需要" in last
-    asked = say("没有了")
+    # 异响 without its sound: what it sounds like is asked first.
+    assert "什么样的声音" in say("没有了")
+    asked = say("吱吱的")
     # What and when came with the opening; 刹车的时候 says when, not where on the car.
     assert "在什么情况下出现" in asked
     assert "多久出现一次" in say("左前轮那边")
     assert "影响" in say("每次踩刹车都响")
     assert "处理过" in say("还能开")
     restated = say("不清楚")
-    assert "这样对吗" in restated and "“刹车的时候有异响”" in restated  # restated for confirmation
+    assert "这样对吗" in restated and "“刹车的时候有异响,吱吱的”" in restated  # restated for confirmation
     assert "还有其他的问题" in say("对的")
     # A further complaint gets its own interview: what it says is not asked again (a part
     # alone is no situation: "where" is asked).
@@ -289,7 +291,7 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     assert draft["booking"]["service_type"] == "repair"
     # Each field holds only the words that answer it (not the opening sentence three times).
     assert draft["symptoms"] == {
-        "what": "刹车的时候有异响", "when": "最近一周", "where": "左前轮那边",
+        "what": "刹车的时候有异响,吱吱的", "when": "最近一周", "where": "左前轮那边",
         "frequency": "每次踩刹车都响", "driving_impact": "还能开", "tried": None,  # 不清楚: not given
         "further_complaints": ["空调也不太凉"],
         "further_interviews": [{

@@ -54,6 +54,10 @@ QUESTION_MARKERS: tuple[tuple[str, str], ...] = (
     ("extra_requests", "其他需要我们一起处理"),
     ("what", "具体出现了什么问题"),
     ("what", "能再具体说说"),  # the one follow-up to a vague complaint
+    # what a noise sounds like (which light, what smell) when the complaint leaves it out
+    ("detail", "什么样的声音"),
+    ("detail", "哪个灯亮了"),
+    ("detail", "什么样的味道"),
     ("when", "从什么时候开始"),
     ("where", "在什么情况下出现"),
     ("frequency", "多久出现一次"),
@@ -123,6 +127,8 @@ def answer_for(case: dict, specs: list[dict], index: int, question: str, replies
     spec = specs[index]
     if question in QUESTIONS:
         return spec["answers"].get(question)
+    if question == "detail":  # the complaint stays as told unless the case describes it
+        return spec["answers"].get("detail", "说不上来")
     if question in RESTATEMENT_QUESTIONS:
         replies = spec["confirm"]
         used = replies_used.get(index, 0)
