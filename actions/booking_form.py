@@ -702,7 +702,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if asked_for:
             return {"service_type": asked_for}
         if {"symptom", "part"} & named or fault:
-            return {"service_type": "repair"}
+            return {"service_type": backend.catalog().fault_service(text)}
         return {}
 
     def validate_service_type(
@@ -737,6 +737,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # 发动机有点烧机油,一个保养周期要补一升多: a problem told is a repair, whatever routine
             # work is named beside it (as when a booking starts from an offer, actions/offers.py).
             code = "repair"
+        if fault and code == "repair":
+            code = dealer.fault_service(text)  # a fault on a car within the new-car warranty
         slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
         if dealer.is_interview(code):
             text = latest_text(tracker)

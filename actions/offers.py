@@ -75,6 +75,8 @@ def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]
         # A problem told is a repair, whatever routine work is asked beside it
         # (刹车咯噔响,顺便把保养也做了: maintenance is the extra request).
         service = "repair"
+    if fault and service == "repair":
+        service = dealer.fault_service(text)  # 新车才买半年,中控屏老是黑屏: a warranty claim
     return {
         "service_type": service,
         "complaint": complaint,

@@ -164,6 +164,19 @@ class Catalog:
     training_pass_mark: int = 80
     # Issue 14: the dealer's code (``dealer.code``), the key of its row in the database.
     code: str = DEFAULT_DEALER_CODE
+    # The makers' new-car warranty (整车质保): a fault within it is a warranty claim.
+    warranty_months: int = 36
+
+    def within_warranty(self, text: str) -> bool:
+        """The words tell a car young enough for the new-car warranty (新车 / 才买半年 /
+        买了一年多, not 开了五年了)."""
+        months = months_owned(text)
+        return months is not None and months < self.warranty_months and not _OUT_OF_WARRANTY.search(text)
+
+    def fault_service(self, text: str) -> str:
+        """What a told fault is booked as: a warranty claim on a car within the warranty
+        (新车才买半年,中控屏老是黑屏), otherwise a repair."""
+        return "warranty" if self.within_warranty(text) else "repair"
 
     def service_type(self, code: str) -> ServiceType:
         for service in self.service_types:
@@ -309,6 +322,38 @@ def _sounds_in(synonym: str, words: str) -> bool:
     return sounds_in(synonym, words)
 
 
+# How long the customer has had the car: 新车 / 刚提车 (new), 才买半年, 买了一年多, 提车三个月.
+_OWNED = re.compile(
+    r"(?:买了?|买来|提车|提了|提|落地|车龄|新车|开了|用了)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就|了)*"
+    r"(\d{1,2}|[一二两三四五六七八九十]{1,3}|半)个?(?:多)?(年|个月|月)(半)?"
+)
+_OUT_OF_WARRANTY = re.compile(r"过保|出保|脱保|(?:过了|刚过|已过|超过)(?:质保|保修|三包)|(?:质保|保修)(?:期)?(?:已经|早就|刚)?(?:过了|到期|结束)|不在(?:质保|保修|保)")
+_JUST_BOUGHT = re.compile(r"新车|刚买|刚提|才提车|刚提车|新买的")
+_CN_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def months_owned(text: str) -> int | None:
+    """The car's age in months as the customer tells it (半年 → 6, 一年多 → 12, 新车 → 0);
+    None when the words do not say."""
+    found = _OWNED.search(text)
+    if found:
+        number, unit, half = found.groups()
+        count = 0.5 if number == "半" else _count(number)
+        months = count * 12 if unit == "年" else count
+        return int(months + (6 if half and unit == "年" else 0))
+    return 0 if _JUST_BOUGHT.search(text) else None
+
+
+def _count(number: str) -> int:
+    """12 / 三 / 十 / 十二 / 二十 as a number."""
+    if number.isdigit():
+        return int(number)
+    if "十" not in number:
+        return _CN_NUMBERS.get(number, 0)
+    tens, _, ones = number.partition("十")
+    return _CN_NUMBERS.get(tens, 1) * 10 + _CN_NUMBERS.get(ones, 0)
+
+
 def _hhmm(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
@@ -335,6 +380,7 @@ def parse_catalog(raw: dict) -> Catalog:
         no_show_grace_minutes=int(raw.get("no_show_grace_minutes", 30)),
         reminders=_reminder_policy(raw.get("reminders")),
         training_pass_mark=int(raw.get("training", {}).get("pass_mark", 80)),
+        warranty_months=int(raw.get("warranty", {}).get("months", 36)),
         advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
         service_types=tuple(
             ServiceType(

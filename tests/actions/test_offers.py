@@ -266,3 +266,15 @@ async def test_a_booking_asked_for_in_reply_to_the_offer_takes_it_up(chat, domai
     offer = {"service_type": "repair", "complaint": "暖风不热", "text": "暖风不热", "car_model": None}
     assert reply_to_offer(chat("中 给我整个时间", "nlu_fallback", {"booking_offer": offer})) is True
     assert reply_to_offer(chat("我再想想", "nlu_fallback", {"booking_offer": offer})) is None
+
+
+@pytest.mark.parametrize("text,service", [
+    ("您好!!我的车才买半年,中控屏老是黑屏", "warranty"),  # within the new-car warranty
+    ("新车才买三个月,中控屏老是黑屏", "warranty"),
+    ("车买了五年了,刹车有异响", "repair"),  # past it
+    ("车买了两年,刚过质保,空调不凉了", "repair"),  # said to be past it
+    ("刹车有异响", "repair"),  # the car's age not told
+])
+async def test_a_fault_on_a_car_within_the_warranty_is_a_warranty_claim(chat, domain, text, service):
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat(text, "report_problem"), domain)
+    assert slot_values(events)["booking_offer"]["service_type"] == service

@@ -279,3 +279,19 @@ def test_yue_followed_by_the_time_asks_for_a_booking(words, asks):
 ])
 def test_a_complaint_naming_only_the_kind_of_symptom_asks_its_detail(what, ask):
     assert SCRIPT.detail_to_ask(what) == ask
+
+
+@pytest.mark.parametrize(("said", "months"), [
+    ("我的车才买半年", 6), ("车才买一年多", 12), ("提车两年半了", 30), ("开了十二年", 144),
+    ("买了20个月", 20), ("新车", 0), ("刚提车", 0), ("刹车有异响", None),
+])
+def test_how_long_the_customer_has_had_the_car(said, months):
+    from dealer.catalog import months_owned
+
+    assert months_owned(said) == months
+
+
+def test_the_warranty_period_is_catalogue_data():
+    assert CATALOG.warranty_months == 36
+    assert CATALOG.fault_service("车买了两年多,天窗漏水") == "warranty"
+    assert CATALOG.fault_service("车买了三年多,天窗漏水") == "repair"
