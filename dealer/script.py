@@ -60,7 +60,7 @@ UNSURE_WHETHER = re.compile(
 # 啱 (对; 啱啱 is 刚刚), Sichuanese 莫 before a verb (莫修过 = 没修过; not 莫名其妙).
 CANTONESE_YES = re.compile(r"(?:^|(?<=[\s,，。.!！~]))[系係](?=$|[\s,，。.!！~啊呀嘅喇咯])")
 CANTONESE_RIGHT = re.compile(r"啱(?!啱)")
-SICHUAN_NOT = re.compile(r"(?<![约])莫(?=[修弄换处来去动管搞])")
+SICHUAN_NOT = re.compile(r"(?<![约])[莫冒](?=[修弄换处来去动管搞试])")  # Hunan 冒修过 too
 
 
 

@@ -124,6 +124,7 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("first_visit", "没有,头一遭", False),
         # Hunan 冒得, Wu 伐 / 覅, Henan 中; 是 before the rest of the answer
         ("symptom_more", "冒得哒", False),
+        ("repeat_repair", "冒修过", False),  # Hunan 冒 before a verb
         ("first_visit", "冒得来过", False),
         ("booking_offer", "中", True),
         ("booking_offer", "中,给俺约个时候", True),
