@@ -171,7 +171,15 @@ class Catalog:
         """The words tell a car young enough for the new-car warranty (新车 / 才买半年 /
         买了一年多, not 开了五年了)."""
         months = months_owned(text)
-        return months is not None and months < self.warranty_months and not _OUT_OF_WARRANTY.search(text)
+        return months is not None and months < self.warranty_months and not self._warranty_said_over(text)
+
+    def _warranty_said_over(self, text: str) -> bool:
+        """刚过质保 / 不在保修期了 / 过保了: the customer says the warranty is over (the same
+        reading as a service word said as over, see _named)."""
+        synonyms = self.service_type("warranty").synonyms
+        return any(word in text for word in _WARRANTY_OVER) or any(
+            synonym in text and not _named(synonym, text, state_counts=True) for synonym in synonyms
+        )
 
     def fault_service(self, text: str) -> str:
         """What a told fault is booked as: a warranty claim on a car within the warranty
@@ -327,7 +335,8 @@ _OWNED = re.compile(
     r"(?:买了?|买来|提车|提了|提|落地|车龄|新车|开了|用了)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就|了)*"
     r"(\d{1,2}|[一二两三四五六七八九十]{1,3}|半)个?(?:多)?(年|个月|月)(半)?"
 )
-_OUT_OF_WARRANTY = re.compile(r"过保|出保|脱保|(?:过了|刚过|已过|超过)(?:质保|保修|三包)|(?:质保|保修)(?:期)?(?:已经|早就|刚)?(?:过了|到期|结束)|不在(?:质保|保修|保)")
+# Said of the warranty without a warranty word (过保了 / 出保了): it is over.
+_WARRANTY_OVER = ("过保", "出保", "脱保")
 _JUST_BOUGHT = re.compile(r"新车|刚买|刚提|才提车|刚提车|新买的")
 _CN_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
