@@ -436,6 +436,8 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
         return None  # 明天有事,改到后天同一时间行吗: the time moves (asked politely, no question)
     if asked == "appointment_time" and latest_entity(tracker, "time"):
         return None  # 今天四点半还能来吗: the time is the answer; the slot check says whether it can
+    if asked == "booking_confirmed" and latest_entity(tracker, "time") and backend.script().changes_time(latest_text(tracker)):
+        return None  # 后天不行,要带娃去医院,改到下周二下午三点行不: the time moves (带 asks nothing)
     text = latest_text(tracker)
     kind = backend.script().question_kind(text)
     if kind == "ask_warranty" and asked == "service_type":

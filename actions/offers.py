@@ -33,7 +33,10 @@ from dealer.symptoms import clauses, complaint_words, tells_a_fault, tells_a_vag
 def describes_a_fault(text: str) -> bool:
     """A problem is told (not 目前开着没啥问题,想检查下底盘 or 年检前检测一下,免得上线过不了:
     a check without a fault; nor 换个机油行不: a maintenance job)."""
-    # A part named with a check or a maintenance job (换机油, 保养顺便看看刹车) is its object, no fault.
+    # A part named with a check or a maintenance job (换机油, 保养顺便看看刹车) is its object,
+    # no fault; so is the part a job names (换四条轮胎), but not a fault told beside it
+    # (右前轮胎鼓了个包,要换胎).
+    text = backend.catalog().without_jobs_giving_way(text)
     script = backend.script()
     if script.names_service_reminder(text):
         # 仪表上那个小扳手亮了: maintenance due (a maintenance synonym); a fault only if told beside it.

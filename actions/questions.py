@@ -38,7 +38,12 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
     elif kind == "ask_address":
         dispatcher.utter_message(response="utter_answer_address", address=dealer.address, dealer_phone=dealer.phone)
     elif kind == "ask_price":
-        dispatcher.utter_message(response="utter_answer_price", price_list=dealer.price_list_text(text))
+        named = [dealer.service_type(code) for code in dealer.services_named(text)]
+        if named and all(service.quote == "none" for service in named):
+            # 换四条轮胎多少钱: no price list for it; not the maintenance prices either.
+            dispatcher.utter_message(response="utter_answer_price_by_advisor", dealer_phone=dealer.phone)
+        else:
+            dispatcher.utter_message(response="utter_answer_price", price_list=dealer.price_list_text(text))
     elif kind == "ask_duration":
         dispatcher.utter_message(response="utter_answer_duration", durations=dealer.duration_text(text))
     elif kind == "ask_documents":

@@ -928,7 +928,9 @@ def _mentions(text: str, ref: datetime) -> tuple[list[_Found], bool]:
         mention = _resolve(text, first, nxt if merge else None, ref)
         i += 2 if merge else 1
         if mention is UNKNOWN_DAY:
-            unknown_day = True
+            # 那天上午有事,改成下午两点: a day refused is no day the message asks for, so it
+            # does not hide the time of day asked instead.
+            unknown_day = unknown_day or not _is_refused(text, first, nxt if merge else first)
         elif mention is not None:  # e.g. 便宜一点 does not resolve
             if CHANGED_TO.search(text[max(0, first.start - 3):first.start]):
                 found = [replace(f, refused=True) for f in found]  # 改成十点半: the earlier ones go
@@ -955,12 +957,17 @@ def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
         part = next((m for m in open_ if not m.dated and m.grain == "part_of_day"), None)
         if day is not None and part is not None:
             return _part_on_day(part, day, ref) or day
-    return (
-        exact
-        or next((m for m in open_ if m.latest >= ref), None)
-        or next(iter(open_), None)
-        or (found[0].mention if found else None)
-    )
+    if exact is not None:
+        return exact
+    chosen = next((m for m in open_ if m.latest >= ref), None)
+    if chosen is not None:
+        # 周末吧,礼拜天上午 / 这周都行,周五下午最好: a later mention inside the window said
+        # first narrows it.
+        inside = [m for m in open_ if m.start > chosen.start and m.dated and m.latest >= ref
+                  and chosen.earliest <= m.earliest and m.latest <= chosen.latest
+                  and m.latest - m.earliest < chosen.latest - chosen.earliest]
+        return min(inside, key=lambda m: m.latest - m.earliest, default=chosen)
+    return next(iter(open_), None) or (found[0].mention if found else None)
 
 
 def _part_on_day(part: TimeMention, day: TimeMention, ref: datetime) -> Optional[TimeMention]:

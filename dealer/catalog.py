@@ -38,12 +38,17 @@ class ServiceType:
     # No interview, but what the job is in the customer's words (body work: where, what).
     describe: bool = False
     job_words: tuple[str, ...] = ()  # what marks a piece of a message as describing the job
+    # Parts that, told in one clause with a job word, name this service without its name
+    # (前保险杠让人给怼了一下,裂了个口子: body work).
+    parts: tuple[str, ...] = ()
     # When a message names several services, the highest rank is what the customer
     # came for (a fault over routine work, a warranty claim over a repair); the rest
     # are extra requests.
     rank: int = 0
     # A described fault turns this service into that one (能约个检查吗 + a fault: repair).
     with_fault: str | None = None
+    # Named beside another service, the other is the booking and this is extra work.
+    gives_way: bool = False
 
     @property
     def flags(self) -> frozenset[str]:
@@ -219,7 +224,29 @@ class Catalog:
         """The services the words name; typed with a homophone (保样) when none is named as is."""
         words = _without_measure_words(words)
         named = {code for code, synonym in self._synonyms() if _named(synonym, words, describes_fault)}
+        named |= self._named_by_part(words)
         return named or {code for code, synonym in self._synonyms() if _sounds_in(synonym, words)}
+
+    def _named_by_part(self, words: str) -> set[str]:
+        """Services told by a part and a job word in one clause (后保险杠裂了个口子)."""
+        pieces = re.split(r"[,，。.;；!！?？\s]+", words)
+        return {
+            service.code
+            for service in self.service_types
+            if service.parts
+            for piece in pieces
+            if any(part in piece for part in service.parts) and any(word in piece for word in service.job_words)
+        }
+
+    def without_jobs_giving_way(self, words: str) -> str:
+        """The words without the jobs that give way to other services (换四条轮胎 → 多少钱):
+        what is left tells whether a fault is described beside them."""
+        words = _without_measure_words(words)
+        jobs = sorted((synonym for code, synonym in self._synonyms()
+                       if self.service_type(code).gives_way), key=len, reverse=True)
+        for job in jobs:
+            words = words.replace(job, " ")
+        return words
 
     def _synonyms(self) -> list[tuple[str, str]]:
         return [
@@ -244,6 +271,10 @@ class Catalog:
             # the paint asked by the way is extra work (the caller makes the fault a repair).
             return None
         named = named or self.services_named(words, describes_fault)
+        if named and all(self.service_type(code).gives_way for code in named):
+            # 想换两条前胎,顺便做个保养: the tyres go along with the maintenance.
+            named = {code for code in self.services_named(words, describes_fault)
+                     if not self.service_type(code).gives_way} or named
         if not named:
             return None
         main = self.service_type(max(named, key=lambda code: self.service_type(code).rank))
@@ -269,11 +300,17 @@ class Catalog:
             found = [(len(synonym), code) for code, synonym in self._synonyms() if matches(synonym, words)]
             if found:
                 return max(found, key=lambda pair: pair[0])[1]
+            by_part = self._named_by_part(words)
+            if by_part:
+                return by_part.pop() if len(by_part) == 1 else None
         return None
 
 
 # 换个机油 / 换一下机油 / 做次保养: the verb and its object as the synonyms name them (换机油).
-_VERB_MEASURE = re.compile(r"([换做补喷加])(?:一下子|一下|一个|一次|个|下|次)(?=[\u4e00-\u9fff])")
+# 换四条轮胎 / 换两个前胎 / 做个四轮定位 too: the count of parts goes with the measure word.
+_VERB_MEASURE = re.compile(
+    r"([换做补喷加贴装])(?:一下子|一下|一次|[一两二三四五六俩1-6]?[个条只套副]|俩|下|次)(?=[\u4e00-\u9fff])"
+)
 
 
 # What follows 顺便 / 另外 to the end of the sentence is extra work, with the clauses that go
@@ -402,8 +439,10 @@ def parse_catalog(raw: dict) -> Catalog:
                 ask_vin=bool(s.get("ask_vin", False)),
                 describe=bool(s.get("describe", False)),
                 job_words=tuple(s.get("job_words", ())),
+                parts=tuple(s.get("parts", ())),
                 rank=int(s.get("rank", 0)),
                 with_fault=s.get("with_fault"),
+                gives_way=bool(s.get("gives_way", False)),
             )
             for s in raw["service_types"]
         ),

@@ -117,8 +117,9 @@ def _unique(phrases: Iterable[str]) -> list[str]:
 # --- not the complaint: greetings and the booking request ----------------------------------
 
 CN_DIGITS = "零〇一二两三四五六七八九十"
+# Not a measure (一点都不凉快 / 有一点抖 / 快一点): no clock time there.
 CLOCK = (
-    rf"(?:[01]?\d|2[0-3]|[{CN_DIGITS}]{{1,3}})(?:点|:|\uff1a)"
+    rf"(?<![有差快慢早晚大小多少好])(?:[01]?\d|2[0-3]|[{CN_DIGITS}]{{1,3}})(?:点(?![都也儿点])|:|\uff1a)"
     rf"(?:半|一刻|三刻|[0-5]?\d分?|[{CN_DIGITS}]{{1,3}}分)?(?:钟)?(?:左右)?"
 )
 PART_OF_DAY = r"(?:早上|早晨|上午|中午|下午|傍晚|晚上|白天)"
@@ -271,7 +272,10 @@ CAR_YEAR_NEXT = re.compile(r"的(?!时候|那会|冬天|夏天|春天|秋天|年
 
 
 # 新车买了不到一年 / 提车才三个月: the car's age (a word between the verb and the duration).
-CAR_AGE_BEFORE = re.compile(r"(?:买了|买来|提车|提了|开了|用了|落地|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)+$")
+CAR_AGE_BEFORE = re.compile(
+    r"(?:(?:买了|买来|提车|提了|开了|用了|落地|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)+"
+    r"|(?:买了?|买来|提车了?|提了|落地|车龄))$"  # 才提车四个月: the car's age, not when it began (开了半小时 is)
+)
 
 
 CAR_AGE = re.compile(
@@ -305,10 +309,16 @@ PAST_SERVICE = re.compile(r"(?:修|换|做|保养|弄|处理|装|补|喷|贴)(?:
 BEGAN = re.compile(r"开始|以后|之后|以来|后")
 
 
+# The time told of the work itself (上个月在你们这修的异响又出来了): when it was done.
+DONE_AT = re.compile(r"(?:在你们(?:这|那|店)里?|在店里|来)?(?:修|换|做|保养|弄|处理|装|补|喷|贴)(?:的|完|好|过)")
+
+
 def when_phrases(piece: str) -> list[str]:
     spans = _time_spans(piece)
     if PAST_SERVICE.search(piece) and not _complaint_spans(piece):
         spans = [(start, end) for start, end in spans if BEGAN.search(piece, start, end + 3)]
+    spans = [(start, end) for start, end in spans
+             if not DONE_AT.match(piece, end) or BEGAN.search(piece, start, end + 3)]
     return [piece[start:end] for start, end in spans]
 
 
@@ -491,10 +501,17 @@ def _subject(before: str) -> str:
 SUBJECT_WINDOW = 12  # a state's subject is among the words just before it
 
 
+# Subjects that are the customer, not the car (我年纪大了不太会弄这个, 眼睛不好).
+PERSON_SUBJECT = re.compile(r"(?:年纪|岁数|年龄|眼神|眼睛|腿脚|身体|孩子|小孩|娃)[也都还]?$")
+
+
 def _said_of_something(piece: str, state: re.Match[str], times: list[Span]) -> bool:
-    """A state with a subject before it (后备箱 | 关不上), not negated (没有异常) nor asked (开不开)."""
+    """A state with a subject before it (后备箱 | 关不上), not negated (没有异常) nor asked (开不开),
+    nor said of the customer (年纪大了)."""
     start = max(0, state.start() - SUBJECT_WINDOW)
     before = piece[start: state.start()]
+    if PERSON_SUBJECT.search(before):
+        return False
     if NEGATED.search(before) and not state.group().startswith(("不", "没")):
         return False
     if re.fullmatch(r"(.)不\1", state.group()):
@@ -510,8 +527,17 @@ def _state_spans(piece: str) -> list[Span]:
     return [
         m.span()
         for m in COMPLAINT_STATE.finditer(piece)
-        if not _inside(m.span(), other_answers) and _said_of_something(piece, m, times)
+        if not _inside(m.span(), other_answers)
+        and (_said_of_something(piece, m, times) or _with_its_object(piece, m))
     ]
+
+
+# What a verb 不 … cannot get in (充不进电 / 挂不上挡 / 加不进油): the fault with its object after it.
+OBJECT_AFTER = re.compile(r"[电油水气挡档]")
+
+
+def _with_its_object(piece: str, state: re.Match[str]) -> bool:
+    return "不" in state.group() and bool(OBJECT_AFTER.match(piece, state.end()))
 
 
 QUESTION_TAG = re.compile(r"(.)不\1|(?:行|好|可以|能|成|对|是)不(?=[吗呢啊么嘛?？,，。!！\s]|$)")
@@ -809,7 +835,10 @@ def _phenomenon_in(piece: str) -> str:
         return len(words) >= 2 and bool(_complaint_spans(words))
     # What was tried (在你们那修了两回了) answers its own question too.
     timing = [*_all_time_spans(rest), *_frequency_spans(rest), *_tried_spans(rest)]
-    shorter = cut([*timing, *_where_spans(rest)])
+    # 刹车一踩就吱吱叫: the moment glued to its symptom by 一…就 stays (刹车就吱吱叫 says less).
+    where = [(start, end) for start, end in _where_spans(rest)
+             if not (rest.startswith("一", start) and rest.startswith("就", end))]
+    shorter = cut([*timing, *where])
     if _listed_parts().search(shorter) and _complaint_spans(shorter):
         return shorter
     # The moment (过减速带的时候) answers 何时何处 and is asked there, as long as the symptom

@@ -734,6 +734,18 @@ async def test_the_read_back_with_another_time_is_no_confirmation(dispatcher, fo
     assert slot_values(await run_form(dispatcher, tracker, domain)).get("booking_confirmed") is None
 
 
+async def test_a_new_time_at_the_read_back_is_no_question_for_the_words_around_it(dispatcher, form_tracker, domain):
+    # 带 (bring) in the reason given is no question about the documents to bring.
+    text = "哎呀后天不行,要带娃去医院,改到下周二下午三点行不"
+    entity = {"entity": "time", "value": "2026-12-01T15:00:00+08:00", "start": 16, "end": 23}
+    tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot="booking_confirmed", text=text,
+                           entities=[entity], slots={"appointment_time": "2026-11-28T15:00:00+08:00"})
+    tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == entity["value"]
+    assert dispatcher.messages == []  # no answer to a question about documents
+
+
 @pytest.mark.parametrize("asked", ["booking_confirmed", "appointment_time"])
 async def test_a_time_the_customer_cannot_make_is_asked_again_not_kept(dispatcher, form_tracker, domain, asked):
     booked = "2026-11-27T16:00:00+08:00"

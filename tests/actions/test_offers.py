@@ -70,6 +70,15 @@ async def test_a_price_question_is_answered_then_a_booking_offered(chat, domain)
     assert offer["service_type"] == "maintenance" and offer["car_model"] == "宝来"
 
 
+async def test_a_price_for_work_without_a_price_list_is_left_to_the_advisor(chat, domain):
+    # Not the maintenance prices: the tyres' price depends on the car and the brand.
+    dispatcher = CollectingDispatcher()
+    tracker = chat("换两条前胎大概多少钱?", "ask_price")
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_answer_price_by_advisor", "utter_offer_booking"]
+    assert slot_values(events)["booking_offer"]["service_type"] == "other"
+
+
 async def test_a_second_confirmation_after_booking_is_told_the_booking_stands(chat, domain):
     dispatcher = CollectingDispatcher()
     tracker = chat("确认", "affirm", {"draft_id": 3.0, "booked_display": "12月10日(周四) 15:00"})

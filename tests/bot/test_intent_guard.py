@@ -15,14 +15,16 @@ def _read(text: str, ranking: list[tuple[str, float]]) -> Message:
     return message
 
 
-@pytest.mark.parametrize("text", ["没找人看过", "找人帮忙搭了个电", "让师傅看看吧"])
+@pytest.mark.parametrize("text", ["没找人看过", "找人帮忙搭了个电", "让师傅看看吧", "吵得跟人讲话都要大声",
+                                  "我个人觉得没啥影响", "前杠让人给蹭了"])
 def test_a_message_without_a_person_asked_for_gets_the_next_intent(text):
     message = _read(text, [("request_human", 0.55), ("deny", 0.3), ("inform", 0.15)])
     assert message.get(INTENT)["name"] == "deny"
     assert [entry["name"] for entry in message.get(INTENT_RANKING_KEY)] == ["deny", "inform"]
 
 
-@pytest.mark.parametrize("text", ["帮我转人工", "找个真人", "让顾问给我打电话", "我找张华", "有人吗"])
+@pytest.mark.parametrize("text", ["帮我转人工", "找个真人", "让顾问给我打电话", "我找张华", "有人吗",
+                                  "我要跟人说话", "让人打我电话"])
 def test_a_request_for_a_person_or_an_advisor_stays(text):
     message = _read(text, [("request_human", 0.55), ("deny", 0.45)])
     assert message.get(INTENT)["name"] == "request_human"

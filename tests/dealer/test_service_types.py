@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dealer.symptoms import job_words
+from dealer.symptoms import job_words, tells_a_fault
 
 from dealer.catalog import load_catalog
 from dealer.script import load_script
@@ -40,6 +40,14 @@ INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_fre
         ("好久没保养了,想做个保养", False, "maintenance"),
         ("车门凹进去一块", True, "body_paint"),
         ("车门边掉了一块漆,你们能补吗", True, "body_paint"),
+        # A body panel told with a job word is body work, without the word 钣金 or 喷漆.
+        ("后尾门让人给怼了一下,裂了条缝", True, "body_paint"),
+        ("引擎盖上好几个小坑,冰雹砸的", True, "body_paint"),
+        # Tyres and alignment are other work, which gives way to a service named beside it.
+        ("想换三条轮胎,有马牌的吗", False, "other"),
+        ("做个四轮定位要多久", False, "other"),
+        ("想换俩后轮胎,顺便做个大保养", False, "maintenance"),
+        ("先做保养,再把四个轮胎换了", False, "maintenance"),
     ],
 )
 def test_the_main_service_is_what_the_customer_asks_for(words, fault, expected):
@@ -296,3 +304,16 @@ def test_the_warranty_period_is_catalogue_data():
     assert CATALOG.warranty_months == 36
     assert CATALOG.fault_service("车买了两年多,天窗漏水") == "warranty"
     assert CATALOG.fault_service("车买了三年多,天窗漏水") == "repair"
+
+
+@pytest.mark.parametrize("said", ["换四条轮胎多少钱", "想换两条前胎", "换个胎"])
+def test_a_part_a_job_names_tells_no_fault(said):
+    assert describes_a_fault_without_jobs(said) is False
+
+
+def test_a_fault_told_beside_a_tyre_job_is_still_told():
+    assert describes_a_fault_without_jobs("左后轮胎侧面起了个包,要换胎吗") is True
+
+
+def describes_a_fault_without_jobs(said: str) -> bool:
+    return tells_a_fault(CATALOG.without_jobs_giving_way(said), check_asked=False)

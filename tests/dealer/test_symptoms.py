@@ -553,6 +553,10 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
         ("想检测下，最近一开暖风就有股霉味", True, True),
         ("检查一下吧，倒车雷达不响了", True, True),
         ("要做保养了，仪表提示了，另外空调不凉", True, True),
+        # A state said of the customer is no fault of the car.
+        ("想保养一下,我岁数大了搞不懂这些", True, False),
+        ("我眼睛不好,麻烦帮我约个保养", True, False),
+        ("机油消耗大了", False, True),
     ],
 )
 def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
@@ -931,3 +935,33 @@ def test_something_done_about_the_fault_is_still_what_was_tried():
 )
 def test_the_complaint_leaves_out_words_that_tell_nothing_of_it(said, complaint):
     assert complaint_words(said) == complaint
+
+
+@pytest.mark.parametrize("text", ["刚提车三个月,仪表台老有异响", "车买了半年,右后门关不严"])
+def test_the_cars_age_is_not_when_the_fault_began(text):
+    assert "when" not in answers_in(text)
+
+
+@pytest.mark.parametrize(("text", "what"), [("离合一踩就咯吱咯吱响", "离合一踩就咯吱咯吱响"),
+                                            ("方向盘一打到底就咔咔响", "方向盘一打到底就咔咔响")])
+def test_the_moment_glued_to_its_symptom_stays_in_what(text, what):
+    assert answers_in(text)["what"] == what
+
+
+@pytest.mark.parametrize("text", ["挂不进挡", "电车充不进电了", "油箱加不进油"])
+def test_a_verb_that_cannot_get_its_object_in_is_a_fault(text):
+    assert tells_a_fault(text, False) is True
+
+
+@pytest.mark.parametrize("text", ["暖风一点都不热", "方向盘有一点抖", "车门关得一点也不严"])
+def test_a_little_is_no_clock_time_taken_out_of_the_complaint(text):
+    assert answers_in(text)["what"] == text
+
+
+@pytest.mark.parametrize("text", ["上个月在你们这修的异响又出来了", "去年在你们店换过的水泵又漏水了"])
+def test_the_time_of_earlier_work_is_not_when_the_fault_began(text):
+    assert "when" not in answers_in(text)
+
+
+def test_the_time_work_was_done_counts_when_the_fault_began_after_it():
+    assert answers_in("上周保养完以后就开始抖")["when"].startswith("上周保养完以后")
