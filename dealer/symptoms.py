@@ -310,7 +310,9 @@ BEGAN = re.compile(r"开始|以后|之后|以来|后")
 
 
 # The time told of the work itself (上个月在你们这修的异响又出来了): when it was done.
-DONE_AT = re.compile(r"(?:在你们(?:这|那|店)里?|在店里|来)?(?:修|换|做|保养|弄|处理|装|补|喷|贴)(?:的|完|好|过)")
+DONE_AT = re.compile(
+    r"(?:在?你们(?:这|那|店)?里?|在店里|来)?(?:刚|才|给我|帮我)?(?:修|换|做|保养|弄|处理|装|补|喷|贴)(?:的|完|好|过)"
+)
 
 
 def when_phrases(piece: str) -> list[str]:
