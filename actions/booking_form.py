@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from rasa_sdk import Tracker
 from rasa_sdk.utils import call_potential_coroutine as utils_call
@@ -30,7 +30,7 @@ from actions.interview import (
     latest_text,
     settled_service,
 )
-from dealer.script import NOT_GIVEN, WARRANTY_COST
+from dealer.script import NOT_GIVEN, WARRANTY_COST, given
 from dealer.symptoms import GREETING, answers_in, names_a_problem
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
@@ -231,7 +231,15 @@ def check_phone(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) 
     try:
         return normalize_phone(_value_from_entity_or_text(tracker, "phone", value))
     except InvalidValue:
-        dispatcher.utter_message(response="utter_invalid_phone")
+        text, script = latest_text(tracker), backend.script()
+        if script.withholds(text):
+            # 不想留电话: why it is needed, and how to book or stop without it (never a loop of
+            # "this number looks wrong").
+            dispatcher.utter_message(response="utter_phone_why_needed", dealer_phone=backend.catalog().phone)
+        elif script.refers_to_an_unseen_phone(text):
+            dispatcher.utter_message(response="utter_phone_not_visible")
+        else:
+            dispatcher.utter_message(response="utter_invalid_phone")
         return None
 
 
@@ -460,7 +468,12 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
 
 
 # A car without its plate yet (还没上牌 / 挂的临牌 / 车牌还没下来).
-NO_PLATE_YET = re.compile(r"(?:没|未)(?:有)?(?:上|挂|办|拿到|发)?(?:车?牌|牌照)|(?:车?牌|牌照)(?:还)?没(?:有)?(?:下来|上|办|挂|发)|临(?:时)?牌")
+NO_PLATE_YET = re.compile(
+    r"(?:没|未|无)(?:有)?(?:上|挂|办|拿到|发)?(?:车?牌|牌照)"
+    r"|(?:车?牌|牌照|牌子)(?:还)?(?:没|未)(?:有)?(?:下来|上|办|挂|发|拿到|拿)"
+    r"|(?:车?牌|牌照|牌子)(?:还)?在办|在(?:给我?)?办(?:车?牌|牌照)"  # 牌照还在办 / 4S店还在给办牌
+    r"|临(?:时)?(?:号)?牌|(?:没|未)(?:有)?(?:上|落)户"  # 临时号牌 / 还没上户
+)
 
 
 # "Do you have …?" (你们那有休息室吗 / 店里有没有WiFi): what the shop has, in any clause.
@@ -476,6 +489,25 @@ FACT_ENTITIES = {"customer_name": "customer_name", "phone": "phone", "plate": "p
                  "car_model": "car_model", "mileage": "mileage", "last_service": None}
 
 
+def _no_that_answers(tracker: Tracker, slot: str, answers: Callable[[str], bool]) -> dict[str, Any]:
+    text = latest_text(tracker)
+    if _answering(tracker) == slot and latest_intent(tracker) == "deny" and answers(text):
+        return {slot: text}
+    return {}
+
+
+def _vin_instead_of_plate(tracker: Tracker) -> str | None:
+    """A valid VIN told at the plate question with no plate beside it."""
+    if _answering(tracker) != "plate" or latest_entity(tracker, "plate"):
+        return None
+    for token in re.findall(r"[A-Za-z0-9]{17}", latest_text(tracker)):
+        try:
+            return normalize_vin(token)
+        except InvalidValue:
+            continue
+    return None
+
+
 def _may_answer_fact(tracker: Tracker, asked: str, text: str) -> bool:
     """The message may be the fact asked for, said as a question (是粤B12345吗? / 姓王行吗?):
     it holds the fact's entity, a digit, or words the step's reader takes."""
@@ -484,6 +516,8 @@ def _may_answer_fact(tracker: Tracker, asked: str, text: str) -> bool:
         return True
     if asked == "last_service":
         return not re.search(r"你们|您们|贵店|店里", text)  # 上次是去年吧? is an answer; 你们能查到吗? is not
+    if asked == "plate":
+        return bool(NO_PLATE_YET.search(text))  # 刚提的车没牌子呢: no plate yet is the answer
     if asked == "customer_name":
         try:
             normalize_name(re.sub(r"(?:行|可以|对|是)?(?:吗|么|吧)?[?？]*$", "", text))
@@ -687,6 +721,23 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             return {"appointment_time": before}
         return await check_appointment_time(value, dispatcher, tracker)
 
+    # A "no" that answers the step (the slot mappings leave a "no" out): 暂时没有车牌 at the
+    # plate (no plate yet), 不方便说 at the name, 不想留电话 at the phone (withheld).
+    def extract_plate(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _no_that_answers(tracker, "plate", lambda text: bool(NO_PLATE_YET.search(text)))
+
+    def extract_customer_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _no_that_answers(tracker, "customer_name", backend.script().withholds)
+
+    def extract_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _no_that_answers(tracker, "phone", backend.script().withholds)
+
     def extract_service_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -768,6 +819,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if _moves_the_booking(tracker) and not latest_entity(tracker, "customer_name"):
             # 不好意思,时间要改一下,改成下周一上午九点吧 at the name: the time moves; the name is still to be told.
             return {"customer_name": None}
+        if not latest_entity(tracker, "customer_name") and backend.script().withholds(latest_text(tracker)):
+            # 不方便说: the name is left for the advisor, who has the phone.
+            dispatcher.utter_message(response="utter_name_left_open")
+            return {"customer_name": NOT_GIVEN}
         try:
             return {"customer_name": normalize_name(_value_from_entity_or_text(tracker, "customer_name", value))}
         except InvalidValue:
@@ -789,7 +844,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             slots["first_visit"] = False
             # Only the name said in this conversation: whoever types a phone number must not
             # learn whose it is (issue 11).
-            named = tracker.get_slot("customer_name")
+            named = given(tracker.get_slot("customer_name"))
             if named:
                 dispatcher.utter_message(response="utter_welcome_back", customer_name=named)
             else:
@@ -802,6 +857,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if _answering(tracker) == "plate" and NO_PLATE_YET.search(latest_text(tracker)) and not latest_entity(tracker, "plate"):
             # 还没上牌: no plate to ask for again; the VIN is asked instead (required_slots).
             return {"plate": NOT_GIVEN}
+        vin = _vin_instead_of_plate(tracker)
+        if vin:
+            # 车架号LSVAU2181N2137465可以吗 at the plate: the car told by its VIN; no plate to check.
+            return {"plate": NOT_GIVEN, "vin": vin}
         try:
             plate = normalize_plate(_value_from_entity_or_text(tracker, "plate", value))
         except InvalidValue as error:

@@ -22,8 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import backend
 from actions.booking_form import check_phone
 from actions.conversation import message_time
-from actions.submit_booking import BOOKING_SLOTS, booking_request, given, refuse_booking
-from dealer.script import NOT_GIVEN
+from actions.submit_booking import BOOKING_SLOTS, booking_request, refuse_booking
+from dealer.script import NOT_GIVEN, given
 from dealer.services.booking import BookingRequest, SlotUnavailable
 from dealer.services.booking_guard import BookingLimitReached
 from dealer.services.schedule import callback_time

@@ -31,6 +31,7 @@ class ActionAskBookingConfirmed(Action):
             return []
         dispatcher.utter_message(
             response="utter_booking_readback",
+            customer_name_display=shown(tracker.get_slot("customer_name")),
             plate_display=shown(tracker.get_slot("plate")),
             car_model_display=shown(tracker.get_slot("car_model")),
             mileage_display=shown(tracker.get_slot("mileage"), backend.script().mileage_unit),

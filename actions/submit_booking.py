@@ -17,7 +17,7 @@ from actions.conversation import channel_name, message_time
 from actions.guard import requester_of
 from actions.interview import all_interviews
 from actions.privacy import declined
-from dealer.script import NOT_GIVEN
+from dealer.script import NOT_GIVEN, given
 from dealer.services import followups
 from dealer.services.booking import BookingRequest, SlotUnavailable
 from dealer.services.booking_guard import BookingLimitReached
@@ -83,11 +83,6 @@ def _known_answers(interview: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def given(value: object) -> object:
-    """A slot's value, or None where the customer could not say."""
-    return None if value in (NOT_GIVEN, "") else value
-
-
 def yes_no(value: object) -> bool | None:
     """Only a validated yes/no reaches the database."""
     return value if isinstance(value, bool) else None
@@ -104,7 +99,7 @@ def booking_request(tracker: Tracker) -> BookingRequest:
         conversation_id=tracker.sender_id,
         service_type=tracker.get_slot("service_type"),
         start=datetime.fromisoformat(start) if start else None,
-        customer_name=tracker.get_slot("customer_name"),
+        customer_name=given(tracker.get_slot("customer_name")),
         phone=tracker.get_slot("phone"),
         plate=given(tracker.get_slot("plate")),
         vin=given(tracker.get_slot("vin")),

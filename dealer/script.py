@@ -13,6 +13,11 @@ from dealer.emoji import without_emoji
 
 SCRIPT_PATH = Path(__file__).resolve().parent / "booking_script.yml"
 NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answer
+
+
+def given(value: object) -> object:
+    """A slot's value, or None where the customer could not say."""
+    return None if value in (NOT_GIVEN, "") else value
 BARE_NO = ("没有", "没", "无", "没呢", "木有", "否", "不是", "没有过")
 # What is left of an "I don't know" answer once its unknown words are taken out.
 UNKNOWN_FILLER = re.compile(
@@ -134,6 +139,8 @@ class BookingScript:
     leave_it_to_us_words: tuple[str, ...] = ()  # 随便 / 你们定 : the dealer may choose
     time_change_words: tuple[str, ...] = ()  # 改到 / 换成 / 来不了 : the booking time changes
     hurry_words: tuple[str, ...] = ()  # 快点 / 越快越好 : a wish to be quick, no extra work
+    withheld_words: tuple[str, ...] = ()  # 不方便说 / 不想留 : a personal detail withheld
+    phone_reference_words: tuple[str, ...] = ()  # 就这个微信号的手机 : a number the bot cannot see
     what_details: tuple[WhatDetail, ...] = ()  # 异响 without 咯噔 / 吱吱 …: what it sounds like is asked
 
     def detail_to_ask(self, what: str) -> str | None:
@@ -239,6 +246,14 @@ class BookingScript:
         """A no-answer word anywhere (车架号我记不住,行驶证在我老公那), however long the message."""
         return any(word in text for word in self.no_answer_words)
 
+    def withholds(self, text: str) -> bool:
+        """The customer would rather not tell (不方便说 / 不想留电话)."""
+        return any(word in text for word in self.withheld_words)
+
+    def refers_to_an_unseen_phone(self, text: str) -> bool:
+        """就这个微信号的手机: a number the customer takes the chat to know."""
+        return any(word in text for word in self.phone_reference_words)
+
     def only_hurries(self, text: str) -> bool:
         """The words only ask to be quick (快点弄好就行, 麻烦尽快): no job of their own."""
         rest = text
@@ -318,6 +333,8 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         leave_it_to_us_words=tuple(raw.get("leave_it_to_us_words", ())),
         time_change_words=tuple(raw.get("time_change_words", ())),
         hurry_words=tuple(raw.get("hurry_words", ())),
+        withheld_words=tuple(raw.get("withheld_words", ())),
+        phone_reference_words=tuple(raw.get("phone_reference_words", ())),
         what_details=tuple(
             WhatDetail(generic=tuple(d["generic"]), specific=tuple(d["specific"]), ask=d["ask"])
             for d in (raw.get("what_details") or {}).values()

@@ -109,11 +109,32 @@ async def test_phone_is_normalised(dispatcher, form_tracker, domain, given, expe
     assert slot_values(await run_form(dispatcher, tracker, domain))["phone"] == expected
 
 
-@pytest.mark.parametrize("given", ["12345", "2381234567", "1381234567a", "我不想说"])
+@pytest.mark.parametrize("given", ["12345", "2381234567", "1381234567a", "打我座机吧"])
 async def test_invalid_phone_is_explained_and_asked_again(dispatcher, form_tracker, domain, given):
-    tracker = form_tracker({"phone": given}, requested_slot="phone")
+    tracker = form_tracker({"phone": given}, requested_slot="phone", text=given)
     assert slot_values(await run_form(dispatcher, tracker, domain))["phone"] is None
     assert dispatcher.messages[0]["response"] == "utter_invalid_phone"
+
+
+@pytest.mark.parametrize(("text", "intent", "response"), [
+    ("我不想说", "inform", "utter_phone_why_needed"),
+    ("电话就不留了吧", "deny", "utter_phone_why_needed"),  # a "no" the slot mapping leaves out
+    ("就用我微信绑定的那个", "inform", "utter_phone_not_visible"),
+])
+async def test_a_phone_withheld_or_not_typed_gets_its_own_answer(dispatcher, form_tracker, domain, text, intent, response):
+    tracker = form_tracker({"phone": text} if intent != "deny" else {}, requested_slot="phone", text=text)
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.8}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["phone"] is None
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+@pytest.mark.parametrize(("text", "intent"), [("不方便说", "inform"), ("名字就不告诉了", "deny")])
+async def test_a_name_withheld_is_left_for_the_advisor(dispatcher, form_tracker, domain, text, intent):
+    tracker = form_tracker({"customer_name": text} if intent != "deny" else {}, requested_slot="customer_name",
+                           text=text)
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.8}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["customer_name"] == NOT_GIVEN
+    assert [m["response"] for m in dispatcher.messages] == ["utter_name_left_open"]
 
 
 @pytest.mark.parametrize(
@@ -198,7 +219,8 @@ async def test_a_last_service_told_with_its_date_and_work_is_the_answer(dispatch
     assert slot_values(await run_form(dispatcher, tracker, domain))["last_service"] == text
 
 
-@pytest.mark.parametrize("text", ["还没上牌", "新车,现在挂的临牌", "车牌还没下来"])
+@pytest.mark.parametrize("text", ["还没上牌", "新车,现在挂的临牌", "车牌还没下来", "牌照还在办", "无牌", "还没落户",
+                                  "现在开的临时号牌"])
 async def test_a_car_without_its_plate_yet_is_asked_its_vin(dispatcher, form_tracker, domain, text):
     tracker = form_tracker({"plate": text}, requested_slot="plate", text=text,
                            slots={"service_type": "maintenance", "first_visit": True})
@@ -208,6 +230,24 @@ async def test_a_car_without_its_plate_yet_is_asked_its_vin(dispatcher, form_tra
     tracker.slots["plate"] = NOT_GIVEN
     form = ValidateBookingForm()
     assert "vin" in await form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), tracker, DOMAIN)
+
+
+@pytest.mark.parametrize(("text", "intent", "mapped"), [("暂时没有车牌", "deny", False), ("刚提的车没牌子呢", "inform", True)])
+async def test_no_plate_yet_read_as_a_no_or_a_question_is_the_answer(dispatcher, form_tracker, domain, text, intent, mapped):
+    # A "no" is left out by the slot mappings (not_intent); the form reads it all the same.
+    tracker = form_tracker({"plate": text} if mapped else {}, requested_slot="plate", text=text,
+                           slots={"service_type": "maintenance"})
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.8}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["plate"] == NOT_GIVEN
+    assert dispatcher.messages == []  # neither a wrong plate nor an answer to a question
+
+
+async def test_a_vin_told_at_the_plate_question_is_the_cars_vin(dispatcher, form_tracker, domain):
+    text = "车架号LSVAU2181N2137465可以吗"
+    tracker = form_tracker({"plate": text}, requested_slot="plate", text=text, slots={"service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["vin"] == "LSVAU2181N2137465" and slots["plate"] == NOT_GIVEN
+    assert dispatcher.messages == []
 
 
 async def test_a_car_with_its_plate_is_not_asked_its_vin_for_maintenance(form_tracker):
@@ -1017,13 +1057,14 @@ async def test_a_day_said_before_the_booking_started_is_a_day_to_offer_slots_in(
     assert all("2026-11-28T" in b["payload"] for b in dispatcher.messages[0]["buttons"])
 
 
-async def test_the_read_back_shows_a_plate_left_for_the_advisor_as_not_given(form_tracker, domain):
+async def test_the_read_back_shows_a_plate_or_name_left_for_the_advisor_as_not_given(form_tracker, domain):
     from actions.readback import ActionAskBookingConfirmed
 
     dispatcher = CollectingDispatcher()
-    tracker = form_tracker({}, requested_slot="booking_confirmed", slots={"plate": NOT_GIVEN})
+    tracker = form_tracker({}, requested_slot="booking_confirmed", slots={"plate": NOT_GIVEN, "customer_name": NOT_GIVEN})
     await ActionAskBookingConfirmed().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["plate_display"] == load_script().not_given_label
+    assert dispatcher.messages[0]["customer_name_display"] == load_script().not_given_label
 
 
 async def test_the_exact_mileage_beats_the_round_one_the_entity_took(dispatcher, form_tracker, domain):

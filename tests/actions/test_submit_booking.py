@@ -55,6 +55,13 @@ async def test_submit_writes_the_draft_and_names_the_advisor(
         assert session.scalar(select(func.count()).select_from(AuditLog)) == 1
 
 
+async def test_a_name_withheld_is_stored_as_none_not_as_a_word(dispatcher, form_tracker, domain, app_database):
+    tracker = form_tracker({}, requested_slot=None, slots={**CONFIRMED, "customer_name": "unknown"})
+    await ActionSubmitBooking().run(dispatcher, tracker, domain)
+    [draft] = drafts(app_database)
+    assert draft.customer_name is None and draft.phone == "13812345678"
+
+
 async def test_a_retried_submit_writes_no_second_draft(dispatcher, form_tracker, domain, app_database):
     tracker = form_tracker({}, requested_slot=None, slots=CONFIRMED)
     await ActionSubmitBooking().run(dispatcher, tracker, domain)
