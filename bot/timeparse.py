@@ -56,7 +56,7 @@ Conventions (a dealer's, see the brief in the project notes)
   儿童节, 国庆(节)/十一假期, 双十一, 双十二, 平安夜, 圣诞(节) by their fixed dates;
   春节, 除夕/大年三十, 大年初X/正月初X, 元宵, 清明, 端午, 中秋 from TABLE_HOLIDAYS
   (2026-2028).  国庆前: now .. the eve.  圣诞树/中秋快乐 are not days.
-* Day-part windows: 上午 08:30-12:00, 下午 13:00-17:30, 中午 11:30-13:30,
+* Day-part windows: 上午 08:30-12:00, 下午 13:00-17:30, 中午 / 晌午 11:30-13:30, 吃完午饭 13:00-15:00,
   早上 08:00-10:00, 晚上 18:00-22:00 (value None, grain "part_of_day").
 * A time of day without a date (两点半, 下午) is today's, or tomorrow's when today's
   has already passed.
@@ -150,6 +150,11 @@ PARTS = {
     "早": (time(8, 0), time(10, 0), "am"),  # only before a clock time (早8点)
     "上午": (time(8, 30), time(12, 0), "am"),
     "中午": (time(11, 30), time(13, 30), "noon"),
+    "晌午": (time(11, 30), time(13, 30), "noon"),  # northern: midday, not the morning
+    # After lunch (后天吃完午饭过去): the early afternoon.
+    "吃完午饭": (time(13, 0), time(15, 0), "pm"),
+    "吃过午饭": (time(13, 0), time(15, 0), "pm"),
+    "午饭后": (time(13, 0), time(15, 0), "pm"),
     "下午": (time(13, 0), time(17, 30), "pm"),
     "午后": (time(13, 0), time(17, 30), "pm"),
     "傍晚": (time(17, 0), time(19, 0), "pm"),
@@ -393,7 +398,11 @@ def _this_or_next_year(today: date, month: int, day: int) -> Optional[date]:
 Window = Optional[tuple[datetime, datetime]]
 
 
-ASAP = re.compile(r"越快越好|越早越好|尽快|尽早|最早|最快")
+# 最近有空的时间 / 最近哪天有位置: the nearest free slot, as 尽快.
+ASAP = re.compile(
+    r"越快越好|越早越好|尽快|尽早|最早|最快"
+    r"|最近(?:的)?(?:哪天|什么时候|啥时候)?(?:有空|空闲|有位置?|能约|可以约|可约|有时间)(?:的)?(?:时间|时段|空位|位置)?"
+)
 
 
 def _asap(ref: datetime, m: re.Match) -> Window:
