@@ -535,6 +535,8 @@ def _interview_question(tracker: Tracker) -> str | None:
     if not asked.startswith("symptom_") or not _fresh_user_message(tracker) or _said_again(tracker):
         return None
     text = latest_text(tracker)
+    if backend.script().answers_nothing(text):
+        return None  # 你问这个干嘛 / ?: no question to answer, nothing told (the step leaves it open)
     kind = backend.script().question_kind(text)
     if names_a_problem(text):
         if kind == "ask_can_drive" and asks_directly(text):

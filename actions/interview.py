@@ -279,6 +279,10 @@ class InterviewValidation:
     ) -> dict[str, Any]:
         """The customer's own words; 不清楚 is an acceptable answer and is kept as said."""
         text = str(value)
+        if tracker.get_slot("requested_slot") == slot and backend.script().answers_nothing(text):
+            # 你问这个干嘛 / 嗯 / ?: nothing for the symptom sheet; the technician asks at the desk.
+            dispatcher.utter_message(response="utter_interview_no_answer")
+            return {slot: NOT_GIVEN}
         prefill = interview_prefill(text, tracker)
         if slot != "symptom_where" and not names_a_place_on_the_car(prefill.get("symptom_where") or "x那里"):
             # 前两天跑了趟烂路过后, said to 什么时候开始的: the road began it; where is still asked

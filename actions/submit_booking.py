@@ -78,7 +78,8 @@ def _known_answers(interview: dict[str, Any]) -> dict[str, Any]:
     tried: nothing was done, which the advisor needs to know (未提供 would read as not asked)."""
     script = backend.script()
     return {
-        question: None if question != "what" and isinstance(answer, str) and script.only_unknown(answer) else answer
+        question: None if question != "what" and isinstance(answer, str) and (
+            answer == NOT_GIVEN or script.only_unknown(answer)) else answer
         for question, answer in ((q, interview.get(q)) for q in QUESTIONS)
     }
 

@@ -13,6 +13,8 @@ from dealer.emoji import without_emoji
 
 SCRIPT_PATH = Path(__file__).resolve().parent / "booking_script.yml"
 NOT_GIVEN = "unknown"  # stored for an optional step the customer could not answer
+# Sounds that acknowledge without answering (嗯 to 什么时候开始的?), and a bare question mark.
+BARE_ACKNOWLEDGEMENTS = frozenset({"", "嗯", "嗯嗯", "嗯呢", "哦", "哦哦", "噢", "啊", "额", "呃", "唔"})
 
 
 def given(value: object) -> object:
@@ -140,6 +142,7 @@ class BookingScript:
     time_change_words: tuple[str, ...] = ()  # 改到 / 换成 / 来不了 : the booking time changes
     hurry_words: tuple[str, ...] = ()  # 快点 / 越快越好 : a wish to be quick, no extra work
     withheld_words: tuple[str, ...] = ()  # 不方便说 / 不想留 : a personal detail withheld
+    non_answer_words: tuple[str, ...] = ()  # 你问这个干嘛 / 不懂你意思 : no answer to an interview question
     phone_reference_words: tuple[str, ...] = ()  # 就这个微信号的手机 : a number the bot cannot see
     what_details: tuple[WhatDetail, ...] = ()  # 异响 without 咯噔 / 吱吱 …: what it sounds like is asked
 
@@ -246,6 +249,14 @@ class BookingScript:
         """A no-answer word anywhere (车架号我记不住,行驶证在我老公那), however long the message."""
         return any(word in text for word in self.no_answer_words)
 
+    def answers_nothing(self, text: str) -> bool:
+        """An interview answer that tells nothing: a bare 嗯 / ?, or a short pushback or
+        puzzlement (你问这个干嘛 / 不懂你意思)."""
+        said = re.sub(r"[\W_]+", "", text)
+        if said in BARE_ACKNOWLEDGEMENTS:
+            return True
+        return len(said) <= 12 and any(word in said for word in self.non_answer_words)
+
     def withholds(self, text: str) -> bool:
         """The customer would rather not tell (不方便说 / 不想留电话)."""
         return any(word in text for word in self.withheld_words)
@@ -334,6 +345,7 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         time_change_words=tuple(raw.get("time_change_words", ())),
         hurry_words=tuple(raw.get("hurry_words", ())),
         withheld_words=tuple(raw.get("withheld_words", ())),
+        non_answer_words=tuple(raw.get("non_answer_words", ())),
         phone_reference_words=tuple(raw.get("phone_reference_words", ())),
         what_details=tuple(
             WhatDetail(generic=tuple(d["generic"]), specific=tuple(d["specific"]), ask=d["ask"])

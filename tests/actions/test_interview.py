@@ -397,3 +397,30 @@ async def test_the_detail_joins_or_replaces_the_complaint(form_tracker, domain, 
     events = await answer(form_tracker, domain, "symptom_detail", said, slots)
     assert events.get("symptom_what", what) == kept
     assert events["symptom_detail"] and events["requested_slot"] == "symptom_when"
+
+
+@pytest.mark.parametrize(("slot", "text"), [("symptom_when", "你问这个干嘛"), ("symptom_where", "?"),
+                                            ("symptom_driving_impact", "问那么多干啥"), ("symptom_frequency", "嗯"),
+                                            ("symptom_tried", "不懂你意思")])
+async def test_an_answer_that_tells_nothing_is_left_for_the_technician(form_tracker, domain, slot, text):
+    dispatcher = CollectingDispatcher()
+    events = await answer(form_tracker, domain, slot, text, {**INTERVIEWING, slot: None}, dispatcher=dispatcher)
+    assert events[slot] == "unknown"
+    assert [m["response"] for m in dispatcher.messages][:1] == ["utter_interview_no_answer"]
+
+
+@pytest.mark.parametrize(("slot", "text"), [("symptom_when", "有一阵子了"), ("symptom_tried", "没"),
+                                            ("symptom_where", "不知道啥意思的灯亮了以后,开起来就抖")])
+async def test_a_short_or_puzzled_answer_with_content_is_kept(form_tracker, domain, slot, text):
+    events = await answer(form_tracker, domain, slot, text, {**INTERVIEWING, slot: None})
+    assert events[slot] not in (None, "unknown")
+
+
+async def test_an_answer_left_open_reaches_the_draft_as_not_given(form_tracker, domain, app_database):
+    slots = {**INTERVIEWING, "booking_confirmed": True, "booking_key": "key-open", "symptom_confirmed": True,
+             "symptom_more": "unknown", "symptom_when": "unknown"}
+    await ActionSubmitBooking().run(CollectingDispatcher(), form_tracker({}, requested_slot=None, slots=slots), domain)
+    with unit_of_work(app_database) as session:
+        [draft] = session.scalars(select(DraftWorkOrder))
+        symptoms = draft_to_contract(draft, ZoneInfo("Asia/Shanghai"))["symptoms"]
+    assert symptoms["when"] is None and symptoms["what"] == FIRST["symptom_what"]
