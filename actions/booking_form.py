@@ -728,7 +728,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def extract_plate(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return _no_that_answers(tracker, "plate", lambda text: bool(NO_PLATE_YET.search(text)))
+        return _no_that_answers(tracker, "plate", lambda text: bool(NO_PLATE_YET.search(text))
+                                or backend.script().says_not_known(text))
 
     def extract_customer_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -858,6 +859,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> dict[str, Any]:
         if _answering(tracker) == "plate" and NO_PLATE_YET.search(latest_text(tracker)) and not latest_entity(tracker, "plate"):
             # 还没上牌: no plate to ask for again; the VIN is asked instead (required_slots).
+            return {"plate": NOT_GIVEN}
+        if (_answering(tracker) == "plate" and not latest_entity(tracker, "plate")
+                and backend.script().says_not_known(latest_text(tracker))):
+            # 不记得车牌了: left for the advisor at once (no "wrong format"); the VIN is asked.
+            dispatcher.utter_message(response="utter_left_open_for_advisor")
             return {"plate": NOT_GIVEN}
         vin = _vin_instead_of_plate(tracker)
         if vin:

@@ -77,8 +77,13 @@ def normalize_phone(text: str) -> str:
 _PLATE_PROVINCE = {"黔": "贵", "滇": "云", "蜀": "川", "秦": "陕", "陇": "甘"}
 
 
+# Digits typed as Chinese numerals after the province and the letter (沪A一二三四五).
+_PLATE_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
+
+
 def normalize_plate(text: str) -> str:
     plate = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip()).upper()
+    plate = plate[:2] + plate[2:].translate(_PLATE_DIGITS)
     if plate[:1] in _PLATE_PROVINCE:
         plate = _PLATE_PROVINCE[plate[0]] + plate[1:]
     if _PLATE_ORDINARY.fullmatch(plate) or _PLATE_NEW_ENERGY.fullmatch(plate):

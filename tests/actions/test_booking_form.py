@@ -242,6 +242,15 @@ async def test_no_plate_yet_read_as_a_no_or_a_question_is_the_answer(dispatcher,
     assert dispatcher.messages == []  # neither a wrong plate nor an answer to a question
 
 
+@pytest.mark.parametrize(("text", "intent", "mapped"), [("不记得车牌了", "deny", False), ("车牌号记不住", "inform", True)])
+async def test_a_plate_not_remembered_is_left_for_the_advisor_at_once(dispatcher, form_tracker, domain, text, intent, mapped):
+    tracker = form_tracker({"plate": text} if mapped else {}, requested_slot="plate", text=text,
+                           slots={"service_type": "maintenance"})
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.8}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["plate"] == NOT_GIVEN
+    assert [m["response"] for m in dispatcher.messages] == ["utter_left_open_for_advisor"]
+
+
 async def test_a_vin_told_at_the_plate_question_is_the_cars_vin(dispatcher, form_tracker, domain):
     text = "车架号LSVAU2181N2137465可以吗"
     tracker = form_tracker({"plate": text}, requested_slot="plate", text=text, slots={"service_type": "maintenance"})

@@ -62,6 +62,8 @@ def test_phone_rejects_what_is_not_a_mainland_mobile(given):
         ("黔A3K8P2", "贵A3K8P2"),  # the province's other short name: its plates carry 贵
         ("滇A·5B7C9", "云A5B7C9"),
         ("湘Ａ１２３４５", "湘A12345"),  # full-width letters and digits
+        ("沪A一二三四五", "沪A12345"),  # the digits typed as Chinese numerals
+        ("鲁B幺零D三八", "鲁B10D38"),
     ],
 )
 def test_plate_accepts_current_formats(given, expected):
