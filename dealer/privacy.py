@@ -33,15 +33,17 @@ _PLATE_IN_TEXT = re.compile(
 _VIN_CHAR = "[A-HJ-NPR-Za-hj-npr-z0-9]"
 _VIN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9])({_VIN_CHAR}{{3}})({_VIN_CHAR}{{10}})({_VIN_CHAR}{{4}})(?![A-Za-z0-9])")
 # The value of a name key as dicts, JSON, slot listings and keyword logs print it:
-# 'customer_name': '王先生', "name": "王先生" (quoted: an unquoted "action name: x" is no
-# person), customer_name: 王先生, customer_name=王先生, a read-back's 姓名:王先生, and a slot
+# 'customer_name': '王先生' (and the read-back's customer_name_display), "name": "王先生"
+# (quoted: an unquoted "action name: x" is no person), customer_name: 王先生,
+# customer_name=王先生, a read-back's 姓名:王先生, and a slot
 # event: SlotSet(key: customer_name, value: 王先生), {'name': 'customer_name', 'value': …}.
 # A value ends at a quote, comma, bracket, bar, backslash (an escaped \n in JSON) or line end.
 _VALUE = r"""(?P<value>[^"',;|\\\n\r}\])]+)"""
 _NAME_FIELD = re.compile(
     # the key stands alone, or after an escaped tab or newline (\tcustomer_name: in JSON)
-    r"""(?P<key>(?:(?<![A-Za-z0-9_])|(?<=\\[tnr]))(?:["']?(?P<k>customer_name)["']?|(?P<q>["'])(?P<k2>name)(?P=q))"""
-    r"""\s*[:=]\s*["']?|姓名\s*[:：]\s*)""" + _VALUE
+    # (its quotes escaped too, inside a logged JSON string: \"customer_name_display\": \"…\")
+    r"""(?P<key>(?:(?<![A-Za-z0-9_])|(?<=\\[tnr]))(?:["']?(?P<k>customer_name(?:_display)?)\\?["']?|(?P<q>["'])(?P<k2>name)(?P=q))"""
+    r"""\s*[:=]\s*\\?["']?|姓名\s*[:：]\s*)""" + _VALUE
 )
 _NAME_SLOT_EVENT = re.compile(
     r"""(?P<key>customer_name["']?\s*,\s*["']?value["']?\s*[:=]\s*["']?)""" + _VALUE

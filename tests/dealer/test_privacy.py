@@ -72,6 +72,8 @@ def test_mask_vin(text: str, masked: str) -> None:
     [
         ("\tcustomer_name: 司马瑞雪\n\tphone: None", "\tcustomer_name: 司***\n\tphone: None"),
         ("{'customer_name': '王先生', 'plate': None}", "{'customer_name': '王**', 'plate': None}"),
+        ('"customer_name_display": "司马瑞雪", "plate_display"', '"customer_name_display": "司***", "plate_display"'),
+        (r'\"customer_name_display\": \"司马瑞雪\", ', r'\"customer_name_display\": \"司***\", '),
         ('{"customer": {"name": "王先生", "phone": null}}', '{"customer": {"name": "王**", "phone": null}}'),
         ("SlotSet(key: customer_name, value: 刘洋)", "SlotSet(key: customer_name, value: 刘*)"),
         ("{'event': 'slot', 'name': 'customer_name', 'value': 'Jane Doe'}",
