@@ -162,7 +162,10 @@ async def check_appointment_time(
         at = datetime.fromisoformat(current).astimezone(zone)
         start = start.astimezone(zone).replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
         info = {**info, "exact": True, "grain": "minute"}
-    if current and info.get("exact") is False and _inside(current, info):
+    # A time heard before the booking began (礼拜天下午好伐 with the problem) was never
+    # checked: it has no display yet, and the window it names is offered as for any other.
+    validated = current if tracker.get_slot("appointment_display") else None
+    if validated and info.get("exact") is False and _inside(validated, info):
         # 对,元旦上午 at the read-back: the booked slot already is what the customer says
         # (and the 对 confirms it).
         kept: dict[str, Any] = {"appointment_time": current}
@@ -500,7 +503,7 @@ def _vin_instead_of_plate(tracker: Tracker) -> str | None:
     """A valid VIN told at the plate question with no plate beside it."""
     if _answering(tracker) != "plate" or latest_entity(tracker, "plate"):
         return None
-    for token in re.findall(r"[A-Za-z0-9]{17}", latest_text(tracker)):
+    for token in VIN_LIKE.findall(latest_text(tracker)):
         try:
             return normalize_vin(token)
         except InvalidValue:

@@ -171,6 +171,14 @@ PARTS = {
     "下半天": (time(13, 0), time(17, 30), "pm"),
     "后半晌": (time(13, 0), time(17, 30), "pm"),
     "后晌": (time(13, 0), time(17, 30), "pm"),
+    # Northern (Shandong, Henan, Hebei): 头午 / 头晌 / 上晌 / 前晌 morning, 下晌 / 过晌 / 过午 afternoon.
+    "头午": (time(8, 30), time(12, 0), "am"),
+    "头晌": (time(8, 30), time(12, 0), "am"),
+    "上晌": (time(8, 30), time(12, 0), "am"),
+    "前晌": (time(8, 30), time(12, 0), "am"),
+    "下晌": (time(13, 0), time(17, 30), "pm"),
+    "过晌": (time(13, 0), time(17, 30), "pm"),
+    "过午": (time(13, 0), time(17, 30), "pm"),
 }
 
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,

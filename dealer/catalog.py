@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from dealer.validation import CN_DIGIT_VALUES
+
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "demo_dealer.yml"
 # Issue 14: the network's other dealers, one file each in the default file's format
 # (dealer/dealers/<code>.yml); the default dealer stays dealer/demo_dealer.yml.
@@ -375,12 +377,16 @@ _OWNED = re.compile(
 # Said of the warranty without a warranty word (过保了 / 出保了): it is over.
 _WARRANTY_OVER = ("过保", "出保", "脱保")
 _JUST_BOUGHT = re.compile(r"新车|刚买|刚提|才提车|刚提车|新买的")
-_CN_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# A used car (刚买的二手车): how long this owner has had it says nothing of its age.
+_USED_CAR = re.compile(r"二手|旧车|别人手里|过户")
+_CN_NUMBERS = {**CN_DIGIT_VALUES, "十": 10}
 
 
 def months_owned(text: str) -> int | None:
     """The car's age in months as the customer tells it (半年 → 6, 一年多 → 12, 新车 → 0);
     None when the words do not say."""
+    if _USED_CAR.search(text):
+        return None
     found = _OWNED.search(text)
     if found:
         number, unit, half = found.groups()

@@ -135,7 +135,7 @@ WANT = r"(?:想要|想|要|需要|打算|准备|希望|得)"
 ASK = r"(?:能不能|能否|能|可不可以|可以|方便|要不要)"
 HELP = r"(?:帮忙|帮我|给我|麻烦|请|帮)"
 SERVICE = (
-    r"(?:修车|修理|维修|修修|修|检查|检测|检修|查看|查查|查|看看|看|处理|保养|弄弄|弄|诊断|瞧瞧|更换|换|补|清洗|做个?检查)"
+    r"(?:修车|修理|维修|修修|修|检查|检测|检修|查看|查查|查|看看|看|处理|保养|弄弄|弄|诊断|瞧瞧|瞅瞅|瞅|更换|换|补|清洗|做个?检查)"
     r"(?:一下|下)?"
 )
 GO = r"(?:过来|过去|(?:来|去|到|进)(?:你们)?(?:店里|店|那边|那里|那儿)|来|去)"
@@ -162,8 +162,8 @@ BOOKING_REQUEST = re.compile(
     )
 )
 GREETING = re.compile(
-    r"^(?:你好|您好|你们好|在吗|在么|在不在|喂|哈喽|哈啰|哈罗|嗨|嘿|(?:hello|hi|hey)(?![a-z])|早上好|上午好|下午好|晚上好"
-    rf"|师傅|老板|客服|美女|帅哥|小姐姐|亲(?=[\s{PUNCTUATION}])|那个(?=[\s{PUNCTUATION}])|嗯+|呃|哎呀|哎|唉|诶|请问|打扰(?:一下|了)|(?:我)?想?(?:问|咨询)(?:一)?下|谢谢)"
+    r"^(?:你好|您好|你们好|恁好|侬好|雷猴|在吗|在么|在不在|喂|哈喽|哈啰|哈罗|嗨|嘿|(?:hello|hi|hey)(?![a-z])|早上好|上午好|下午好|晚上好"
+    rf"|师傅|老板|客服|美女|帅哥|小姐姐|老铁|哥们儿?|亲(?=[\s{PUNCTUATION}])|那个(?=[\s{PUNCTUATION}])|嗯+|呃|哎呀|哎|唉|诶|请问|打扰(?:一下|了)|(?:我)?想?(?:问|咨询)(?:一)?下|谢谢)"
     rf"[\s啊呀呢哈~\uff5e{PUNCTUATION}.]*",
     re.IGNORECASE,
 )
@@ -458,6 +458,8 @@ COMPLAINT_STATE = re.compile(
             r"|喷水|吸|亮|出(?:风|水|热风|冷风))",
             r"没(?:有)?(?:反应|声音|声|画面|显示|信号|冷风|暖风|热风|风|电|油|气|劲|力|动力)|无反应|(?:出|吹|是|只有)热风",
             r"没(?:关|锁|盖|合|插)(?:严|紧|好|上)|难(?:启动|打火|着车)|启动困难|不好(?:启动|打火)",
+            # starts only after tries (点火要打好几下才能着 / 拧了半天才着车)
+            r"才(?:能|会|可以)?(?:打?着(?:火|车)?|启动(?:得了)?|发动(?:得了)?|点着)(?![急想])",
             # screens and electronics
             r"乱叫|乱响|乱报|瞎叫|瞎响|叫个不停|响个不停|黑屏|花屏|白屏|蓝屏|死机|卡死|卡住|卡在|卡顿|很卡|有点卡|卡卡的|重启|闪退|乱跳|失真|断连|断开|掉线|连不上|搜不到|延迟",
             # readings: too high, too low, changing
@@ -587,7 +589,7 @@ GLUED_PIECE = 4  # 探岳 变速箱顿挫 → 探岳变速箱顿挫; longer piec
 # A piece that tells nothing of the fault: the car (我的车 / 俺这车), a particle left when the
 # request was taken out (要保养了 → 了), or an exclamation (搞么斯哦 / 咋回事).
 FILLER_PIECE = re.compile(
-    r"^(?:(?:我|俺|阿拉|我们)(?:的|这|家|额|屋里)?)?(?:车子?|爱车)?[了啊呀哦吧嘛的]*$"
+    r"^(?:(?:我|俺|阿拉|我们|咱|咱们)(?:的|这|那|家|额|屋里)?)?(?:车子?|爱车)?[了啊呀哦吧嘛的]*$"
     r"|^(?:这是|这)?(?:搞么斯|搞么子|搞啥子?|搞什么|咋回事|怎么回事|啥情况|什么情况|咋整|咋办|怎么办)[了啊呀哦吧嘛呢]*$"
 )
 
@@ -690,7 +692,7 @@ ONCE_THEN = re.compile(
     rf"一(?![直般点下会次天周个些样起共定向旦])([^一就{PUNCTUATION}\s]{{1,6}}?)(?:车子|(?<![刹倒停开起下上])车)?就"
 )
 # The car, connectives and adverbs before a situation (我的车 | 刹车的时候), not part of it.
-CAR_SUBJECT = r"(?:(?:我们?家?的?|这|那)(?:个|台|辆)?(?:车子|爱车|车)|车子|爱车|车(?=在|一|每|只要|只有))(?![速身内里头尾门窗灯机顶底漆])"
+CAR_SUBJECT = r"(?:(?:我们?家?的?|这|那)(?:个|台|辆)?(?:车子|爱车|车)|车子|爱车|车(?=在|一|每|只要|只有))(?![速身内里头尾门窗灯机顶漆]|底(?!盘))"
 LEAD_WORDS = (
     "就是", "然后", "而且", "还有", "另外", "一般是", "一般", "基本上", "基本", "主要是", "尤其是", "尤其", "特别是", "只要",
     "只有", "只是", "都是", "都", "也", "就", "在", "当", "从", "每次", "每回", "经常", "偶尔", "有时候", "有时", "总是",
@@ -747,11 +749,23 @@ def _place_spans(piece: str) -> list[Span]:
     return [*_spans(POSITION, piece), *_spans(PLACE_MARK, piece)]
 
 
+def _without_its_subject(piece: str, span: Span) -> Span:
+    """一上高速方向盘就抖: the road (上高速) is the situation; the part before 就 is what shakes."""
+    start, end = span
+    part = max((p for p in vocabulary().parts if piece.endswith(p, start, end)), key=len, default="")
+    if part and CONDITION.search(piece, start, end - len(part)):
+        return (start, end - len(part))
+    return span
+
+
 def _where_spans(piece: str) -> list[Span]:
     times = _all_time_spans(piece)
     bounds = [*_complaint_spans(piece), *times, *_frequency_spans(piece)]
     situations = _marked(piece, SITUATION_MARK, MAX_SITUATION, bounds + _place_spans(piece), times)
-    places = [_place_start(piece, span) for span in _marked(piece, PLACE_MARK, MAX_PLACE, bounds + situations, times)]
+    # 冷车启动发动机那里: the place starts after the condition told before it.
+    conditions = _spans(CONDITION, piece)
+    places = [_place_start(piece, span)
+              for span in _marked(piece, PLACE_MARK, MAX_PLACE, bounds + situations + conditions, times)]
     spans = [
         *situations,
         *places,
@@ -759,7 +773,7 @@ def _where_spans(piece: str) -> list[Span]:
         *(span for span in _spans(CONDITION, piece) if not _inside(span, _time_spans(piece))),
         *_spans(POSITION, piece),
         *_group_spans(EVERY_TIME, piece),
-        *_group_spans(ONCE_THEN, piece, prefix=1),
+        *(_without_its_subject(piece, span) for span in _group_spans(ONCE_THEN, piece, prefix=1)),
     ]
     return _merge(spans, gap=-1)  # 停车以后 | 车头那边: two answers, not one
 
@@ -861,7 +875,7 @@ def _car_models() -> re.Pattern[str]:
 # 阿拉车子 / 我架车), a lead word (主要是) or the dashboard a light is on (仪表盘上有个…灯).
 NOTE_LEAD = re.compile(
     r"^(?:(?:(?:阿拉|俺们?|侬|咱们?|我嘅|我哋|我地|屋里|屋头|我屋里)(?:的|嘅|额|家)?(?:个|台|辆|架|部)?(?:车子|车)?"
-    r"|我?架车|(?:嘞|这个|那个|这|那)(?:个|台|辆)?(?:车子|车)|新车)(?![速身内里头尾门窗灯机顶底漆])|那个[…。.]+|嗯[…。.]+"
+    r"|我?架车|(?:嘞|这个|那个|这|那)(?:个|台|辆)?(?:车子|车)|新车)(?![速身内里头尾门窗灯机顶漆]|底(?!盘))|那个[…。.]+|嗯[…。.]+"
     rf"|{CAR_SUBJECT}|主要是|就是|问题是|仪表盘?(?:上面?|里)?(?:有个|有一个)?(?=[^,亮]{{2,8}}灯)|仪表盘?(?:上面?|里)?(?:有个|有一个)(?=[^,]{{1,10}}灯))+"
 )
 
@@ -872,13 +886,20 @@ def advisor_note(words: str) -> str:
     return note if all(len(_subject(phrase)) >= 2 for phrase in note.split(",")) else words
 
 
+def _without_car_age(piece: str) -> str:
+    """新车才半年天窗就漏水 → 天窗就漏水: the car's age said first is no part of the fault."""
+    age = CAR_AGE.match(piece)
+    rest = piece[age.end():].lstrip("，,就") if age else piece
+    return rest if len(rest) >= 2 else piece
+
+
 def phenomenon(text: str) -> str:
     """What is wrong (the 问诊单's 现象或症状), in the customer's words: the pieces that
     describe the symptom, each without its time or frequency (and its situation when the
     symptom names its part); the car, plates, names and the service asked for (能保修不) are
     left out, and so is a piece that mainly says how often (每次过都响) when another holds
     the symptom. Falls back to the complaint."""
-    all_pieces = [piece for unit in _units(text) for piece in unit if not CAR_AGE.fullmatch(piece)]
+    all_pieces = [_without_car_age(piece) for unit in _units(text) for piece in unit if not CAR_AGE.fullmatch(piece)]
     pieces = _observed(all_pieces)
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
     main = [words for piece, words in found
@@ -943,6 +964,9 @@ def _main_symptoms(phrases: list[str]) -> list[str]:
             continue  # 天窗滴水 | 顶棚都湿了一块: what the leak did
         if kept and ICON.search(phrase) and "warning_light" in _kinds(kept[-1]):
             continue  # ESP灯亮了 | 黄色的一个车子打滑那种图标: the light named, its picture told
+        kinds = _kinds(phrase)
+        if kept and not parts and kinds and not _parts_in(kept[-1]) and kinds <= _kinds(kept[-1]):
+            continue  # 打火打不着 | 早上好几次才着: the same fault told again in other words
         same = [k for k in kept if parts and _parts_in(k) == parts
                 and (not _kinds(k) or not _kinds(phrase) or _kinds(k) & _kinds(phrase))]
         kept = [k for k in kept if k not in same] + [phrase]
@@ -1197,7 +1221,8 @@ SYMPTOM_KINDS = {
     "smoke": r"冒[\u4e00-\u9fff]?烟",
     "smell": r"味",
     "warning_light": r"灯.{0,3}亮|亮灯|故障灯|报警",
-    "no_start": r"打不着|启动不了|着不了|点不着|发动不了|打不了火|启动困难|难启动|不好启动|打好几次|打几次",
+    "no_start": r"打不着|启动不了|着不了|点不着|发动不了|打不了火|启动困难|难启动|不好启动|打好几次|打几次"
+                r"|才(?:能|会|可以)?(?:打?着|启动|发动|点着)",
     "stall": r"熄火",
     "jerk": r"顿挫|闯|冲|卡顿",
     "power": r"没劲|动力|无力|提速慢|加速慢",

@@ -54,9 +54,12 @@ def normalize_or_none(normalizer: Callable[[str], T], text: str | None) -> T | N
         return None
 
 
-# A number read out digit by digit (一五零 二二三三 四四五五, 幺八七…): 幺 and 洞 are how
-# 1 and 0 are said on the phone so that they are not misheard.
-_SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九", "00011223456789")
+# The Chinese digits, as written and as read out on the phone (幺 and 洞 are how 1 and 0
+# are said so that they are not misheard): one table for phones, plates, mileage and counts.
+CN_DIGIT_VALUES = {"零": 0, "〇": 0, "洞": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+                   "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# A number read out digit by digit (一五零 二二三三 四四五五, 幺八七…).
+_SPOKEN_DIGITS = str.maketrans({digit: str(value) for digit, value in CN_DIGIT_VALUES.items()})
 # A number typed in its 3-4-4 groups with commas, slashes or 、 between (幺三九，零七一二，五八三六).
 _PHONE_GROUPING = re.compile(r"(?<=\d)[,、/;](?=\d)")
 
@@ -77,13 +80,10 @@ def normalize_phone(text: str) -> str:
 _PLATE_PROVINCE = {"黔": "贵", "滇": "云", "蜀": "川", "秦": "陕", "陇": "甘"}
 
 
-# Digits typed as Chinese numerals after the province and the letter (沪A一二三四五).
-_PLATE_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
-
 
 def normalize_plate(text: str) -> str:
     plate = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip()).upper()
-    plate = plate[:2] + plate[2:].translate(_PLATE_DIGITS)
+    plate = plate[:2] + plate[2:].translate(_SPOKEN_DIGITS)  # 沪A一二三四五
     if plate[:1] in _PLATE_PROVINCE:
         plate = _PLATE_PROVINCE[plate[0]] + plate[1:]
     if _PLATE_ORDINARY.fullmatch(plate) or _PLATE_NEW_ENERGY.fullmatch(plate):
@@ -109,8 +109,10 @@ def normalize_vin(text: str) -> str:
     return vin
 
 
-# 性 for 姓: the same sound, and the first character a phone keyboard offers for xing.
-_NAME_PREFIXES = ("免贵姓", "免贵性", "我姓", "我性", "姓", "我叫", "叫我", "我是", "本人")
+# 我姓 / 俺姓 / 咱叫 / 阿拉姓 (I, in the customer's own dialect), 免贵姓, 叫我, 本人: the asking
+# words before the name. 性 for 姓: the same sound, and the first character a phone keyboard
+# offers for xing.
+_NAME_PREFIX = re.compile(r"^(?:免贵|(?:我|俺|咱|偶|阿拉|鄙人)(?:免贵)?)?[姓性]|^(?:我|俺|咱|偶|阿拉)(?:叫|是)|^叫我|^本人")
 # A surname told by the parts of its character (弓长张, 耳东陈, 木子李): the parts go.
 _SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "双木", "草头", "言午", "人可", "禾口",
                   "关耳", "双口", "三横", "日月", "子小", "女昌", "走肖", "土圭", "之口")
@@ -126,10 +128,7 @@ def normalize_name(text: str) -> str:
     said = unicodedata.normalize("NFKC", text).strip()  # full-width ,!; as ASCII
     words = [w for w in re.split(r"[\s,、。.!?~;]+", said) if w]
     name = words[0] if words and re.search(r"[\u4e00-\u9fff]", words[0]) else " ".join(words)
-    for prefix in _NAME_PREFIXES:
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-            break
+    name = _NAME_PREFIX.sub("", name, count=1)
     name = re.sub(r"(就行|就好|就可以|即可|吧|哈|呀|啊|(?:可以|行|好|对)(?:吗|么|不)|行不行|吗)$", "", name)
     for parts in _SURNAME_PARTS:
         if name.startswith(parts) and len(name) > len(parts):
@@ -162,7 +161,6 @@ MAX_PLAUSIBLE_KM = 1_500_000
 # The text is first normalised (NFKC, lower case, 公里/千米/km -> 公里, no thousands
 # separators); then every number in it is a candidate unless a non-distance unit follows
 # (3个月, 2019年, 500元, 3点) or precedes it (第3, 周三). Exactly one mileage must remain.
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "w": 10_000, "k": 1000}
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _NUMBER_RUN = re.compile(
@@ -222,8 +220,8 @@ def _numerals(run: str) -> list[_Numeral | int]:
             tokens.append(_Numeral(Decimal(match["arabic"]), len(whole), "." in match["arabic"]))
         elif match["chinese"]:
             whole, _, fraction = match["chinese"].partition("点")
-            digits = "".join(str(_CN_DIGITS[ch]) for ch in fraction)
-            value = Decimal(f"{_CN_DIGITS[whole]}.{digits}" if digits else _CN_DIGITS[whole])
+            digits = "".join(str(CN_DIGIT_VALUES[ch]) for ch in fraction)
+            value = Decimal(f"{CN_DIGIT_VALUES[whole]}.{digits}" if digits else CN_DIGIT_VALUES[whole])
             filler = whole in "零〇" and not digits
             tokens.append(_Numeral(value, 0 if filler else 1, bool(digits)))
         elif match["unit"]:

@@ -100,6 +100,22 @@ async def test_vague_time_proposes_slots_inside_the_window(dispatcher, form_trac
     assert titles and all(t.startswith("11月27日(周五) 1") for t in titles)
 
 
+async def test_a_window_heard_before_the_booking_began_is_offered_not_booked(dispatcher, form_tracker, domain):
+    """车子刹车有点异响,礼拜天下午好伐 … 好的: the afternoon was never checked (no display
+    yet), so it is offered as slots; it is no booked time the read-back could show."""
+    window = "2026-11-29T13:00:00+08:00"
+    entity = {"entity": "time", "value": window,
+              "additional_info": {"exact": False, "earliest": window, "latest": "2026-11-29T17:30:00+08:00"}}
+    tracker = form_tracker({"appointment_time": window}, requested_slot=None, text="好的")
+    opening = {"event": "user", "timestamp": 1795676399.0, "text": "车子刹车有点异响,礼拜天下午好伐",
+               "parse_data": {"intent": {"name": "report_problem"}, "entities": [entity]}}
+    tracker.events[3:3] = [opening, {"event": "slot", "timestamp": 1795676399.1, "name": "appointment_time", "value": window}]
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] is None
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles and all(t.startswith("11月29日(周日) 1") for t in titles)
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [("+86 138-1234-5678", "13812345678"), ("139 0000 1111", "13900001111")],

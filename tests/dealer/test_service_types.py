@@ -48,6 +48,8 @@ INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_fre
         ("做个四轮定位要多久", False, "other"),
         ("想换俩后轮胎,顺便做个大保养", False, "maintenance"),
         ("先做保养,再把四个轮胎换了", False, "maintenance"),
+        ("阿拉车子轮胎要调了,周末有空伐", False, "other"),  # a tyre rotation, no fault
+        ("后轮扎了个钉,想补个胎", False, "other"),
     ],
 )
 def test_the_main_service_is_what_the_customer_asks_for(words, fault, expected):
@@ -304,6 +306,11 @@ def test_the_warranty_period_is_catalogue_data():
     assert CATALOG.warranty_months == 36
     assert CATALOG.fault_service("车买了两年多,天窗漏水") == "warranty"
     assert CATALOG.fault_service("车买了三年多,天窗漏水") == "repair"
+
+
+@pytest.mark.parametrize("said", ["刚买的二手车,底盘有咯噔咯噔的声音", "才提的车,别人手里过户来的,空调不凉"])
+def test_a_used_car_just_bought_is_not_a_new_car(said):
+    assert CATALOG.fault_service(said) == "repair"
 
 
 @pytest.mark.parametrize("said", ["换四条轮胎多少钱", "想换两条前胎", "换个胎"])

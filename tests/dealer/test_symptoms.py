@@ -128,6 +128,9 @@ def test_a_part_alone_does_not_answer_where(text):
         ("我这个车冷车的时候排气管喷黑烟", "冷车的时候"),
         ("停车以后车头那边有股糊味", "停车以后,车头那边"),
         ("洗车的时候水从A柱那里渗进来了", "洗车的时候,A柱那里"),
+        # the part before 就 is what shakes, not where; a condition told before a place is its own
+        ("我车一上高速方向盘就贼抖", "一上高速"),
+        ("早上冷车启动发动机那里吱吱叫", "冷车启动,发动机那里"),
     ],
 )
 def test_where_is_the_situation_phrase(text, where):
@@ -261,6 +264,10 @@ def test_what_is_the_complaint_in_the_customers_words(text, what):
         ("我的迈腾最近刹车有异响", "刹车有异响"),
         ("空调不出风,还有刹车有异响", "空调不出风,刹车有异响"),
         ("刹车的时候有异响,最近一周都这样", "刹车的时候有异响"),  # the part stays with its situation
+        # the car's age said first, a dialect greeting and the car as subject are no part of it
+        ("新车才半年天窗就漏水,这个能走质保吧", "天窗就漏水"),
+        ("恁好 俺那车过减速带底盘咯噔咯噔响 想去瞅瞅", "底盘咯噔咯噔响"),
+        ("老铁 我车一上高速方向盘就贼抖 咋整啊", "方向盘就贼抖"),
     ],
 )
 def test_what_is_the_symptom_without_the_words_that_answer_other_questions(text, what):
@@ -299,6 +306,8 @@ def test_what_is_the_symptom_without_the_words_that_answer_other_questions(text,
         "空调风有点小",  # a listed part and how it is
         "发动机声音变得很粗",
         "空调不行了",
+        "点火要打好几下才能着",  # starts only after tries
+        "拧了半天才着车",
     ],
 )
 def test_a_complaint_without_a_listed_symptom_word_is_found(text):

@@ -268,7 +268,9 @@ def test_normalize_or_none_returns_the_value_or_none():
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("姓褚 衣字旁那个", "褚"), ("小卫就行", "卫"), ("老梁", "梁"), ("王先生", "王先生"), ("John Smith", "John Smith")],
+    [("姓褚 衣字旁那个", "褚"), ("小卫就行", "卫"), ("老梁", "梁"), ("王先生", "王先生"), ("John Smith", "John Smith"),
+     # "I" in the customer's own dialect before 姓 / 叫
+     ("俺姓鞠", "鞠"), ("咱叫李强", "李强"), ("阿拉姓顾", "顾"), ("我免贵姓张", "张")],
 )
 def test_a_name_as_customers_give_it(given, expected):
     from dealer.validation import normalize_name
