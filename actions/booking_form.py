@@ -499,6 +499,22 @@ def _no_that_answers(tracker: Tracker, slot: str, answers: Callable[[str], bool]
     return {}
 
 
+def _service_offered_this_turn(tracker: Tracker) -> str | None:
+    """The service an action set after the customer's latest message (booking_start)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return None
+        if (event.get("event") == "slot" and event.get("name") == "service_type"
+                and event.get("value") in backend.catalog().service_codes):
+            return event["value"]
+    return None
+
+
+def service_left_for_advisor() -> dict[str, Any]:
+    """不清楚 / 到了再说 to what the visit is for: 其他, and the advisor asks at the desk."""
+    return {"service_type": "other", "service_display": backend.catalog().service_type("other").name}
+
+
 def _vin_instead_of_plate(tracker: Tracker) -> str | None:
     """A valid VIN told at the plate question with no plate beside it."""
     if _answering(tracker) != "plate" or latest_entity(tracker, "plate"):
@@ -750,6 +766,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         """A described problem (异响, 刹车, 抖动 ...) means a repair, even without the word 维修."""
         if tracker.get_slot("service_type"):
             return {}
+        not_known = _no_that_answers(tracker, "service_type", backend.script().says_unknown)
+        if not_known:
+            return not_known  # 不清楚 (read as a no): validated as left for the advisor
         named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
         if "service_type" in named:
             return {}
@@ -770,6 +789,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         dealer = backend.catalog()
         current = tracker.get_slot("service_type")
         before = value_before_latest_message(tracker, "service_type")
+        offered = _service_offered_this_turn(tracker)
+        if tracker.get_slot("requested_slot") is None and offered and tracker.get_slot("symptom_what"):
+            # The form starting on a booking begun from this very message whose offer already
+            # read the complaint (several split): nothing to read again, and a service word
+            # the slot mapping took from the message (异响) changes nothing.
+            return {"service_type": offered}
         if current in dealer.service_codes and current != value and before == value:
             # Set by the offer the booking starts from (a repair with 顺便保养): a raw word
             # an earlier message left in the slot, validated as the form starts, does not
@@ -781,6 +806,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # correction changes it.
             return {"service_type": before}
         text = latest_text(tracker)
+        if (_answering(tracker) == "service_type" and backend.script().says_unknown(text)
+                and not dealer.services_named(text) and not fault_is_the_job(text)):
+            # 不清楚 / 我也不知道该做啥: what the visit is for is left for the advisor.
+            dispatcher.utter_message(response="utter_service_left_for_advisor")
+            return service_left_for_advisor()
         # A fault told before (the complaint the booking started from) counts too: 约个时间
         #来检查下 after 发动机故障灯亮了 is a check for a fault, a repair.
         told = tracker.get_slot("symptom_what")

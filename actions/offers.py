@@ -8,6 +8,7 @@ booking with it (service, complaint, car model) instead of asking it all again.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.conversation import latest_entity
+from actions.conversation import latest_entity, message_time
 from actions.interview import (
     complaint_prefill,
     danger_check,
@@ -27,7 +28,7 @@ from actions.interview import (
 )
 from actions.questions import answer_question, sounds_like_question
 from dealer.catalog import without_by_the_way
-from dealer.symptoms import clauses, complaint_words, tells_a_fault, tells_a_vague_fault
+from dealer.symptoms import clauses, complaint_words, names_a_part, tells_a_fault, tells_a_vague_fault
 
 
 def describes_a_fault(text: str) -> bool:
@@ -141,10 +142,62 @@ def reply_to_offer(tracker: Tracker) -> bool | None:
     return yes_no
 
 
+# Words after a time that make it when the problem began (上周五开始 / 昨天起 / 今早就).
+BEGAN_AT = re.compile(r"\s*(?:开始|起|以来|以后|之后|就|才)")
+
+
+def visit_time_told(tracker: Tracker) -> dict[str, Any] | None:
+    """A time to come in told with the problem (打不着火了,后天早上可以来弄一哈不): the time
+    entity when it is still ahead and not when the problem began; else None."""
+    found = latest_entity(tracker, "time")
+    if not found:
+        return None
+    info = found.get("additional_info") or {}
+    try:
+        until = datetime.fromisoformat(str(info.get("latest") or found.get("value")))
+    except (TypeError, ValueError):
+        return None
+    end = found.get("end")
+    if until <= message_time(tracker) or (isinstance(end, int) and BEGAN_AT.match(latest_text(tracker), end)):
+        return None
+    return found
+
+
+def without_visit_time(text: str, visit: dict[str, Any] | None) -> str:
+    """The message without the time to come in: no words of the complaint."""
+    start, end = (visit or {}).get("start"), (visit or {}).get("end")
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        return text
+    return f"{text[:start]} {text[end:]}".strip()
+
+
+def answer_can_you_do(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """能装行车记录仪吗? / 你们那能修空调不?, no fault and no time told: yes, then the booking of
+    the work named, or (a part named) the offer; what is wrong is asked in the booking. None
+    when the message is not such a question."""
+    text = latest_text(tracker)
+    script = backend.script()
+    if (tracker.active_loop_name or not script.asks_if_done_here(text) or script.question_kind(text)
+            or latest_entity(tracker, "time") or describes_a_fault(script.without_can_you_do(text))):
+        return None
+    if backend.catalog().services_named(text):
+        dispatcher.utter_message(response="utter_answer_service_offered")
+        return booking_start(tracker, offer_from(tracker))
+    if not names_a_part(text):
+        # 车子要审了,你们这能弄吗: yes; what the visit is for is asked in the booking.
+        dispatcher.utter_message(response="utter_answer_service_offered")
+        return offer_after_answer(dispatcher, tracker)
+    dispatcher.utter_message(response="utter_answer_we_can_repair")
+    return offer_after_answer(dispatcher, tracker, service="repair")  # 能修空调不: that part repaired
+
+
 def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Restate the problem with understanding, danger advice first, and offer a booking;
     a problem told together with a request for an appointment starts the booking."""
     text = latest_text(tracker)
+    answered = answer_can_you_do(dispatcher, tracker)
+    if answered is not None:
+        return answered
     question = backend.script().question_kind(text)
     if question and not describes_a_fault(text) and sounds_like_question(text):
         # 我车是27年买的,还在质保期不?: a question, no problem told: answered, then the offer.
@@ -156,7 +209,9 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         # problem told: the booking starts (nothing to restate as a complaint).
         return booking_start(tracker, offer_from(tracker))
     # 车有点毛病,说不上来: a fault without a symptom; what it is is asked in the interview.
-    complaint = complaint_words(text) or (None if tells_a_vague_fault(text) else text.strip())
+    visit = visit_time_told(tracker)
+    said = without_visit_time(text, visit)
+    complaint = complaint_words(said) or (None if tells_a_vague_fault(said) else said.strip())
     events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
     offer = offer_from(tracker, complaint)
     earlier = tracker.get_slot("booking_offer") or {}
@@ -172,7 +227,8 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     elif told_before:
         offer.update(complaint=told_before, text=earlier.get("text") or text)  # the same words again
     # 那我周日过去,故障灯亮了: a time (or a yes) while a booking is offered takes the offer up.
-    if backend.script().asks_for_booking(text) or (earlier and reply_to_offer(tracker)):
+    # 打火打不着了,后天早上可以来弄一哈不: a time to come in told with the problem asks for the booking.
+    if backend.script().asks_for_booking(text) or visit or (earlier and reply_to_offer(tracker)):
         return [*events, *booking_start(tracker, offer)]
     if offer["service_type"] == "maintenance" and backend.script().names_service_reminder(text):
         dispatcher.utter_message(response="utter_service_due")  # 小扳手亮了: no fault, maintenance due
@@ -184,12 +240,16 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     return [*events, SlotSet("booking_offer", offer)]
 
 
-def offer_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """A question answered outside a booking: offer one (unless this conversation just booked)."""
+def offer_after_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, service: str | None = None
+) -> list[EventType]:
+    """A question answered outside a booking: offer one (unless this conversation just booked);
+    ``service`` when the question already told what the booking is for."""
     if tracker.active_loop_name or tracker.get_slot("draft_id"):
         return []
     dispatcher.utter_message(response="utter_offer_booking")
-    return [SlotSet("booking_offer", offer_from(tracker))]
+    offer = offer_from(tracker)
+    return [SlotSet("booking_offer", {**offer, "service_type": service} if service else offer)]
 
 
 class ActionAcknowledgeProblem(Action):

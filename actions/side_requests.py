@@ -15,8 +15,15 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.interview import latest_intent, latest_text
-from actions.booking_form import answers_while_asking_to_wait
-from actions.offers import acknowledge_problem, booking_start, describes_a_fault, offer_after_answer, reply_to_offer
+from actions.booking_form import answers_while_asking_to_wait, service_left_for_advisor
+from actions.offers import (
+    acknowledge_problem,
+    answer_can_you_do,
+    booking_start,
+    describes_a_fault,
+    offer_after_answer,
+    reply_to_offer,
+)
 from actions.questions import QUESTION_KINDS, answer_question, asks_directly, sounds_like_question
 from actions.submit_booking import BOOKING_SLOTS
 from dealer.script import NOT_GIVEN
@@ -35,6 +42,9 @@ class ActionAnswerQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = latest_text(tracker)
+        answered = answer_can_you_do(dispatcher, tracker)
+        if answered is not None:
+            return answered  # 你们能贴膜吗 read as a question of another kind: the shop does it
         # The words name the question more surely than the intent (保养要多久 is no ask_hours).
         kind = backend.script().question_kind(text) or latest_intent(tracker)
         if kind not in QUESTION_KINDS:
@@ -56,9 +66,17 @@ class ActionAbandonBooking(Action):
     ) -> list[EventType]:
         asked = tracker.get_slot("requested_slot")
         script = backend.script()
-        if script.is_optional(asked) and not script.abandons_booking(latest_text(tracker)):
+        text = latest_text(tracker)
+        if script.is_optional(asked) and not script.abandons_booking(text):
             dispatcher.utter_message(response="utter_answer_later")
             return [SlotSet(asked, NOT_GIVEN), FollowupAction("booking_form")]
+        if script.defers_to_visit(text):
+            # 到了再说 to a required question: that answer waits, not the booking.
+            if asked == "service_type":
+                dispatcher.utter_message(response="utter_service_left_for_advisor")
+                return [*(SlotSet(k, v) for k, v in service_left_for_advisor().items()), FollowupAction("booking_form")]
+            dispatcher.utter_message(response="utter_needed_for_booking")
+            return [FollowupAction("booking_form")]
         dispatcher.utter_message(response="utter_booking_abandoned")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
             SlotSet(name, None) for name in BOOKING_SLOTS
@@ -91,6 +109,9 @@ class ActionHandleUnclearMessage(Action):
                     return booking_start(tracker, offer)
                 dispatcher.utter_message(response="utter_offer_declined")
                 return [SlotSet("booking_offer", None)]
+            answered = answer_can_you_do(dispatcher, tracker)
+            if answered is not None:
+                return answered  # 你们那能装行车记录仪吗? read as out of scope: the shop does it
             question = backend.script().question_kind(latest_text(tracker))
             if question is not None and sounds_like_question(latest_text(tracker)):
                 # 保养要多久? read as out of scope: a question the catalogue answers.

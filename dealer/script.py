@@ -27,6 +27,12 @@ UNKNOWN_FILLER = re.compile(
     r"哪天|哪一天|什么时候|啥时候|几号|哪儿|哪里|"
     r"没注意过?|没留意过?|没太注意|没在意"
 )
+# 你们那能修空调不? / 能装行车记录仪吗? / 可以代办年检吗: whether the shop does a job. The job
+# (or the part) follows the verb; a fault told elsewhere in the message is heard as one.
+CAN_YOU_DO = re.compile(
+    r"(?:能|可以|会)(?:不能|不可以)?(?:帮忙|帮我|给)?(?:修|做|装|换|弄|搞|办|代办|补|喷|贴|刷)"
+    r"[^,，。?？!！\s]{0,10}?(?:吗|么|嘛|不|没|没有|伐|啵)(?=$|[,，。?？!！\s])"
+)
 # 约 followed by the time (约后天下午四点 / 约周六上午): a booking asked for.
 BOOK_AT_TIME = re.compile(
     r"约(?:在|到|个|一下)?(?:今天|明天|明早|后天|大后天|这周|下周|下礼拜|周[一二三四五六日天末]|星期|礼拜"
@@ -135,6 +141,7 @@ class BookingScript:
     courtesy_words: dict[str, tuple[str, ...]] | None = None  # thank -> (谢谢, …), goodbye -> (再见, …)
     unknown_words: tuple[str, ...] = ()  # 不清楚 / 记不得 … : the customer does not know
     abandon_words: tuple[str, ...] = ()  # 不约了 / 算了 … : the booking itself is given up
+    defer_to_visit_words: tuple[str, ...] = ()  # 到了再说 … : this answer is left for the visit
     human_request_words: tuple[str, ...] = ()  # 人工 / 客服 / 顾问 … : a person is asked for
     undecided_words: tuple[str, ...] = ()  # 还没想好 / 看看哪天 : the day is not decided yet
     standard_words: dict[str, str] | None = None  # 莫得 → 没有, 要得 → 好的
@@ -227,6 +234,9 @@ class BookingScript:
     def abandons_booking(self, text: str) -> bool:
         return any(word in text for word in self.abandon_words)
 
+    def defers_to_visit(self, text: str) -> bool:
+        return any(word in text for word in self.defer_to_visit_words) and not self.abandons_booking(text)
+
     def is_optional(self, slot: str | None) -> bool:
         return any(step.slot == slot and not step.required for step in self.steps)
 
@@ -235,6 +245,14 @@ class BookingScript:
 
     def asks_for_booking(self, text: str) -> bool:
         return any(word in text for word in self.booking_request_words) or bool(BOOK_AT_TIME.search(text))
+
+    def asks_if_done_here(self, text: str) -> bool:
+        """能修空调不? / 能装行车记录仪吗?: whether the shop does the work (not when)."""
+        return bool(CAN_YOU_DO.search(text))
+
+    def without_can_you_do(self, text: str) -> str:
+        """The words besides the "can you do it?" (空调不凉了 | 能修吗)."""
+        return CAN_YOU_DO.sub(" ", text)
 
     def question_kind(self, text: str) -> str | None:
         """ask_price / ask_hours / ask_address when the words ask one, else None."""
@@ -338,6 +356,7 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         service_reminder_words=tuple(raw.get("service_reminder_words", ())),
         unknown_words=tuple(raw.get("unknown_words", ())),
         abandon_words=tuple(raw.get("abandon_words", ())),
+        defer_to_visit_words=tuple(raw.get("defer_to_visit_words", ())),
         human_request_words=tuple(raw.get("human_request_words", ())),
         undecided_words=tuple(raw.get("undecided_words", ())),
         standard_words=dict(raw.get("standard_words") or {}),

@@ -1195,6 +1195,7 @@ def tells_a_fault(text: str, check_asked: bool) -> bool:
     """The car has a fault the customer tells: a symptom said (not as a worry: 免得上线过不了),
     or a part named when no check is asked for (修刹车; but 检查一遍刹车和轮胎 is a check),
     or a fault without saying what (车有点毛病)."""
+    text = typos_read(text)  # 打不找火 / 打不燃: read as meant
     if MAINTENANCE_DUE.search(text):
         # 该保养了吧,仪表上提示的: the prompt is the maintenance reminder, not a warning.
         text = ",".join(c for c in clauses(MAINTENANCE_DUE.sub("", text)) if not REMINDER_ONLY.fullmatch(c.strip()))
@@ -1204,12 +1205,17 @@ def tells_a_fault(text: str, check_asked: bool) -> bool:
         hedge = HEDGE.search(clause)
         if any(hedge is None or start < hedge.start() for start, _ in _complaint_spans(clause)):
             return True
-    return not check_asked and any(part in text for part in vocabulary().parts)
+    return not check_asked and names_a_part(text)
+
+
+def names_a_part(text: str) -> bool:
+    """A part of the car is named (能修空调不: the air conditioning)."""
+    return any(part in text for part in vocabulary().parts)
 
 
 def names_a_problem(text: str) -> bool:
     """A symptom or a part is named (空调也不太凉): not a vague answer."""
-    return bool(answers_in(text).get("what")) or any(part in text for part in vocabulary().parts)
+    return bool(answers_in(text).get("what")) or names_a_part(text)
 
 
 # Kinds of symptom, to tell 就是刹车响 (the recorded 刹车的时候有异响 again) from a new complaint.
@@ -1221,7 +1227,7 @@ SYMPTOM_KINDS = {
     "smoke": r"冒[\u4e00-\u9fff]?烟",
     "smell": r"味",
     "warning_light": r"灯.{0,3}亮|亮灯|故障灯|报警",
-    "no_start": r"打不着|启动不了|着不了|点不着|发动不了|打不了火|启动困难|难启动|不好启动|打好几次|打几次"
+    "no_start": r"打不着|打不燃|点不燃|启动不了|着不了|点不着|发动不了|打不了火|启动困难|难启动|不好启动|打好几次|打几次"
                 r"|才(?:能|会|可以)?(?:打?着|启动|发动|点着)",
     "stall": r"熄火",
     "jerk": r"顿挫|闯|冲|卡顿",

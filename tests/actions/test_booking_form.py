@@ -1201,3 +1201,41 @@ async def test_a_wish_asked_as_a_question_is_the_extra_request(form_tracker, dom
                            slots={"service_type": "maintenance", "first_visit": False}, text=text)
     events = slot_values(await run_form(CollectingDispatcher(), tracker, domain))
     assert events["extra_requests"]
+
+
+async def test_a_service_not_known_is_left_for_the_advisor(dispatcher, form_tracker, domain):
+    """不清楚 to what the visit is for (read as a no): 其他, said so; the question is not asked again."""
+    tracker = form_tracker({}, requested_slot="service_type", text="不清楚")
+    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "other" and slots["service_display"] == "其他"
+    assert "utter_service_left_for_advisor" in [m.get("response") for m in dispatcher.messages]
+    assert slots.get("requested_slot") != "service_type"
+
+
+@pytest.mark.parametrize(("asked", "response"), [("service_type", "utter_service_left_for_advisor"),
+                                                 ("phone", "utter_needed_for_booking")])
+async def test_decided_at_the_shop_leaves_that_answer_not_the_booking(dispatcher, form_tracker, domain, asked, response):
+    """到了再说 (read as a cancel) to a required question: the booking goes on."""
+    from actions.side_requests import ActionAbandonBooking
+
+    tracker = form_tracker({}, requested_slot=asked, text="到了再说")
+    events = await ActionAbandonBooking().run(dispatcher, tracker, domain)
+    assert [m.get("response") for m in dispatcher.messages] == [response]
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+    assert not any(e["event"] == "active_loop" for e in events)
+    assert slot_values(events).get("service_type") == ("other" if asked == "service_type" else None)
+
+
+async def test_a_booking_begun_from_this_message_is_not_read_again_as_the_form_starts(dispatcher, form_tracker, domain):
+    """车子加速没劲,另外中控台那里一直有异响。想周三下午三点过来: the offer split the two
+    complaints; the second one's place is not the first one's where."""
+    text = "车子加速没劲,另外中控台那里一直有异响。想周三下午三点过来"
+    # booking_start set repair; the slot mapping then took 异响 from the message as it started
+    tracker = form_tracker({"symptom_what": "加速没劲", "service_type": "异响"}, requested_slot=None, text=text,
+                           slots={"service_type": "异响", "symptom_what": "加速没劲",
+                                  "pending_complaints": ["中控台那里一直有异响"]})
+    tracker.events.insert(len(tracker.events) - 2, {"event": "slot", "timestamp": 1795676400.1, "name": "service_type", "value": "repair"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "repair"
+    assert "symptom_where" not in slots and "symptom_frequency" not in slots

@@ -287,3 +287,79 @@ async def test_a_booking_asked_for_in_reply_to_the_offer_takes_it_up(chat, domai
 async def test_a_fault_on_a_car_within_the_warranty_is_a_warranty_claim(chat, domain, text, service):
     events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat(text, "report_problem"), domain)
     assert slot_values(events)["booking_offer"]["service_type"] == service
+
+
+async def test_can_you_do_a_listed_job_is_answered_yes_and_the_booking_starts(chat, domain):
+    """你们那能装行车记录仪吗? (read as out of scope): the shop does it; no "cannot answer"."""
+    from actions.side_requests import ActionHandleUnclearMessage
+
+    dispatcher = CollectingDispatcher()
+    tracker = chat("你们那能装行车记录仪吗?", "out_of_scope", entities=[{"entity": "service_type", "value": "装行车记录仪"}])
+    events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert responses(dispatcher)[0] == "utter_answer_service_offered"
+    assert slot_values(events)["service_type"] == "other"
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+
+
+async def test_can_you_fix_a_part_is_answered_yes_and_a_booking_offered_without_a_complaint(chat, domain):
+    """你们那能修空调不?: no fault told yet (what is wrong is asked in the booking); 空调不 is no complaint."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat("你们那能修空调不?", "report_problem"), domain)
+    assert responses(dispatcher) == ["utter_answer_we_can_repair", "utter_offer_booking"]
+    assert not slot_values(events)["booking_offer"].get("complaint")
+
+
+async def test_a_fault_told_with_can_you_fix_it_is_restated(chat, domain):
+    dispatcher = CollectingDispatcher()
+    await ActionAcknowledgeProblem().run(dispatcher, chat("空调不凉了,能修吗", "report_problem"), domain)
+    assert responses(dispatcher)[0] == "utter_problem_acknowledged"
+
+
+def _time(value: str, start: int, end: int) -> dict:
+    return {"entity": "time", "value": value, "start": start, "end": end,
+            "additional_info": {"earliest": value, "latest": value.replace("T08:00", "T10:00"), "exact": False}}
+
+
+async def test_a_time_to_come_in_told_with_the_problem_starts_the_booking(chat, domain):
+    """打火打不燃了,后天早上可以来弄一哈不: the customer wants to come; the time is no complaint."""
+    text = "我的车子打火打不燃了,后天早上可以来弄一哈不"
+    start = text.index("后天早上")
+    tracker = chat(text, "report_problem", entities=[_time("2026-11-29T08:00:00+08:00", start, start + 4)])
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
+    assert "utter_offer_booking" not in responses(dispatcher)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+    assert "后天" not in slot_values(events)["symptom_what"]
+
+
+async def test_a_time_the_problem_began_is_no_time_to_come_in(chat, domain):
+    text = "前天早上开始刹车吱吱响"
+    tracker = chat(text, "report_problem", entities=[_time("2026-11-25T08:00:00+08:00", 0, 4)])
+    dispatcher = CollectingDispatcher()
+    await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_problem_acknowledged", "utter_offer_booking"]
+
+
+async def test_yes_to_the_offer_after_can_you_fix_a_part_books_a_repair(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat("你们那能修空调不?", "report_problem"), domain)
+    offer = slot_values(events)["booking_offer"]
+    assert offer["service_type"] == "repair"
+    events = await ActionHandleAffirm().run(CollectingDispatcher(), chat("好的", "affirm", {"booking_offer": offer}), domain)
+    assert slot_values(events)["service_type"] == "repair"
+
+
+async def test_can_you_do_a_job_read_as_another_question_is_still_answered_yes(chat, domain):
+    """你们能贴膜吗 classified as ask_address: no address, the job is one the shop does."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerQuestion().run(dispatcher, chat("你们能贴膜吗", "ask_address"), domain)
+    assert responses(dispatcher)[0] == "utter_answer_service_offered"
+    assert slot_values(events)["service_type"] == "other"
+
+
+async def test_can_you_do_it_naming_no_job_or_part_leaves_the_service_to_ask(chat, domain):
+    """那个 车子要审了 你们这能弄吗: yes, and the booking asks what it is for (no repair assumed)."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat("那个 车子要审了 你们这能弄吗", "report_problem"), domain)
+    assert responses(dispatcher) == ["utter_answer_service_offered", "utter_offer_booking"]
+    assert slot_values(events)["booking_offer"]["service_type"] != "repair"

@@ -145,6 +145,16 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         # consent in own words
         ("privacy_consent", "没事你记吧", True),
         ("privacy_consent", "不同意,别记", False),
+        # serviced elsewhere: a first visit; bought here: been before
+        ("first_visit", "之前都在别家做的", False),
+        ("first_visit", "在别的4S店买的", False),
+        ("first_visit", "你们这提的车", True),
+        # another problem repaired: no repeat repair of this one; this one repaired elsewhere is one
+        ("repeat_repair", "去年在别的店修过一次,又开始烧了", True),
+        ("repeat_repair", "修过但不是这个毛病", False),
+        ("repeat_repair", "上回换了个零件没好", True),
+        ("booking_confirmed", "妥了", True),
+        ("booking_confirmed", "就这么定了", True),
     ],
 )
 def test_yes_no_in_the_customers_own_words(slot, words, expected):

@@ -308,6 +308,7 @@ def test_what_is_the_symptom_without_the_words_that_answer_other_questions(text,
         "空调不行了",
         "点火要打好几下才能着",  # starts only after tries
         "拧了半天才着车",
+        "我的车子打火打不燃了",  # south-western for 打不着
     ],
 )
 def test_a_complaint_without_a_listed_symptom_word_is_found(text):
