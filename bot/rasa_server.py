@@ -133,12 +133,18 @@ def _close_kept_alive_connections_on_stop() -> None:
     rasa.core.run.close_resources = close_resources
 
 
+def rasa_run_argv(options: list[str], auth_token: str) -> list[str]:
+    """``rasa run <options>`` with the token as ``--auth-token=<token>``: a URL-safe token
+    may begin with "-", which argparse takes for an option when it is a separate word."""
+    return ["rasa", "run", *options, f"--auth-token={auth_token}"]
+
+
 def main() -> None:
     missing = [name for name in REQUIRED if not os.environ.get(name)]
     if missing:
         sys.exit(f"Rasa server: refusing to start without {', '.join(missing)} "
                  "(devtools/stack.py sets both; README, 'What listens where')")
-    sys.argv = ["rasa", "run", *sys.argv[1:], "--auth-token", os.environ["RASA_AUTH_TOKEN"]]
+    sys.argv = rasa_run_argv(sys.argv[1:], os.environ["RASA_AUTH_TOKEN"])
     # Sanic reads SANIC_* into the config of the app Rasa creates (REQUEST_MAX_SIZE).
     os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("RASA_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
     _keep_status_open()
