@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ import pytest
 
 from dealer.__main__ import migrate, seed
 from dealer.catalog import Catalog, load_catalog
+from dealer.db import get_engine
 from dealer.settings import get_settings
 from devtools.stack import REPO_ROOT, Stack, StackConfig, free_port, fresh_stack
 from tests import wechat_sim
@@ -35,12 +37,26 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'dealer.db'}"
+@pytest.fixture(scope="session")
+def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated database seeded with the demo accounts, made once per test session:
+    seeding hashes 12 demo passwords with Argon2 (about 1.5 s), which each test paid."""
+    path = tmp_path_factory.mktemp("seeded") / "dealer.db"
+    url = f"sqlite:///{path}"
     migrate(url)
     seed(url, get_settings().catalog_path, demo=True)
-    return url
+    get_engine(url).dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, seeded_sqlite_file: Path) -> str:
+    """A fresh database of the test's own: a copy of the seeded one."""
+    path = tmp_path / "dealer.db"
+    # SQLite's backup API: a consistent copy whatever is still in the seeded file's WAL.
+    with closing(sqlite3.connect(seeded_sqlite_file)) as source, closing(sqlite3.connect(path)) as copy:
+        source.backup(copy)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
