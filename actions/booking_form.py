@@ -36,6 +36,7 @@ from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
 from dealer.validation import (
     InvalidValue,
+    after_taking_back,
     normalize_name,
     normalize_phone,
     normalize_plate,
@@ -362,8 +363,16 @@ def _names_the_mileage(tracker: Tracker) -> bool:
     return script.names_odometer(latest_text(tracker)) or named_before
 
 
+def _corrects_the_mileage(tracker: Tracker) -> bool:
+    """里程不是七万五,是八万一千二 at another step: the mileage told before, taken back."""
+    text = latest_text(tracker)
+    return (tracker.get_slot("requested_slot") != "mileage" and backend.script().names_odometer(text)
+            and after_taking_back(text) is not None)
+
+
 def corrected_mileage(tracker: Tracker) -> str | None:
-    """The mileage said in a correction at the read-back, when no mileage entity took it."""
+    """The mileage said in a correction (at the read-back, or 里程不是七万五,是八万一千二 at
+    another step), when no mileage entity took it."""
     text = latest_text(tracker)
     if tracker.slots_to_validate().get("mileage") is not None or not _names_the_mileage(tracker):
         return None
@@ -680,7 +689,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # The same question next (left to Rasa, the form's first unfilled slot would be asked).
             return [SlotSet(slot, value) for slot, value in {**undone, asked: None, "requested_slot": asked}.items()]
         asked = tracker.get_slot("requested_slot")
-        corrected = corrected_mileage(tracker) if asked == "booking_confirmed" else None
+        corrected = corrected_mileage(tracker) if asked == "booking_confirmed" or _corrects_the_mileage(tracker) else None
         if corrected:
             tracker.add_slots([SlotSet("mileage", corrected)])
         tail = corrected_tail(tracker) if asked == "booking_confirmed" else None
@@ -959,7 +968,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot")
-        if asked == "last_service" or (asked != "mileage" and not _names_the_mileage(tracker)):
+        correction = _corrects_the_mileage(tracker)
+        if (asked == "last_service" and not correction) or (asked != "mileage" and not _names_the_mileage(tracker)):
             # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the
             # odometer; in the last-service answer (去年五千公里首保) it is the mileage then.
             return {"mileage": _earlier_mileage(value_before_latest_message(tracker, "mileage"))}
@@ -980,6 +990,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
                     and rounds_to(int(earlier), kilometres)):
                 # 4万公里保养要换刹车油吗? after 表上39600: the same mileage, rounded.
                 return {"mileage": str(earlier)}
+            if correction and str(kilometres) != str(earlier or ""):
+                dispatcher.utter_message(response="utter_mileage_corrected", mileage=str(kilometres))
             return {"mileage": str(kilometres)}
         # 两三万吧 / 十几万: a rough figure is welcome, only one number is asked for; 0 or a
         # phone number is no mileage at all.
@@ -989,6 +1001,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_last_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _corrects_the_mileage(tracker):
+            return {"last_service": None}  # the mileage corrected (validate_mileage); asked again
         return {"last_service": _optional_answer(value)}
 
     def validate_job_description(

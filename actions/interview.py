@@ -159,8 +159,32 @@ def _unknown_besides_a_request(text: str, slot: str) -> str | None:
 STARTED = re.compile(r"开始|以后|之后|以来|起|后$")
 
 
+# Words after a time that make it when the problem began (上周五开始 / 昨天起 / 今早就).
+BEGAN_AT = re.compile(r"\s*(?:开始|起|以来|以后|之后|就|才)")
+# Words after a time already begun (今天 / 今天上午) that make it the time to come in
+# (今天能修不 / 今天想过去看看), not when something happened (今天早上亮了).
+VISIT_ASKED = re.compile(
+    r"\s*(?:想|要|打算|准备|能|可以|可不可以|方便|有空|有时间|有位|(?:过|开过|送过|到)?[去来](?![的了过])|到店|修|弄|看看)"
+)
+
+
+def is_visit_time(entity: dict[str, Any], text: str, now: datetime) -> bool:
+    """A time entity of ``text`` that tells when the customer would come in: its window is
+    still ahead, and it has not begun or the words after it ask to come."""
+    info = entity.get("additional_info") or {}
+    try:
+        earliest = datetime.fromisoformat(str(info.get("earliest") or entity.get("value")))
+        until = datetime.fromisoformat(str(info.get("latest") or entity.get("value")))
+    except (TypeError, ValueError):
+        return False
+    end = entity.get("end")
+    if until <= now or not isinstance(end, int) or BEGAN_AT.match(text, end):
+        return False
+    return earliest > now or VISIT_ASKED.match(text, end) is not None
+
+
 def _names_a_future_time(when: str, tracker: Tracker) -> bool:
-    """The when-words are a time the latest message named that lies ahead."""
+    """The when-words are a time the latest message named to come in."""
     if STARTED.search(when):
         return False
     text, now = latest_text(tracker), message_time(tracker)
@@ -168,12 +192,7 @@ def _names_a_future_time(when: str, tracker: Tracker) -> bool:
         if entity.get("entity") != "time" or entity.get("start") is None:
             continue
         said = text[entity["start"]:entity["end"]]
-        earliest = (entity.get("additional_info") or {}).get("earliest") or entity.get("value")
-        try:
-            ahead = datetime.fromisoformat(str(earliest)) > now
-        except ValueError:
-            continue
-        if ahead and said and (said in when or when in said):
+        if said and (said in when or when in said) and is_visit_time(entity, text, now):
             return True
     return False
 

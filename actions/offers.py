@@ -8,7 +8,6 @@ booking with it (service, complaint, car model) instead of asking it all again.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,6 +20,7 @@ from actions.conversation import latest_entity, message_time
 from actions.interview import (
     complaint_prefill,
     danger_check,
+    is_visit_time,
     job_prefill,
     latest_intent,
     latest_text,
@@ -142,25 +142,12 @@ def reply_to_offer(tracker: Tracker) -> bool | None:
     return yes_no
 
 
-# Words after a time that make it when the problem began (上周五开始 / 昨天起 / 今早就).
-BEGAN_AT = re.compile(r"\s*(?:开始|起|以来|以后|之后|就|才)")
-
 
 def visit_time_told(tracker: Tracker) -> dict[str, Any] | None:
-    """A time to come in told with the problem (打不着火了,后天早上可以来弄一哈不): the time
-    entity when it is still ahead and not when the problem began; else None."""
+    """A time to come in told with the problem (打不着火了,后天早上可以来弄一哈不 / 今天能修不):
+    the time entity when it tells the visit, not when the problem began; else None."""
     found = latest_entity(tracker, "time")
-    if not found:
-        return None
-    info = found.get("additional_info") or {}
-    try:
-        until = datetime.fromisoformat(str(info.get("latest") or found.get("value")))
-    except (TypeError, ValueError):
-        return None
-    end = found.get("end")
-    if until <= message_time(tracker) or (isinstance(end, int) and BEGAN_AT.match(latest_text(tracker), end)):
-        return None
-    return found
+    return found if found and is_visit_time(found, latest_text(tracker), message_time(tracker)) else None
 
 
 def without_visit_time(text: str, visit: dict[str, Any] | None) -> str:
@@ -228,7 +215,9 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         offer.update(complaint=told_before, text=earlier.get("text") or text)  # the same words again
     # 那我周日过去,故障灯亮了: a time (or a yes) while a booking is offered takes the offer up.
     # 打火打不着了,后天早上可以来弄一哈不: a time to come in told with the problem asks for the booking.
+    asked = question if question and sounds_like_question(text) and not (question == "ask_can_drive" and events) else None
     if backend.script().asks_for_booking(text) or visit or (earlier and reply_to_offer(tracker)):
+        answer_with_the_fault(asked, text, dispatcher, tracker)
         return [*events, *booking_start(tracker, offer)]
     if offer["service_type"] == "maintenance" and backend.script().names_service_reminder(text):
         dispatcher.utter_message(response="utter_service_due")  # 小扳手亮了: no fault, maintenance due
@@ -236,8 +225,18 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         dispatcher.utter_message(response="utter_problem_acknowledged", complaint=complaint)
     else:
         dispatcher.utter_message(response="utter_vague_problem_acknowledged")
+    answer_with_the_fault(asked, text, dispatcher, tracker)
     dispatcher.utter_message(response="utter_offer_booking")
     return [*events, SlotSet("booking_offer", offer)]
+
+
+def answer_with_the_fault(kind: str | None, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """A question asked with the problem (尾门关到一半就弹开,这个保修管不管?) is answered too;
+    its price is the repair's, quoted after the inspection (not the maintenance list)."""
+    if kind == "ask_price":
+        dispatcher.utter_message(response="utter_quote_after_inspection")
+    elif kind:
+        answer_question(kind, text, dispatcher, tracker)
 
 
 def offer_after_answer(

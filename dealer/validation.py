@@ -361,13 +361,34 @@ def _one_reading(candidates: list[_Candidate]) -> _Candidate:
     return exact
 
 
+# A figure taken back in the same answer (三万二,哦不对,看反了,是两万三 / 3万,说错了,4万 /
+# 不是七万五,是八万一千二).
+_TAKEN_BACK = re.compile(
+    r"不对|不是不是|说错了?|写错了?|看错了?|看反了?|记错了?|打错了?|搞错了?|[哦噢啊呃]不(?![是对])"
+    r"|不是[^,，。;；]{1,12}[,，\s]*(?:而|应该|其实)?是"  # 不是七万五,是八万一千二
+)
+
+
+def after_taking_back(text: str) -> str | None:
+    """The words after the last figure taken back, or None when nothing is taken back."""
+    marks = list(_TAKEN_BACK.finditer(text))
+    return text[marks[-1].end():] if marks else None
+
+
 def parse_mileage(text: str) -> int:
     """Kilometres from what customers write: 三万五, 3万5, 2万1千公里, 7.5w, 8万多, 表上41230.
 
-    Approximations (多, 左右, 出头, 快...了) count as the round number given. Raises
+    Approximations (多, 左右, 出头, 快...了) count as the round number given; a figure taken
+    back (三万二,哦不对,是两万三) gives way to the one said after it. Raises
     InvalidValue: not_a_number (很多, 不知道), ambiguous (两三万, 3到4万, 十几万, a bare 3
     that may mean 3万) or implausible (0, more than 1,500,000 km, a phone number).
     """
+    corrected = after_taking_back(text)
+    if corrected is not None:
+        if _candidates(_mileage_text(corrected)):
+            text = corrected  # the figure said after 不对 / 看错了 is the answer
+        elif re.search(r"[\d零一二两三四五六七八九十百千万]", _mileage_text(text)):
+            raise InvalidValue("mileage", "ambiguous")  # 3万,不对: taken back, nothing said instead
     cleaned = _mileage_text(text)
     short = _SHORT_OF.search(cleaned)
     if short:

@@ -658,6 +658,23 @@ async def test_a_distance_in_the_last_service_answer_is_the_mileage_then(dispatc
     assert slots["mileage"] == "18000" and slots["last_service"] == "前年六千公里那次首保"
 
 
+@pytest.mark.parametrize("entities", [[{"entity": "mileage", "value": "七万五"}], []], ids=["entity", "no-entity"])
+async def test_the_mileage_taken_back_at_the_last_service_step_is_corrected_and_the_step_asked_again(
+    dispatcher, form_tracker, domain, entities
+):
+    text = "等会儿,里程我刚下楼看了一眼,不是七万五,是八万一千二"
+    candidates = {"mileage": "七万五", "last_service": text} if entities else {"last_service": text}
+    tracker = form_tracker(
+        candidates, requested_slot="last_service", text=text, entities=entities,
+        slots={"first_visit": False, "service_type": "repair"},
+    )
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1795676300.0, "name": "mileage", "value": "75000"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["mileage"] == "81200"
+    assert slots["last_service"] is None  # not the correction: still to be answered
+    assert [m.get("response") for m in dispatcher.messages][0] == "utter_mileage_corrected"
+
+
 @pytest.mark.parametrize(
     ("slot", "text"),
     [("car_model", "你们那边能洗车吗？"), ("plate", "车牌不说不行吗？"), ("last_service", "你们系统里查不到吗？"),

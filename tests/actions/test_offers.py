@@ -340,6 +340,48 @@ async def test_a_time_the_problem_began_is_no_time_to_come_in(chat, domain):
     assert responses(dispatcher) == ["utter_problem_acknowledged", "utter_offer_booking"]
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("我车电动尾门关到一半就自己弹开,这个保修管不管?", "utter_answer_warranty"),
+        ("刹车有异响,修一下大概多少钱?", "utter_quote_after_inspection"),  # not the maintenance prices
+    ],
+)
+async def test_a_question_asked_with_the_problem_is_answered_after_the_restatement(chat, domain, text, answer):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, chat(text, "report_problem"), domain)
+    assert responses(dispatcher) == ["utter_problem_acknowledged", answer, "utter_offer_booking"]
+    assert "?" not in slot_values(events)["booking_offer"]["complaint"]
+
+
+def _today(part_start: str, part_end: str, start: int, end: int) -> dict:
+    """A time entity of the fixture's day (2026-11-26, the message at 15:00) already begun."""
+    return {"entity": "time", "value": f"2026-11-26T{part_start}:00+08:00", "start": start, "end": end,
+            "additional_info": {"earliest": f"2026-11-26T{part_start}:00+08:00",
+                                "latest": f"2026-11-26T{part_end}:00+08:00", "exact": False}}
+
+
+async def test_today_asked_with_can_you_fix_it_is_the_visit_not_when_it_began(chat, domain):
+    """启动要打好几次火才着,今天能修不: 今天 has begun, but 能修不 asks to come in today."""
+    text = "我车启动的时候要打好几次火才着,今天能修不"
+    start = text.index("今天")
+    tracker = chat(text, "report_problem", entities=[_today("00:00", "23:59", start, start + 2)])
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    slots = slot_values(events)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+    assert "symptom_when" not in slots and "今天" not in slots["symptom_what"]
+
+
+async def test_a_time_of_today_that_tells_what_happened_is_no_visit(chat, domain):
+    """胎压灯今天下午亮了 at 15:00: the afternoon has begun and nothing asks to come."""
+    text = "胎压灯今天下午亮了"
+    start = text.index("今天下午")
+    tracker = chat(text, "report_problem", entities=[_today("12:00", "18:00", start, start + 4)])
+    dispatcher = CollectingDispatcher()
+    await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_problem_acknowledged", "utter_offer_booking"]
+
+
 async def test_yes_to_the_offer_after_can_you_fix_a_part_books_a_repair(chat, domain):
     dispatcher = CollectingDispatcher()
     events = await ActionAcknowledgeProblem().run(dispatcher, chat("你们那能修空调不?", "report_problem"), domain)

@@ -93,6 +93,9 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("first_visit", "来过好几次了", True),
         ("first_visit", "头一回来你们家", False),
         ("first_visit", "没来过", False),
+        ("first_visit", "第二次来了", True),
+        ("first_visit", "不是第一次了", True),  # 第一次 is said, and denied
+        ("first_visit", "不是,第一次", False),
         ("repeat_repair", "之前没有这种情况", False),  # "never had it"
         ("repeat_repair", "从来没这问题", False),
         ("repeat_repair", "对呀 上回就是你们给弄的", True),  # opens with agreement

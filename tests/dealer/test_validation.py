@@ -176,6 +176,11 @@ def test_name_rejects_non_names(given):
         ("我瞧瞧……两万六千八", 26800),
         ("嗯...35000", 35000),
         ("等下。3万2", 32000),
+        # A figure taken back: the one said after it.
+        ("3万,不对,4万", 40000),
+        ("三万二,哦不对,看反了,是两万三", 23000),
+        ("五万八,说错了,五万六", 56000),
+        ("等会儿,里程我刚看了一眼,不是七万五,是八万一千二", 81200),
     ],
 )
 def test_mileage_reads_what_customers_write(given, expected):
@@ -202,8 +207,10 @@ def test_mileage_reads_what_customers_write(given, expected):
         ("7.5万5", "ambiguous"),
         ("3", "ambiguous"),  # 3 km, or 3万 without the 万?
         ("35", "ambiguous"),
-        # Figures that disagree: a correction or a guess, the customer must say which.
-        ("3万,不对,4万", "ambiguous"),
+        # Figures that disagree: a guess, the customer must say which.
+        ("3万还是4万", "ambiguous"),
+        ("3万,不对", "ambiguous"),  # taken back, nothing said instead
+        ("三万,不对", "ambiguous"),
         ("六万出头,准确的是71200", "ambiguous"),
         ("两三万吧,也可能四万", "ambiguous"),  # a range and a round figure: no exact one
         ("五六万", "ambiguous"),
