@@ -147,11 +147,20 @@ _REQUEST_LEAD = re.compile(r"^(?:就是|就|麻烦|请|帮忙|帮我们?|给我|
 _REQUEST_TAIL = re.compile(r"(?:一下子?|下|吧|呗|啊|呀|哈|就行|就好|谢谢|,|,|。|!|!)+$")
 
 
+# 把 + the thing + the verb: the work order line reads verb first.
+_OBJECT_FIRST = re.compile(
+    r"把(?P<thing>[^,，。\s]{1,10}?)(?P<verb>检查|检测|清洗|更换|换|洗|补|修|看|弄|加满|加|装|贴|拆|调|紧|充|打)(?:了|掉|好|满)?"
+)
+
+
 def request_line(text: str) -> str:
     """The work item the customer asks for, without the asking (the words if nothing is left);
     the item itself in the customer's words (洗个车 stays 洗个车)."""
     said = re.sub(r"\s+", " ", without_emoji(text)).strip()  # 帮忙洗下车🙏: the advisor reads no faces
     line = _REQUEST_TAIL.sub("", _REQUEST_LEAD.sub("", said))
+    moved = _OBJECT_FIRST.fullmatch(line)
+    if moved:
+        line = moved["verb"] + moved["thing"]  # 把车洗一下 → 洗车, 把雨刮片换了 → 换雨刮片
     return line if len(line) >= 2 else said
 
 
