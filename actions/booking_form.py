@@ -15,7 +15,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.backend import service_flags
-from actions.conversation import latest_entity, message_time, value_before_latest_message
+from actions.conversation import (
+    latest_entity,
+    message_time,
+    value_before_latest_message,
+    values_set_since_latest_message,
+)
 from actions.guard import stop_at_booking_limit
 from actions.offers import describes_a_fault, fault_is_the_job, offer_slots
 from actions.privacy import consent_answer
@@ -510,13 +515,8 @@ def _no_that_answers(tracker: Tracker, slot: str, answers: Callable[[str], bool]
 
 def _service_offered_this_turn(tracker: Tracker) -> str | None:
     """The service an action set after the customer's latest message (booking_start)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return None
-        if (event.get("event") == "slot" and event.get("name") == "service_type"
-                and event.get("value") in backend.catalog().service_codes):
-            return event["value"]
-    return None
+    codes = backend.catalog().service_codes
+    return next((value for value in values_set_since_latest_message(tracker, "service_type") if value in codes), None)
 
 
 def service_left_for_advisor() -> dict[str, Any]:

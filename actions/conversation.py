@@ -1,7 +1,9 @@
 """Reading facts about the conversation from the tracker."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
+from itertools import takewhile
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -28,12 +30,22 @@ def channel_name(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
-def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
-    """A slot's value as it was before the customer's latest message."""
+def _slot_values_newest_first(tracker: Tracker, slot: str) -> Iterator[tuple[Any, bool]]:
+    """Each value the slot was set to, newest first, and whether it was set before the
+    customer's latest message."""
     seen_user = False
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             seen_user = True
-        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
-            return event.get("value")
-    return None
+        elif event.get("event") == "slot" and event.get("name") == slot:
+            yield event.get("value"), seen_user
+
+
+def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
+    """A slot's value as it was before the customer's latest message."""
+    return next((value for value, before in _slot_values_newest_first(tracker, slot) if before), None)
+
+
+def values_set_since_latest_message(tracker: Tracker, slot: str) -> list[Any]:
+    """The values actions set the slot to after the customer's latest message, newest first."""
+    return [value for value, before in takewhile(lambda item: not item[1], _slot_values_newest_first(tracker, slot))]
