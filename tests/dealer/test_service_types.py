@@ -94,6 +94,10 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("first_visit", "头一回来你们家", False),
         ("first_visit", "没来过", False),
         ("first_visit", "第二次来了", True),
+        ("first_visit", "这是头一遭", False),
+        ("repeat_repair", "上回你们给换了个传感器", True),
+        ("booking_confirmed", "妥", True),
+        ("booking_confirmed", "不妥,时间要改", False),
         ("first_visit", "不是第一次了", True),  # 第一次 is said, and denied
         ("first_visit", "不是,第一次", False),
         ("repeat_repair", "之前没有这种情况", False),  # "never had it"
