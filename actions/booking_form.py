@@ -375,6 +375,24 @@ def _corrects_the_mileage(tracker: Tracker) -> bool:
             and after_taking_back(text) is not None)
 
 
+def _corrects_another_answer(tracker: Tracker) -> bool:
+    """车牌刚才说错了 是沪B12345 at 其他需求: an earlier answer taken back and given anew in
+    this message, which is then no answer to the step asked."""
+    asked = tracker.get_slot("requested_slot")
+    if after_taking_back(latest_text(tracker)) is None:
+        return False
+    changed = [slot for slot, value in tracker.slots_to_validate().items()
+               if slot in FACT_SLOTS and slot != asked and value is not None]
+    return bool(changed) or _corrects_the_mileage(tracker)
+
+
+def _answer_corrected_instead(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """The step asked again; the correction acknowledged (the mileage says its own)."""
+    if not _corrects_the_mileage(tracker):
+        dispatcher.utter_message(response="utter_answer_corrected")
+    return {slot: None}
+
+
 def corrected_mileage(tracker: Tracker) -> str | None:
     """The mileage said in a correction (at the read-back, or 里程不是七万五,是八万一千二 at
     another step), when no mileage entity took it."""
@@ -398,7 +416,14 @@ def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
     said = TAIL_CORRECTION.search(text)
     if not said:
         return None
-    slot = "plate" if "车牌" in text or "牌照" in text else "phone"
+    # The number named last before the tail (电话说错了,最后一位是9,车牌是…: the phone).
+    before = text[:said.start()]
+    plate_at = max(before.rfind("车牌"), before.rfind("牌照"))
+    phone_at = max(before.rfind(word) for word in ("电话", "手机", "号码"))
+    if plate_at < 0 and phone_at < 0:
+        slot = "plate" if "车牌" in text or "牌照" in text else "phone"
+    else:
+        slot = "plate" if plate_at > phone_at else "phone"
     if tracker.slots_to_validate().get(slot) is not None:
         return None
     old = str(tracker.get_slot(slot) or "")
@@ -692,7 +717,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         corrected = corrected_mileage(tracker) if asked == "booking_confirmed" or _corrects_the_mileage(tracker) else None
         if corrected:
             tracker.add_slots([SlotSet("mileage", corrected)])
-        tail = corrected_tail(tracker) if asked == "booking_confirmed" else None
+        tail = corrected_tail(tracker) if asked == "booking_confirmed" or after_taking_back(latest_text(tracker)) else None
         if tail:
             tracker.add_slots([SlotSet(*tail)])
         if _answer_read_as_question(tracker) and tracker.slots_to_validate().get(asked) is None:
@@ -1001,8 +1026,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_last_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if _corrects_the_mileage(tracker):
-            return {"last_service": None}  # the mileage corrected (validate_mileage); asked again
+        if _corrects_another_answer(tracker):
+            return _answer_corrected_instead("last_service", dispatcher, tracker)
         return {"last_service": _optional_answer(value)}
 
     def validate_job_description(
@@ -1013,6 +1038,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_extra_requests(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _corrects_another_answer(tracker):
+            return _answer_corrected_instead("extra_requests", dispatcher, tracker)
         wish = backend.script().wish_besides_no(str(value)) if value is not None else None
         if wish:
             return {"extra_requests": request_line(wish)}  # 就洗车,别的没了

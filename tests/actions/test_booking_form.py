@@ -290,6 +290,26 @@ async def test_the_end_of_a_number_corrected_at_the_read_back(dispatcher, form_t
     assert slot_values(await run_form(dispatcher, tracker, domain))[slot] == expected
 
 
+async def test_the_end_of_the_phone_taken_back_at_the_plate_step_is_corrected(dispatcher, form_tracker, domain):
+    """电话刚才说错了,最后一位是9,车牌是…: the tail is the phone's (named last before it)."""
+    text = "电话刚才说错了,最后一位是9,车牌是沪A12345"
+    tracker = form_tracker({"plate": "沪A12345"}, requested_slot="plate", text=text,
+                           entities=[{"entity": "plate", "value": "沪A12345"}],
+                           slots={"phone": "13812345678", "first_visit": True})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["phone"] == "13812345679" and slots["plate"] == "沪A12345"
+
+
+async def test_another_answer_corrected_at_the_extra_requests_step_is_no_extra_request(dispatcher, form_tracker, domain):
+    text = "车牌刚才说错了 是沪B12345"
+    tracker = form_tracker({"plate": "沪B12345", "extra_requests": text}, requested_slot="extra_requests", text=text,
+                           entities=[{"entity": "plate", "value": "沪B12345"}],
+                           slots={"plate": "沪A12345", "first_visit": True, "service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["plate"] == "沪B12345" and slots["extra_requests"] is None
+    assert [m.get("response") for m in dispatcher.messages][0] == "utter_answer_corrected"
+
+
 async def test_a_mileage_corrected_after_naming_the_field_in_the_message_before(dispatcher, form_tracker, domain):
     text = "是五万不是十五万"
     tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,
