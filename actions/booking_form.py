@@ -375,21 +375,29 @@ def _corrects_the_mileage(tracker: Tracker) -> bool:
             and after_taking_back(text) is not None)
 
 
+# Answers told late without a word of correction (哦对了 车牌昨天刚下来了,粤BD37791): their
+# own format says what they are.
+LATE_ANSWER_SLOTS = ("plate", "vin")
+
+
 def _corrects_another_answer(tracker: Tracker) -> bool:
-    """车牌刚才说错了 是沪B12345 at 其他需求: an earlier answer taken back and given anew in
-    this message, which is then no answer to the step asked."""
+    """车牌刚才说错了 是沪B12345 / 车牌刚下来了,粤BD37791 at 其他需求: an earlier answer
+    taken back and given anew, or one not given then, which is no answer to the step asked."""
     asked = tracker.get_slot("requested_slot")
-    if after_taking_back(latest_text(tracker)) is None:
-        return False
+    taken_back = after_taking_back(latest_text(tracker)) is not None
+
+    def told_late(slot: str) -> bool:
+        return slot in LATE_ANSWER_SLOTS and value_before_latest_message(tracker, slot) in (None, NOT_GIVEN)
+
     changed = [slot for slot, value in tracker.slots_to_validate().items()
-               if slot in FACT_SLOTS and slot != asked and value is not None]
+               if slot in FACT_SLOTS and slot != asked and value is not None and (taken_back or told_late(slot))]
     return bool(changed) or _corrects_the_mileage(tracker)
 
 
 def _answer_corrected_instead(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    """The step asked again; the correction acknowledged (the mileage says its own)."""
+    """The step asked again; the other answer acknowledged (the mileage says its own)."""
     if not _corrects_the_mileage(tracker):
-        dispatcher.utter_message(response="utter_answer_corrected")
+        dispatcher.utter_message(response="utter_other_answer_noted")
     return {slot: None}
 
 
@@ -431,6 +439,27 @@ def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
     if not old or old == NOT_GIVEN or len(tail) >= len(old):
         return None
     return slot, old[: len(old) - len(tail)] + tail
+
+
+# The words before a name said again (是草头萧 / 我姓章 / 应该是立早章).
+NAME_AGAIN_LEAD = re.compile(r"^[\s,，。]*(?:应该|其实)?(?:我|俺)?(?:是|姓|叫)?")
+
+
+def corrected_name(tracker: Tracker) -> str | None:
+    """姓写错了,是草头萧,不是小月肖 / 名字写错了,我是立早章: the name with its surname
+    corrected (肖先生 → 萧先生), when no name was taken from the message otherwise."""
+    text = latest_text(tracker)
+    said = after_taking_back(text)
+    if said is None or not re.search(r"姓|名字", text) or tracker.slots_to_validate().get("customer_name") is not None:
+        return None
+    try:
+        name = normalize_name(NAME_AGAIN_LEAD.sub("", said, count=1))
+    except InvalidValue:
+        return None
+    old = str(tracker.get_slot("customer_name") or "")
+    if len(name) == 1 and old and old != NOT_GIVEN and re.match(r"[\u4e00-\u9fff]", old):
+        return name + old[1:]  # the surname alone corrected: the title or given name stays
+    return name
 
 
 def _already_valid(slot: str, value: Any) -> bool:
@@ -717,9 +746,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         corrected = corrected_mileage(tracker) if asked == "booking_confirmed" or _corrects_the_mileage(tracker) else None
         if corrected:
             tracker.add_slots([SlotSet("mileage", corrected)])
-        tail = corrected_tail(tracker) if asked == "booking_confirmed" or after_taking_back(latest_text(tracker)) else None
+        correcting = asked == "booking_confirmed" or after_taking_back(latest_text(tracker)) is not None
+        tail = corrected_tail(tracker) if correcting else None
         if tail:
             tracker.add_slots([SlotSet(*tail)])
+        name = corrected_name(tracker) if correcting else None
+        if name:
+            tracker.add_slots([SlotSet("customer_name", name)])
         if _answer_read_as_question(tracker) and tracker.slots_to_validate().get(asked) is None:
             # The slot mapping left it out (not_intent); it is the answer all the same.
             tracker.add_slots([SlotSet(asked, latest_text(tracker))])

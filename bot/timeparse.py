@@ -217,6 +217,8 @@ REFUSALS = ("不行", "没空", "没时间", "不方便", "不可以", "来不�
 REFUSING_SUBJECT = re.compile(r"^(?:我们|我|那天|那会儿|那时候|那个点|可能|估计|怕是|实在)+")
 # A mention after one of these replaces what came before it (九点我到不了,改成十点半吧).
 CHANGED_TO = re.compile(r"(?:改成|改到|改为|换成|换到|调到|调成|挪到|推到|改)$")
+# So does one after a time taken back (周四上午9点,哦不对,9点半 / 明天三点,说错了,四点).
+TAKEN_BACK_BEFORE = re.compile(r"(?:不对|说错了?|记错了?|[哦噢啊呃]不|不是不是)[\s,，。.!！~]*(?:是|应该是|改成|那就)?$")
 
 # A mention after one of these is refused too (不是这周，是下周).
 NEGATIONS_BEFORE = ("不是", "不要", "除了", "并非")
@@ -930,6 +932,7 @@ class _Found:
     mention: TimeMention
     refused: bool  # 今天没空
     has_day: bool  # False for a bare time of day (下午三点)
+    replaced: bool = False  # 明天三点 in 明天三点,改成四点: its day still holds
 
 
 def _mentions(text: str, ref: datetime) -> tuple[list[_Found], bool]:
@@ -949,8 +952,10 @@ def _mentions(text: str, ref: datetime) -> tuple[list[_Found], bool]:
             # does not hide the time of day asked instead.
             unknown_day = unknown_day or not _is_refused(text, first, nxt if merge else first)
         elif mention is not None:  # e.g. 便宜一点 does not resolve
-            if CHANGED_TO.search(text[max(0, first.start - 3):first.start]):
-                found = [replace(f, refused=True) for f in found]  # 改成十点半: the earlier ones go
+            if (CHANGED_TO.search(text[max(0, first.start - 3):first.start])
+                    or TAKEN_BACK_BEFORE.search(text[max(0, first.start - 8):first.start])):
+                # 改成十点半 / 哦不对,九点半: the earlier ones go
+                found = [replace(f, refused=True, replaced=True) for f in found]
             found.append(_Found(mention, _is_refused(text, first, nxt if merge else first), first.has_day))
     return found, unknown_day
 
@@ -966,6 +971,9 @@ def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
     if exact is not None and not exact.dated:
         # 下周一上午送我过去,九点行吗: the clock time on the day said apart from it.
         day = next((m for m in open_ if m.dated and m.value is None and m.grain in ("day", "part_of_day")), None)
+        if day is None:
+            # 明天下午三点,改成四点 / 周四上午9点,哦不对,9点半: the day of the time replaced.
+            day = next((_whole_day(f.mention) for f in reversed(found) if f.replaced and f.mention.dated), None)
         if day is not None:
             return _clock_on_day(exact, day, ref) or exact
     if exact is None:
@@ -985,6 +993,12 @@ def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
                   and m.latest - m.earliest < chosen.latest - chosen.earliest]
         return min(inside, key=lambda m: m.latest - m.earliest, default=chosen)
     return next(iter(open_), None) or (found[0].mention if found else None)
+
+
+def _whole_day(mention: TimeMention) -> TimeMention:
+    """The day a mention falls on, as a window of the whole day."""
+    on = mention.earliest.date()
+    return replace(mention, value=None, grain="day", earliest=_start_of_day(on), latest=_end_of_day(on))
 
 
 def _part_on_day(part: TimeMention, day: TimeMention, ref: datetime) -> Optional[TimeMention]:

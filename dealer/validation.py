@@ -115,7 +115,8 @@ def normalize_vin(text: str) -> str:
 _NAME_PREFIX = re.compile(r"^(?:免贵|(?:我|俺|咱|偶|阿拉|鄙人)(?:免贵)?)?[姓性]|^(?:我|俺|咱|偶|阿拉)(?:叫|是)|^叫我|^本人")
 # A surname told by the parts of its character (弓长张, 耳东陈, 木子李): the parts go.
 _SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "双木", "草头", "言午", "人可", "禾口",
-                  "关耳", "双口", "三横", "日月", "子小", "女昌", "走肖", "土圭", "之口")
+                  "关耳", "双口", "三横", "日月", "子小", "女昌", "走肖", "土圭", "之口", "小月", "文刀", "木易",
+                  "禾呈", "三点水", "单人")
 
 
 # Courtesy words said first (不好意思,… / 你好 / 稍等): no name.
@@ -373,15 +374,24 @@ def _one_reading(candidates: list[_Candidate]) -> _Candidate:
 # A figure taken back in the same answer (三万二,哦不对,看反了,是两万三 / 3万,说错了,4万 /
 # 不是七万五,是八万一千二).
 _TAKEN_BACK = re.compile(
-    r"不对|不是不是|说错了?|写错了?|看错了?|看反了?|记错了?|打错了?|搞错了?|[哦噢啊呃]不(?![是对])"
+    r"不对|不是不是|[说写看记打搞弄填报][错反]了?|[哦噢啊呃]不(?![是对])"
     r"|不是[^,，。;；]{1,12}[,，\s]*(?:而|应该|其实)?是"  # 不是七万五,是八万一千二
 )
 
 
+# The figure taken back said after the right one (是五万三,不是三万五).
+_NOT_THIS = re.compile(r"[,，\s]*(?:而)?不是[^,，。;；]{1,12}$")
+
+
 def after_taking_back(text: str) -> str | None:
-    """The words after the last figure taken back, or None when nothing is taken back."""
+    """The words after the last figure taken back, without a 不是… that follows them; None
+    when nothing is taken back."""
     marks = list(_TAKEN_BACK.finditer(text))
-    return text[marks[-1].end():] if marks else None
+    if marks:
+        return _NOT_THIS.sub("", text[marks[-1].end():])
+    if _NOT_THIS.search(text) and "是" in _NOT_THIS.sub("", text):
+        return _NOT_THIS.sub("", text)  # 里程是五万三,不是三万五
+    return None
 
 
 def parse_mileage(text: str) -> int:

@@ -290,6 +290,15 @@ async def test_the_end_of_a_number_corrected_at_the_read_back(dispatcher, form_t
     assert slot_values(await run_form(dispatcher, tracker, domain))[slot] == expected
 
 
+async def test_a_plate_told_late_at_the_extra_requests_step_is_no_extra_request(dispatcher, form_tracker, domain):
+    text = "哦对了 车牌昨天刚下来了,粤BD37791"
+    tracker = form_tracker({"plate": "粤BD37791", "extra_requests": text}, requested_slot="extra_requests", text=text,
+                           entities=[{"entity": "plate", "value": "粤BD37791"}],
+                           slots={"plate": NOT_GIVEN, "first_visit": True, "service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["plate"] == "粤BD37791" and slots["extra_requests"] is None
+
+
 async def test_the_end_of_the_phone_taken_back_at_the_plate_step_is_corrected(dispatcher, form_tracker, domain):
     """电话刚才说错了,最后一位是9,车牌是…: the tail is the phone's (named last before it)."""
     text = "电话刚才说错了,最后一位是9,车牌是沪A12345"
@@ -307,7 +316,18 @@ async def test_another_answer_corrected_at_the_extra_requests_step_is_no_extra_r
                            slots={"plate": "沪A12345", "first_visit": True, "service_type": "maintenance"})
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["plate"] == "沪B12345" and slots["extra_requests"] is None
-    assert [m.get("response") for m in dispatcher.messages][0] == "utter_answer_corrected"
+    assert [m.get("response") for m in dispatcher.messages][0] == "utter_other_answer_noted"
+
+
+@pytest.mark.parametrize(("text", "before", "after"), [
+    ("姓写错了,是草头萧,不是小月肖", "肖先生", "萧先生"),
+    ("名字写错了,我是立早章,不是弓长张", "张", "章"),
+])
+async def test_a_surname_corrected_at_the_read_back_by_its_parts(dispatcher, form_tracker, domain, text, before, after):
+    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,
+                           slots={"customer_name": before, "booking_key": "abc"})
+    tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.9}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["customer_name"] == after
 
 
 async def test_a_mileage_corrected_after_naming_the_field_in_the_message_before(dispatcher, form_tracker, domain):

@@ -606,3 +606,12 @@ def test_the_booking_time_beats_a_time_in_the_complaint():
     reference = datetime(2026, 11, 26, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     mention = parse_time("车子早上启动不了,约大后天上午十点半来修", reference)
     assert mention.value == datetime(2026, 11, 29, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("周四上午9点,哦不对,9点半,约个保修", datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)),
+    ("明天下午三点,不对,四点吧", datetime(2026, 11, 24, 16, 0, tzinfo=SHANGHAI)),
+    ("周四上午9点,改成9点半", datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)),
+])
+def test_a_clock_taken_back_or_changed_keeps_the_day_it_replaces(text, expected):
+    assert parse_time(text, MON).value == expected

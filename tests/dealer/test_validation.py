@@ -181,6 +181,8 @@ def test_name_rejects_non_names(given):
         ("三万二,哦不对,看反了,是两万三", 23000),
         ("五万八,说错了,五万六", 56000),
         ("等会儿,里程我刚看了一眼,不是七万五,是八万一千二", 81200),
+        ("等一下,刚才公里数我说反了,是五万三,不是三万五", 53000),
+        ("里程是五万三,不是三万五", 53000),
     ],
 )
 def test_mileage_reads_what_customers_write(given, expected):
