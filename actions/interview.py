@@ -102,16 +102,20 @@ def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
         del answers["frequency"]
     if answers.get("when") and _names_a_future_time(answers["when"], tracker):
         del answers["when"]
-    if answers.get("where") and (not names_a_place(answers["where"]) or BARE_SIDE.fullmatch(answers["where"])):
-        del answers["where"]  # 刹车的时候 or 副驾 alone: which part or road is still asked
-    elif answers.get("where"):
-        # 过减速带 | 底盘咯噔响: the part on the car with the road, not the road alone
-        answers["where"] = with_the_part(answers["where"], answers.get("what", ""), text)
+    where = answers.pop("where", None)
     if answers.get("tried") and THIS_DEALER.search(answers["tried"]):
         # 在你们店修了三次了: a repair here before, asked as the repeat repair; 您自己有没有处理过
         # asks what the customer did or had done elsewhere.
         del answers["tried"]
-    return {f"symptom_{question}": words for question, words in answers.items()}
+    taken = {f"symptom_{question}": words for question, words in answers.items()}
+    if where:
+        # Which part, which road, how fast is always asked (Chery step 6): the words told
+        # with the complaint seldom say all of it (过减速带 … which wheel?). They stand in
+        # when the answer gives nothing (validate_symptom_where); 过减速带 | 底盘咯噔响:
+        # the part on the car with the road.
+        placed = names_a_place(where) and not BARE_SIDE.fullmatch(where)
+        taken["told_where"] = with_the_part(where, answers.get("what", ""), text) if placed else where
+    return taken
 
 
 THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
@@ -303,9 +307,6 @@ class InterviewValidation:
             dispatcher.utter_message(response="utter_interview_no_answer")
             return {slot: NOT_GIVEN}
         prefill = interview_prefill(text, tracker)
-        if slot != "symptom_where" and not names_a_place_on_the_car(prefill.get("symptom_where") or "x那里"):
-            # 前两天跑了趟烂路过后, said to 什么时候开始的: the road began it; where is still asked
-            del prefill["symptom_where"]
         slots = {**prefill, slot: _unknown_besides_a_request(text, slot) or _said_plainly(text, slot)}
         slots.update(danger_check(text, dispatcher, tracker))
         return slots
@@ -339,7 +340,11 @@ class InterviewValidation:
     def validate_symptom_where(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self._interview_answer("symptom_where", value, dispatcher, tracker)
+        slots = self._interview_answer("symptom_where", value, dispatcher, tracker)
+        told, answer = tracker.get_slot("told_where"), slots.get("symptom_where")
+        if told and (answer == NOT_GIVEN or backend.script().only_unknown(str(answer or ""))):
+            slots["symptom_where"] = told  # 不清楚 now; the complaint told it (过减速带的时候)
+        return slots
 
     def validate_symptom_frequency(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -450,6 +455,7 @@ def further_interview(
         "symptom_more": None,
         "vague_followed_up": False,
         "current_complaint": text,
+        "told_where": None,
     }
     if text is None:
         return slots

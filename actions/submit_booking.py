@@ -43,6 +43,7 @@ BOOKING_SLOTS = (
     "symptom_interviews",
     "pending_complaints",
     "current_complaint",
+    "told_where",
     "booking_offer",
     "reasked_slots",
     "wanted_day",
