@@ -401,6 +401,11 @@ def _answer_corrected_instead(slot: str, dispatcher: CollectingDispatcher, track
     return {slot: None}
 
 
+def _facts_told_now(tracker: Tracker) -> bool:
+    """The latest message gave a booking fact (a slot of the script other than the read-back)."""
+    return any(slot in FACT_SLOTS and value is not None for slot, value in tracker.slots_to_validate().items())
+
+
 def corrected_mileage(tracker: Tracker) -> str | None:
     """The mileage said in a correction (at the read-back, or 里程不是七万五,是八万一千二 at
     another step), when no mileage entity took it."""
@@ -1140,6 +1145,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # The words decide over the intent (对的,没有问题 read as deny is a yes).
             words = backend.script().read_yes_no("booking_confirmed", latest_text(tracker))
             value = value if words is None else words
+        if value is True and tracker.get_slot("awaiting_correction") and not _facts_told_now(tracker):
+            # 对 to 需要修改哪一项? with nothing changed (姓写错了 … 对,这回对了): the booking is
+            # read back again, not confirmed with what the customer said was wrong.
+            return {"booking_confirmed": None, "awaiting_correction": False}
         if value is True:
             return {"booking_confirmed": True}
         # "Not right": ask what to change instead of reading everything back again.

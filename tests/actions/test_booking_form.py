@@ -330,6 +330,15 @@ async def test_a_surname_corrected_at_the_read_back_by_its_parts(dispatcher, for
     assert slot_values(await run_form(dispatcher, tracker, domain))["customer_name"] == after
 
 
+async def test_yes_to_what_to_correct_with_nothing_changed_reads_the_booking_back_again(dispatcher, form_tracker, domain):
+    """姓写错了 (not understood) → 需要修改哪一项? → 对,这回对了: nothing was changed, so it is not booked."""
+    tracker = form_tracker({"booking_confirmed": True}, requested_slot="booking_confirmed", text="对,这回对了",
+                           slots={"customer_name": "张", "booking_key": "abc", "awaiting_correction": True})
+    tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["booking_confirmed"] is None and slots["awaiting_correction"] is False
+
+
 async def test_a_mileage_corrected_after_naming_the_field_in_the_message_before(dispatcher, form_tracker, domain):
     text = "是五万不是十五万"
     tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,
