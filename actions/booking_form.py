@@ -389,8 +389,7 @@ def _corrects_another_answer(tracker: Tracker) -> bool:
     def told_late(slot: str) -> bool:
         return slot in LATE_ANSWER_SLOTS and value_before_latest_message(tracker, slot) in (None, NOT_GIVEN)
 
-    changed = [slot for slot, value in tracker.slots_to_validate().items()
-               if slot in FACT_SLOTS and slot != asked and value is not None and (taken_back or told_late(slot))]
+    changed = [slot for slot in _facts_told_now(tracker) if slot != asked and (taken_back or told_late(slot))]
     return bool(changed) or _corrects_the_mileage(tracker)
 
 
@@ -401,9 +400,9 @@ def _answer_corrected_instead(slot: str, dispatcher: CollectingDispatcher, track
     return {slot: None}
 
 
-def _facts_told_now(tracker: Tracker) -> bool:
-    """The latest message gave a booking fact (a slot of the script other than the read-back)."""
-    return any(slot in FACT_SLOTS and value is not None for slot, value in tracker.slots_to_validate().items())
+def _facts_told_now(tracker: Tracker) -> list[str]:
+    """The booking facts (slots of the script but the read-back) the latest message gave."""
+    return [slot for slot, value in tracker.slots_to_validate().items() if slot in FACT_SLOTS and value is not None]
 
 
 def corrected_mileage(tracker: Tracker) -> str | None:
@@ -422,6 +421,9 @@ TAIL_CORRECTION = re.compile(
 )
 
 
+PLATE_WORDS = ("车牌", "牌照")
+
+
 def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
     """(slot, corrected value) when the read-back's answer corrects the end of the phone or
     the plate and names no whole one."""
@@ -429,14 +431,14 @@ def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
     said = TAIL_CORRECTION.search(text)
     if not said:
         return None
-    # The number named last before the tail (电话说错了,最后一位是9,车牌是…: the phone).
+    # The number named last before the tail (电话说错了,最后一位是9,车牌是…: the phone); with
+    # none named before it, the plate if named at all, else the phone.
     before = text[:said.start()]
-    plate_at = max(before.rfind("车牌"), before.rfind("牌照"))
+    plate_at = max(before.rfind(word) for word in PLATE_WORDS)
     phone_at = max(before.rfind(word) for word in ("电话", "手机", "号码"))
-    if plate_at < 0 and phone_at < 0:
-        slot = "plate" if "车牌" in text or "牌照" in text else "phone"
-    else:
-        slot = "plate" if plate_at > phone_at else "phone"
+    if plate_at < 0 and phone_at < 0 and any(word in text for word in PLATE_WORDS):
+        plate_at = 0
+    slot = "plate" if plate_at > phone_at else "phone"
     if tracker.slots_to_validate().get(slot) is not None:
         return None
     old = str(tracker.get_slot(slot) or "")
