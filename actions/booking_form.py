@@ -400,6 +400,18 @@ def _answer_corrected_instead(slot: str, dispatcher: CollectingDispatcher, track
     return {slot: None}
 
 
+def _another_step_answered(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+    """At a step answered in free words (the model, the last service, other needs): a
+    message that moves the booking (时间能换成下周二不) or corrects an earlier answer
+    (车牌打错了,是浙C9N5T1) is no answer to it; the step is asked again. None otherwise."""
+    if slot not in PAST_TENSE_STEPS and _moves_the_booking(tracker):
+        # (A time at a past-tense step is when something happened: 去年十月份换的机油.)
+        return {slot: None}  # validate_appointment_time answers for the new time
+    if _corrects_another_answer(tracker):
+        return _answer_corrected_instead(slot, dispatcher, tracker)
+    return None
+
+
 def _facts_told_now(tracker: Tracker) -> list[str]:
     """The booking facts (slots of the script but the read-back) the latest message gave."""
     return [slot for slot, value in tracker.slots_to_validate().items() if slot in FACT_SLOTS and value is not None]
@@ -1023,11 +1035,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         found = latest_entity(tracker, "car_model")
         if found:
             return {"car_model": str(found["value"])}
-        if _moves_the_booking(tracker):
-            # 下礼拜一我要去医院,换到下礼拜二十点好伐? at the model: the time moves (see
-            # validate_appointment_time); the model is still to be told.
-            return {"car_model": None}
-        return {"car_model": _optional_answer(value)}
+        # 下礼拜一我要去医院,换到下礼拜二十点好伐? at the model: the time moves (see
+        # validate_appointment_time); the model is still to be told.
+        other = _another_step_answered("car_model", dispatcher, tracker)
+        return other if other is not None else {"car_model": _optional_answer(value)}
 
     def validate_mileage(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -1038,6 +1049,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the
             # odometer; in the last-service answer (去年五千公里首保) it is the mileage then.
             return {"mileage": _earlier_mileage(value_before_latest_message(tracker, "mileage"))}
+        if asked == "mileage" and latest_entity(tracker, "mileage") is None:
+            other = _another_step_answered("mileage", dispatcher, tracker)
+            if other is not None:
+                return other
         text = _value_from_entity_or_text(tracker, "mileage", value)
         if _optional_answer(text) == NOT_GIVEN:
             return {"mileage": NOT_GIVEN}
@@ -1066,9 +1081,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_last_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if _corrects_another_answer(tracker):
-            return _answer_corrected_instead("last_service", dispatcher, tracker)
-        return {"last_service": _optional_answer(value)}
+        other = _another_step_answered("last_service", dispatcher, tracker)
+        return other if other is not None else {"last_service": _optional_answer(value)}
 
     def validate_job_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -1078,8 +1092,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_extra_requests(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if _corrects_another_answer(tracker):
-            return _answer_corrected_instead("extra_requests", dispatcher, tracker)
+        other = _another_step_answered("extra_requests", dispatcher, tracker)
+        if other is not None:
+            return other
         wish = backend.script().wish_besides_no(str(value)) if value is not None else None
         if wish:
             return {"extra_requests": request_line(wish)}  # 就洗车,别的没了

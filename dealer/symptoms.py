@@ -273,13 +273,13 @@ CAR_YEAR_NEXT = re.compile(r"的(?!时候|那会|冬天|夏天|春天|秋天|年
 
 # 新车买了不到一年 / 提车才三个月: the car's age (a word between the verb and the duration).
 CAR_AGE_BEFORE = re.compile(
-    r"(?:(?:买了|买来|提车|提了|开了|用了|落地|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)+"
+    r"(?:(?:买了|买来|买|提车|提了|开了|用了|落地|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)+"
     r"|(?:买了?|买来|提车了?|提了|落地|车龄))$"  # 才提车四个月: the car's age, not when it began (开了半小时 is)
 )
 
 
 CAR_AGE = re.compile(
-    rf"(?:(?:俺|我|我的|我这|我家|咱|咱家|阿拉|新|这)?车子?)?(?:买了|提车|提了|开了|用了|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)*"
+    rf"(?:(?:俺|我|我的|我这|我家|咱|咱家|阿拉|新|这)?车子?)?(?:(?:新|刚)?(?:买了|买|提车|提了)|开了|用了|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)*"
     rf"{NUM}个?多?(?:天|周|星期|礼拜|月|年)(?:多|半)?(?:了|吧|啊)?"
 )
 
@@ -479,6 +479,8 @@ COMPLAINT_STATE = re.compile(
             r"(?<![影音反])响(?!应)",
             # leaks, damage, heat, smoke, smells
             r"[漏渗滴][\u4e00-\u9fff]{0,4}?[油水液气]|漏(?:风|电)?|渗|进水|有水|积[了]?[\u4e00-\u9fff]{0,3}水|湿(?:透)?了|湿透|积水",
+            # what the leak left under the car (停一晚上地上有一摊油 / 车底下一滩绿色的水)
+            r"一[摊滩片][\u4e00-\u9fff]{0,3}?[油水液]|[油水]渍|油迹",
             r"缺(?:气|油|水|电|液|氟|冷媒)|烧(?:机油|油)|吃(?:机油|油)|耗(?:机油|油)|生锈|锈了|裂了|裂开|裂纹|开裂|碎了|掉了|脱落|松了|松动|瘪了|有(?:条|道)?缝|灌风|透风|透光",
             # charging (新能源): 快充老跳枪 / 充几分钟就断 / 一插就跳闸
             r"跳枪|跳闸|断充|自动断开|(?<=[就老总])断(?:开|了)?|掉电快|掉电",
@@ -890,6 +892,13 @@ def advisor_note(words: str) -> str:
     return note if all(len(_subject(phrase)) >= 2 for phrase in note.split(",")) else words
 
 
+def _only_car_age(piece: str) -> bool:
+    """新车才半年 / 新买不到一年的汉兰达: the piece says the car's age and nothing wrong."""
+    age = CAR_AGE.match(piece)
+    rest = piece[age.end():] if age else None
+    return rest is not None and (not rest or (rest.startswith("的") and not _complaint_spans(rest)))
+
+
 def _without_car_age(piece: str) -> str:
     """新车才半年天窗就漏水 → 天窗就漏水: the car's age said first is no part of the fault."""
     age = CAR_AGE.match(piece)
@@ -903,7 +912,7 @@ def phenomenon(text: str) -> str:
     symptom names its part); the car, plates, names and the service asked for (能保修不) are
     left out, and so is a piece that mainly says how often (每次过都响) when another holds
     the symptom. Falls back to the complaint."""
-    all_pieces = [_without_car_age(piece) for unit in _units(text) for piece in unit if not CAR_AGE.fullmatch(piece)]
+    all_pieces = [_without_car_age(piece) for unit in _units(text) for piece in unit if not _only_car_age(piece)]
     pieces = _observed(all_pieces)
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
     main = [words for piece, words in found

@@ -319,6 +319,31 @@ async def test_another_answer_corrected_at_the_extra_requests_step_is_no_extra_r
     assert [m.get("response") for m in dispatcher.messages][0] == "utter_other_answer_noted"
 
 
+@pytest.mark.parametrize("asked", ["car_model", "mileage", "last_service"])
+async def test_the_plate_taken_back_at_a_free_answer_step_is_no_answer_to_it(asked, dispatcher, form_tracker, domain):
+    """不好意思车牌打错了,是浙C9N5T1 at the model (or the mileage, the last service): the plate
+    is corrected and acknowledged, the step asked again (no model named 不好意思车牌…)."""
+    text = "不好意思车牌打错了,是浙C9N5T1"
+    tracker = form_tracker({"plate": "浙C9N5T1", asked: text}, requested_slot=asked, text=text,
+                           entities=[{"entity": "plate", "value": "浙C9N5T1"}],
+                           slots={"plate": "浙C5N9T1", "first_visit": False, "service_type": "bodywork"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["plate"] == "浙C9N5T1" and slots[asked] is None
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_other_answer_noted"]
+
+
+async def test_a_time_moved_at_the_extra_requests_step_is_no_extra_request(dispatcher, form_tracker, domain):
+    """对了 时间能换成下周二不,还是上午十点 when other needs are asked: the time moves, no other need."""
+    text = "对了 时间能换成下周二不,还是上午十点"
+    tracker = form_tracker(
+        {"appointment_time": "2026-12-01T10:00:00+08:00", "extra_requests": text}, requested_slot="extra_requests",
+        text=text, entities=[{"entity": "time", "value": "2026-12-01T10:00:00+08:00", "start": 9, "end": 12}],
+        slots={"appointment_time": "2026-11-30T10:00:00+08:00", "appointment_display": "11月30日(周一) 10:00",
+               "first_visit": True, "service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == "2026-12-01T10:00:00+08:00" and slots["extra_requests"] is None
+
+
 @pytest.mark.parametrize(("text", "before", "after"), [
     ("姓写错了,是草头萧,不是小月肖", "肖先生", "萧先生"),
     ("名字写错了,我是立早章,不是弓长张", "张", "章"),

@@ -506,8 +506,16 @@ def test_a_vin_phone_or_plate_told_with_the_complaint_is_not_its_words(text):
     assert not any(ch.isdigit() for ch in what), what
 
 
-def test_how_old_the_car_is_is_not_when_the_symptom_started():
-    assert "when" not in answers_in("新车才买半年 天窗就漏水")
+@pytest.mark.parametrize("text", ["新车才买半年 天窗就漏水", "新买不到一年的汉兰达 天窗漏水 下雨副驾头顶滴水",
+                                  "刚提了三个月的车,刹车异响"])
+def test_how_old_the_car_is_is_not_when_the_symptom_started(text):
+    found = answers_in(text)
+    assert "when" not in found and "年" not in found["what"] and "月" not in found["what"]
+
+
+@pytest.mark.parametrize("text", ["我车停一晚上地上有一摊油,想过去看看", "车底下一滩绿色的水", "车位上都是油渍"])
+def test_what_a_leak_left_under_the_car_is_a_fault(text):
+    assert tells_a_fault(text, False)
 
 
 @pytest.mark.parametrize("text", ["还是那个充电的问题,挺影响我上班的", "就是那个滴水,我怕是水箱漏了"])

@@ -264,7 +264,8 @@ def test_mileage_regex_takes_the_whole_number(text, expected):
     "text",
     ["花了3万5", "我电话13812345678", "保养500元吗", "开了3个月", "开了一会儿就响", "跑了350天", "明天下午3点",
      # a service package, not the odometer: the mileage is still asked
-     "车子要做个一万公里的保养", "下周五想来做个两万公里保养", "我想约一下4万公里的那个保养"],
+     "车子要做个一万公里的保养", "下周五想来做个两万公里保养", "我想约一下4万公里的那个保养",
+     "6万公里的大保养多少钱啊", "说是三千公里要做首保", "听说五千公里该做保养"],
 )
 def test_mileage_regex_leaves_prices_phones_and_durations(text):
     assert mileage_spans(text) == []
