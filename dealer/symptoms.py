@@ -855,8 +855,10 @@ def _phenomenon_in(piece: str) -> str:
         return OWNER.sub("", LEAD_CONNECTOR.sub("", words))
     def symptom_left(words: str) -> bool:
         return len(words) >= 2 and bool(_complaint_spans(words))
-    # What was tried (在你们那修了两回了) answers its own question too.
-    timing = [*_all_time_spans(rest), *_frequency_spans(rest), *_tried_spans(rest)]
+    # What was tried (在你们那修了两回了) answers its own question too. How often said inside
+    # the phrase (中控屏动不动就黑屏) stays with it: taken out, the words no longer read.
+    often = [span for span in _frequency_spans(rest) if not _inside_the_phrase(span, rest, complaint)]
+    timing = [*_all_time_spans(rest), *often, *_tried_spans(rest)]
     # 刹车一踩就吱吱叫: the moment glued to its symptom by 一…就 stays (刹车就吱吱叫 says less).
     where = [(start, end) for start, end in _where_spans(rest)
              if not (rest.startswith("一", start) and rest.startswith("就", end))]
@@ -870,6 +872,13 @@ def _phenomenon_in(piece: str) -> str:
         return without_moment
     kept = cut(timing)
     return kept if symptom_left(kept) else rest
+
+
+def _inside_the_phrase(span: Span, piece: str, complaint: list[Span]) -> bool:
+    """The span sits between what the phrase is about (中控屏) and the symptom (黑屏)."""
+    start, end = span
+    before = _subject(NOTE_LEAD.sub("", piece[:start]))
+    return len(before) >= 2 and any(begin >= end for begin, _ in complaint)
 
 
 @lru_cache

@@ -689,7 +689,10 @@ def test_a_door_that_will_not_close_is_a_second_problem():
         # 保修过 is work done, not the service asked for
         ("仪表台异响在你们这保修过一回了", {"what": "仪表台异响", "tried": "在你们这保修过一回了"}),
         # states without a listed word: 缺气, 烧机油
-        ("左前轮胎老是缺气", {"what": "左前轮胎缺气", "frequency": "老是"}),
+        # (how often said inside the phrase stays in it too: it answers its own question as well)
+        ("左前轮胎老是缺气", {"what": "左前轮胎老是缺气", "frequency": "老是"}),
+        ("中控屏动不动就黑屏,一个礼拜两三回", {"what": "中控屏动不动就黑屏"}),
+        ("车子时不时抖一下", {"what": "抖一下", "frequency": "时不时"}),
         ("发动机有点烧机油", {"what": "发动机有点烧机油"}),
         # every few days is how often
         ("后轮隔两天就没气了", {"frequency": "隔两天"}),
