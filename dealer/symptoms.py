@@ -1337,6 +1337,8 @@ ENUMERATED = re.compile(r"^(?:(?:另外|还有)?(?:另)?一个是|[一二三四]
 ANOTHER_PROBLEM = re.compile(
     r"(?:另外|还有|而且|然后|再)*(?:还|也)?(?:有)?(?:另)?(?:一个|个|一)?(?:问题|毛病|事儿?|情况|地方)(?:是|就是)?(?:啊|呀)?"
 )
+# Lead-in words said as a clause of their own (另外还有,冷气开咗有异味 / 然后呢,…).
+LEAD_IN_ALONE = re.compile(r"(?:另外|还有|仲有|然后|再就是|此外|对了|同时)+(?:就是|呢|啊|嘛)?")
 # A preface that only announces them (车子有两个问题 / 有几个毛病).
 ANNOUNCED = re.compile(r"(?:两|三|几|俩|仨|[2-4])(?:个|处)?(?:问题|毛病|地方|故障)")
 
@@ -1366,7 +1368,7 @@ def separate_complaints(text: str) -> list[str]:
         if not groups and ANNOUNCED.search(clause) and not _complaint_spans(ANNOUNCED.sub("", clause)):
             enumerated = True  # 有两个毛病想修: the preface is no problem, and what follows are
             continue
-        if groups and ANOTHER_PROBLEM.fullmatch(clause):
+        if groups and (ANOTHER_PROBLEM.fullmatch(clause) or LEAD_IN_ALONE.fullmatch(clause)):
             announced = enumerated = True  # 还有个问题: what follows is another problem
             continue
         marker = ENUMERATED.match(clause)

@@ -549,6 +549,9 @@ def test_the_car_s_year_is_not_when_the_problem_began(text, when):
         ("两个问题,一个是怠速抖,最近一个月,另一个是后备箱漏水", ["怠速抖,最近一个月", "后备箱漏水"]),
         ("刹车异响,另外空调不凉", ["刹车异响", "空调不凉"]),  # a lead-in and another part
         ("刹车有异响,还有点抖", []),  # a detail of the same problem: no other part
+        # the lead-in as a clause of its own (Cantonese 仲有 too)
+        ("我架车开起身有阵汽油味,另外仲有,冷气开咗有异味", ["我架车开起身有阵汽油味", "冷气开咗有异味"]),
+        ("车开起来有汽油味,另外还有,空调开了有异味", ["车开起来有汽油味", "空调开了有异味"]),
         ("我的车刹车的时候有异响,最近一周都这样", []),
     ],
 )
