@@ -45,10 +45,12 @@ from dealer.validation import (
     normalize_name,
     normalize_phone,
     normalize_plate,
+    normalize_or_none,
     normalize_vin,
     parse_mileage,
     rounds_to,
     request_line,
+    rough_mileage,
 )
 
 # Slots whose change means the customer has corrected something.
@@ -335,6 +337,13 @@ def _settled_yes_no(
         return {slot: None, "reasked_slots": [*reasked, slot]}
     dispatcher.utter_message(response="utter_yes_no_left_open")
     return {slot: NOT_GIVEN}
+
+
+def _heard_roughly(words: str) -> dict[str, Any]:
+    """A rough mileage told before the question (跑了四万多公里,还在保修期吗?): not yet the
+    odometer; the question asks for the exact figure, and keeps the rough one if the
+    customer does not know it."""
+    return {"mileage": None, "mileage_heard": words, "mileage_rough": True}
 
 
 def _earlier_mileage(value: Any) -> str | None:
@@ -1048,14 +1057,21 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if (asked == "last_service" and not correction) or (asked != "mileage" and not _names_the_mileage(tracker)):
             # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the
             # odometer; in the last-service answer (去年五千公里首保) it is the mileage then.
-            return {"mileage": _earlier_mileage(value_before_latest_message(tracker, "mileage"))}
+            earlier = value_before_latest_message(tracker, "mileage")
+            rough = None if earlier is None or _already_valid("mileage", earlier) else rough_mileage(str(earlier))
+            if rough and asked != "booking_confirmed" and _earlier_mileage(earlier) is not None:
+                return _heard_roughly(rough)
+            return {"mileage": _earlier_mileage(earlier)}
         if asked == "mileage" and latest_entity(tracker, "mileage") is None:
             other = _another_step_answered("mileage", dispatcher, tracker)
             if other is not None:
                 return other
         text = _value_from_entity_or_text(tracker, "mileage", value)
         if _optional_answer(text) == NOT_GIVEN:
-            return {"mileage": NOT_GIVEN}
+            heard = tracker.get_slot("mileage_heard") if asked == "mileage" else None
+            # 不清楚 to the exact figure: the rough one told before is still the best known.
+            kilometres = normalize_or_none(parse_mileage, heard) if heard else None
+            return {"mileage": NOT_GIVEN if kilometres is None else str(kilometres)}
         # The whole answer first: 才三千多公里,3460 holds the round figure (the entity) and the
         # exact one, and the exact one is the mileage.
         earlier = value_before_latest_message(tracker, "mileage")
@@ -1070,6 +1086,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
                     and rounds_to(int(earlier), kilometres)):
                 # 4万公里保养要换刹车油吗? after 表上39600: the same mileage, rounded.
                 return {"mileage": str(earlier)}
+            rough = rough_mileage(latest_text(tracker), text)
+            if rough and asked not in ("mileage", "booking_confirmed") and not correction:
+                return _heard_roughly(rough)  # 快一万公里了,要做保养吧 (asked for next)
             if correction and str(kilometres) != str(earlier or ""):
                 dispatcher.utter_message(response="utter_mileage_corrected", mileage=str(kilometres))
             return {"mileage": str(kilometres)}

@@ -35,6 +35,8 @@ BOOKING_SLOTS = (
     "appointment_display",
     "service_display",
     "awaiting_correction",
+    "mileage_heard",
+    "mileage_rough",
     "booking_key",
     "needs_human",
     "urgent",

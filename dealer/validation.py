@@ -383,6 +383,39 @@ _TAKEN_BACK = re.compile(
 _NOT_THIS = re.compile(r"[,，\s]*(?:而)?不是[^,，。;；]{1,12}$")
 
 
+# A figure said roughly (跑了四万多公里 / 快一万公里了 / 三万左右): the round number it gives
+# is not what the odometer shows.
+_ROUGH_BEFORE = re.compile(r"(?:快到?|将近|接近|差不多|大概|大约|约)$")
+_ROUGH_INSIDE = re.compile(r"多|(?<=[十百千万])来|左右|出头|上下|快|将近|接近|差不多|大概|大约|约")
+# Where the words to repeat begin: the rough word or the figure (跑了快一万公里了 → 快一万公里).
+_SAID_FROM = re.compile(r"(?:快到?|将近|接近|差不多|大概|大约|约)?[\d零〇一二两三四五六七八九十百千万]")
+_ROUGH_AFTER = re.compile(r"^(?:多|左右|出头|上下)")
+_FIGURE = re.compile(r"[\d零〇一二两三四五六七八九十百千万.]+(?:[多来])?(?:[\d零〇一二两三四五六七八九十百千万]+)?(?:公里|千米|km)?")
+
+
+def rough_mileage(text: str, figure: str | None = None) -> str | None:
+    """The words of a mileage said roughly, as they can be repeated to the customer
+    (跑了四万多公里 → 四万多公里, 哈弗H6快一万公里了 with the figure 一万公里 → 快一万公里);
+    None for an exact figure. ``figure`` is the mileage the text was read as, when known."""
+    found = re.search(re.escape(figure), text) if figure else None
+    if found is None:
+        found = next((m for m in _FIGURE.finditer(text) if re.search(r"[万千]|公里|km|\d{3}", m.group(0))), None)
+    if found is None:
+        return None
+    before = _ROUGH_BEFORE.search(text[:found.start()])
+    after = _ROUGH_AFTER.match(text[found.end():])
+    words = found.group(0)
+    if not (before or after or _ROUGH_INSIDE.search(words)):
+        return None
+    words = (before.group(0) if before else "") + words + (after.group(0) if after else "")
+    start = _SAID_FROM.search(words)
+    words = (words[start.start():] if start else words).rstrip("了啊吧呢 ")
+    if re.search(r"公里|千米|km", words):
+        return words
+    around = re.fullmatch(r"(.*?)(左右|上下)", words)
+    return f"{around[1]}公里{around[2]}" if around else f"{words}公里"
+
+
 def after_taking_back(text: str) -> str | None:
     """The words after the last figure taken back, without a 不是… that follows them; None
     when nothing is taken back."""

@@ -1185,6 +1185,30 @@ async def test_the_exact_mileage_beats_the_round_one_the_entity_took(dispatcher,
     assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == "3460"
 
 
+async def test_a_rough_mileage_told_before_the_question_is_asked_for_exactly(dispatcher, form_tracker, domain):
+    """快一万公里了 at the name: not yet the odometer; the question repeats the rough figure."""
+    entity = {"entity": "mileage", "value": "快一万公里了", "start": 3, "end": 9}
+    tracker = form_tracker({"mileage": "快一万公里了"}, requested_slot="customer_name", entities=[entity],
+                           text="哈弗H6快一万公里了 要做保养吧", slots={"service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["mileage"] is None and slots["mileage_heard"] == "快一万公里" and slots["mileage_rough"] is True
+
+
+async def test_an_exact_mileage_told_before_the_question_is_kept(dispatcher, form_tracker, domain):
+    entity = {"entity": "mileage", "value": "跑了43000公里", "start": 0, "end": 9}
+    tracker = form_tracker({"mileage": "跑了43000公里"}, requested_slot="customer_name", entities=[entity],
+                           text="跑了43000公里,要做保养", slots={"service_type": "maintenance"})
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == "43000"
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("四万三", "43000"), ("不清楚", "40000")])
+async def test_the_exact_mileage_asked_after_a_rough_one(answer, expected, dispatcher, form_tracker, domain):
+    """四万三 is the odometer; 不清楚 keeps the rough 四万多 told before."""
+    tracker = form_tracker({"mileage": answer}, requested_slot="mileage", text=answer,
+                           slots={"service_type": "maintenance", "mileage_heard": "四万多公里", "mileage_rough": True})
+    assert slot_values(await run_form(dispatcher, tracker, domain))["mileage"] == expected
+
+
 async def test_where_to_see_it_at_the_vin_question_is_answered_with_where_the_vin_is(dispatcher, form_tracker, domain):
     tracker = form_tracker({"vin": "车架号在哪能看到啊?"}, requested_slot="vin", text="车架号在哪能看到啊?",
                            slots={"service_type": "warranty"})
@@ -1330,3 +1354,12 @@ async def test_a_booking_begun_from_this_message_is_not_read_again_as_the_form_s
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["service_type"] == "repair"
     assert "symptom_where" not in slots and "symptom_frequency" not in slots
+
+
+async def test_a_rough_mileage_in_a_message_the_entity_read_exactly_is_still_rough(dispatcher, form_tracker, domain):
+    """哈弗H6快一万公里了: the entity takes 一万公里; the 快 before it makes it rough."""
+    entity = {"entity": "mileage", "value": "一万公里", "start": 5, "end": 9}
+    tracker = form_tracker({"mileage": "一万公里"}, requested_slot=None, entities=[entity],
+                           text="哈弗H6快一万公里了 要做保养吧", slots={"service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["mileage"] is None and slots["mileage_heard"] == "快一万公里"

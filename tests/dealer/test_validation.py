@@ -329,3 +329,15 @@ def test_short_of_a_round_figure_is_that_figure_less_the_gap(given, expected):
 @pytest.mark.parametrize(("given", "expected"), [("刚好八个万", 80000), ("12个万左右", 120000)])
 def test_a_measure_word_before_wan_is_read_through(given, expected):
     assert parse_mileage(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "rough"),
+    [("跑了四万多公里,还在保修期吗", None, "四万多公里"), ("哈弗H6快一万公里了 要做保养吧", "一万公里", "快一万公里"),
+     ("三万左右", None, "三万公里左右"), ("差不多两万公里吧", None, "差不多两万公里"),
+     ("跑了43000公里", None, None), ("四万三", None, None), ("约个保养,三万公里", "三万公里", None)],
+)
+def test_a_rough_mileage_is_told_apart_from_an_exact_one(text, figure, rough):
+    from dealer.validation import rough_mileage
+
+    assert rough_mileage(text, figure) == rough
