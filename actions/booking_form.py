@@ -387,6 +387,9 @@ def _corrects_the_mileage(tracker: Tracker) -> bool:
 # Answers told late without a word of correction (哦对了 车牌昨天刚下来了,粤BD37791): their
 # own format says what they are.
 LATE_ANSWER_SLOTS = ("plate", "vin")
+# Answers whose format says what they are: a new one told at a step answered in free words
+# (留我老婆的电话吧 15800001111 at 其他需求) changes that answer, with or without 错了.
+FORMATTED_SLOTS = ("phone", "plate", "vin")
 
 
 def _corrects_another_answer(tracker: Tracker) -> bool:
@@ -398,7 +401,12 @@ def _corrects_another_answer(tracker: Tracker) -> bool:
     def told_late(slot: str) -> bool:
         return slot in LATE_ANSWER_SLOTS and value_before_latest_message(tracker, slot) in (None, NOT_GIVEN)
 
-    changed = [slot for slot in _facts_told_now(tracker) if slot != asked and (taken_back or told_late(slot))]
+    def told_anew(slot: str) -> bool:
+        return (slot in FORMATTED_SLOTS and asked in FREE_ANSWER_STEPS
+                and tracker.get_slot(slot) != value_before_latest_message(tracker, slot))
+
+    changed = [slot for slot in _facts_told_now(tracker)
+               if slot != asked and (taken_back or told_late(slot) or told_anew(slot))]
     return bool(changed) or _corrects_the_mileage(tracker)
 
 
@@ -407,6 +415,10 @@ def _answer_corrected_instead(slot: str, dispatcher: CollectingDispatcher, track
     if not _corrects_the_mileage(tracker):
         dispatcher.utter_message(response="utter_other_answer_noted")
     return {slot: None}
+
+
+# The steps answered in free words, which any message could seem to answer.
+FREE_ANSWER_STEPS = ("car_model", "mileage", "last_service", "extra_requests")
 
 
 def _another_step_answered(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
@@ -1062,7 +1074,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             if rough and asked != "booking_confirmed" and _earlier_mileage(earlier) is not None:
                 return _heard_roughly(rough)
             return {"mileage": _earlier_mileage(earlier)}
-        if asked == "mileage" and latest_entity(tracker, "mileage") is None:
+        figure = latest_entity(tracker, "mileage")
+        inside_another = figure is not None and any(
+            str(figure["value"]) in str(tracker.get_slot(slot) or "") for slot in _facts_told_now(tracker) if slot != "mileage"
+        )
+        if asked == "mileage" and (figure is None or inside_another):
+            # 车牌错了 应该是苏E12354: the digits of the plate are no mileage.
             other = _another_step_answered("mileage", dispatcher, tracker)
             if other is not None:
                 return other

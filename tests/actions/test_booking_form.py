@@ -1363,3 +1363,23 @@ async def test_a_rough_mileage_in_a_message_the_entity_read_exactly_is_still_rou
                            text="哈弗H6快一万公里了 要做保养吧", slots={"service_type": "maintenance"})
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["mileage"] is None and slots["mileage_heard"] == "快一万公里"
+
+
+async def test_a_new_phone_told_at_the_extra_requests_step_changes_the_phone(dispatcher, form_tracker, domain):
+    """哦对了 留我老婆的电话吧 15800001111: no word of correction, but a phone is a phone."""
+    text = "哦对了 留我老婆的电话吧 15800001111"
+    tracker = form_tracker({"phone": "15800001111", "extra_requests": text}, requested_slot="extra_requests", text=text,
+                           entities=[{"entity": "phone", "value": "15800001111"}],
+                           slots={"phone": "13900001234", "first_visit": True, "service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["phone"] == "15800001111" and slots["extra_requests"] is None
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_other_answer_noted"]
+
+
+async def test_the_digits_of_a_corrected_plate_are_no_mileage(dispatcher, form_tracker, domain):
+    text = "车牌错了 应该是苏E12354"
+    tracker = form_tracker({"plate": "苏E12354", "mileage": "12354"}, requested_slot="mileage", text=text,
+                           entities=[{"entity": "plate", "value": "苏E12354"}, {"entity": "mileage", "value": "12354"}],
+                           slots={"plate": "苏E12345", "first_visit": True, "service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["plate"] == "苏E12354" and slots["mileage"] is None
