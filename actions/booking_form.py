@@ -36,7 +36,7 @@ from actions.interview import (
     settled_service,
 )
 from dealer.script import NOT_GIVEN, WARRANTY_COST, given
-from dealer.symptoms import GREETING, answers_in, names_a_problem
+from dealer.symptoms import GREETING, answers_in, names_a_problem, same_complaint, tells_a_fault
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
 from dealer.validation import (
@@ -415,6 +415,19 @@ def _answer_corrected_instead(slot: str, dispatcher: CollectingDispatcher, track
     if not _corrects_the_mileage(tracker):
         dispatcher.utter_message(response="utter_other_answer_noted")
     return {slot: None}
+
+
+def _another_fault(text: str, tracker: Tracker) -> bool:
+    """A fault told, no work named, in a booking that interviews its complaint and has one
+    already (not the same one told again)."""
+    recorded = tracker.get_slot("symptom_what")
+    return (
+        "interview" in service_flags(tracker.get_slot("service_type"))
+        and recorded not in (None, NOT_GIVEN)
+        and tells_a_fault(text, True)  # a symptom told, not a part named (把空调滤芯换了)
+        and not backend.catalog().services_named(text)
+        and not same_complaint(text, [str(recorded)])
+    )
 
 
 # The steps answered in free words, which any message could seem to answer.
@@ -1131,6 +1144,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         other = _another_step_answered("extra_requests", dispatcher, tracker)
         if other is not None:
             return other
+        if value is not None and _another_fault(str(value), tracker):
+            # 还有个问题,空调不太凉 for a repair: a further complaint, interviewed after the
+            # first one (as if told with it), not work asked by the way.
+            dispatcher.utter_message(response="utter_further_complaint_noted")
+            pending = list(tracker.get_slot("pending_complaints") or [])
+            return {"extra_requests": NOT_GIVEN, "pending_complaints": [*pending, str(value)]}
         wish = backend.script().wish_besides_no(str(value)) if value is not None else None
         if wish:
             return {"extra_requests": request_line(wish)}  # 就洗车,别的没了

@@ -1378,3 +1378,25 @@ async def test_the_digits_of_a_corrected_plate_are_no_mileage(dispatcher, form_t
                            slots={"plate": "苏E12345", "first_visit": True, "service_type": "maintenance"})
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["plate"] == "苏E12354" and slots["mileage"] is None
+
+
+@pytest.mark.parametrize(("service", "slots_expected"), [
+    # a repair: a further complaint, interviewed after the first
+    ("repair", {"extra_requests": NOT_GIVEN, "pending_complaints": ["还有个问题,空调不太凉"]}),
+    # maintenance interviews nothing: the fault goes to the advisor as other needs
+    ("maintenance", {"extra_requests": "有个问题,空调不太凉"}),
+])
+async def test_a_fault_told_at_the_extra_requests_step(service, slots_expected, dispatcher, form_tracker, domain):
+    text = "还有个问题,空调不太凉"
+    tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests", text=text,
+                           slots={"service_type": service, "symptom_what": "刹车有异响", "first_visit": True})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert {name: slots.get(name) for name in slots_expected} == slots_expected
+
+
+async def test_a_part_to_replace_at_the_extra_requests_step_of_a_repair_is_work_not_a_fault(dispatcher, form_tracker, domain):
+    text = "顺便把空调滤芯换了"
+    tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests", text=text,
+                           slots={"service_type": "repair", "symptom_what": "刹车有异响", "first_visit": True})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["extra_requests"] not in (None, NOT_GIVEN) and not slots.get("pending_complaints")
