@@ -956,8 +956,38 @@ def _mentions(text: str, ref: datetime) -> tuple[list[_Found], bool]:
                     or TAKEN_BACK_BEFORE.search(text[max(0, first.start - 8):first.start])):
                 # 改成十点半 / 哦不对,九点半: the earlier ones go
                 found = [replace(f, refused=True, replaced=True) for f in found]
+            within = _weekday_within_third(text, found[-1].mention, mention) if found else None
+            if within is not None:
+                found[-1] = replace(found[-1], mention=within)  # 月底那个周六: one mention
+                continue
             found.append(_Found(mention, _is_refused(text, first, nxt if merge else first), first.has_day))
     return found, unknown_day
+
+
+# 月底那个周六 / 下个月初的周一: a weekday inside a third of a month said just before it.
+MONTH_THIRD_SAID = re.compile(r"(?:这个|下个|下)?月(?:底|末|初|中)$|[上中下]旬$")
+WEEKDAY_SAID = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天1-7]")
+BETWEEN_THIRD_AND_DAY = re.compile(r"(?:的|那个|的那个|那|这个|\s)*")
+
+
+def _weekday_within_third(text: str, third: TimeMention, day: TimeMention) -> Optional[TimeMention]:
+    """The weekday moved into the third of the month said before it (月底那个周六: the last
+    Saturday of the 21st..end, 月初那个周一: the first Monday of the 1st..10th); None when
+    the two are not said together so."""
+    if (third.value is not None or third.grain != "range" or not MONTH_THIRD_SAID.search(text[third.start:third.end])
+            or not BETWEEN_THIRD_AND_DAY.fullmatch(text[third.end:day.start])
+            or not WEEKDAY_SAID.match(text, day.start)):
+        return None
+    weekday = day.earliest.weekday()
+    first, last = third.earliest.date(), third.latest.date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    matching = [d for d in days if d.weekday() == weekday]
+    if not matching:
+        return None
+    on = matching[-1] if re.search(r"[底末下]", text[third.start:third.end]) else matching[0]
+    shift = timedelta(days=(on - day.earliest.date()).days)
+    return replace(day, start=third.start, value=day.value + shift if day.value else None,
+                   earliest=day.earliest + shift, latest=day.latest + shift)
 
 
 def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
