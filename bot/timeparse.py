@@ -130,7 +130,7 @@ RELATIVE_DAYS = {
     "明天": (1, None), "明儿个": (1, None), "明儿": (1, None), "明日": (1, None),
     "明早": (1, "早上"), "明早上": (1, "早上"), "明晚": (1, "晚上"),
     "后天": (2, None), "后儿个": (2, None), "后儿": (2, None), "后日": (2, None),
-    "大后天": (3, None), "大大后天": (4, None),
+    "大后天": (3, None), "大大后天": (4, None), "大后儿个": (3, None), "大后儿": (3, None),
     # Cantonese: 听日 tomorrow, 琴日/寻日 yesterday, 大后日 in three days.
     "听日": (1, None), "琴日": (-1, None), "寻日": (-1, None), "大后日": (3, None),
     # Wu (Shanghai, Zhejiang): 今朝 today, 明朝 tomorrow, 后朝 the day after.
