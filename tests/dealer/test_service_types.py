@@ -96,6 +96,11 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("first_visit", "第二次来了", True),
         ("first_visit", "这是头一遭", False),
         ("first_visit", "第一回", False),
+        ("booking_confirmed", "不太对", False),  # not 对
+        ("booking_confirmed", "有点问题,电话错了", False),
+        ("booking_confirmed", "没得问题", True),
+        ("booking_confirmed", "确定", True),
+        ("symptom_more", "没啥了", False),
         ("first_visit", "不是第一回了", True),
         ("repeat_repair", "可不嘛,上个月就是在你们这修的这个", True),
         ("privacy_consent", "不太想", False),
