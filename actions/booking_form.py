@@ -1083,19 +1083,19 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the
             # odometer; in the last-service answer (去年五千公里首保) it is the mileage then.
             earlier = value_before_latest_message(tracker, "mileage")
+            kilometres = _earlier_mileage(earlier)
             rough = None if earlier is None or _already_valid("mileage", earlier) else rough_mileage(str(earlier))
-            if rough and asked != "booking_confirmed" and _earlier_mileage(earlier) is not None:
+            if rough and asked != "booking_confirmed" and kilometres is not None:
                 return _heard_roughly(rough)
-            return {"mileage": _earlier_mileage(earlier)}
-        figure = latest_entity(tracker, "mileage")
-        inside_another = figure is not None and any(
-            str(figure["value"]) in str(tracker.get_slot(slot) or "") for slot in _facts_told_now(tracker) if slot != "mileage"
-        )
-        if asked == "mileage" and (figure is None or inside_another):
+            return {"mileage": kilometres}
+        if asked == "mileage":
+            figure = latest_entity(tracker, "mileage")
             # 车牌错了 应该是苏E12354: the digits of the plate are no mileage.
-            other = _another_step_answered("mileage", dispatcher, tracker)
-            if other is not None:
-                return other
+            if figure is None or any(str(figure["value"]) in str(tracker.get_slot(slot) or "")
+                                     for slot in _facts_told_now(tracker) if slot != "mileage"):
+                other = _another_step_answered("mileage", dispatcher, tracker)
+                if other is not None:
+                    return other
         text = _value_from_entity_or_text(tracker, "mileage", value)
         if _optional_answer(text) == NOT_GIVEN:
             heard = tracker.get_slot("mileage_heard") if asked == "mileage" else None

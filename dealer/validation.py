@@ -385,10 +385,11 @@ _NOT_THIS = re.compile(r"[,，\s]*(?:而)?不是[^,，。;；]{1,12}$")
 
 # A figure said roughly (跑了四万多公里 / 快一万公里了 / 三万左右): the round number it gives
 # is not what the odometer shows.
-_ROUGH_BEFORE = re.compile(r"(?:快到?|将近|接近|差不多|大概|大约|约)$")
-_ROUGH_INSIDE = re.compile(r"多|(?<=[十百千万])来|左右|出头|上下|快|将近|接近|差不多|大概|大约|约")
+_ROUGH_LEAD = r"(?:快到?|将近|接近|差不多|大概|大约|约)"
+_ROUGH_BEFORE = re.compile(rf"{_ROUGH_LEAD}$")
+_ROUGH_INSIDE = re.compile(rf"多|(?<=[十百千万])来|左右|出头|上下|{_ROUGH_LEAD}")
 # Where the words to repeat begin: the rough word or the figure (跑了快一万公里了 → 快一万公里).
-_SAID_FROM = re.compile(r"(?:快到?|将近|接近|差不多|大概|大约|约)?[\d零〇一二两三四五六七八九十百千万]")
+_SAID_FROM = re.compile(rf"{_ROUGH_LEAD}?[\d零〇一二两三四五六七八九十百千万]")
 _ROUGH_AFTER = re.compile(r"^(?:多|左右|出头|上下)")
 _FIGURE = re.compile(r"[\d零〇一二两三四五六七八九十百千万.]+(?:[多来])?(?:[\d零〇一二两三四五六七八九十百千万]+)?(?:公里|千米|km)?")
 
