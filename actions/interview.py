@@ -23,6 +23,7 @@ from actions.conversation import message_time, value_before_latest_message
 from dealer.script import NOT_GIVEN
 from dealer.symptoms import (
     QUESTIONS,
+    announces_one_more,
     answers_in,
     clauses,
     complaint_words,
@@ -40,6 +41,7 @@ from dealer.symptoms import (
     same_complaint,
     separate_complaints,
     told_symptom,
+    tells_what_the_part_does,
     with_the_part,
 )
 
@@ -268,7 +270,7 @@ def _bare_yes(text: str, intent: str | None) -> bool:
     cleaned = said.strip("了啊呀哦吧的")
     if any(word in said for word in no_words):
         return False  # 就这个, read as affirm: that is all
-    return cleaned in yes_words or (intent == "affirm" and len(cleaned) <= 3)
+    return cleaned in yes_words or (intent == "affirm" and len(cleaned) <= 3) or announces_one_more(said)
 
 
 class InterviewValidation:
@@ -282,7 +284,14 @@ class InterviewValidation:
         if _a_check_without_a_fault(text, tracker):
             # 没啥问题,就例行检查下: nothing to interview; the inspection is booked as asked.
             return no_interview
-        if not answers_in(text).get("what") and not tracker.get_slot("vague_followed_up"):
+        earlier = tracker.get_slot("symptom_interviews") or []
+        asked = tracker.get_slot("requested_slot") == "symptom_what"
+        if asked and earlier and same_complaint(text, [str(i["complaint"] or i["what"] or "") for i in earlier]):
+            # Asked what the further complaint is, the customer tells the one recorded again.
+            dispatcher.utter_message(response="utter_complaint_already_recorded")
+            return back_to_the_last_interview(earlier)
+        specific = answers_in(text).get("what") or tells_what_the_part_does(text)
+        if not specific and not tracker.get_slot("vague_followed_up"):
             # One follow-up for a vague answer (有点问题), not more.
             return {"symptom_what": None, "vague_followed_up": True}
         if not names_a_problem(text) and backend.script().means_no_answer(text):
@@ -469,6 +478,22 @@ def further_interview(
         slots["vague_followed_up"] = True
     slots.update(danger_check(text, dispatcher, tracker))
     return slots
+
+
+def back_to_the_last_interview(interviews: list[dict[str, Any]]) -> dict[str, Any]:
+    """The further complaint begun turns out to be the last one recorded: that interview is
+    the current one again, finished, and 还有其他的吗 is asked again."""
+    last = interviews[-1]
+    return {
+        "symptom_interviews": interviews[:-1],
+        **{f"symptom_{q}": last.get(q) for q in QUESTIONS},
+        "current_complaint": last.get("complaint"),
+        "symptom_detail": NOT_GIVEN,
+        "symptom_confirmed": True,
+        "restatement_state": None,
+        "symptom_more": None,
+        "vague_followed_up": False,
+    }
 
 
 def _answers_in_slots(slots: dict[str, Any] | None) -> dict[str, Any]:

@@ -273,22 +273,25 @@ CAR_YEAR_NEXT = re.compile(r"的(?!时候|那会|冬天|夏天|春天|秋天|年
 
 # 新车买了不到一年 / 提车才三个月: the car's age (a word between the verb and the duration).
 CAR_AGE_BEFORE = re.compile(
-    r"(?:(?:买了|买来|买|提车|提了|开了|用了|落地|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)+"
+    r"(?:(?:买了|买来|买|提车|提了|开了|用了|落地|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)+(?:开|用)?了?"
     r"|(?:买了?|买来|提车了?|提了|落地|车龄))$"  # 才提车四个月: the car's age, not when it began (开了半小时 is)
 )
 
 
 CAR_AGE = re.compile(
     rf"(?:(?:俺|我|我的|我这|我家|咱|咱家|阿拉|新|这)?车子?)?(?:(?:新|刚)?(?:买了|买|提车|提了)|开了|用了|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)*"
-    rf"{NUM}个?多?(?:天|周|星期|礼拜|月|年)(?:多|半)?(?:了|吧|啊)?"
+    rf"(?:开|用|买|提)?了?{NUM}个?多?(?:天|周|星期|礼拜|月|年)(?:多|半)?(?:了|吧|啊)?"  # 新车才开半年
 )
+# After a time, the car's purchase (上个月才提的 / 去年刚买的车): the car's age, not when it began.
+CAR_BOUGHT_AFTER = re.compile(r"(?:才|刚|刚刚|新)*(?:提车|提的|提了|买的|买了|落地|上牌|上的牌|刚到手)")
 
 
 def _time_spans(piece: str) -> list[Span]:
     """Spans of time phrases: each holds a date, a duration or an event (最近 alone does not)."""
     cores = [(start, end) for start, end in _spans(TIME_CORE, piece)
              if not (BARE_YEAR.fullmatch(piece[start:end]) and CAR_YEAR_NEXT.match(piece, end))
-             and not WARRANTY_TERM_NEXT.match(piece, end) and not CAR_AGE_BEFORE.search(piece, 0, start)]
+             and not WARRANTY_TERM_NEXT.match(piece, end) and not CAR_AGE_BEFORE.search(piece, 0, start)
+             and not CAR_BOUGHT_AFTER.match(piece, end)]
     starts = {start for start, _ in cores}
     leading = [span for span in _spans(VAGUE_TIME, piece) if span[1] in starts]  # 最近 + 一周
     merged = _merge([*cores, *leading, *_spans(TIME_WRAP, piece)])
@@ -1213,6 +1216,24 @@ def tells_a_vague_fault(text: str) -> bool:
     return bool(VAGUE_FAULT.search(text))
 
 
+# After a part, words that say nothing of what it does (刹车那块有点问题 / 发动机好像不太行).
+SAYS_NOTHING_OF_THE_PART = re.compile(
+    r"有点|有些|有个|有|出了?|小?(?:问题|毛病|状况|故障)|不[太大]?(?:对劲|正常|行|好使|舒服)|怪怪的|那块|那里|那儿|这块|这里"
+    r"|那边|这边|方面|系统|部分|这个|那个|好像|感觉|可能|应该|似乎|也|又|还|就|是|会|总|老|[的了吧啊呢呀哦]")
+
+
+def tells_what_the_part_does(text: str) -> bool:
+    """A part told with what it does, in words no list holds (刹车会尖叫 / 大灯雾蒙蒙的):
+    not a vague answer, though no symptom word is in it."""
+    for clause in clauses(text):
+        for part in _parts_in(clause):
+            after = clause[clause.find(part) + len(part):]
+            said = SAYS_NOTHING_OF_THE_PART.sub("", re.sub(rf"[^{HAN}]", "", after))
+            if len(said) >= 2:
+                return True
+    return False
+
+
 def tells_a_fault(text: str, check_asked: bool) -> bool:
     """The car has a fault the customer tells: a symptom said (not as a worry: 免得上线过不了),
     or a part named when no check is asked for (修刹车; but 检查一遍刹车和轮胎 is a check),
@@ -1341,6 +1362,14 @@ ANOTHER_PROBLEM = re.compile(
 LEAD_IN_ALONE = re.compile(r"(?:另外|还有|仲有|然后|再就是|此外|对了|同时)+(?:就是|呢|啊|嘛)?")
 # A preface that only announces them (车子有两个问题 / 有几个毛病).
 ANNOUNCED = re.compile(r"(?:两|三|几|俩|仨|[2-4])(?:个|处)?(?:问题|毛病|地方|故障)")
+# 还有个 / 还有一个问题 / 有个事儿: one more complaint announced, not told yet.
+ANNOUNCING_ONE = re.compile(
+    r"(?:另外|还有就是|还有|还|有)+(?:一|1)?(?:个|件|处)(?:小)?(?:事儿?|问题|毛病|地方|情况|故障)?(?:哈|啊|呢|哦|的|呀)*")
+
+
+def announces_one_more(text: str) -> bool:
+    """At 还有其他的吗: a further complaint announced (还有个), to be asked what it is."""
+    return bool(ANNOUNCING_ONE.fullmatch(_compact(text)))
 
 
 def _new_subject(said: str, told: str) -> bool:

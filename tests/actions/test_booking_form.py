@@ -532,6 +532,18 @@ async def test_a_vague_complaint_gets_one_follow_up_only(form_tracker, domain):
     assert slot_values(await run_form(CollectingDispatcher(), again, domain))["symptom_what"] == "就是感觉怪怪的"
 
 
+@pytest.mark.parametrize("text,vague", [
+    ("下雨天刹车会尖叫", False), ("大灯雾蒙蒙的", False), ("有点小毛病", True), ("感觉怪怪的", True),
+])
+async def test_a_part_told_with_what_it_does_needs_no_follow_up(form_tracker, domain, text, vague):
+    # No symptom word is needed: 会尖叫 tells what the brakes do; 有点小毛病 tells nothing.
+    slots = {"service_type": "repair", "first_visit": True}
+    tracker = form_tracker({"symptom_what": text}, requested_slot="symptom_what", slots=slots)
+    events = slot_values(await run_form(CollectingDispatcher(), tracker, domain))
+    assert (events["symptom_what"] is None) is vague
+    assert events.get("vague_followed_up", False) is vague
+
+
 async def test_a_complaint_nobody_can_name_is_left_to_the_technician(form_tracker, domain):
     """说不上来 after the follow-up: no five questions about it; the interview is skipped."""
     slots = {"service_type": "repair", "first_visit": True, "vague_followed_up": True}

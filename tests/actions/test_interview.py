@@ -157,10 +157,37 @@ async def test_that_is_all_ends_the_interviews_even_read_as_affirm(form_tracker,
     assert events.get("requested_slot") != "symptom_what"
 
 
+@pytest.mark.parametrize("text", ["还有个小毛病", "还有个", "还有一个问题哈", "有个事儿"])
+async def test_a_further_complaint_announced_is_asked_for_and_not_recorded(form_tracker, domain, text):
+    events = await answer(form_tracker, domain, "symptom_more", text, {**INTERVIEWING, "symptom_confirmed": True})
+    assert events["symptom_what"] is None and events["vague_followed_up"] is False
+    assert events["current_complaint"] is None and events["requested_slot"] == "symptom_what"
+
+
 async def test_a_vague_further_complaint_gets_one_follow_up(form_tracker, domain):
-    events = await answer(form_tracker, domain, "symptom_more", "还有个小毛病", {**INTERVIEWING, "symptom_confirmed": True})
+    events = await answer(form_tracker, domain, "symptom_more", "还有点别的小问题", {**INTERVIEWING, "symptom_confirmed": True})
     assert events["symptom_what"] is None and events["vague_followed_up"] is True
-    assert events["current_complaint"] == "还有个小毛病"
+    assert events["current_complaint"] == "还有点别的小问题"
+
+
+@pytest.mark.parametrize("text", ["刹车的时候有异响", "还是刹车有异响"])
+async def test_the_recorded_complaint_told_as_the_next_one_goes_back_to_anything_else(form_tracker, domain, text):
+    dispatcher = CollectingDispatcher()
+    further = {**INTERVIEWING, "symptom_interviews": [{"complaint": "刹车的时候有异响", **{
+        q.removeprefix("symptom_"): v for q, v in FIRST.items()}}],
+        **{slot: None for slot in FIRST}, "current_complaint": None, "symptom_confirmed": None}
+    events = await answer(form_tracker, domain, "symptom_what", text, further, dispatcher=dispatcher)
+    assert dispatcher.messages[0]["response"] == "utter_complaint_already_recorded"
+    assert events["symptom_interviews"] == [] and events["symptom_what"] == "刹车的时候有异响"
+    assert events["symptom_when"] == "最近一周都这样" and events["requested_slot"] == "symptom_more"
+
+
+async def test_a_new_complaint_told_at_the_next_complaints_question_is_interviewed(form_tracker, domain):
+    further = {**INTERVIEWING, "symptom_interviews": [{"complaint": "刹车的时候有异响", **{
+        q.removeprefix("symptom_"): v for q, v in FIRST.items()}}],
+        **{slot: None for slot in FIRST}, "current_complaint": None, "symptom_confirmed": None}
+    events = await answer(form_tracker, domain, "symptom_what", "车窗升降有点卡", further)
+    assert events["symptom_what"] == "车窗升降有点卡" and "symptom_interviews" not in events
 
 
 async def test_a_dangerous_further_complaint_gives_the_safety_advice(form_tracker, domain):

@@ -507,10 +507,16 @@ def test_a_vin_phone_or_plate_told_with_the_complaint_is_not_its_words(text):
 
 
 @pytest.mark.parametrize("text", ["新车才买半年 天窗就漏水", "新买不到一年的汉兰达 天窗漏水 下雨副驾头顶滴水",
-                                  "刚提了三个月的车,刹车异响"])
+                                  "刚提了三个月的车,刹车异响", "新车才开半年 中控屏老是黑屏",
+                                  "车上个月才提的,空调异响", "去年刚买的车,最近刹车有异响"])
 def test_how_old_the_car_is_is_not_when_the_symptom_started(text):
     found = answers_in(text)
     assert "when" not in found and "年" not in found["what"] and "月" not in found["what"]
+
+
+@pytest.mark.parametrize("text,when", [("上个月开始刹车有异响", "上个月开始"), ("开了半小时水温就高", None)])
+def test_a_time_not_of_the_car_purchase_is_still_when(text, when):
+    assert answers_in(text).get("when") == when
 
 
 @pytest.mark.parametrize("text", ["我车停一晚上地上有一摊油,想过去看看", "车底下一滩绿色的水", "车位上都是油渍"])
