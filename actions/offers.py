@@ -113,6 +113,12 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
             told = f"{told} {latest}"
         else:
             complaint, told = now_told, latest
+    changed_by_fault = dealer.service_type(service).with_fault if service else None
+    if changed_by_fault and complaint and describes_a_fault(told) and not backend.script().says_no_fault(told):
+        # 检测要收费吗? … 那约一下,方向盘有点抖: the check asked about first, then a fault told
+        # with the booking: the fault is the job, as when both come in one message.
+        service = dealer.fault_service(told) if changed_by_fault == "repair" else changed_by_fault
+        slots.update(service_type=service, service_display=dealer.service_type(service).name)
     if service and dealer.service_type(service).with_fault and backend.script().says_no_fault(told):
         # 全车检查一下,没啥毛病,就怕年检过不了: a check, nothing to interview
         slots.update(without_interview())

@@ -42,6 +42,9 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
         if named and all(service.quote == "none" for service in named):
             # 换四条轮胎多少钱: no price list for it; not the maintenance prices either.
             dispatcher.utter_message(response="utter_answer_price_by_advisor", dealer_phone=dealer.phone)
+        elif named and all(service.quote == "after_inspection" for service in named):
+            # 到店检测要收费吗 / 查故障要钱不: quoted after the check, not the maintenance list.
+            dispatcher.utter_message(response="utter_answer_price_after_inspection", dealer_phone=dealer.phone)
         else:
             dispatcher.utter_message(response="utter_answer_price", price_list=dealer.price_list_text(text))
     elif kind == "ask_duration":

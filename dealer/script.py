@@ -68,6 +68,8 @@ LEADING_NO = re.compile(r"^(?:没有|没|不是|否)[\s,，。.!！~]+")
 # "I don't remember whether it was" (不记得修没修过 / 忘了来没来过): neither yes nor no.
 UNSURE_WHETHER = re.compile(
     r"(?:不记得|记不得|记不清|记不住|忘了|忘记了?|不知道|不清楚|不确定)[\u4e00-\u9fff]{0,4}?(.)没(?:有)?\1"
+    # 不知道 以前的车管没说: not known, whatever the reason given after it
+    r"|^(?:我也?|这个|那)?(?:不知道|不清楚|不太清楚|不记得了?|记不清了?|没印象)(?:了|啊|呢|诶|欸|哎)?(?:[\s,，。!！]|$)"
 )
 # Regional words that need their context: Cantonese 系 (是) said as a clause of its own,
 # 啱 (对; 啱啱 is 刚刚), Sichuanese 莫 before a verb (莫修过 = 没修过; not 莫名其妙).

@@ -112,7 +112,7 @@ def normalize_vin(text: str) -> str:
 # 我姓 / 俺姓 / 咱叫 / 阿拉姓 (I, in the customer's own dialect), 免贵姓, 叫我, 本人: the asking
 # words before the name. 性 for 姓: the same sound, and the first character a phone keyboard
 # offers for xing.
-_NAME_PREFIX = re.compile(r"^(?:免贵|(?:我|俺|咱|偶|阿拉|鄙人)(?:免贵)?)?[姓性]|^(?:我|俺|咱|偶|阿拉)(?:叫|是)|^叫我|^本人")
+_NAME_PREFIX = re.compile(r"^免贵[姓性]?|^(?:(?:我|俺|咱|偶|阿拉|鄙人)(?:免贵)?)?[姓性]|^(?:我|俺|咱|偶|阿拉)(?:叫|是)|^叫我|^本人")
 # A surname told by the parts of its character (弓长张, 耳东陈, 木子李): the parts go.
 _SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "双木", "草头", "言午", "人可", "禾口",
                   "关耳", "双口", "三横", "日月", "子小", "女昌", "走肖", "土圭", "之口", "小月", "文刀", "木易",
@@ -127,6 +127,7 @@ def normalize_name(text: str) -> str:
     """A customer's name as given: 王先生, 李女士, 刘洋 (surname + title is enough)."""
     # A Chinese name is the first word: 姓褚 衣字旁那个 → 褚 (the rest explains the character).
     said = unicodedata.normalize("NFKC", text).strip()  # full-width ,!; as ASCII
+    said = _NAME_PREFIX.sub("", said, count=1).strip()  # 免贵 欧阳: the name after the courtesy
     words = [w for w in re.split(r"[\s,、。.!?~;]+", said) if w]
     name = words[0] if words and re.search(r"[\u4e00-\u9fff]", words[0]) else " ".join(words)
     name = _NAME_PREFIX.sub("", name, count=1)

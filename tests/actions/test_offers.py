@@ -79,6 +79,28 @@ async def test_a_price_for_work_without_a_price_list_is_left_to_the_advisor(chat
     assert slot_values(events)["booking_offer"]["service_type"] == "other"
 
 
+@pytest.mark.parametrize("text", ["到店检测要收费吗?", "检查一下异响要钱不"])
+async def test_a_fee_for_a_check_is_quoted_after_the_check_not_from_the_maintenance_list(chat, domain, text):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerQuestion().run(dispatcher, chat(text, "ask_price"), domain)
+    assert responses(dispatcher) == ["utter_answer_price_after_inspection", "utter_offer_booking"]
+
+
+async def test_a_fault_told_taking_up_the_offer_after_a_check_question_is_a_repair(chat, domain):
+    # 检测要收费吗? made the offer a check; the fault told with the yes is the job.
+    offer = {"service_type": "inspection", "complaint": None, "text": "到店检测要收费吗?", "car_model": None}
+    tracker = chat("那帮我约一下吧,方向盘有点抖", "affirm", {"booking_offer": offer})
+    slots = slot_values(await ActionHandleAffirm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["service_type"] == "repair" and slots["service_display"] == "维修"
+    assert slots["symptom_what"] == "方向盘有点抖"
+
+
+async def test_a_check_asked_about_then_taken_up_without_a_fault_stays_a_check(chat, domain):
+    offer = {"service_type": "inspection", "complaint": None, "text": "到店检测要收费吗?", "car_model": None}
+    slots = slot_values(await ActionHandleAffirm().run(CollectingDispatcher(), chat("好的", "affirm", {"booking_offer": offer}), domain))
+    assert slots["service_type"] == "inspection"
+
+
 async def test_a_second_confirmation_after_booking_is_told_the_booking_stands(chat, domain):
     dispatcher = CollectingDispatcher()
     tracker = chat("确认", "affirm", {"draft_id": 3.0, "booked_display": "12月10日(周四) 15:00"})

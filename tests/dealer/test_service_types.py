@@ -163,6 +163,8 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "是,上次就修的这", True),
         ("repeat_repair", "忘了弄没弄过", None),  # not remembered whether: neither
         ("repeat_repair", "记不清来没来过这儿修", None),
+        ("repeat_repair", "不知道 以前的车管没说", None),  # not known, and why: neither
+        ("repeat_repair", "不清楚啊,之前都是我老公开", None),
         # consent in own words
         ("privacy_consent", "没事你记吧", True),
         ("privacy_consent", "不同意,别记", False),

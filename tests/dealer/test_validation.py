@@ -109,7 +109,7 @@ def test_vin_known_check_digit():
     [("王先生", "王先生"), ("我姓李", "李"), ("免贵姓张", "张"), ("我叫刘洋", "刘洋"), ("欧阳女士", "欧阳女士"),
      # The character explained after a full-width comma (typed on a phone): the name is the first word.
      ("吴，口天吴", "吴"), ("我姓章，立早章", "章"), ("孙女士！", "孙女士"),
-     ("我性郑", "郑"), ("免贵性岳", "岳")],  # 性 typed for 姓 (the same xing)
+     ("我性郑", "郑"), ("免贵性岳", "岳"), ("免贵梁", "梁"), ("免贵 欧阳", "欧阳")],  # 性 typed for 姓 (the same xing)
 )
 def test_name(given, expected):
     assert normalize_name(given) == expected
