@@ -16,6 +16,8 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.backend import service_flags
 from actions.conversation import (
+    last_value_given,
+    previous_user_text,
     latest_entity,
     message_time,
     value_before_latest_message,
@@ -39,6 +41,7 @@ from dealer.script import NOT_GIVEN, WARRANTY_COST, given
 from dealer.symptoms import GREETING, answers_in, names_a_problem, same_complaint, tells_a_fault
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
+from dealer.time_shift import time_shift
 from dealer.validation import (
     InvalidValue,
     after_taking_back,
@@ -209,6 +212,8 @@ def _time_info(tracker: Tracker, value: str) -> dict[str, Any]:
     earlier message the value came from (这周六能过来不 … 好的,帮我约一下: the day is a
     window to offer slots in, not a booking at midnight)."""
     found = latest_entity(tracker, "time")
+    if found is not None and str(found.get("value")) != value:
+        found = None  # 往后挪一天,还是上午十点: the value is the moved booking, not this time
     if found is None:
         for event in reversed(tracker.events):
             if event.get("event") != "user":
@@ -273,7 +278,19 @@ def _moves_the_booking(tracker: Tracker) -> bool:
 
 
 # Said right after a time: the customer cannot make it (明天下午去不了 / 周五我没空).
-REFUSED_AFTER = re.compile(r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事)")
+REFUSED_AFTER = re.compile(r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在|临时|突然)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事)")
+
+
+def _shifted_booking_time(tracker: Tracker) -> str | None:
+    """时间能往后挪一天不 / 提前半小时: the booked time moved by that amount, or None."""
+    before = value_before_latest_message(tracker, "appointment_time")
+    shift = time_shift(latest_text(tracker))
+    if not isinstance(before, str) or shift is None or tracker.get_slot("requested_slot") == "appointment_time":
+        return None
+    try:
+        return (datetime.fromisoformat(before) + shift).isoformat()
+    except ValueError:
+        return None
 
 
 def _only_time_refused(tracker: Tracker) -> bool:
@@ -468,11 +485,47 @@ TAIL_CORRECTION = re.compile(
 
 
 PLATE_WORDS = ("车牌", "牌照")
+TAIL_SLOTS = ("phone", "plate")
+
+# A fact the customer says is wrong at the read-back without the right value (车牌号错了 /
+# 时间得改一下): that question is asked again. Checked in this order (车牌号码 is the plate).
+FIELD_WORDS = {
+    "plate": ("车牌", "牌照", "牌号"),
+    "phone": ("电话", "手机", "号码"),
+    "appointment_time": ("时间", "日子", "几点", "哪天", "日期"),
+    "customer_name": ("姓", "名字"),
+    "car_model": ("车型",),
+    "mileage": ("里程", "公里"),
+}
+SAID_WRONG = re.compile(r"错|不对|有误|改|换|不是|变")
+
+
+def field_said_wrong(tracker: Tracker) -> str | None:
+    """At the read-back (or 需要修改哪一项?), the one fact said to be wrong with no new value
+    for it; None otherwise."""
+    if tracker.get_slot("requested_slot") != "booking_confirmed":
+        return None
+    text = latest_text(tracker)
+    named: list[str] = []
+    rest = text
+    for slot, words in FIELD_WORDS.items():
+        if any(word in rest for word in words):
+            named.append(slot)
+            for word in words:
+                rest = rest.replace(word, " ")
+    if len(named) != 1 or not (SAID_WRONG.search(text) or tracker.get_slot("awaiting_correction")):
+        return None
+    changed = [slot for slot, value in tracker.slots_to_validate().items()
+               if slot in FACT_SLOTS and value is not None and value != value_before_latest_message(tracker, slot)]
+    if changed or TAIL_CORRECTION.search(text) or latest_entity(tracker, "time") or re.search(r"\d{2,}", text):
+        return None  # a new value is in the message: taken as a correction
+    return named[0]
 
 
 def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
     """(slot, corrected value) when the read-back's answer corrects the end of the phone or
-    the plate and names no whole one."""
+    the plate and names no whole one; or the answer to the phone or plate asked again after
+    the customer said it was wrong (车牌号错了 … 最后是357)."""
     text = latest_text(tracker)
     said = TAIL_CORRECTION.search(text)
     if not said:
@@ -485,9 +538,19 @@ def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
     if plate_at < 0 and phone_at < 0 and any(word in text for word in PLATE_WORDS):
         plate_at = 0
     slot = "plate" if plate_at > phone_at else "phone"
-    if tracker.slots_to_validate().get(slot) is not None:
+    asked = tracker.get_slot("requested_slot")
+    asked_again = asked in TAIL_SLOTS and value_before_latest_message(tracker, asked) is None
+    if asked_again and plate_at < 0 and phone_at < 0:
+        slot = asked
+    elif plate_at < 0 and phone_at < 0:
+        # 车牌号错了 … 最后是357: the number the customer's message before named.
+        before_words = previous_user_text(tracker)
+        if any(word in before_words for word in PLATE_WORDS):
+            slot = "plate"
+    if tracker.slots_to_validate().get(slot) is not None and not (asked_again and slot == asked):
         return None
-    old = str(tracker.get_slot(slot) or "")
+    given = last_value_given(tracker, slot, (None, NOT_GIVEN)) if asked_again and slot == asked else tracker.get_slot(slot)
+    old = str(given or "")
     tail = said.group(1).upper()
     if not old or old == NOT_GIVEN or len(tail) >= len(old):
         return None
@@ -586,8 +649,10 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
         if asked == "extra_requests" and backend.catalog().services_named(text):
             return None  # 首保能一起做吗: a wish asked as a question is the answer
         kind = latest_intent(tracker)
-    if kind is None and asked in FACT_ENTITIES and asks_directly(text) and not _may_answer_fact(tracker, asked, text):
-        return "ask_beyond_bot"  # 你们有代步车吗? at the model question: not a model
+    if (kind is None and asked in FACT_ENTITIES and asks_directly(text) and not _may_answer_fact(tracker, asked, text)
+            and not backend.script().says_unknown(text)):
+        # 你们有代步车吗? at the model question: not a model (车牌我记不住,你看行吗 is an answer)
+        return "ask_beyond_bot"
     return kind
 
 
@@ -796,10 +861,14 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # The same question next (left to Rasa, the form's first unfilled slot would be asked).
             return [SlotSet(slot, value) for slot, value in {**undone, asked: None, "requested_slot": asked}.items()]
         asked = tracker.get_slot("requested_slot")
+        shifted = _shifted_booking_time(tracker)
+        if shifted:
+            tracker.add_slots([SlotSet("appointment_time", shifted)])  # checked like any new time
         corrected = corrected_mileage(tracker) if asked == "booking_confirmed" or _corrects_the_mileage(tracker) else None
         if corrected:
             tracker.add_slots([SlotSet("mileage", corrected)])
-        correcting = asked == "booking_confirmed" or after_taking_back(latest_text(tracker)) is not None
+        correcting = (asked == "booking_confirmed" or after_taking_back(latest_text(tracker)) is not None
+                      or (asked in TAIL_SLOTS and value_before_latest_message(tracker, asked) is None))
         tail = corrected_tail(tracker) if correcting else None
         if tail:
             tracker.add_slots([SlotSet(*tail)])
@@ -812,9 +881,15 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         # However the booking was started (好的 to an offer, 约吧, 我想预约), it begins with
         # what the offer already heard. Already valid: set without a second validation.
         offered = offer_slots(tracker, tracker.get_slot("booking_offer")) if tracker.get_slot("booking_offer") else {}
+        wrong = field_said_wrong(tracker)
+        if wrong:
+            # 车牌号错了 / 时间得改一下: that question again, in its own words.
+            offered = {**offered, wrong: None, **({"appointment_display": None} if wrong == "appointment_time" else {})}
         tracker.slots.update(offered)
         events = [SlotSet(name, value) for name, value in offered.items()]
         events += await super().run(dispatcher, tracker, domain)
+        if wrong:
+            events.append(SlotSet("awaiting_correction", False))
         events = await self._recheck_unvalidated(events, dispatcher, tracker, domain)
         vin = tracker.slots_to_validate().get("vin")
         validated = any(e.get("event") == "slot" and e.get("name") == "vin" for e in events)
@@ -843,6 +918,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:  # slots offered to pick from (随便 with none offered yet)
             return {"appointment_time": None, "wanted_day": tracker.get_slot("wanted_day")}
+        # 往后挪一天,还是上午十点: the booked time moved, whatever time the words also hold.
+        value = _shifted_booking_time(tracker) or value
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         asked = tracker.get_slot("requested_slot")
         if asked in TIME_STEPS and _only_time_refused(tracker):
@@ -855,7 +932,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         checked = before is not None and tracker.get_slot("appointment_display") is not None
         if (checked and asked not in TIME_STEPS and intent != "correct_info"
                 and not tracker.get_slot("awaiting_correction")
-                and not backend.script().changes_time(latest_text(tracker))):
+                and not backend.script().changes_time(latest_text(tracker))
+                and time_shift(latest_text(tracker)) is None):
             # 我姓冯,两点水的冯 at the name: a time read inside another answer is no new
             # booking time unless the words change it (改到下午三点吧). A time heard before
             # the booking began (我下午有空,车有异响) is checked when the form starts.

@@ -49,3 +49,16 @@ def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
 def values_set_since_latest_message(tracker: Tracker, slot: str) -> list[Any]:
     """The values actions set the slot to after the customer's latest message, newest first."""
     return [value for value, before in takewhile(lambda item: not item[1], _slot_values_newest_first(tracker, slot))]
+
+
+def last_value_given(tracker: Tracker, slot: str, unset: tuple[Any, ...] = (None,)) -> Any:
+    """The slot's newest value before the customer's latest message that was not one of
+    ``unset`` (a value cleared to be asked again)."""
+    return next((value for value, before in _slot_values_newest_first(tracker, slot)
+                 if before and value not in unset), None)
+
+
+def previous_user_text(tracker: Tracker) -> str:
+    """What the customer said in the message before the latest one ("" if none)."""
+    said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    return said[-2] if len(said) >= 2 else ""

@@ -514,6 +514,14 @@ def test_how_old_the_car_is_is_not_when_the_symptom_started(text):
     assert "when" not in found and "年" not in found["what"] and "月" not in found["what"]
 
 
+@pytest.mark.parametrize("text,what", [
+    ("车在质保期内,电瓶坏了换新的要钱吗", "电瓶坏了"), ("刹车片磨没了换一下多少钱", "刹车片磨没了"),
+    ("收费站出来刹车就响", "收费站出来刹车就响"),
+])
+def test_what_it_costs_asked_with_the_fault_is_not_the_fault(text, what):
+    assert complaint_words(text) == what
+
+
 @pytest.mark.parametrize("text,when", [("上个月开始刹车有异响", "上个月开始"), ("开了半小时水温就高", None)])
 def test_a_time_not_of_the_car_purchase_is_still_when(text, when):
     assert answers_in(text).get("when") == when
