@@ -278,7 +278,7 @@ def _moves_the_booking(tracker: Tracker) -> bool:
 
 
 # Said right after a time: the customer cannot make it (明天下午去不了 / 周五我没空).
-REFUSED_AFTER = re.compile(r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在|临时|突然)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事)")
+REFUSED_AFTER = re.compile(r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在|临时|突然)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事|赶不过来|赶不及|来不及|过不来|走不开)")
 
 
 def _shifted_booking_time(tracker: Tracker) -> str | None:
@@ -618,6 +618,17 @@ def _fresh_user_message(tracker: Tracker) -> bool:
     return False
 
 
+def _question_with_the_request(tracker: Tracker) -> str | None:
+    """A question the catalogue answers, asked in the message that asks for the booking (the
+    rule starts the form on book_service before any action reads the words)."""
+    if (tracker.get_slot("booking_key") or tracker.get_slot("requested_slot") is not None
+            or latest_intent(tracker) != "book_service"):
+        return None
+    text = latest_text(tracker)
+    kind = backend.script().question_kind(text)
+    return kind if kind and sounds_like_question(text) and not asks_about_the_cause(text) else None
+
+
 def _question_instead_of_answer(tracker: Tracker) -> str | None:
     """A question (hours, address, price) asked in place of the requested answer, read
     from its words or from the intent when the words sound like a question."""
@@ -851,6 +862,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        opening_question = _question_with_the_request(tracker)
+        if opening_question:
+            # 做个保养大概要多久啊?我想在店里等: answered, and the booking it asks for begins.
+            answer_question(opening_question, latest_text(tracker), dispatcher, tracker)
         question = _question_instead_of_answer(tracker)
         if question is not None:
             # 保养大概多少钱? while the mileage is asked: answered, then the question again.

@@ -13,7 +13,7 @@ from dealer.symptoms import is_dangerous
 # (dealer/booking_script.yml).
 QUESTION_KINDS = (
     "ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive", "ask_documents", "ask_advisor",
-    "ask_warranty", "ask_vin_location",
+    "ask_warranty", "ask_vin_location", "ask_reminder",
 )
 # Kinds the bot names itself, never an intent: ask_other (only the technician can tell) and
 # ask_beyond_bot (a question the bot has no answer for, asked at a fact step).
@@ -60,6 +60,8 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
             dispatcher.utter_message(response="utter_answer_advisor_at_desk")
     elif kind == "ask_vin_location":
         dispatcher.utter_message(response="utter_answer_vin_location")
+    elif kind == "ask_reminder":
+        dispatcher.utter_message(response="utter_answer_reminder")
     elif kind == "ask_warranty":
         dispatcher.utter_message(response="utter_answer_warranty")
     elif kind == "ask_beyond_bot":

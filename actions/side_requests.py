@@ -32,6 +32,10 @@ from dealer.script import NOT_GIVEN
 ASKS_IF_DONE = re.compile(r"^(?:那|这样|这就|是不是)?(?:预约)?(?:就)?(?:行|好|成|可以|约上|约好|搞定|妥|成功)了?(?:吗|么|没|嘛|不)[?？]?$")
 
 
+# 休息室有wifi吧 / 店里有充电桩吧: whether the shop has something, asked expecting a yes.
+HAS_IT_TAG = re.compile(r"有[^,，。;；!！?？]{1,10}(?:吧|吗|么|嘛)[?？]?$")
+
+
 class ActionAnswerQuestion(Action):
     """Hours, address, prices: answered; outside a booking a booking is offered."""
 
@@ -152,7 +156,10 @@ class ActionHandleUnclearMessage(Action):
                 dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=backend.catalog().phone)
                 return []
         unclear = latest_intent(tracker) != "out_of_scope"
-        if unclear and booked and tracker.active_loop_name is None and asks_directly(latest_text(tracker)):
+        text = latest_text(tracker)
+        # 休息室有wifi吧: asking what the shop has, with a tag that expects a yes.
+        asked = asks_directly(text) or bool(HAS_IT_TAG.search(text.strip()))
+        if unclear and booked and tracker.active_loop_name is None and asked:
             # 修的时候有代步车吗? after the booking: a question for the advisor, not "not understood".
             dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=backend.catalog().phone)
             return []

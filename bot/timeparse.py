@@ -212,9 +212,9 @@ HOLIDAY_ALIASES = {"大年三十": "除夕", "年三十": "除夕", "元宵节":
 
 # A mention followed by one of these is a refusal (今天没空) when another mention exists.
 REFUSALS = ("不行", "没空", "没时间", "不方便", "不可以", "来不了", "不太行", "不太方便", "排满",
-            "到不了", "赶不上", "去不了", "过不去", "有事")
+            "到不了", "赶不上", "去不了", "过不去", "有事", "赶不过来", "赶不及", "来不及", "过不来", "走不开")
 # Who is refused before the refusal itself: 九点我到不了 / 那天我们有事.
-REFUSING_SUBJECT = re.compile(r"^(?:我们|我|那天|那会儿|那时候|那个点|可能|估计|怕是|实在)+")
+REFUSING_SUBJECT = re.compile(r"^(?:我们|我|那天|那会儿|那时候|那个点|可能|估计|怕是|实在|临时|突然|又)+")
 # A mention after one of these replaces what came before it (九点我到不了,改成十点半吧).
 CHANGED_TO = re.compile(r"(?:改成|改到|改为|换成|换到|调到|调成|挪到|推到|改)$")
 # So does one after a time taken back (周四上午9点,哦不对,9点半 / 明天三点,说错了,四点).

@@ -276,6 +276,7 @@ CAR_YEAR_NEXT = re.compile(r"的(?!时候|那会|冬天|夏天|春天|秋天|年
 # 新车买了不到一年 / 提车才三个月: the car's age (a word between the verb and the duration).
 CAR_AGE_BEFORE = re.compile(
     r"(?:(?:买了|买来|买|提车|提了|开了|用了|落地|新车|车龄)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就)+(?:开|用)?了?"
+    r"|车子?(?:还|才|刚|不到|没到|也就)+(?:开|用)?了?"  # 车才一年多 (车有一个月没开 is no age)
     r"|(?:买了?|买来|提车了?|提了|落地|车龄))$"  # 才提车四个月: the car's age, not when it began (开了半小时 is)
 )
 
@@ -1387,6 +1388,9 @@ def _new_subject(said: str, told: str) -> bool:
     return len(words) >= 4 and words[:2] not in told and bool(COMPLAINT_STATE.search(words, 2))
 
 
+ALSO_ANOTHER_PART = re.compile(r"^[^,，。也]{1,8}也(?!跟着|随着|一起|连带)")
+
+
 def separate_complaints(text: str) -> list[str]:
     """The problems of a message that tells several (车子有两个问题:一个是怠速抖,一个是后备箱
     漏水 / 刹车异响,另外空调不凉), each with the words told about it (when, where ...) and
@@ -1411,6 +1415,12 @@ def separate_complaints(text: str) -> list[str]:
         new_part = said != clause and told and bool(_complaint_spans(said)) and (
             bool(_parts_in(said) - _parts_in(told)) or (not clause.startswith("而且") and _new_subject(said, told))
         )
+        # 底盘咚咚响,右前大灯也不太亮了: another part "also" at fault is another problem
+        # (车身也跟着抖 is the same one, felt elsewhere).
+        also = ALSO_ANOTHER_PART.match(clause)
+        if also and told and not new_part and _complaint_spans(clause) and _parts_in(also.group()) - _parts_in(told):
+            new_part = True
+            said = clause
         if not groups or marker or announced or new_part:
             groups.append([said if new_part else clause])
         else:

@@ -1012,6 +1012,17 @@ async def test_a_correction_with_its_value_is_no_field_asked_again(dispatcher, f
     assert slots["phone"] == "13912345678"
 
 
+@pytest.mark.parametrize("booking_key,answered", [(None, ["utter_answer_duration"]), ("key-1", [])])
+async def test_a_question_in_the_message_asking_for_the_booking_is_answered_first(
+        dispatcher, form_tracker, domain, booking_key, answered):
+    text = "做个保养大概要多久啊?我想在店里等"
+    tracker = form_tracker({"service_type": "保养"}, requested_slot=None, text=text, slots={"booking_key": booking_key})
+    tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert [m.get("response") for m in dispatcher.messages] == answered
+    assert slots["service_type"] == "maintenance" and slots["requested_slot"] == "appointment_time"
+
+
 async def test_the_words_decide_the_read_back_over_the_intent(dispatcher, form_tracker, domain):
     tracker = form_tracker({"booking_confirmed": False}, requested_slot="booking_confirmed", text="对的,没有问题")
     tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.7}

@@ -5,7 +5,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.offers import ActionAcknowledgeProblem, ActionHandleAffirm, ActionHandleDeny
-from actions.side_requests import ActionAnswerQuestion
+from actions.side_requests import ActionAnswerQuestion, ActionHandleUnclearMessage
 from dealer.script import NOT_GIVEN
 
 pytestmark = pytest.mark.usefixtures("app_database")
@@ -99,6 +99,27 @@ async def test_a_check_asked_about_then_taken_up_without_a_fault_stays_a_check(c
     offer = {"service_type": "inspection", "complaint": None, "text": "到店检测要收费吗?", "car_model": None}
     slots = slot_values(await ActionHandleAffirm().run(CollectingDispatcher(), chat("好的", "affirm", {"booking_offer": offer}), domain))
     assert slots["service_type"] == "inspection"
+
+
+@pytest.mark.parametrize("intent", ["out_of_scope", "inform"])
+async def test_whether_a_reminder_comes_is_answered_after_the_booking(chat, domain, intent):
+    dispatcher = CollectingDispatcher()
+    booked = {"draft_id": 3.0, "booked_display": "12月10日(周四) 15:00"}
+    events = await ActionHandleUnclearMessage().run(dispatcher, chat("提前一天会提醒我吗", intent, booked), domain)
+    assert responses(dispatcher) == ["utter_answer_reminder"] and events == []
+
+
+async def test_how_long_the_warranty_runs_is_answered_not_out_of_scope(chat, domain):
+    dispatcher = CollectingDispatcher()
+    await ActionHandleUnclearMessage().run(dispatcher, chat("你好 想问下你们这电池质保是几年", "out_of_scope"), domain)
+    assert responses(dispatcher) == ["utter_answer_warranty", "utter_offer_booking"]
+
+
+async def test_what_the_shop_has_asked_with_a_tag_after_the_booking_goes_to_the_advisor(chat, domain):
+    dispatcher = CollectingDispatcher()
+    booked = {"draft_id": 3.0, "booked_display": "12月10日(周四) 15:00"}
+    await ActionHandleUnclearMessage().run(dispatcher, chat("休息室有wifi吧", "inform", booked), domain)
+    assert responses(dispatcher) == ["utter_answer_by_advisor"]
 
 
 async def test_a_second_confirmation_after_booking_is_told_the_booking_stands(chat, domain):

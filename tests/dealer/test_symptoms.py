@@ -508,7 +508,7 @@ def test_a_vin_phone_or_plate_told_with_the_complaint_is_not_its_words(text):
 
 @pytest.mark.parametrize("text", ["新车才买半年 天窗就漏水", "新买不到一年的汉兰达 天窗漏水 下雨副驾头顶滴水",
                                   "刚提了三个月的车,刹车异响", "新车才开半年 中控屏老是黑屏",
-                                  "车上个月才提的,空调异响", "去年刚买的车,最近刹车有异响"])
+                                  "车上个月才提的,空调异响", "去年刚买的车,最近刹车有异响", "空调不制冷了 车才一年多"])
 def test_how_old_the_car_is_is_not_when_the_symptom_started(text):
     found = answers_in(text)
     assert "when" not in found and "年" not in found["what"] and "月" not in found["what"]
@@ -567,6 +567,9 @@ def test_the_car_s_year_is_not_when_the_problem_began(text, when):
         ("我架车开起身有阵汽油味,另外仲有,冷气开咗有异味", ["我架车开起身有阵汽油味", "冷气开咗有异味"]),
         ("车开起来有汽油味,另外还有,空调开了有异味", ["车开起来有汽油味", "空调开了有异味"]),
         ("我的车刹车的时候有异响,最近一周都这样", []),
+        # another part "also" at fault: another problem; 也跟着 is the same one felt elsewhere
+        ("过减速带底盘咚咚响,右前大灯也不太亮了", ["过减速带底盘咚咚响", "右前大灯也不太亮了"]),
+        ("发动机抖得厉害,车身也跟着抖", []),
     ],
 )
 def test_several_problems_in_one_message_are_told_apart(text, problems):
