@@ -28,7 +28,15 @@ from actions.interview import (
 )
 from actions.questions import answer_question, sounds_like_question
 from dealer.catalog import without_by_the_way
-from dealer.symptoms import clauses, complaint_words, names_a_part, tells_a_fault, tells_a_vague_fault
+from dealer.symptoms import (
+    clauses,
+    complaint_words,
+    names_a_part,
+    tells_a_fault,
+    tells_a_vague_fault,
+    tells_what_the_part_does,
+    told_symptom,
+)
 
 
 def describes_a_fault(text: str) -> bool:
@@ -68,6 +76,12 @@ def fault_is_the_job(text: str) -> bool:
     return describes_a_fault(main) or not backend.catalog().services_named(main)
 
 
+def _warranty_asked_before(tracker: Tracker) -> bool:
+    """An earlier message of the customer asked about the warranty (质保是几年 / 能保修吗)."""
+    said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"][:-1]
+    return any(backend.script().question_kind(text) == "ask_warranty" for text in said)
+
+
 def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:
     """What a booking started from this message would already know."""
     text = latest_text(tracker)
@@ -81,6 +95,8 @@ def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]
         service = "repair"
     if fault and service == "repair":
         service = dealer.fault_service(text)  # 新车才买半年,中控屏老是黑屏: a warranty claim
+    if fault and service == "repair" and _warranty_asked_before(tracker):
+        service = "warranty"  # 电池质保是几年? … 仪表老报电池故障: the fault is claimed under it
     return {
         "service_type": service,
         "complaint": complaint,
@@ -104,7 +120,10 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
     complaint = offer.get("complaint")
     told = str(offer.get("text") or complaint or "")
     latest = latest_text(tracker)
-    now_told = complaint_words(latest) if latest and latest not in told and describes_a_fault(latest) else ""
+    now_told = ""
+    if latest and latest not in told and describes_a_fault(latest):
+        # 下雨天刹车会尖叫: a part told with what it does, in words no symptom list holds.
+        now_told = complaint_words(latest) or (told_symptom(latest) if tells_what_the_part_does(latest) else "")
     if now_told:
         # The offer taken up with the problem itself (还在质保期不? … 主驾车窗升降有异响,想走质保):
         # it is the complaint, or a part of it when a problem was told before.

@@ -66,6 +66,8 @@ HURRY_FILLER = re.compile(
 )
 LEADING_NO = re.compile(r"^(?:没有|没|不是|否)[\s,，。.!！~]+")
 # "I don't remember whether it was" (不记得修没修过 / 忘了来没来过): neither yes nor no.
+# A verb asked as "verb-not-verb" (要不要 / 需不需要 / 用不用): a question, holding no 不要.
+A_NOT_A = re.compile(r"(要|需要|用|换|做)不\1|需不需要")
 UNSURE_WHETHER = re.compile(
     r"(?:不记得|记不得|记不清|记不住|忘了|忘记了?|不知道|不清楚|不确定)[\u4e00-\u9fff]{0,4}?(.)没(?:有)?\1"
     # 不知道 以前的车管没说: not known, whatever the reason given after it
@@ -295,7 +297,8 @@ class BookingScript:
     def means_no_answer(self, text: str) -> bool:
         said = self.standardised(text).strip(" ,，。.!！~～")
         cleaned = said.strip("了啊呀哦吧啦嘞咯哈呢嘛")  # 没了 / 没啦 → 没: a bare no too
-        return (any(word in said for word in self.no_answer_words) or cleaned in BARE_NO) and len(said) <= 8
+        asked = A_NOT_A.sub("", said)  # 看看要不要保养: a question, not a 不要
+        return (any(word in asked for word in self.no_answer_words) or cleaned in BARE_NO) and len(said) <= 8
 
     def wish_besides_no(self, text: str) -> str | None:
         """The wish in an answer that also says "nothing else" (就洗车,别的没了 → 就洗车)."""

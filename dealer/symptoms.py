@@ -1388,6 +1388,7 @@ def _new_subject(said: str, told: str) -> bool:
     return len(words) >= 4 and words[:2] not in told and bool(COMPLAINT_STATE.search(words, 2))
 
 
+LOOK_REQUEST_AT_END = re.compile(r"[,，\s]*(?:一起|顺便|帮忙|帮我|给我|都)?(?:看看|看一下|看下|瞧瞧|检查一下|查查|弄一下)(?:吧|呗)?$")
 ALSO_ANOTHER_PART = re.compile(r"^[^,，。也]{1,8}也(?!跟着|随着|一起|连带)")
 
 
@@ -1428,6 +1429,7 @@ def separate_complaints(text: str) -> list[str]:
         announced = False
     # Each problem's words without greetings and the booking request (约大后天上午九点半).
     told = [",".join(" ".join(pieces) for pieces in _units(",".join(group))) for group in groups]
+    told = [LOOK_REQUEST_AT_END.sub("", said) for said in told]  # …,一起看看: the request, not the problem
     words = [(said, complaint_words(said)) for said in told]
     problems = [said for said, complaint in words if complaint and not ANNOUNCED.search(complaint)]
     if len(problems) < 2 or (not enumerated and len(problems) != sum(bool(complaint) for _, complaint in words)):

@@ -145,7 +145,7 @@ def normalize_name(text: str) -> str:
 
 
 # An extra request as a work-order line: 帮忙洗个车 → 洗车, 顺便把轮胎换一下 → 把轮胎换.
-_REQUEST_LEAD = re.compile(r"^(?:就是|就|麻烦|请|帮忙|帮我们?|给我|顺便|顺带|另外|再|也|还要|还想|还|想|要不然|要不|要|能不能|可以)+")
+_REQUEST_LEAD = re.compile(r"^(?:就是|就|麻烦|请|帮忙|帮我们?|帮|给我|顺便|顺带|另外|再|也|还要|还想|还|想|要不然|要不|要|能不能|可以)+")
 _REQUEST_TAIL = re.compile(r"(?:一下子?|下|吧|呗|啊|呀|哈|就行|就好|谢谢|,|,|。|!|!)+$")
 
 

@@ -437,6 +437,8 @@ async def test_first_visit(dispatcher, form_tracker, domain, given, expected):
     ("没有了", "unknown"),
     # The work item, without the asking (帮忙, 顺便, 一下, 个).
     ("顺便做个四轮定位", "做个四轮定位"), ("帮忙洗个车", "洗个车"), ("麻烦看一下空调滤芯吧", "看一下空调滤芯"),
+    # 要不要 asks; it says no 不要
+    ("帮看看要不要保养", "看看要不要保养"), ("不要了", "unknown"),
 ])
 async def test_extra_requests(dispatcher, form_tracker, domain, given, expected):
     tracker = form_tracker({"extra_requests": given}, requested_slot="extra_requests")

@@ -95,6 +95,26 @@ async def test_a_fault_told_taking_up_the_offer_after_a_check_question_is_a_repa
     assert slots["symptom_what"] == "方向盘有点抖"
 
 
+async def test_a_fault_in_words_no_list_holds_taking_up_the_offer_is_a_repair(chat, domain):
+    offer = {"service_type": "inspection", "complaint": None, "text": "到店检测要收费吗?", "car_model": None}
+    tracker = chat("那我约个时间吧,下雨天刹车会尖叫", "book_service", {"booking_offer": offer})
+    slots = slot_values(await ActionHandleAffirm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["service_type"] == "repair" and "刹车会尖叫" in slots["symptom_what"]
+
+
+async def test_a_fault_told_after_a_warranty_question_is_a_warranty_claim(chat, domain):
+    tracker = chat("我的ID.4仪表老报电池故障", "report_problem")
+    latest = next(i for i, e in enumerate(tracker.events) if e["event"] == "user")
+    tracker.events.insert(latest, {"event": "user", "timestamp": 1.0, "text": "你好 想问下你们这电池质保是几年"})
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    assert slot_values(events)["booking_offer"]["service_type"] == "warranty"
+
+
+async def test_a_fault_told_without_a_warranty_question_is_a_repair(chat, domain):
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat("我的ID.4仪表老报电池故障", "report_problem"), domain)
+    assert slot_values(events)["booking_offer"]["service_type"] == "repair"
+
+
 async def test_a_check_asked_about_then_taken_up_without_a_fault_stays_a_check(chat, domain):
     offer = {"service_type": "inspection", "complaint": None, "text": "到店检测要收费吗?", "car_model": None}
     slots = slot_values(await ActionHandleAffirm().run(CollectingDispatcher(), chat("好的", "affirm", {"booking_offer": offer}), domain))

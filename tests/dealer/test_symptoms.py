@@ -568,7 +568,7 @@ def test_the_car_s_year_is_not_when_the_problem_began(text, when):
         ("车开起来有汽油味,另外还有,空调开了有异味", ["车开起来有汽油味", "空调开了有异味"]),
         ("我的车刹车的时候有异响,最近一周都这样", []),
         # another part "also" at fault: another problem; 也跟着 is the same one felt elsewhere
-        ("过减速带底盘咚咚响,右前大灯也不太亮了", ["过减速带底盘咚咚响", "右前大灯也不太亮了"]),
+        ("过减速带底盘咚咚响,右前大灯也不太亮了,想约个时间一起看看", ["过减速带底盘咚咚响", "右前大灯也不太亮了"]),
         ("发动机抖得厉害,车身也跟着抖", []),
     ],
 )
