@@ -1041,6 +1041,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             code = "repair"
         if fault and code == "repair":
             code = dealer.fault_service(text)  # a fault on a car within the new-car warranty
+        offered = (value_before_latest_message(tracker, "booking_offer") or {}).get("service_type")
+        if (fault and tracker.get_slot("requested_slot") is None and offered in dealer.service_codes
+                and dealer.service_type(offered).rank > dealer.service_type(code).rank):
+            # 电池质保是几年 … 老报电池故障 … 那约个检查吧: taking up the offer of a warranty
+            # claim with 检查 books the claim, not a plain repair.
+            code = offered
         slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
         if dealer.is_interview(code):
             text = latest_text(tracker)

@@ -839,7 +839,8 @@ def _without_spans(piece: str, spans: list[Span]) -> str:
 
 
 TRAILING_FILLER = re.compile(r"(?:那块|那边|那里|这块)+$")
-OWNER = re.compile(r"^(?:我的|我(?:那|这)?(?:个|台|辆|部)?|我家|我)(?:车子|爱车|车)?(?=..)")
+# 我车底下漏油: 车底下 is where, not the owner's car (车 kept before a place on the car).
+OWNER = re.compile(r"^(?:我的|我(?:那|这)?(?:个|台|辆|部)?|我家|我)(?:车子|爱车|车(?!底(?!盘)|[头尾内里顶门身窗灯轮前后上下]))?(?=..)")
 BARE_YES = re.compile(r"(?:对|是|嗯|好|没错|对头|系|係)+(?:的|啊|呀|哦|嘞|呢|哈)*")
 OWNER_ONLY = re.compile(r"(?:我的|我(?:那|这)?(?:个|台|辆|部)?|我家|我们?家?的?|这|那)?(?:个|台|辆|部)?(?:车子|爱车|车)")
 LEAD_CONNECTOR = re.compile(

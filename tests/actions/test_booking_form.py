@@ -1025,6 +1025,16 @@ async def test_a_question_in_the_message_asking_for_the_booking_is_answered_firs
     assert slots["service_type"] == "maintenance" and slots["requested_slot"] == "appointment_time"
 
 
+async def test_a_check_asked_taking_up_an_offered_warranty_claim_keeps_the_claim(dispatcher, form_tracker, domain):
+    offer = {"service_type": "warranty", "complaint": "仪表老报电池故障", "text": "我的ID.4仪表老报电池故障", "car_model": None}
+    text = "那约个检查吧,下周四上午十点"
+    tracker = form_tracker({"service_type": "检查"}, requested_slot=None, text=text, slots={"booking_offer": offer})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "booking_offer", "value": offer})
+    tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "warranty"
+
+
 async def test_the_words_decide_the_read_back_over_the_intent(dispatcher, form_tracker, domain):
     tracker = form_tracker({"booking_confirmed": False}, requested_slot="booking_confirmed", text="对的,没有问题")
     tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.7}

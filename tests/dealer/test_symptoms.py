@@ -522,6 +522,14 @@ def test_what_it_costs_asked_with_the_fault_is_not_the_fault(text, what):
     assert complaint_words(text) == what
 
 
+@pytest.mark.parametrize("text,what", [
+    ("你好 我车底下漏油 还在质保期内", "车底下漏油"), ("我的车底盘异响", "底盘异响"), ("我车门关不严", "车门关不严"),
+])
+def test_a_place_on_the_car_keeps_its_car(text, what):
+    # 车底下 is where the oil is, not the owner's car: the 车 stays; 我的车 before a part goes.
+    assert answers_in(text)["what"] == what
+
+
 @pytest.mark.parametrize("text,when", [("上个月开始刹车有异响", "上个月开始"), ("开了半小时水温就高", None)])
 def test_a_time_not_of_the_car_purchase_is_still_when(text, when):
     assert answers_in(text).get("when") == when
