@@ -164,6 +164,11 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "忘了弄没弄过", None),  # not remembered whether: neither
         ("repeat_repair", "记不清来没来过这儿修", None),
         ("repeat_repair", "不知道 以前的车管没说", None),  # not known, and why: neither
+        ("repeat_repair", "之前没毛病", False),  # 之前 is no repair when it had no fault
+        ("repeat_repair", "前年修过一次 不是这毛病", False),
+        ("repeat_repair", "就是你们修完才这样的", True),  # the repair here brought it on
+        ("symptom_confirmed", "不完全对", False),
+        ("booking_confirmed", "就这么办", True),
         ("repeat_repair", "不清楚啊,之前都是我老公开", None),
         # consent in own words
         ("privacy_consent", "没事你记吧", True),
