@@ -322,6 +322,9 @@ class ActionHandleDeny(Action):
         if tracker.active_loop_name:
             return []
         offer = tracker.get_slot("booking_offer")
+        if offer is None and not tracker.get_slot("draft_id") and describes_a_fault(latest_text(tracker)):
+            # 喇叭不响了 read as a "no": a problem told, heard as one.
+            return acknowledge_problem(dispatcher, tracker)
         if offer is not None:
             # The words decide (一刻没有的话九点半就行 has a 没有 and a time: it is a yes).
             if reply_to_offer(tracker) is True:

@@ -32,6 +32,12 @@ from dealer.script import NOT_GIVEN
 ASKS_IF_DONE = re.compile(r"^(?:那|这样|这就|是不是)?(?:预约)?(?:就)?(?:行|好|成|可以|约上|约好|搞定|妥|成功)了?(?:吗|么|没|嘛|不)[?？]?$")
 
 
+# A booking asked for in a word or two (预约 / 我要预约一下), which the classifier may doubt.
+BARE_BOOKING = re.compile(r"(?:你好|您好)?[,，\s]*(?:我|我们)?(?:想|要|想要)?(?:预约|预个约|约个?时间|约个号)(?:一下|下)?[吧啊呀哈呢]?")
+
+# Below this the classifier's question intent alone does not choose the answer.
+UNSURE_QUESTION = 0.6
+
 # 休息室有wifi吧 / 店里有充电桩吧: whether the shop has something, asked expecting a yes.
 HAS_IT_TAG = re.compile(r"有[^,，。;；!！?？]{1,10}(?:吧|吗|么|嘛)[?？]?$")
 
@@ -50,8 +56,13 @@ class ActionAnswerQuestion(Action):
         if answered is not None:
             return answered  # 你们能贴膜吗 read as a question of another kind: the shop does it
         # The words name the question more surely than the intent (保养要多久 is no ask_hours).
-        kind = backend.script().question_kind(text) or latest_intent(tracker)
-        if kind not in QUESTION_KINDS:
+        kind = backend.script().question_kind(text)
+        if kind is None:
+            confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
+            # 你们这能开发票吗 read as ask_hours (0.5): a question no catalogue word names and
+            # the classifier is unsure of goes to the advisor, not to the opening hours.
+            kind = latest_intent(tracker) if confidence >= UNSURE_QUESTION else "ask_beyond_bot"
+        if kind not in QUESTION_KINDS and kind != "ask_beyond_bot":
             dispatcher.utter_message(response="utter_default")
             return []
         answer_question(kind, text, dispatcher, tracker)
@@ -116,6 +127,8 @@ class ActionHandleUnclearMessage(Action):
             answered = answer_can_you_do(dispatcher, tracker)
             if answered is not None:
                 return answered  # 你们那能装行车记录仪吗? read as out of scope: the shop does it
+            if BARE_BOOKING.fullmatch(latest_text(tracker).strip(" ,，。.!！~～")):
+                return booking_start(tracker, tracker.get_slot("booking_offer"))  # 预约 alone: it begins
             question = backend.script().question_kind(latest_text(tracker))
             if question is not None and sounds_like_question(latest_text(tracker)):
                 # 保养要多久? read as out of scope: a question the catalogue answers.

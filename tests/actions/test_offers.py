@@ -135,6 +135,30 @@ async def test_how_long_the_warranty_runs_is_answered_not_out_of_scope(chat, dom
     assert responses(dispatcher) == ["utter_answer_warranty", "utter_offer_booking"]
 
 
+async def test_a_fault_read_as_a_no_is_heard_as_a_fault(chat, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleDeny().run(dispatcher, chat("喇叭不响了", "deny"), domain)
+    assert responses(dispatcher) == ["utter_problem_acknowledged", "utter_offer_booking"]
+    assert slot_values(events)["booking_offer"]["service_type"] == "repair"
+
+
+@pytest.mark.parametrize("text,confidence,response", [
+    ("你们这能开发票吗", 0.5, "utter_answer_by_advisor"), ("礼拜天你们开不开", 0.9, "utter_answer_hours"),
+])
+async def test_a_question_no_word_names_and_the_classifier_doubts_goes_to_the_advisor(chat, domain, text, confidence, response):
+    dispatcher = CollectingDispatcher()
+    tracker = chat(text, "ask_hours")
+    tracker.latest_message["intent"]["confidence"] = confidence
+    await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert responses(dispatcher)[0] == response
+
+
+@pytest.mark.parametrize("text", ["预约", "我想预约一下", "约个时间吧"])
+async def test_a_booking_asked_in_a_word_the_classifier_doubts_begins(chat, domain, text):
+    events = await ActionHandleUnclearMessage().run(CollectingDispatcher(), chat(text, "nlu_fallback"), domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+
+
 async def test_what_the_shop_has_asked_with_a_tag_after_the_booking_goes_to_the_advisor(chat, domain):
     dispatcher = CollectingDispatcher()
     booked = {"draft_id": 3.0, "booked_display": "12月10日(周四) 15:00"}

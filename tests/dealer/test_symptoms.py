@@ -535,6 +535,11 @@ def test_a_time_not_of_the_car_purchase_is_still_when(text, when):
     assert answers_in(text).get("when") == when
 
 
+@pytest.mark.parametrize("text", ["师傅,我这车打火有点难", "冬天早上启动比较费劲"])
+def test_a_hard_start_is_a_fault(text):
+    assert tells_a_fault(text, False)
+
+
 @pytest.mark.parametrize("text", ["我车停一晚上地上有一摊油,想过去看看", "车底下一滩绿色的水", "车位上都是油渍"])
 def test_what_a_leak_left_under_the_car_is_a_fault(text):
     assert tells_a_fault(text, False)
