@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
@@ -1143,7 +1144,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         found = latest_entity(tracker, "vin")
-        text = str(found["value"]) if found else str(value)
+        # full-width (ＬＳＶ…) read as ASCII, as normalize_vin does
+        text = unicodedata.normalize("NFKC", str(found["value"]) if found else str(value))
         written = VIN_LIKE.search(re.sub(r"[\s·.\-]", "", text))  # also typed in lower case
         if not found and not written and not ATTEMPTED_VIN.search(text):
             return {"vin": NOT_GIVEN}  # 不记得 / 不用查了: the advisor looks it up by the plate

@@ -101,7 +101,8 @@ def vin_check_digit(vin: str) -> str:
 
 
 def normalize_vin(text: str) -> str:
-    vin = _SEPARATORS.sub("", text.strip()).upper()
+    # ＬＳＶ… typed on a full-width keyboard is the same VIN (NFKC, as for the phone).
+    vin = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip()).upper()
     if not _VIN.fullmatch(vin):
         raise InvalidValue("vin", "bad_format")
     if vin[8] != vin_check_digit(vin):

@@ -1035,6 +1035,12 @@ async def test_a_check_asked_taking_up_an_offered_warranty_claim_keeps_the_claim
     assert slots["service_type"] == "warranty"
 
 
+async def test_a_vin_typed_full_width_is_taken(dispatcher, form_tracker, domain):
+    text = "ＬＳＶＡＵ２１８１Ｎ２１３７４６５"
+    tracker = form_tracker({"vin": text}, requested_slot="vin", text=text, slots={"service_type": "warranty"})
+    assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] == "LSVAU2181N2137465"
+
+
 async def test_the_words_decide_the_read_back_over_the_intent(dispatcher, form_tracker, domain):
     tracker = form_tracker({"booking_confirmed": False}, requested_slot="booking_confirmed", text="对的,没有问题")
     tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.7}

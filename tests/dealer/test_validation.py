@@ -99,6 +99,10 @@ def test_vin_rejects_bad_length_and_letters(given):
         normalize_vin(given)
 
 
+def test_a_vin_typed_full_width_is_the_same_vin():
+    assert normalize_vin("ＬＳＶＡＵ２１８１Ｎ２１３７４６５") == "LSVAU2181N2137465"
+
+
 def test_vin_known_check_digit():
     # A published example: 1M8GDM9AXKP042788 has check digit X.
     assert vin_check_digit("1M8GDM9AXKP042788") == "X"
