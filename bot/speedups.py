@@ -41,12 +41,35 @@ compare it with Rasa's own (tests/bot/test_speedups.py).
    refuses).
 9. **Slots copied** (``copy.copy`` of each of the domain's 56 slots whenever a tracker is
    made: reading one, the form's temporary tracker, each copy in prediction) by a
-   ``Slot.__copy__`` that does what copy's generic path ends in, 5x as fast.
+   ``Slot.__copy__`` that does what copy's generic path ends in, 5x as fast. (Until the
+   third round it never took its fast path: ABC, a base of Slot, has an empty
+   ``__slots__``, which the check took for a copy hook of its own.)
 10. **Action calls over one kept-alive client session** per event loop (Rasa's
    ``EndpointConfig.request`` opened a session and a connection per call): the same
    request, headers, timeout, errors and result; no cookie jar (Rasa's started empty each
    call), no cap on connections (as before), idle connections dropped after 2 s (the
    action server closes them after 5 s).
+
+Third round (issue 14), each compared with Rasa's own in tests/bot/test_speedups.py too:
+
+11. **SQLite connections pooled** (``sqlite_pool``): SQLAlchemy 1.4 gives a SQLite file a
+    NullPool, so each of the two sessions of a turn opened a connection (and SQLite read
+    the schema again); a QueuePool as SQLAlchemy 2.0 uses for files (see
+    ``_pool_sqlite_connections``).
+12. **applied_events folded** (``fast_fold``) by Rasa's loop and helpers step for step with
+    each event's class looked up once (isinstance against Rasa's ABCs was most of it) and
+    without the list copy per undone loop turn: a 154-event booking, 540 -> 130 µs.
+13. **The tracker state** (``current_state``): the active loop's copy (the parse data of
+    the message that started the form) made as dataclasses.asdict makes it (75 -> 10 µs).
+14. **Deep copies for debug lines** (``log_copies``): Rasa deep-copies an action's events,
+    the form's latest message, the policies' states ... as arguments of
+    ``structlogger.debug``, which the configured logger (INFO) drops; in the four modules
+    that use copy for nothing else the value is passed as it is when the line is dropped.
+15. **The response checks compiled** (``compiled_check``): each schema of type,
+    properties, required, items and string const made a plain Python predicate (a
+    six-event response: 170 -> 19 µs); the user event's (a oneOf) stays jsonschema's.
+16. **Stored events fetched** (``raw_rows``) by SQLAlchemy's own cursor strategy without a
+    Row object each (~1.5 µs a row), when the column has no result processor.
 
 ``BOT_SPEEDUPS_OFF`` (comma-separated names, or ``all``; see ``_switch_off``) puts Rasa's
 own back, to measure a speedup against it under the same load (benchmarks/turn_cost.py).
@@ -56,6 +79,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sys
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -73,6 +98,8 @@ rasa_unique_entity_mappings: Any = None
 rasa_agent_handle_message: Any = None
 rasa_sql_save: Any = None
 rasa_endpoint_request: Any = None
+rasa_session_scope: Any = None
+rasa_current_state: Any = None
 
 
 @lru_cache(maxsize=1)
@@ -105,17 +132,129 @@ def _by_event_type() -> tuple[Any, dict[str, Any]] | None:
 
 
 def _valid_by_event_type(result: Any) -> bool:
-    check = _by_event_type()
+    check = _checks_by_event_type() if _compiled_check_on else _validators_by_event_type()
     if check is None:
         return False
     skeleton, by_type = check
-    if not skeleton.is_valid(result):
+    if not skeleton(result):
         return False
     for event in result.get("events") or []:  # each an object with an "event" string now
-        validator = by_type.get(event["event"])
-        if validator is None or not validator.is_valid(event):
+        valid = by_type.get(event["event"])
+        if valid is None or not valid(event):
             return False
     return True
+
+
+@lru_cache(maxsize=1)
+def _validators_by_event_type() -> tuple[Any, dict[str, Any]] | None:
+    check = _by_event_type()
+    if check is None:
+        return None
+    skeleton, by_type = check
+    return skeleton.is_valid, {name: validator.is_valid for name, validator in by_type.items()}
+
+
+@lru_cache(maxsize=1)
+def _checks_by_event_type() -> tuple[Any, dict[str, Any]] | None:
+    """_validators_by_event_type with each schema made of the keywords _compiled_schema
+    knows turned into plain Python (jsonschema's is_valid took ~85 µs for the skeleton of
+    a six-event response, ~9 µs an event); any other schema is checked by jsonschema."""
+    check = _by_event_type()
+    if check is None:
+        return None
+    skeleton, by_type = check
+    return (_compiled_schema(skeleton.schema, type(skeleton)) or skeleton.is_valid,
+            {name: _compiled_schema(validator.schema, type(validator)) or validator.is_valid
+             for name, validator in by_type.items()})
+
+
+_compiled_check_on = True  # BOT_SPEEDUPS_OFF=compiled_check: jsonschema's is_valid for every schema
+_SCHEMA_KEYWORDS = frozenset({"type", "properties", "required", "items", "const"})
+
+
+def _type_check(name: Any, cls: Any) -> Any:
+    """The validator class's own type check (jsonschema 4's TYPE_CHECKER) as a predicate:
+    the plain isinstance tests it makes for these names, the checker itself otherwise."""
+    import numbers
+
+    plain = {
+        "object": lambda value: isinstance(value, dict),
+        "array": lambda value: isinstance(value, list),
+        "string": lambda value: isinstance(value, str),
+        "null": lambda value: value is None,
+        "boolean": lambda value: isinstance(value, bool),
+        "number": lambda value: not isinstance(value, bool) and isinstance(value, numbers.Number),
+    }
+    if not isinstance(name, str):
+        return None
+    from jsonschema import _types
+
+    checker = cls.TYPE_CHECKER
+    expected = {"object": _types.is_object, "array": _types.is_array, "string": _types.is_string,
+                "null": _types.is_null, "boolean": _types.is_bool, "number": _types.is_number}
+    try:
+        if name in plain and checker._type_checkers[name] is expected[name]:
+            return plain[name]
+        checker.is_type(None, name)  # raises for a type it does not know
+    except Exception:
+        return None
+    return lambda value: checker.is_type(value, name)
+
+
+def _compiled_schema(schema: Any, cls: Any) -> Any:
+    """A predicate equal to ``cls(schema).is_valid`` for a schema of type, properties,
+    required, items (a schema for every item, as draft 2020-12 reads it without
+    prefixItems) and string const, at every level; None for anything else."""
+    from jsonschema import _types
+
+    if not isinstance(schema, dict) or not set(schema) <= _SCHEMA_KEYWORDS:
+        return None
+    checkers = cls.TYPE_CHECKER._type_checkers
+    if checkers.get("object") is not _types.is_object or checkers.get("array") is not _types.is_array:
+        return None  # properties, required and items apply to what these say is an object, an array
+    type_ok = None
+    if "type" in schema:
+        names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        predicates = [_type_check(name, cls) for name in names]
+        if not predicates or None in predicates:
+            return None
+        type_ok = predicates[0] if len(predicates) == 1 else (lambda value: any(p(value) for p in predicates))
+    has_const, const = "const" in schema, schema.get("const")
+    if has_const and not isinstance(const, str):
+        return None
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
+        return None
+    if not isinstance(schema.get("properties", {}), dict):
+        return None
+    properties = [(name, _compiled_schema(sub, cls)) for name, sub in schema.get("properties", {}).items()]
+    if any(valid is None for _, valid in properties):
+        return None
+    each = None
+    if "items" in schema:
+        each = _compiled_schema(schema["items"], cls)
+        if each is None:
+            return None
+
+    def valid(value: Any) -> bool:
+        if type_ok is not None and not type_ok(value):
+            return False
+        if has_const and not value == const:  # jsonschema's equal() when one side is a str
+            return False
+        if isinstance(value, dict):
+            for name in required:
+                if name not in value:
+                    return False
+            for name, sub in properties:
+                if name in value and not sub(value[name]):
+                    return False
+        elif each is not None and isinstance(value, list):
+            for item in value:
+                if not each(item):
+                    return False
+        return True
+
+    return valid
 
 
 def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
@@ -181,12 +320,28 @@ def _json_loads(text: str) -> Any:
         return json.loads(text)
 
 
+_raw_rows_on = True  # BOT_SPEEDUPS_OFF=raw_rows: the values through SQLAlchemy's rows (.scalars())
+
+
+def _column_values(result: Any) -> list:
+    """``list(result.scalars())`` of a one-column result: the driver's rows as SQLAlchemy's
+    own cursor strategy fetches them (its fetchall: errors handled and the cursor closed
+    as for any fetch), without a Row object for each (~1.5 µs a row), when the column has
+    no result processor (the data column's Text on SQLite: the driver's str as it is)."""
+    processors = getattr(getattr(result, "_metadata", None), "_processors", None)
+    if (not _raw_rows_on or processors is None or len(processors) != 1 or processors[0] is not None
+            or getattr(result, "cursor", None) is None or result._unique_filter_state
+            or result._row_logging_fn or getattr(result, "_yield_per", None)):
+        return list(result.scalars())
+    return [row[0] for row in result.cursor_strategy.fetchall(result, result.cursor)]
+
+
 async def _sql_retrieve(self: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     statement = _events_statement(self.SQLEvent.__table__, "data", fetch_events_from_all_sessions)
     with self.session_scope() as session:
-        events = [_json_loads(data) for data in session.execute(statement, {"sender_id": sender_id}).scalars()]
+        events = [_json_loads(data) for data in _column_values(session.execute(statement, {"sender_id": sender_id}))]
     if self.domain and events:
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
     return None
@@ -227,6 +382,52 @@ async def _sql_save(self: Any, tracker: Any) -> None:
         session.commit()
 
     logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+
+
+def _pool_sqlite_connections(store: Any) -> None:
+    """A SQLite file tracker store's connections kept in a pool (SQLAlchemy 1.4 gives a file
+    database a NullPool: a new SQLite connection, whose first statement reads the schema
+    again, for every session: two a turn). The engine's own pool is swapped, once, for a
+    QueuePool built as SQLAlchemy's own ``Pool.recreate`` builds one (the same connect
+    function, events, reset on return: a rollback, as closing did), as SQLAlchemy 2.0 does
+    for file databases: connections handed out one session at a time, so one may pass
+    between threads (``check_same_thread=False``, as 2.0 sets it); no cap on their number
+    and no waiting for one (``max_overflow=-1``), as NullPool never waited."""
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.__dict__.get("_speedups_pooled"):
+        return
+    with _pooling:
+        if not engine.__dict__.get("_speedups_pooled"):
+            _pool_engine(engine)
+            engine._speedups_pooled = True
+
+
+_pooling = threading.Lock()
+
+
+def _pool_engine(engine: Any) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.pool import NullPool, QueuePool
+
+    old = engine.pool
+    if type(old) is not NullPool or engine.dialect.name != "sqlite" or engine.dialect.driver != "pysqlite":
+        return
+
+    def shareable(dialect: Any, record: Any, cargs: Any, cparams: dict) -> None:
+        cparams["check_same_thread"] = False
+
+    event.listen(engine, "do_connect", shareable)
+    engine.pool = QueuePool(old._creator, pool_size=5, max_overflow=-1, recycle=old._recycle, echo=old.echo,
+                            logging_name=old._orig_logging_name, reset_on_return=old._reset_on_return,
+                            pre_ping=old._pre_ping, _dispatch=old.dispatch, dialect=old._dialect)
+    old.dispose()
+
+
+def _session_scope(self: Any) -> Any:
+    """Rasa's SQLTrackerStore.session_scope over pooled SQLite connections."""
+    if not self.engine.__dict__.get("_speedups_pooled"):
+        _pool_sqlite_connections(self)
+    return rasa_session_scope(self)
 
 
 class EncodedJson:
@@ -364,6 +565,8 @@ async def _endpoint_request(self: Any, method: str = "post", subpath: str | None
 def _fold_applied_events(tracker: Any, events: Any, loop_names: Any, applied: list) -> list:
     """The loop of Rasa's DialogueStateTracker.applied_events over ``events``, continuing
     from ``applied`` (the applied events of what came before them)."""
+    if _fast_fold_on and _rasa_fold_methods(type(tracker)):
+        return _fast_fold(events, loop_names, applied)
     from rasa.shared.core.events import (ActionExecuted, ActionReverted, Restarted, SessionStarted, UserUttered,
                                          UserUtteranceReverted)
 
@@ -383,10 +586,126 @@ def _fold_applied_events(tracker: Any, events: Any, loop_names: Any, applied: li
     return applied
 
 
-def _loop_names(events: Any) -> frozenset:
-    from rasa.shared.core.events import ActiveLoop
+_fast_fold_on = True  # BOT_SPEEDUPS_OFF=fast_fold: the fold above with Rasa's own helpers
+# What an event is, for the fold: one bit per class of Rasa's isinstance checks.
+_RESET, _ACTION_REVERTED, _USER_REVERTED, _ACTION, _USER, _LOOP, _REJECTED, _FEATURIZATION = (1 << i for i in range(8))
+_kinds: dict = {}
+_kinds_token: list = [None]
 
-    return frozenset(event.name for event in events if isinstance(event, ActiveLoop) and event.name)
+
+@lru_cache(maxsize=None)
+def _kind_classes() -> tuple:
+    from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActionReverted, ActiveLoop,
+                                         DefinePrevUserUtteredFeaturization, Restarted, SessionStarted,
+                                         UserUttered, UserUtteranceReverted)
+
+    return ((_RESET, (Restarted, SessionStarted)), (_ACTION_REVERTED, ActionReverted),
+            (_USER_REVERTED, UserUtteranceReverted), (_ACTION, ActionExecuted), (_USER, UserUttered),
+            (_LOOP, ActiveLoop), (_REJECTED, ActionExecutionRejected),
+            (_FEATURIZATION, DefinePrevUserUtteredFeaturization))
+
+
+def _event_kinds() -> dict:
+    """Event class -> its bits (issubclass, as isinstance decides for an instance of it);
+    emptied whenever an ABC registers a class (abc's cache token)."""
+    import abc
+
+    token = abc.get_cache_token()
+    if _kinds_token[0] != token:
+        _kinds.clear()
+        _kinds_token[0] = token
+    return _kinds
+
+
+def _kind(kinds: dict, event: Any) -> int:
+    cls = type(event)
+    kind = kinds.get(cls)
+    if kind is None:
+        kind = kinds[cls] = sum(bit for bit, classes in _kind_classes() if issubclass(cls, classes))
+    return kind
+
+
+@lru_cache(maxsize=None)
+def _rasa_fold_methods(cls: type) -> bool:
+    """Whether the tracker class folds with Rasa's own helpers (no subclass overrides them)."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    return all(getattr(cls, name) is getattr(DialogueStateTracker, name)
+               for name in ("_undo_till_previous", "_first_loop_execution_or_unhappy_path",
+                            "_is_within_unhappy_path", "_undo_till_previous_loop_execution"))
+
+
+def _fast_fold(events: Any, loop_names: Any, applied: list) -> list:
+    """Rasa's applied_events loop and its four helpers, step for step, with each event's
+    class looked up once (isinstance against Rasa's ABCs was most of the loop's time) and
+    no copy of the list for every loop turn undone (Rasa's helpers copy it each time)."""
+    kinds = _event_kinds()
+    for event in events:
+        kind = kinds.get(type(event))
+        if kind is None:
+            kind = _kind(kinds, event)
+        if kind & _RESET:
+            applied = []
+        elif kind & _ACTION_REVERTED:
+            _undo_till_previous(kinds, _ACTION, applied)
+        elif kind & _USER_REVERTED:
+            _undo_till_previous(kinds, _USER, applied)
+            _undo_till_previous(kinds, _ACTION, applied)
+        elif (kind & _ACTION and event.action_name in loop_names
+              and not _first_loop_execution_or_unhappy_path(kinds, event.action_name, applied)):
+            _undo_till_previous_loop_execution(kinds, event.action_name, applied)
+        else:
+            applied.append(event)
+    return applied
+
+
+def _undo_till_previous(kinds: dict, bit: int, applied: list) -> None:
+    """Rasa's DialogueStateTracker._undo_till_previous: the last events removed up to and
+    including the last one of the kind."""
+    while applied:
+        if _kind(kinds, applied.pop()) & bit:
+            break
+
+
+def _first_loop_execution_or_unhappy_path(kinds: dict, loop_name: Any, applied: list) -> bool:
+    """Rasa's DialogueStateTracker._first_loop_execution_or_unhappy_path (with
+    _is_within_unhappy_path)."""
+    next_action = None
+    for event in reversed(applied):
+        kind = kinds.get(type(event))
+        if kind is None:
+            kind = _kind(kinds, event)
+        if kind & _LOOP and event.name is None:
+            return True
+        if ((kind & _REJECTED and event.action_name == loop_name)
+                or (kind & _USER and next_action is not None and next_action != loop_name)):
+            return True
+        if kind & _ACTION:
+            if event.action_name == loop_name:
+                return False
+            next_action = event.action_name
+    return True
+
+
+def _undo_till_previous_loop_execution(kinds: dict, loop_name: Any, applied: list) -> None:
+    """Rasa's DialogueStateTracker._undo_till_previous_loop_execution: back to the loop's
+    previous execution, the actions, user messages and featurization events removed."""
+    index = len(applied) - 1
+    while index >= 0:
+        event = applied[index]
+        kind = kinds.get(type(event))
+        if kind is None:
+            kind = _kind(kinds, event)
+        if kind & _ACTION and event.action_name == loop_name:
+            break
+        if kind & (_ACTION | _USER | _FEATURIZATION):
+            del applied[index]
+        index -= 1
+
+
+def _loop_names(events: Any) -> frozenset:
+    kinds = _event_kinds()
+    return frozenset(event.name for event in events if _kind(kinds, event) & _LOOP and event.name)
 
 
 def _applied_events(self: Any) -> list:
@@ -412,9 +731,101 @@ def _applied_events(self: Any) -> list:
                 applied = _fold_applied_events(self, new, loop_names, list(applied))
                 self.__dict__["_speedups_applied"] = (events, length, first, last, loop_names, applied)
                 return list(applied)
-    applied = rasa_applied_events(self)
-    self.__dict__["_speedups_applied"] = (events, length, first, last, _loop_names(events), applied)
+    if _fast_fold_on and _rasa_fold_methods(type(self)):
+        loop_names = _loop_names(events)
+        applied = _fast_fold(events, loop_names, [])
+    else:
+        applied = rasa_applied_events(self)
+        loop_names = _loop_names(events)
+    self.__dict__["_speedups_applied"] = (events, length, first, last, loop_names, applied)
     return list(applied)
+
+
+_PLAIN_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _asdict_plain(value: Any) -> Any:
+    """dataclasses' _asdict_inner (asdict's copy of each field's value) for exact dicts,
+    lists and JSON atoms, which it copies alike (a new dict or list at every level; an
+    atom is its own deepcopy); anything else is copied by dataclasses itself."""
+    cls = type(value)
+    if cls in _PLAIN_ATOMS:
+        return value
+    if cls is dict:
+        return {_asdict_plain(key): _asdict_plain(item) for key, item in value.items()}
+    if cls is list:
+        return [_asdict_plain(item) for item in value]
+    import dataclasses
+
+    return dataclasses._asdict_inner(value, dict)
+
+
+def _current_state(self: Any, event_verbosity: Any = None) -> dict:
+    """Rasa's DialogueStateTracker.current_state, the active loop (with the ~1 KB parse
+    data of the message that started it) copied by _asdict_plain instead of
+    dataclasses.asdict (half the time of the whole state of a booking tracker)."""
+    import dataclasses
+
+    from rasa.shared.core.constants import ACTIVE_LOOP
+    from rasa.shared.core.trackers import EventVerbosity, TrackerActiveLoop
+
+    if event_verbosity is None:
+        event_verbosity = EventVerbosity.NONE
+    loop = self.active_loop
+    if type(loop) is not TrackerActiveLoop or "active_loop" not in self.__dict__:
+        return rasa_current_state(self, event_verbosity)
+    self.active_loop = None  # Rasa's own state without the loop, then the loop as asdict has it
+    try:
+        state = rasa_current_state(self, event_verbosity)
+    finally:
+        self.active_loop = loop
+    state[ACTIVE_LOOP] = {field.name: _asdict_plain(getattr(loop, field.name))
+                          for field in dataclasses.fields(loop)}
+    return state
+
+
+# Rasa modules whose only use of the copy module is ``copy.deepcopy(...)`` as an argument of
+# ``structlogger.debug(...)`` (checked by tests/bot/test_speedups.py against their source).
+DEBUG_LOG_COPY_MODULES = ("rasa.core.processor", "rasa.core.actions.forms", "rasa.core.policies.memoization",
+                          "rasa.core.policies.rule_policy")
+
+
+def _debug_is_nop(module: Any) -> bool:
+    """Whether ``module.structlogger.debug`` is structlog's no-op: the filtering bound logger
+    Rasa configures (rasa.utils.log_utils.configure_structlog) below its level."""
+    try:
+        from structlog._native import _nop
+    except ImportError:  # another structlog: always copy
+        return False
+    debug = getattr(module.structlogger.bind(), "debug", None)
+    return getattr(debug, "__func__", None) is _nop
+
+
+class DebugLogCopy:
+    """The copy module as one of DEBUG_LOG_COPY_MODULES sees it (its global ``copy``):
+    ``deepcopy`` copies only when its debug line is logged. Rasa 3.6 deep-copies the
+    events of every action, the parse data of the form's latest message, the policies'
+    states and more for ``structlogger.debug`` lines whose arguments the configured
+    logger (INFO) throws away; the value itself is passed to the no-op instead."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if _debug_is_nop(self._module):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def _copy_only_logged(on: bool) -> None:
+    import importlib
+
+    for name in DEBUG_LOG_COPY_MODULES:
+        module = importlib.import_module(name)
+        module.copy = DebugLogCopy(module) if on else copy
 
 
 def _unique_entity_mappings(self: Any, domain: Any) -> set:
@@ -465,9 +876,17 @@ def _copied_by_dict(cls: type) -> bool:
     below ``object`` says otherwise (the Slot classes of Rasa 3.6 do not)."""
     from rasa.shared.core.slots import Slot
 
-    return all(not any(hook in klass.__dict__ for hook in _COPY_HOOKS)
+    return all(not any(_copy_hook(klass, hook) for hook in _COPY_HOOKS)
                for klass in cls.__mro__ if klass is not object and klass is not Slot) and \
-        not any(hook in Slot.__dict__ for hook in _COPY_HOOKS if hook != "__copy__")
+        not any(_copy_hook(Slot, hook) for hook in _COPY_HOOKS if hook != "__copy__")
+
+
+def _copy_hook(klass: type, hook: str) -> bool:
+    """Whether ``klass`` itself changes how copy.copy copies: an empty ``__slots__`` (ABC's,
+    a base of Slot) adds no slot and leaves the copy to the instance's ``__dict__``."""
+    if hook not in klass.__dict__:
+        return False
+    return not (hook == "__slots__" and klass.__dict__[hook] in ((), []))
 
 
 def _slot_copy(self: Any) -> Any:
@@ -486,7 +905,8 @@ def install() -> None:
     """Put these in place of Rasa's (idempotent)."""
     global rasa_check, rasa_resolve_by_type, rasa_sql_retrieve, rasa_sql_additional_events
     global rasa_action_call_format, rasa_endpoint_session, rasa_applied_events, rasa_unique_entity_mappings
-    global rasa_agent_handle_message, rasa_sql_save, rasa_endpoint_request
+    global rasa_agent_handle_message, rasa_sql_save, rasa_endpoint_request, rasa_session_scope
+    global rasa_current_state, _fast_fold_on, _compiled_check_on, _raw_rows_on
     from rasa.core.agent import Agent
     from rasa.shared.core.slots import Slot
     from rasa.core.actions.action import RemoteAction
@@ -508,6 +928,8 @@ def install() -> None:
         rasa_agent_handle_message = Agent.handle_message
         rasa_sql_save = SQLTrackerStore.save
         rasa_endpoint_request = EndpointConfig.request
+        rasa_session_scope = SQLTrackerStore.session_scope
+        rasa_current_state = DialogueStateTracker.current_state
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     SQLTrackerStore._retrieve = _sql_retrieve
@@ -520,6 +942,12 @@ def install() -> None:
     Slot.__copy__ = _slot_copy
     SQLTrackerStore.save = _sql_save
     EndpointConfig.request = _endpoint_request
+    SQLTrackerStore.session_scope = _session_scope
+    DialogueStateTracker.current_state = _current_state
+    _fast_fold_on = True
+    _copy_only_logged(True)
+    _compiled_check_on = True
+    _raw_rows_on = True
     _switch_off(os.environ.get("BOT_SPEEDUPS_OFF", ""))
 
 
@@ -547,12 +975,19 @@ def _switch_off(names: str) -> None:
         "freeze": (Agent, "handle_message", rasa_agent_handle_message),
         "save": (SQLTrackerStore, "save", rasa_sql_save),
         "request": (EndpointConfig, "request", rasa_endpoint_request),
+        "sqlite_pool": (SQLTrackerStore, "session_scope", rasa_session_scope),
+        "current_state": (DialogueStateTracker, "current_state", rasa_current_state),
+        "fast_fold": (sys.modules[__name__], "_fast_fold_on", False),
+        "compiled_check": (sys.modules[__name__], "_compiled_check_on", False),
+        "raw_rows": (sys.modules[__name__], "_raw_rows_on", False),
     }
     wanted = {name.strip() for name in names.split(",") if name.strip()}
     if "all" in wanted:
-        wanted = set(own) | {"slot_copy"}
+        wanted = set(own) | {"slot_copy", "log_copies"}
     for name in wanted & set(own):
         owner, attribute, theirs = own[name]
         setattr(owner, attribute, theirs)
     if "slot_copy" in wanted and "__copy__" in Slot.__dict__:
         del Slot.__copy__
+    if "log_copies" in wanted:
+        _copy_only_logged(False)

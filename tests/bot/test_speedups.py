@@ -538,3 +538,389 @@ def test_the_kept_alive_connections_close_when_the_server_stops():
         assert session.closed and speedups._shared["sessions"] == {}
     finally:
         rasa.core.run.close_resources = rasa_close
+
+
+# Third round (issue 14): each compared with Rasa's own path.
+
+def test_every_slot_class_of_the_domain_is_copied_by_the_fast_path(monkeypatch) -> None:
+    """ABC, a base of Slot, has an empty __slots__: it adds no slot, so the fast path
+    applies (before, it made every slot go copy's generic way)."""
+    import copy
+
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load("domain.yml")
+    assert {type(slot) for slot in domain.slots} and \
+        all(speedups._copied_by_dict(type(slot)) for slot in domain.slots)
+    expected = {slot.name: _rasa_copy(slot).__dict__ for slot in domain.slots}
+
+    def no_generic_copy(*args, **kwargs):
+        raise AssertionError("copied copy's generic way")
+
+    monkeypatch.setattr(copy, "_reconstruct", no_generic_copy)
+    copies = {slot.name: copy.copy(slot) for slot in domain.slots}
+    assert {name: slot.__dict__ for name, slot in copies.items()} == expected
+    assert all(type(copies[slot.name]) is type(slot) and copies[slot.name] is not slot for slot in domain.slots)
+
+    class Slotted(type(domain.slots[0])):  # a class with a slot of its own: copy's generic way
+        __slots__ = ("extra",)
+
+    assert not speedups._copied_by_dict(Slotted)
+
+
+def _tracker_rows(store, sender="c1") -> list:
+    import asyncio
+
+    tracker = asyncio.run(store.retrieve(sender))
+    return [event.as_dict() for event in tracker.events] if tracker else None
+
+
+def test_sqlite_tracker_store_connections_are_pooled_and_store_what_rasas_store(tmp_path) -> None:
+    import asyncio
+    import threading
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy.pool import NullPool, QueuePool
+
+    assert SQLTrackerStore.session_scope is speedups._session_scope
+    domain = Domain.load("domain.yml")
+    ours = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    theirs = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "theirs.db"))
+    theirs.engine._speedups_pooled = True  # Rasa's NullPool kept for this one
+    tracker = DialogueStateTracker.from_events("c1", [SessionStarted(timestamp=1.0)], domain.slots)
+    for step, event in enumerate([ActionExecuted("action_listen", timestamp=2.0),
+                                  UserUttered("您好", {"name": "greet", "confidence": 1.0}, timestamp=3.0),
+                                  SlotSet("plate", "沪A12345", timestamp=4.0)]):
+        tracker.update(event)
+        for store in (ours, theirs):
+            asyncio.run(store.save(tracker))
+        assert _stored_rows(ours) == _stored_rows(theirs) and _tracker_rows(ours) == _tracker_rows(theirs)
+    assert type(ours.engine.pool) is QueuePool and type(theirs.engine.pool) is NullPool
+    assert ours.engine.pool.checkedin() == 1  # one connection, used by every session since
+
+    with ours.session_scope() as first, ours.session_scope() as second:  # never shared by two sessions
+        assert first.connection().connection.dbapi_connection is not second.connection().connection.dbapi_connection
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(_tracker_rows(ours)))  # a pooled connection, another thread
+    worker.start()
+    worker.join()
+    assert seen == [_tracker_rows(theirs)]
+
+    other = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "ours.db"))  # another process's writes
+    tracker.update(SlotSet("mileage", 12000, timestamp=5.0))
+    asyncio.run(other.save(tracker))
+    assert _tracker_rows(ours) == _tracker_rows(other) and len(_tracker_rows(ours)) == 5
+
+
+def test_only_sqlite_file_stores_are_pooled() -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import SingletonThreadPool
+
+    class Store:
+        engine = sa.create_engine("sqlite://")  # in memory: SQLAlchemy's own pool, untouched
+
+    speedups._pool_sqlite_connections(Store)
+    assert type(Store.engine.pool) is SingletonThreadPool
+
+
+def _booking_like_events() -> list:
+    from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActiveLoop, BotUttered,
+                                         DefinePrevUserUtteredFeaturization, SessionStarted, SlotSet, UserUttered)
+
+    events = [SessionStarted(), ActionExecuted("action_listen"), UserUttered("我想预约"),
+              ActionExecuted("booking_form"), ActiveLoop("booking_form"), SlotSet("requested_slot", "phone"),
+              BotUttered("手机号?")]
+    for turn in range(12):
+        events += [ActionExecuted("action_listen"), UserUttered(f"答{turn}"),
+                   DefinePrevUserUtteredFeaturization(False), ActionExecuted("booking_form")]
+        events += [SlotSet(f"s{turn}_{i}", i) for i in range(5)] + [BotUttered("下一个?")]
+        if turn == 6:
+            events += [ActionExecutionRejected("booking_form"), ActionExecuted("utter_ask_continue")]
+    return events + [ActiveLoop(None), SlotSet("requested_slot", None), ActionExecuted("action_submit_booking")]
+
+
+def test_applied_events_folded_fast_are_rasas_for_every_prefix_of_a_long_form() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    events = _booking_like_events()
+    for end in range(len(events) + 1):
+        tracker = DialogueStateTracker.from_events("c1", events[:end], domain.slots)
+        ours = speedups._fast_fold(tracker.events, speedups._loop_names(tracker.events), [])
+        assert ours == speedups.rasa_applied_events(tracker), end
+        assert all(a is b for a, b in zip(ours, speedups.rasa_applied_events(tracker)))
+        assert tracker.applied_events() == speedups.rasa_applied_events(tracker)
+
+
+def test_a_tracker_class_with_its_own_fold_helpers_is_folded_with_them() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    calls = []
+
+    class Tracker(DialogueStateTracker):
+        def _first_loop_execution_or_unhappy_path(self, name, applied):
+            calls.append(name)
+            return True  # never undo a loop turn
+
+    domain = Domain.load("domain.yml")
+    tracker = Tracker.from_events("c1", _booking_like_events(), domain.slots)
+    assert not speedups._rasa_fold_methods(Tracker) and speedups._rasa_fold_methods(DialogueStateTracker)
+    assert tracker.applied_events() == speedups.rasa_applied_events(tracker) and calls
+    assert len(tracker.applied_events()) > len(DialogueStateTracker.from_events(
+        "c1", _booking_like_events(), domain.slots).applied_events())
+
+
+def test_event_kinds_follow_isinstance_and_abc_registrations() -> None:
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    class Later(Event):  # registered as a UserUttered after its kind was looked up
+        type_name = "later_test_event"
+
+        def as_story_string(self):
+            return None
+
+        def __eq__(self, other):
+            return self is other
+
+        def __hash__(self):
+            return id(self)
+
+    later = Later()
+    kinds = speedups._event_kinds()
+    assert speedups._kind(kinds, later) == 0 and speedups._kind(kinds, SlotSet("x", 1)) == 0
+    assert speedups._kind(kinds, ActionExecuted("a")) == speedups._ACTION
+    UserUttered.register(Later)
+    assert isinstance(later, UserUttered) and speedups._kind(speedups._event_kinds(), later) == speedups._USER
+
+
+def test_the_tracker_state_is_rasas_own_with_or_without_an_active_loop() -> None:
+    import json
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, LoopInterrupted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    assert DialogueStateTracker.current_state is speedups._current_state
+    domain = Domain.load("domain.yml")
+    parse_data = {"intent": {"name": "book_service", "confidence": 0.9}, "text": "预约 沪A12345",
+                  "entities": [{"entity": "plate", "value": "沪A12345", "start": 3, "end": 11, "extractor": "x"}],
+                  "intent_ranking": [{"name": "book_service", "confidence": 0.9}, {"name": "greet", "confidence": 0.1}],
+                  "metadata": {"nested": [1, 2.5, None, True, "文字", {"deep": [[], {}]}]}, "message_id": "m1"}
+    tracker = DialogueStateTracker.from_events("c1", [
+        ActionExecuted("action_listen"),
+        UserUttered("预约 沪A12345", parse_data["intent"], parse_data["entities"], parse_data)], domain.slots)
+    parse_data = tracker.latest_message.parse_data
+    states = []
+    for event in [ActionExecuted("booking_form"), ActiveLoop("booking_form"), SlotSet("plate", "沪A12345"),
+                  LoopInterrupted(True), ActiveLoop(None)]:
+        for verbosity in (None, EventVerbosity.ALL, EventVerbosity.AFTER_RESTART, EventVerbosity.APPLIED):
+            args = () if verbosity is None else (verbosity,)
+            ours, theirs = tracker.current_state(*args), speedups.rasa_current_state(tracker, *args)
+            assert ours == theirs and json.dumps(ours) == json.dumps(theirs)
+            assert list(ours) == list(theirs)
+        states.append(ours)
+        tracker.update(event, domain)
+    loop = tracker.current_state()  # none now; the one kept from when it was active:
+    assert loop["active_loop"] == {} and states[2]["active_loop"]["name"] == "booking_form"
+    copied = states[2]["active_loop"]["trigger_message"]
+    assert copied == parse_data and copied is not parse_data and copied["metadata"] is not parse_data["metadata"]
+    assert copied["metadata"]["nested"] == [1, 2.5, None, True, "文字", {"deep": [[], {}]}]
+    copied["metadata"]["nested"][5]["deep"].append("changed")  # a copy, as dataclasses.asdict makes
+    assert parse_data["metadata"]["nested"][5]["deep"] == [[], {}]
+
+
+def test_asdict_plain_copies_as_dataclasses_asdict_does() -> None:
+    import dataclasses
+    from collections import OrderedDict, namedtuple
+
+    Point = namedtuple("Point", "x y")
+
+    @dataclasses.dataclass
+    class Inner:
+        values: list
+
+    @dataclasses.dataclass
+    class Holder:
+        value: object
+
+    for value in [None, 1, 2.5, True, "字", [1, [2, {"a": (3, 4)}]], {"k": {"l": [None]}}, (1, [2]),
+                  OrderedDict(a=1), Point(1, [2]), Inner([1, {"x": 2}]), {1: "int key"}, b"bytes", {"s": {1, 2}}]:
+        ours = speedups._asdict_plain(value)
+        theirs = dataclasses.asdict(Holder(value))["value"]
+        assert ours == theirs and type(ours) is type(theirs)
+        if isinstance(value, (dict, list)):
+            assert ours is not value
+
+
+def test_debug_log_copies_are_only_made_for_a_logged_line(monkeypatch) -> None:
+    """Each module named uses the copy module only as copy.deepcopy(...) arguments of
+    structlogger.debug(...); with the logger at INFO (Rasa's configuration) the value is
+    passed as it is, at DEBUG a deep copy as before."""
+    import ast
+    import copy
+    import importlib
+    import inspect
+    import logging
+
+    import structlog
+
+    for name in speedups.DEBUG_LOG_COPY_MODULES:
+        module = importlib.import_module(name)
+        assert isinstance(module.copy, speedups.DebugLogCopy)
+        tree = ast.parse(inspect.getsource(module))
+        debug_args = set()
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "debug"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "structlogger"):
+                debug_args |= {id(arg) for arg in node.args} | {id(keyword.value) for keyword in node.keywords}
+        uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == "copy"]
+        calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and isinstance(node.func.value, ast.Name) and node.func.value.id == "copy"]
+        assert uses and len(calls) == len(uses)  # every use of the name is such a call
+        assert not [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "copy"]
+        assert all(call.func.attr == "deepcopy" and id(call) in debug_args for call in calls), name
+
+    value = {"events": [{"event": "slot", "value": [1, 2]}]}
+    module = importlib.import_module("rasa.core.processor")
+    for level, passed_as_is in ((logging.INFO, True), (logging.DEBUG, False)):
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level),
+                            cache_logger_on_first_use=False)
+        monkeypatch.setattr(module, "structlogger", structlog.get_logger())
+        try:
+            copied = module.copy.deepcopy(value)
+            assert (copied is value) is passed_as_is and copied == copy.deepcopy(value)
+        finally:
+            structlog.reset_defaults()
+    assert module.copy.copy is copy.copy and module.copy.deepcopy(value) is not value  # structlog's defaults log
+
+
+def test_the_third_rounds_speedups_can_be_switched_off_and_on_again(monkeypatch) -> None:
+    import copy
+    import importlib
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    processor = importlib.import_module("rasa.core.processor")
+    try:
+        speedups._switch_off("sqlite_pool, current_state, fast_fold, log_copies, compiled_check")
+        assert SQLTrackerStore.session_scope is speedups.rasa_session_scope
+        assert DialogueStateTracker.current_state is speedups.rasa_current_state
+        assert speedups._fast_fold_on is False and processor.copy is copy and speedups._compiled_check_on is False
+        assert DialogueStateTracker.applied_events is speedups._applied_events  # the others stay
+        monkeypatch.setenv("BOT_SPEEDUPS_OFF", "fast_fold")
+        speedups.install()
+        assert speedups._fast_fold_on is False and isinstance(processor.copy, speedups.DebugLogCopy)
+        assert SQLTrackerStore.session_scope is speedups._session_scope
+    finally:
+        monkeypatch.delenv("BOT_SPEEDUPS_OFF")
+        speedups.install()
+    assert speedups._fast_fold_on is True and DialogueStateTracker.current_state is speedups._current_state
+    assert speedups._compiled_check_on is True
+
+
+def _random_json(rng, depth=0):
+    atoms = [None, True, False, 0, 1, -3, 1.5, 2.0, float("inf"), "", "slot", "bot", "x", "文字"]
+    roll = rng.random()
+    if depth > 2 or roll < 0.6:
+        return rng.choice(atoms)
+    if roll < 0.8:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    return {rng.choice(["a", "name", "value", "text", "event"]): _random_json(rng, depth + 1)
+            for _ in range(rng.randint(0, 3))}
+
+
+def _random_instance(rng, schema, depth=0):
+    """Mostly of the schema's shape, often not quite."""
+    if rng.random() < 0.15 or depth > 4:
+        return _random_json(rng)
+    if "const" in schema and rng.random() < 0.8:
+        return schema["const"]
+    kind = schema.get("type")
+    kind = rng.choice(kind) if isinstance(kind, list) else kind
+    if kind == "array" or ("items" in schema and kind is None):
+        return [_random_instance(rng, schema.get("items", {}), depth + 1) for _ in range(rng.randint(0, 4))]
+    if kind == "object" or "properties" in schema:
+        names = list(schema.get("properties", {})) + ["extra"]
+        value = {name: _random_instance(rng, schema.get("properties", {}).get(name, {}), depth + 1)
+                 for name in names if rng.random() < 0.75}
+        return value
+    return rng.choice({"string": ["", "x", "slot", 3], "number": [0, 1.5, -2, True, None, "1"],
+                       "null": [None, 0, ""], "boolean": [True, False, 0, None]}.get(kind, [None, 1, "s", [], {}]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_response_checks_decide_as_jsonschema_does(seed) -> None:
+    import inspect
+    import random
+
+    rng = random.Random(seed)
+    skeleton, by_type = speedups._by_event_type()
+    compiled_skeleton, compiled = speedups._checks_by_event_type()
+    assert not inspect.ismethod(compiled_skeleton)
+    assert [name for name, check in compiled.items() if inspect.ismethod(check)] == ["user"]  # it has a oneOf
+    for name, validator in [("skeleton", skeleton)] + sorted(by_type.items()):
+        check = compiled_skeleton if name == "skeleton" else compiled[name]
+        verdicts = set()
+        for _ in range(200):
+            instance = _random_instance(rng, validator.schema)
+            verdict = validator.is_valid(instance)
+            assert check(instance) is verdict, (name, instance)
+            verdicts.add(verdict)
+        assert verdicts == {True, False}, name  # both kinds of instance were tried
+    for _ in range(40):  # whole responses, through the check Rasa's RemoteAction calls
+        events = [_random_instance(rng, by_type[rng.choice(sorted(by_type))].schema) for _ in range(rng.randint(0, 4))]
+        result = {"events": [dict(event, event=rng.choice(sorted(by_type) + ["nope"])) if isinstance(event, dict)
+                             and rng.random() < 0.5 else event for event in events],
+                  "responses": [_random_json(rng) for _ in range(rng.randint(0, 2))]}
+        if rng.random() < 0.3:
+            result = _random_instance(rng, skeleton.schema)
+        assert speedups._valid_by_event_type(result) is rasa_accepts(result), result
+
+
+def test_the_compiler_leaves_what_it_does_not_know_to_jsonschema() -> None:
+    from jsonschema import validators
+
+    cls = validators.validator_for({})
+    for schema in [{"oneOf": [{}]}, {"type": "integer"}, {"const": 3}, {"items": [{}]}, {"minimum": 1},
+                   {"properties": {"a": {"pattern": "x"}}}, {"type": "nothing"}, True]:
+        compiled = speedups._compiled_schema(schema, cls)
+        assert compiled is None or all(compiled(value) is cls(schema).is_valid(value)
+                                       for value in [None, 1, 1.0, True, "x", [], {}, {"a": "y"}, [{}]]), schema
+    assert speedups._compiled_schema({"type": "integer"}, cls)(1.0) is True  # the checker's own: 1.0 is one
+
+
+def test_stored_event_rows_are_fetched_as_sqlalchemys_scalars_fetch_them(tmp_path) -> None:
+    import asyncio
+
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    events = [SessionStarted(timestamp=1.0), ActionExecuted("action_listen", timestamp=2.0),
+              UserUttered("我的车牌是京A/12345 \"保养\"", {"name": "inform", "confidence": 0.5}, timestamp=3.0)] + \
+        [SlotSet(f"s{i}", "值" * i, timestamp=4.0 + i) for i in range(30)]
+    asyncio.run(store.save(DialogueStateTracker.from_events("c1", events, domain.slots)))
+    table = store.SQLEvent.__table__
+    statements = [speedups._events_statement(table, "data", False), speedups._events_statement(table, "data", True),
+                  sa.select(table.c.timestamp).order_by(table.c.id)]
+    for statement in statements:
+        for sender in ("c1", "nobody"):
+            with store.session_scope() as session:
+                ours = speedups._column_values(session.execute(statement, {"sender_id": sender}))
+                theirs = list(session.execute(statement, {"sender_id": sender}).scalars())
+            assert ours == theirs and [type(value) for value in ours] == [type(value) for value in theirs]
+    assert len(ours) == 33 and ours[2] == 3.0  # the float column: read as SQLAlchemy reads it
+    with store.session_scope() as session:  # a column with a result processor: SQLAlchemy's own rows
+        result = session.execute(sa.select(sa.cast(table.c.timestamp, sa.Numeric(10, 2))).order_by(table.c.id))
+        assert result._metadata._processors[0] is not None
+        assert speedups._column_values(result)[:2] == [1, 2] and speedups._column_values(result) == []
