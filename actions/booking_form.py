@@ -619,6 +619,16 @@ def _fresh_user_message(tracker: Tracker) -> bool:
     return False
 
 
+def _inside_a_code(text: str, entity: dict[str, Any]) -> bool:
+    """A model named in Latin letters or digits (CC, Q5) whose letters run on into more letters
+    or digits (a VIN, a plate); 途观L is a model of its own."""
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int) or not re.fullmatch(r"[A-Za-z0-9.]+", text[start:end]):
+        return False
+    code = re.compile(r"[A-Za-z0-9]")
+    return bool((start > 0 and code.match(text[start - 1])) or (end < len(text) and code.match(text[end])))
+
+
 def _question_with_the_request(tracker: Tracker) -> str | None:
     """A question the catalogue answers, asked in the message that asks for the booking (the
     rule starts the form on book_service before any action reads the words)."""
@@ -1168,6 +1178,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         found = latest_entity(tracker, "car_model")
+        if found and _inside_a_code(latest_text(tracker), found):
+            # CC in the VIN LSVCC6F24NN207398: letters of a code, not the car's model.
+            found = None
+            if tracker.get_slot("requested_slot") != "car_model":
+                return {"car_model": value_before_latest_message(tracker, "car_model")}
         if found:
             return {"car_model": str(found["value"])}
         # 下礼拜一我要去医院,换到下礼拜二十点好伐? at the model: the time moves (see

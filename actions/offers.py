@@ -76,10 +76,21 @@ def fault_is_the_job(text: str) -> bool:
     return describes_a_fault(main) or not backend.catalog().services_named(main)
 
 
+def names_the_warranty(text: str) -> bool:
+    """The words ask about or claim the warranty (质保是几年 / 车还在质保期 / 这个算保修吧),
+    not one said to be over (刚过质保)."""
+    return (backend.script().question_kind(text) == "ask_warranty" or "warranty" in backend.catalog().services_named(text)
+            or bool(WITHIN_WARRANTY.search(text)))
+
+
+# 车还在质保期 / 保修期内: the car said to be under warranty (not 不在保修期 / 过了质保期).
+WITHIN_WARRANTY = re.compile(r"(?<![不没过])(?:还在|仍在|在)(?:质保|保修|三包)|(?<!过了)(?:质保|保修|三包)期(?:内|里|之内)")
+
+
 def _warranty_asked_before(tracker: Tracker) -> bool:
-    """An earlier message of the customer asked about the warranty (质保是几年 / 能保修吗)."""
+    """An earlier message of the customer asked about or claimed the warranty."""
     said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"][:-1]
-    return any(backend.script().question_kind(text) == "ask_warranty" for text in said)
+    return any(names_the_warranty(text) for text in said)
 
 
 def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:
@@ -132,6 +143,10 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
             told = f"{told} {latest}"
         else:
             complaint, told = now_told, latest
+    if service == "repair" and complaint and latest and names_the_warranty(latest):
+        # 后备箱关不严 … 这个算保修吧 (taking up the offer): the fault is claimed under warranty.
+        service = "warranty"
+        slots.update(service_type=service, service_display=dealer.service_type(service).name)
     changed_by_fault = dealer.service_type(service).with_fault if service else None
     if changed_by_fault and complaint and describes_a_fault(told) and not backend.script().says_no_fault(told):
         # 检测要收费吗? … 那约一下,方向盘有点抖: the check asked about first, then a fault told

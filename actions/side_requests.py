@@ -32,6 +32,9 @@ from dealer.script import NOT_GIVEN
 ASKS_IF_DONE = re.compile(r"^(?:那|这样|这就|是不是)?(?:预约)?(?:就)?(?:行|好|成|可以|约上|约好|搞定|妥|成功)了?(?:吗|么|没|嘛|不)[?？]?$")
 
 
+# The car described before anything is asked (its age, its plate not yet issued).
+CAR_CONTEXT = re.compile(r"新车|提车|刚提|刚买|车龄|(?:上|挂|办)牌|还没.{0,2}牌|开了.{0,4}(?:年|个月|公里)")
+
 # A booking asked for in a word or two (预约 / 我要预约一下), which the classifier may doubt.
 BARE_BOOKING = re.compile(r"(?:你好|您好)?[,，\s]*(?:我|我们)?(?:想|要|想要)?(?:预约|预个约|约个?时间|约个号)(?:一下|下)?[吧啊呀哈呢]?")
 
@@ -170,6 +173,11 @@ class ActionHandleUnclearMessage(Action):
                 return []
         unclear = latest_intent(tracker) != "out_of_scope"
         text = latest_text(tracker)
+        if tracker.active_loop_name is None and not booked and CAR_CONTEXT.search(text) and not asks_directly(text):
+            # 新车提了一个礼拜 / 车刚提没几天 还没上牌: what the car is, said first; what is
+            # wanted comes next (and the car's age stays in the conversation for the warranty).
+            dispatcher.utter_message(response="utter_how_can_i_help")
+            return []
         # 休息室有wifi吧: asking what the shop has, with a tag that expects a yes.
         asked = asks_directly(text) or bool(HAS_IT_TAG.search(text.strip()))
         if unclear and booked and tracker.active_loop_name is None and asked:

@@ -47,7 +47,7 @@ NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|�
 # A reply that opens with agreement (对啊上个月就在你们这修的, 是的 来过两次): yes, unless
 # a no-word follows (checked first).
 # 中 is Henan / Northeastern 好, alone or before a pause (中 给我整个时间).
-LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像)|是(?=$|[\s,，。!！~])|中(?=$|[\s,，。!！~啊]))(?![不没])")
+LEADING_YES = re.compile(r"^(?:对+|是的|是啊|是呀|嗯+|没错|有的|有过|好(?!像)|是(?=$|[\s,，。!！~])|中(?=$|[\s,，。!！~啊])|成(?=$|[\s,，。!！~啊吧呀]|成))(?![不没])")
 # "Nothing else, just the main job" (没有,就把那个响的问题弄好 / 不用了,先把车修好): a no to
 # "anything else?", whatever the rest says of the job already booked.
 NO_THEN_MAIN_JOB = re.compile(r"^(?:没有了?|没了|没啥了?|没什么了?|没别的了?|没|不用了?|不需要了?|无)[\s,，。.!！~]+(?:就|只|只要|主要|先)")

@@ -1041,6 +1041,22 @@ async def test_a_vin_typed_full_width_is_taken(dispatcher, form_tracker, domain)
     assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] == "LSVAU2181N2137465"
 
 
+async def test_a_model_name_inside_the_vin_is_not_the_model(dispatcher, form_tracker, domain):
+    text = "LSVCC6F24NN207398"
+    entities = [{"entity": "car_model", "value": "CC", "start": 3, "end": 5},
+                {"entity": "vin", "value": text, "start": 0, "end": 17}]
+    tracker = form_tracker({"vin": text, "car_model": "CC"}, requested_slot="vin", text=text, entities=entities,
+                           slots={"service_type": "body_paint", "plate": NOT_GIVEN})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["vin"] == text and slots["car_model"] is None
+
+
+async def test_a_model_in_latin_letters_said_alone_is_the_model(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"car_model": "CC"}, requested_slot="car_model", text="我开的是CC",
+                           entities=[{"entity": "car_model", "value": "CC", "start": 4, "end": 6}])
+    assert slot_values(await run_form(dispatcher, tracker, domain))["car_model"] == "CC"
+
+
 async def test_the_words_decide_the_read_back_over_the_intent(dispatcher, form_tracker, domain):
     tracker = form_tracker({"booking_confirmed": False}, requested_slot="booking_confirmed", text="对的,没有问题")
     tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.7}

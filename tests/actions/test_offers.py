@@ -110,6 +110,29 @@ async def test_a_fault_told_after_a_warranty_question_is_a_warranty_claim(chat, 
     assert slot_values(events)["booking_offer"]["service_type"] == "warranty"
 
 
+@pytest.mark.parametrize("said_before", ["你好 车还在质保期 车架号WVGZZZ5N2L0147295", "新车,还在保修期内"])
+async def test_a_fault_told_after_the_car_is_said_to_be_under_warranty_is_a_claim(chat, domain, said_before):
+    tracker = chat("天窗漏水,下雨天顶棚都湿了", "report_problem")
+    latest = next(i for i, e in enumerate(tracker.events) if e["event"] == "user")
+    tracker.events.insert(latest, {"event": "user", "timestamp": 1.0, "text": said_before})
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    assert slot_values(events)["booking_offer"]["service_type"] == "warranty"
+
+
+async def test_taking_up_the_offer_with_a_warranty_question_books_the_claim(chat, domain):
+    offer = {"service_type": "repair", "complaint": "后备箱关不严", "text": "后备箱关不严,得用力摔才关得上", "car_model": None}
+    tracker = chat("这个算保修吧", "ask_warranty", {"booking_offer": offer})
+    slots = slot_values(await ActionHandleAffirm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["service_type"] == "warranty" and slots["service_display"] == "保修索赔"
+
+
+@pytest.mark.parametrize("text", ["新车提了一个礼拜", "车刚提没几天 还没上牌"])
+async def test_the_car_described_first_is_asked_what_is_wanted(chat, domain, text):
+    dispatcher = CollectingDispatcher()
+    assert await ActionHandleUnclearMessage().run(dispatcher, chat(text, "nlu_fallback"), domain) == []
+    assert responses(dispatcher) == ["utter_how_can_i_help"]
+
+
 async def test_a_fault_told_without_a_warranty_question_is_a_repair(chat, domain):
     events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat("我的ID.4仪表老报电池故障", "report_problem"), domain)
     assert slot_values(events)["booking_offer"]["service_type"] == "repair"

@@ -169,6 +169,9 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "就是你们修完才这样的", True),  # the repair here brought it on
         ("symptom_confirmed", "不完全对", False),
         ("booking_confirmed", "就这么办", True),
+        ("booking_confirmed", "成", True),  # northern 成 (OK)
+        ("booking_confirmed", "不成", False),
+        ("booking_confirmed", "改成明天", None),
         ("repeat_repair", "不清楚啊,之前都是我老公开", None),
         # consent in own words
         ("privacy_consent", "没事你记吧", True),
