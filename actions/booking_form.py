@@ -759,6 +759,8 @@ def _interview_question(tracker: Tracker) -> str | None:
     text = latest_text(tracker)
     if backend.script().answers_nothing(text):
         return None  # 你问这个干嘛 / ?: no question to answer, nothing told (the step leaves it open)
+    if backend.script().standardised(text) != text and not asks_directly(backend.script().standardised(text)):
+        return None  # 可不是嘛: an emphatic yes in regional words, no question
     kind = backend.script().question_kind(text)
     if names_a_problem(text):
         if kind == "ask_can_drive" and asks_directly(text):

@@ -100,7 +100,8 @@ def job_prefill(code: str | None, text: str, tracker: Tracker) -> dict[str, Any]
 def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
     """The symptom slots these words answer well enough not to ask (see interview_prefill)."""
     answers = answers_in(text)
-    if is_vague_frequency(answers.get("frequency", "")):
+    if is_vague_frequency(answers.get("frequency", "")) or ALWAYS_ALONE.fullmatch(answers.get("frequency", "")):
+        # 老是 / 时不时, and 一直 inside the complaint (暖风一直不热): how often is still asked.
         del answers["frequency"]
     if answers.get("when") and _names_a_future_time(answers["when"], tracker):
         del answers["when"]
@@ -120,6 +121,7 @@ def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
     return taken
 
 
+ALWAYS_ALONE = re.compile(r"一直|始终|总")
 THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
 
 

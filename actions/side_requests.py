@@ -23,6 +23,7 @@ from actions.offers import (
     describes_a_fault,
     offer_after_answer,
     reply_to_offer,
+    visit_time_told,
 )
 from actions.questions import QUESTION_KINDS, answer_question, asks_directly, sounds_like_question
 from actions.submit_booking import BOOKING_SLOTS
@@ -55,6 +56,10 @@ class ActionAnswerQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = latest_text(tracker)
+        offer = tracker.get_slot("booking_offer")
+        if tracker.active_loop_name is None and offer is not None and visit_time_told(tracker):
+            # 最快什么时候能去 今天下午五点行不, while a booking is offered: it is taken up at that time.
+            return booking_start(tracker, offer)
         answered = answer_can_you_do(dispatcher, tracker)
         if answered is not None:
             return answered  # 你们能贴膜吗 read as a question of another kind: the shop does it

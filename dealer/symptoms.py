@@ -337,7 +337,7 @@ FREQUENCY = re.compile(
         (
             rf"每[次回](?:[^都就也会总的时{PUNCTUATION}\s]{{1,6}}?(?=都|就|也|会|总))?",
             rf"(?:每)?隔(?:{NUM})个?(?:天|周|星期|礼拜|月|公里)(?:左右)?",
-            r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|(?<![几两三前后每这那雨雪晴阴])天天|经常|偶尔|偶而|一直(?:[亮响闪漏抖]着?)?|总是|老是|时不时|有时候?|有的时候"
+            r"每(?:天|周|个?月|个?星期|趟)|几乎每次|次次|回回|(?<![几两三前后每这那雨雪晴阴])天天|经常|偶尔|偶而|一直(?:都(?:是)?这样|都有|是这样|这样|[亮响闪漏抖]着?)?|总是|老是|时不时|有时候?|有的时候"
             r"|隔三差五|三天两头|时好时坏|时有时无|间歇性?|反复|频繁|断断续续|一阵一阵|不定时|时常|常常|动不动|很少|有辰光",
             r"(?<![过第])(?:(?:一天|每天|一周|每周|一个?星期|这周|这个?星期|这个?月|一个?月|每个?月|一年|半年)(?:内|里)?)?"
             # not 要打好几次 / 拧了三下: attempts to start, not how often
@@ -1144,7 +1144,7 @@ def read_restatement_reply(text: str) -> RestatementReply:
         return RestatementReply(agrees=None, correction=None)  # a button payload: its intent decides
     yes_words, no_words = script.yes_no_words["symptom_confirmed"]
     parts = clauses(text)
-    joined = "".join(parts)
+    joined = "".join(clauses(script.standardised(text)))  # 可不是嘛 → 是的: a yes, though it holds 不是
     denies = says_a_no_word(joined, yes_words, no_words)
     if not denies and any(word in joined for word in yes_words) and not answers_in(text).get("what"):
         return RestatementReply(agrees=True, correction=None)

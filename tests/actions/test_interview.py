@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.booking_form import ValidateBookingForm
-from actions.interview import ASKING_WORDS, MAX_FURTHER_COMPLAINTS, RESTATED_AGAIN, interview_prefill
+from actions.interview import ASKING_WORDS, MAX_FURTHER_COMPLAINTS, RESTATED_AGAIN, answers_taken, interview_prefill
 from actions.readback import ActionAskSymptomConfirmed, ActionAskSymptomMore
 from actions.submit_booking import ActionSubmitBooking
 from dealer.db import unit_of_work
@@ -457,3 +457,17 @@ async def test_an_answer_left_open_reaches_the_draft_as_not_given(form_tracker, 
         [draft] = session.scalars(select(DraftWorkOrder))
         symptoms = draft_to_contract(draft, ZoneInfo("Asia/Shanghai"))["symptoms"]
     assert symptoms["when"] is None and symptoms["what"] == FIRST["symptom_what"]
+
+
+@pytest.mark.parametrize("text,asked", [("车里暖风一直不热", True), ("刹车有异响,一直都这样", False), ("中控屏老是黑屏", True)])
+def test_how_often_said_only_inside_the_complaint_is_still_asked(form_tracker, text, asked):
+    taken = answers_taken(text, form_tracker({}, requested_slot="symptom_what", slots=INTERVIEWING, text=text))
+    assert ("symptom_frequency" not in taken) is asked
+
+
+@pytest.mark.parametrize("text", ["可不是嘛", "那可不"])
+async def test_an_emphatic_yes_agrees_with_the_restated_complaint(form_tracker, domain, text):
+    dispatcher = CollectingDispatcher()
+    events = await answer(form_tracker, domain, "symptom_confirmed", text, INTERVIEWING, "inform", dispatcher)
+    assert events["symptom_confirmed"] is True and events.get("symptom_what", FIRST["symptom_what"]) == FIRST["symptom_what"]
+    assert dispatcher.messages == []

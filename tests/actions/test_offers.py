@@ -182,6 +182,18 @@ async def test_a_booking_asked_in_a_word_the_classifier_doubts_begins(chat, doma
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
 
 
+async def test_a_time_asked_with_a_question_while_a_booking_is_offered_takes_it_up(chat, domain):
+    offer = {"service_type": "repair", "complaint": "水温一下子升到红线", "text": "水温一下子升到红线 吓死了", "car_model": None}
+    text = "最快什么时候能去 今天下午五点行不"
+    entity = {"entity": "time", "value": "2026-11-26T17:00:00+08:00", "start": 9, "end": 15,
+              "additional_info": {"dated": True, "exact": True, "grain": "hour"}}
+    tracker = chat(text, "ask_hours", {"booking_offer": offer}, entities=[entity])
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+    assert "utter_answer_hours" not in responses(dispatcher)
+
+
 async def test_what_the_shop_has_asked_with_a_tag_after_the_booking_goes_to_the_advisor(chat, domain):
     dispatcher = CollectingDispatcher()
     booked = {"draft_id": 3.0, "booked_display": "12月10日(周四) 15:00"}

@@ -785,7 +785,8 @@ def test_a_detail_of_the_same_problem_is_not_another(text):
     assert separate_complaints(text) == []
 
 
-@pytest.mark.parametrize(("text", "frequency"), [("机油灯一直亮着", "一直亮着"), ("底盘一直响", "一直响"), ("一直这样", "一直")])
+@pytest.mark.parametrize(("text", "frequency"), [("机油灯一直亮着", "一直亮着"), ("底盘一直响", "一直响"),
+                                                ("一直这样", "一直这样"), ("刹车有异响,一直都这样", "一直都这样")])
 def test_constantly_keeps_what_it_does(text, frequency):
     assert answers_in(text)["frequency"] == frequency
 
