@@ -63,7 +63,7 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
+def interview_prefill(text: str, tracker: Tracker, complaint: bool = False) -> dict[str, Any]:
     """What the customer's words already answer is not asked again (Chery step 6).
 
     Not taken as an answer: a vague how-often (老是, 时不时: 大概多久一次 is asked), a
@@ -71,7 +71,7 @@ def interview_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
     a time still to come (约吧 1月28日 9:30, 过年要开车回老家): a symptom started in the
     past, a future time is the appointment or a plan."""
     return {
-        slot: words for slot, words in answers_taken(text, tracker).items() if not tracker.get_slot(slot)
+        slot: words for slot, words in answers_taken(text, tracker, complaint).items() if not tracker.get_slot(slot)
     }
 
 
@@ -80,9 +80,9 @@ def complaint_prefill(text: str, tracker: Tracker) -> dict[str, Any]:
     (一个是怠速抖,一个是后备箱漏水), the first is interviewed now and the others next."""
     problems = separate_complaints(text)
     if len(problems) < 2 or tracker.get_slot("symptom_interviews") or tracker.get_slot("pending_complaints"):
-        return interview_prefill(text, tracker)
+        return interview_prefill(text, tracker, complaint=True)
     first = problems[0]
-    slots: dict[str, Any] = {**interview_prefill(first, tracker), "symptom_what": phenomenon(first)}
+    slots: dict[str, Any] = {**interview_prefill(first, tracker, complaint=True), "symptom_what": phenomenon(first)}
     slots["pending_complaints"] = problems[1:MAX_FURTHER_COMPLAINTS + 1]
     return slots
 
@@ -97,11 +97,14 @@ def job_prefill(code: str | None, text: str, tracker: Tracker) -> dict[str, Any]
     return {"job_description": words} if words else {}
 
 
-def answers_taken(text: str, tracker: Tracker) -> dict[str, str]:
-    """The symptom slots these words answer well enough not to ask (see interview_prefill)."""
+def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[str, str]:
+    """The symptom slots these words answer well enough not to ask (see interview_prefill);
+    ``complaint``: the words state the complaint itself."""
     answers = answers_in(text)
-    if is_vague_frequency(answers.get("frequency", "")) or ALWAYS_ALONE.fullmatch(answers.get("frequency", "")):
-        # 老是 / 时不时, and 一直 inside the complaint (暖风一直不热): how often is still asked.
+    frequency = answers.get("frequency", "")
+    if is_vague_frequency(frequency) or (complaint and ALWAYS_ALONE.fullmatch(frequency)):
+        # 老是 / 时不时; and 一直 inside the complaint (暖风一直不热): how often is still asked
+        # (一直不出风 told when asked since when does answer it).
         del answers["frequency"]
     if answers.get("when") and _names_a_future_time(answers["when"], tracker):
         del answers["when"]
@@ -472,7 +475,7 @@ def further_interview(
         return slots
     words = further_complaint(text)
     # What the complaint already answers is not asked again, as for the opening.
-    slots.update(answers_taken(words, tracker))
+    slots.update(answers_taken(words, tracker, complaint=True))
     if names_a_problem(words):
         slots["symptom_what"] = slots["symptom_what"] or words
     else:

@@ -459,9 +459,12 @@ async def test_an_answer_left_open_reaches_the_draft_as_not_given(form_tracker, 
     assert symptoms["when"] is None and symptoms["what"] == FIRST["symptom_what"]
 
 
-@pytest.mark.parametrize("text,asked", [("车里暖风一直不热", True), ("刹车有异响,一直都这样", False), ("中控屏老是黑屏", True)])
-def test_how_often_said_only_inside_the_complaint_is_still_asked(form_tracker, text, asked):
-    taken = answers_taken(text, form_tracker({}, requested_slot="symptom_what", slots=INTERVIEWING, text=text))
+@pytest.mark.parametrize("text,complaint,asked", [
+    ("车里暖风一直不热", True, True), ("刹车有异响,一直都这样", True, False), ("中控屏老是黑屏", True, True),
+    ("上周开始的,一直不出风", False, False),  # told when asked since when: it answers how often too
+])
+def test_how_often_said_only_inside_the_complaint_is_still_asked(form_tracker, text, complaint, asked):
+    taken = answers_taken(text, form_tracker({}, requested_slot="symptom_what", slots=INTERVIEWING, text=text), complaint)
     assert ("symptom_frequency" not in taken) is asked
 
 
