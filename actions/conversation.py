@@ -58,7 +58,12 @@ def last_value_given(tracker: Tracker, slot: str, unset: tuple[Any, ...] = (None
                  if before and value not in unset), None)
 
 
+def user_texts(tracker: Tracker) -> list[str]:
+    """Every message of the customer in this conversation, the latest last."""
+    return [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+
+
 def previous_user_text(tracker: Tracker) -> str:
     """What the customer said in the message before the latest one ("" if none)."""
-    said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    said = user_texts(tracker)
     return said[-2] if len(said) >= 2 else ""

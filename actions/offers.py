@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.conversation import latest_entity, message_time
+from actions.conversation import latest_entity, message_time, user_texts
 from actions.interview import (
     complaint_prefill,
     danger_check,
@@ -89,8 +89,7 @@ WITHIN_WARRANTY = re.compile(r"(?<![不没过])(?:还在|仍在|在)(?:质保|�
 
 def _warranty_asked_before(tracker: Tracker) -> bool:
     """An earlier message of the customer asked about or claimed the warranty."""
-    said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"][:-1]
-    return any(names_the_warranty(text) for text in said)
+    return any(names_the_warranty(text) for text in user_texts(tracker)[:-1])
 
 
 def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
+from actions.conversation import user_texts
 from dealer.symptoms import is_dangerous
 
 # Intents of the classifier, and ask_duration / ask_can_drive, read from the words only
@@ -22,7 +23,7 @@ QUESTION_KINDS = (
 def _customer_words(tracker: Tracker | None) -> str:
     if tracker is None:
         return ""
-    return " ".join(str(e.get("text") or "") for e in tracker.events if e.get("event") == "user")
+    return " ".join(user_texts(tracker))
 
 
 def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, tracker: Tracker | None = None) -> None:
