@@ -1000,7 +1000,9 @@ def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
     exact = next((m for m in open_ if m.latest >= ref and m.value is not None), None)
     if exact is not None and not exact.dated:
         # 下周一上午送我过去,九点行吗: the clock time on the day said apart from it.
-        day = next((m for m in open_ if m.dated and m.value is None and m.grain in ("day", "part_of_day")), None)
+        # (下周二上午 十点到十点半之间,那就十点: a range within one day is a day too.)
+        day = next((m for m in open_ if m.dated and m.value is None and (
+            m.grain in ("day", "part_of_day") or m.earliest.date() == m.latest.date())), None)
         if day is None:
             # 明天下午三点,改成四点 / 周四上午9点,哦不对,9点半: the day of the time replaced.
             day = next((_whole_day(f.mention) for f in reversed(found) if f.replaced and f.mention.dated), None)
