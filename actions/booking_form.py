@@ -459,7 +459,9 @@ def _another_step_answered(slot: str, dispatcher: CollectingDispatcher, tracker:
     if slot not in PAST_TENSE_STEPS and _moves_the_booking(tracker):
         # (A time at a past-tense step is when something happened: 去年十月份换的机油.)
         return {slot: None}  # validate_appointment_time answers for the new time
-    if _corrects_another_answer(tracker):
+    if _corrects_another_answer(tracker) and not _said_again(tracker):
+        # (Said again word for word after 已记下 and the step asked again: it was meant as
+        # the answer to the step.)
         return _answer_corrected_instead(slot, dispatcher, tracker)
     return None
 

@@ -377,12 +377,13 @@ def _one_reading(candidates: list[_Candidate]) -> _Candidate:
 # 不是七万五,是八万一千二).
 _TAKEN_BACK = re.compile(
     r"不对|不是不是|[说写看记打搞弄填报][错反]了?|[哦噢啊呃]不(?![是对])"
-    r"|不是[^,，。;；]{1,12}[,，\s]*(?:而|应该|其实)?是"  # 不是七万五,是八万一千二
+    r"|(?<!是)不是[^,，。;；]{1,12}[,，\s]*(?:而|应该|其实)?是"  # 不是七万五,是八万一千二
 )
 
 
-# The figure taken back said after the right one (是五万三,不是三万五).
-_NOT_THIS = re.compile(r"[,，\s]*(?:而)?不是[^,，。;；]{1,12}$")
+# The figure taken back said after the right one (是五万三,不是三万五); not 是不是, which
+# asks (倒车雷达是不是坏了).
+_NOT_THIS = re.compile(r"[,，\s]*(?:而)?(?<!是)不是[^,，。;；]{1,12}$")
 
 
 # A figure said roughly (跑了四万多公里 / 快一万公里了 / 三万左右): the round number it gives

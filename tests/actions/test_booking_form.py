@@ -340,6 +340,33 @@ async def test_the_plate_taken_back_at_a_free_answer_step_is_no_answer_to_it(ask
     assert [m.get("response") for m in dispatcher.messages] == ["utter_other_answer_noted"]
 
 
+async def test_a_wish_asking_whether_a_part_is_broken_is_the_extra_request(dispatcher, form_tracker, domain):
+    """顺便帮我看看倒车雷达 是不是坏了: 是不是asks, it takes no earlier answer back (the
+    step had been asked again and again)."""
+    text = "顺便帮我看看倒车雷达 是不是坏了 咋不响呢"
+    tracker = form_tracker({"extra_requests": text, "service_type": "坏了"}, requested_slot="extra_requests",
+                           text=text, entities=[{"entity": "service_type", "value": "坏了"}],
+                           slots={"first_visit": True, "service_type": "body_paint", "plate": "鄂A5W8N3"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert "倒车雷达" in (slots["extra_requests"] or "")
+    assert "utter_other_answer_noted" not in [m.get("response") for m in dispatcher.messages]
+
+
+async def test_an_answer_said_again_after_it_was_taken_for_a_correction_is_the_answer(dispatcher, form_tracker, domain):
+    """车牌是沪B12345 at the extra requests, acknowledged and the step asked again, then said
+    again word for word: the customer means it as the answer; not asked a third time."""
+    text = "车牌刚才说错了 是沪B12345"
+    tracker = form_tracker({"plate": "沪B12345", "extra_requests": text}, requested_slot="extra_requests", text=text,
+                           entities=[{"entity": "plate", "value": "沪B12345"}],
+                           slots={"plate": "沪A12345", "first_visit": True, "service_type": "maintenance"})
+    last_user = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    tracker.events[last_user] = {**tracker.events[last_user], "text": text}
+    tracker.events.insert(last_user, {**tracker.events[last_user]})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["extra_requests"] is not None
+    assert "utter_other_answer_noted" not in [m.get("response") for m in dispatcher.messages]
+
+
 async def test_a_time_moved_at_the_extra_requests_step_is_no_extra_request(dispatcher, form_tracker, domain):
     """对了 时间能换成下周二不,还是上午十点 when other needs are asked: the time moves, no other need."""
     text = "对了 时间能换成下周二不,还是上午十点"

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from dealer.validation import (
+    after_taking_back,
     request_line,
     InvalidValue,
     normalize_name,
@@ -191,6 +192,15 @@ def test_name_rejects_non_names(given):
 )
 def test_mileage_reads_what_customers_write(given, expected):
     assert parse_mileage(given) == expected
+
+
+@pytest.mark.parametrize("text", ["顺便帮我看看倒车雷达 是不是坏了 咋不响呢", "是不是五万三啊", "你看是不是电瓶的事"])
+def test_a_question_with_shi_bu_shi_takes_nothing_back(text):
+    assert after_taking_back(text) is None
+
+
+def test_a_figure_taken_back_after_shi_bu_shi_still_is():
+    assert after_taking_back("是不是三万五?不对,是五万三").strip(",") == "是五万三"
 
 
 @pytest.mark.parametrize(
