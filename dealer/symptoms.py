@@ -870,7 +870,7 @@ def _phenomenon_in(piece: str) -> str:
     timing = [*_all_time_spans(rest), *often, *_tried_spans(rest)]
     # 刹车一踩就吱吱叫: the moment glued to its symptom by 一…就 stays (刹车就吱吱叫 says less).
     where = [(start, end) for start, end in _where_spans(rest)
-             if not (rest.startswith("一", start) and rest.startswith("就", end))]
+             if not (rest.startswith("一", start) and rest.startswith("就", end)) and not _qualifies_a_part(rest, (start, end))]
     shorter = cut([*timing, *where])
     if _listed_parts().search(shorter) and _complaint_spans(shorter):
         return shorter
@@ -924,13 +924,48 @@ def _without_car_age(piece: str) -> str:
     return rest if len(rest) >= 2 else piece
 
 
+MAX_PART_PIECE = 10
+
+
+def _names_only_a_part(piece: str) -> bool:
+    """刹车 / 就是发动机那块 / 司机那边的车窗: a part or a place on the car, nothing said of it."""
+    return (len(piece) <= MAX_PART_PIECE and not _complaint_spans(piece) and not _answers_another_question(piece)
+            and bool(_listed_parts().search(piece) or names_a_place_on_the_car(piece)))
+
+
+PART_PIECE_LEAD = re.compile(r"^(?:就是|也就是|现在|是)")
+
+
+def _part_glued(pieces: list[str]) -> list[str]:
+    """A piece naming only a part, then the symptom without a part of its own (刹车 吱吱响 /
+    司机那边的车窗 升上去又自己降下来 / 空调 不凉了): one piece, as the part is what the
+    symptom is of."""
+    glued: list[str] = []
+    for piece in pieces:
+        if (glued and _names_only_a_part(glued[-1]) and not _listed_parts().search(piece)
+                and _complaint_spans(glued[-1] + piece)):
+            glued[-1] = PART_PIECE_LEAD.sub("", glued[-1]) + piece
+        else:
+            glued.append(piece)
+    return glued
+
+
+def _qualifies_a_part(piece: str, span: Span) -> bool:
+    """司机那边的车窗 / 左后门车窗: the place on the car says which part, and stays with it (a
+    moment before a part, 上坡的时候变速箱…, does not)."""
+    said = piece[span[0]:span[1]]
+    on_the_car = POSITION.fullmatch(said) or (PLACE_MARK.search(said) and not SITUATION_MARK.search(said))
+    return bool(on_the_car) and bool(re.match(rf"的?(?:{_listed_parts().pattern})", piece[span[1]:]))
+
+
 def phenomenon(text: str) -> str:
     """What is wrong (the 问诊单's 现象或症状), in the customer's words: the pieces that
     describe the symptom, each without its time or frequency (and its situation when the
     symptom names its part); the car, plates, names and the service asked for (能保修不) are
     left out, and so is a piece that mainly says how often (每次过都响) when another holds
     the symptom. Falls back to the complaint."""
-    all_pieces = [_without_car_age(piece) for unit in _units(text) for piece in unit if not _only_car_age(piece)]
+    all_pieces = [_without_car_age(piece) for unit in _units(text) for piece in _part_glued(unit)
+                  if not _only_car_age(piece)]
     pieces = _observed(all_pieces)
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
     main = [words for piece, words in found

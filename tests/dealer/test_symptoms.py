@@ -259,7 +259,8 @@ def test_what_is_the_complaint_in_the_customers_words(text, what):
         ("过减速带的时候前面左边咯噔咯噔响 有两三周了 每次过都响", "前面左边咯噔咯噔响"),
         ("过减速带的时候右前轮那里咯噔咯噔响", "右前轮那里咯噔咯噔响"),
         ("右前叶子板凹了一小块", "右前叶子板凹了一小块"),  # 块 is not a filler
-        ("左后门车窗降下去升不上来了 还在保修期 能保修不", "车窗降下去升不上来了"),
+        # the place that says which part stays with it (which window is part of what is wrong)
+        ("左后门车窗降下去升不上来了 还在保修期 能保修不", "左后门车窗降下去升不上来了"),
         ("我的朗逸沪A·8P5R3,开空调有股霉味,我姓方电话13585207746", "开空调有股霉味"),
         ("钣金车门凹了个坑,停车场被人开门磕的", "车门凹了个坑"),
         ("我的迈腾最近刹车有异响", "刹车有异响"),
@@ -270,6 +271,12 @@ def test_what_is_the_complaint_in_the_customers_words(text, what):
         ("恁好 俺那车过减速带底盘咯噔咯噔响 想去瞅瞅", "底盘咯噔咯噔响"),
         ("老铁 我车一上高速方向盘就贼抖 咋整啊", "方向盘就贼抖"),
         ("方向盘上了高速就抖", "方向盘就抖"),  # not 方向盘上了就抖: the road goes whole
+        # a part said on its own, then what it does: the symptom is the part's
+        ("刹车 吱吱响", "刹车吱吱响"),
+        ("就是发动机那块 哒哒哒哒地响", "发动机那块哒哒哒哒地响"),
+        ("现在司机那边的车窗 升上去又自己降下来", "司机那边的车窗升上去又自己降下来"),
+        ("空调 不凉了", "空调不凉了"),
+        ("右后门的玻璃 关不严", "右后门的玻璃关不严"),
     ],
 )
 def test_what_is_the_symptom_without_the_words_that_answer_other_questions(text, what):
