@@ -217,6 +217,12 @@ def answer_can_you_do(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     return offer_after_answer(dispatcher, tracker, service="repair")  # 能修空调不: that part repaired
 
 
+def _only_context(told: str) -> bool:
+    """Words taken for a problem that name no fault at all, not even a vague one (我这个车开了
+    好些年了,我岁数大了 …): the customer's circumstances."""
+    return not describes_a_fault(told) and not tells_a_vague_fault(told)
+
+
 def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Restate the problem with understanding, danger advice first, and offer a booking;
     a problem told together with a request for an appointment starts the booking."""
@@ -242,7 +248,12 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     offer = offer_from(tracker, complaint)
     earlier = tracker.get_slot("booking_offer") or {}
     told_before = str(earlier.get("complaint") or "")
-    if told_before and complaint and complaint not in told_before:
+    if told_before and complaint and complaint not in told_before and _only_context(told_before) \
+            and describes_a_fault(said):
+        # 我是帮我儿子约的,他上班忙 … 就是发动机那块哒哒响: what came first told no fault (the
+        # customer's circumstances); the fault told now is the complaint.
+        offer.update(car_model=offer["car_model"] or earlier.get("car_model"))
+    elif told_before and complaint and complaint not in told_before:
         # Told in several messages (怠速抖得厉害 … 挂D档踩着刹车最明显): one complaint.
         complaint = f"{told_before},{complaint}"
         offer.update(

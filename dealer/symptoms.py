@@ -1238,7 +1238,7 @@ HEDGE = re.compile(r"免得|以免|省得|怕|担心|万一|防止|预防|避免
 # The car telling that its maintenance is due (保养灯亮了 / 保养提示): a service asked for, not a fault.
 # A clause saying only that the dashboard told it (仪表上提示的 / 车上有提示): beside a
 # maintenance-due clause, the reminder itself.
-REMINDER_ONLY = re.compile(r"(?:是|就是)?(?:仪表盘?|中控|屏幕|车上|车机)?(?:上|里)?(?:有|也)?(?:提示|提醒|显示)(?:的|了|过)?(?:吧|呢|啊)?")
+REMINDER_ONLY = re.compile(r"(?:现在|刚刚?|今天|最近|这两天)?(?:是|就是)?(?:仪表盘?|中控|屏幕|车上|车机)?(?:上|里)?(?:有|也)?(?:提示|提醒|显示)(?:的|了|过)?(?:吧|呢|啊)?")
 MAINTENANCE_DUE = re.compile(
     r"保养(?:灯|指示灯|提示灯?|提醒|图标|标志|里程)[^,，。!！?？ ]{0,6}?(?:亮|显示|提示|跳|出来|到)[了啦]?"
     r"|(?:该|要|需要)(?:做|去做)?保养了"
@@ -1282,7 +1282,9 @@ def tells_a_fault(text: str, check_asked: bool) -> bool:
     text = typos_read(text)  # 打不找火 / 打不燃: read as meant
     if MAINTENANCE_DUE.search(text):
         # 该保养了吧,仪表上提示的: the prompt is the maintenance reminder, not a warning.
-        text = ",".join(c for c in clauses(MAINTENANCE_DUE.sub("", text)) if not REMINDER_ONLY.fullmatch(c.strip()))
+        # (Pieces too: 现在仪表上提示要保养了 我也不太懂 is written with spaces for commas.)
+        text = ",".join(piece for c in clauses(MAINTENANCE_DUE.sub("", text)) for piece in _pieces(c)
+                        if not REMINDER_ONLY.fullmatch(piece))
     if not check_asked and tells_a_vague_fault(text):
         return True
     for clause in clauses(text):

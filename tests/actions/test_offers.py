@@ -224,6 +224,19 @@ async def test_a_complaint_told_in_two_messages_is_one_complaint(chat, domain):
     assert offer["complaint"].startswith("怠速的时候车抖得厉害") and "挂D档" in offer["complaint"]
 
 
+@pytest.mark.parametrize("first", [
+    "你好 我是帮我儿子约的 他上班忙 这车是他的 我也不大懂车",
+    "同志你好啊 我这个车开了好些年了 一直挺好的 我岁数大了 儿女都不在身边",
+])
+async def test_the_fault_told_after_words_that_told_none_is_the_complaint(first, chat, domain):
+    earlier = {"service_type": None, "complaint": first, "text": first, "car_model": None}
+    tracker = chat("就是发动机那块 哒哒哒哒地响", "report_problem", {"booking_offer": earlier})
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    offer = slot_values(events)["booking_offer"]
+    assert "哒哒哒哒地响" in offer["complaint"] and first not in offer["complaint"]
+    assert first not in offer["text"]
+
+
 async def test_a_problem_told_with_a_request_to_book_starts_the_booking(chat, domain):
     dispatcher = CollectingDispatcher()
     events = await ActionAcknowledgeProblem().run(dispatcher, chat("帮我约个修车 过减速带的时候咯噔咯噔响", "report_problem"), domain)

@@ -607,6 +607,9 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
         ("怕刹车不好使,想检查一下", True, False),
         # The dashboard prompt beside "maintenance is due" is the reminder, not a warning light.
         ("应该要保养了，车上有提示", True, False),
+        # ... also written with spaces for commas
+        ("买个菜接个孙子啥的 现在仪表上提示要保养了 我也不太懂这些 想做个保养", True, False),
+        ("仪表上提示要保养了 另外刹车有异响", True, True),
         # Words for power, smell and noise faults (加速无力, 上不去, 烧焦, 霉味, 不响) are faults
         # even with a check asked for.
         ("能约个检查吗？这车上坡的时候加速无力", True, True),
