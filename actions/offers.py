@@ -28,8 +28,10 @@ from actions.interview import (
 )
 from actions.questions import answer_question, sounds_like_question
 from dealer.catalog import without_by_the_way
+from dealer.script import NOT_GIVEN
 from dealer.symptoms import (
     clauses,
+    same_complaint,
     complaint_words,
     names_a_part,
     tells_a_fault,
@@ -223,10 +225,47 @@ def _only_context(told: str) -> bool:
     return not describes_a_fault(told) and not tells_a_vague_fault(told)
 
 
+def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """A problem told while the booking asks something else (请问您希望哪天… → 后杠 尾灯碎了):
+    heard and written into the booking under way, not offered as a booking of its own; the
+    booking's question then comes again. Damage for bodywork adds to the job; a fault for
+    a booking without one makes it a repair (a warranty claim where the warranty was
+    asked about); a further fault of an interviewed booking is interviewed after the first."""
+    text = latest_text(tracker)
+    dealer = backend.catalog()
+    current = tracker.get_slot("service_type")
+    if current in dealer.service_codes and dealer.service_type(current).with_fault and not tells_a_fault(text, True):
+        return []  # 看看灯啊刹车啥的有没问题 for a check: what to look at, no fault; the question again
+    complaint = complaint_words(text) or text.strip(" ,，。.!！~～")
+    events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
+    dispatcher.utter_message(response="utter_problem_noted", complaint=complaint)
+    recorded = tracker.get_slot("symptom_what")
+    slots: dict[str, Any] = {}
+    if current in dealer.service_codes and dealer.service_type(current).describe:
+        job = tracker.get_slot("job_description")
+        slots["job_description"] = complaint if job in (None, NOT_GIVEN) else f"{job},{complaint}"
+    elif current in dealer.service_codes and dealer.is_interview(current) and recorded not in (None, NOT_GIVEN):
+        if not same_complaint(text, [str(recorded)]):
+            slots["pending_complaints"] = [*(tracker.get_slot("pending_complaints") or []), text]
+    else:
+        service = offer_from(tracker, complaint)["service_type"] or dealer.fault_service(text)
+        if current == "maintenance" and dealer.service_type(service).rank > dealer.service_type(current).rank \
+                and tracker.get_slot("extra_requests") in (None, NOT_GIVEN):
+            slots["extra_requests"] = dealer.service_type(current).name  # the maintenance, by the way
+        slots.update(service_type=service, service_display=dealer.service_type(service).name)
+        if dealer.is_interview(service):
+            slots.update(complaint_prefill(text, tracker))
+            slots.setdefault("symptom_what", complaint)
+        slots.update(job_prefill(service, text, tracker))
+    return [*events, *(SlotSet(name, value) for name, value in slots.items())]
+
+
 def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Restate the problem with understanding, danger advice first, and offer a booking;
     a problem told together with a request for an appointment starts the booking."""
     text = latest_text(tracker)
+    if tracker.active_loop_name == "booking_form" and tracker.get_slot("requested_slot") != "extra_requests":
+        return complaint_in_booking(dispatcher, tracker)
     answered = answer_can_you_do(dispatcher, tracker)
     if answered is not None:
         return answered

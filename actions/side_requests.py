@@ -20,6 +20,7 @@ from actions.offers import (
     acknowledge_problem,
     answer_can_you_do,
     booking_start,
+    complaint_in_booking,
     describes_a_fault,
     offer_after_answer,
     reply_to_offer,
@@ -176,6 +177,10 @@ class ActionHandleUnclearMessage(Action):
                 # booking question comes again after it.
                 dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=backend.catalog().phone)
                 return []
+            named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+            if (tracker.get_slot("requested_slot") not in (None, "extra_requests") and "time" not in named
+                    and describes_a_fault(text)):
+                return complaint_in_booking(dispatcher, tracker)  # 中控屏老黑屏 at 哪天几点: heard, noted
         unclear = latest_intent(tracker) != "out_of_scope"
         text = latest_text(tracker)
         if tracker.active_loop_name is None and not booked and CAR_CONTEXT.search(text) and not asks_directly(text):

@@ -558,7 +558,10 @@ def _with_its_object(piece: str, state: re.Match[str]) -> bool:
     return "不" in state.group() and bool(OBJECT_AFTER.match(piece, state.end()))
 
 
-QUESTION_TAG = re.compile(r"(.)不\1|(?:行|好|可以|能|成|对|是)不(?=[吗呢啊么嘛?？,，。!！\s]|$)")
+QUESTION_TAG = re.compile(
+    r"(.)不\1|(?:行|好|可以|能|成|对|是)不(?=[吗呢啊么嘛?？,，。!！\s]|$)"
+    r"|有没有?(?=问题|毛病|事|坏)"  # 刹车啥的有没问题: asked, not said to be so
+)
 
 # After a part, words that say how it is (空调风有点小, 发动机声音变得很粗, 空调不行了).
 PART_STATE = re.compile(r"有点|有些|很|太|特别|非常|挺|越来越|变得|得厉害|不|没")

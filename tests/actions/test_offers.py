@@ -540,3 +540,51 @@ async def test_can_you_do_it_naming_no_job_or_part_leaves_the_service_to_ask(cha
     events = await ActionAcknowledgeProblem().run(dispatcher, chat("那个 车子要审了 你们这能弄吗", "report_problem"), domain)
     assert responses(dispatcher) == ["utter_answer_service_offered", "utter_offer_booking"]
     assert slot_values(events)["booking_offer"]["service_type"] != "repair"
+
+
+@pytest.mark.parametrize(("slots", "text", "expected"), [
+    # damage told for a bodywork booking adds to the job; it stays bodywork
+    ({"service_type": "body_paint", "job_description": "追尾了"}, "后杠 尾灯碎了",
+     {"job_description": "追尾了,后杠尾灯碎了"}),
+    # a fault for a booking without one: a repair, interviewed from what was told
+    ({"service_type": "other"}, "中控屏老黑屏", {"service_type": "repair", "symptom_what": "中控屏老黑屏"}),
+    # a fault for a maintenance booking: a repair, the maintenance done by the way
+    ({"service_type": "maintenance"}, "刹车有异响",
+     {"service_type": "repair", "symptom_what": "刹车有异响", "extra_requests": "保养"}),
+    # a further fault of an interviewed booking: interviewed after the first
+    ({"service_type": "repair", "symptom_what": "方向盘抖"}, "还有空调不凉",
+     {"pending_complaints": ["还有空调不凉"]}),
+])
+async def test_a_problem_told_while_the_booking_asks_something_else_is_noted_in_it(
+    slots, text, expected, form_tracker, domain
+):
+    """请问您希望哪天… → 后杠 尾灯碎了: heard and written into the booking under way; no second
+    offer of a booking (the form asks its question again)."""
+    tracker = form_tracker({}, requested_slot="appointment_time", slots=slots, text=text)
+    tracker.latest_message["intent"] = {"name": "report_problem", "confidence": 0.9}
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_problem_noted"]
+    values = slot_values(events)
+    assert {name: values.get(name) for name in expected} == expected
+    assert "booking_offer" not in values
+
+
+async def test_a_fault_the_classifier_did_not_place_mid_booking_is_noted(form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="appointment_time", slots={"service_type": "other"}, text="中控屏老黑屏",
+                           entities=[{"entity": "part", "value": "中控屏"}, {"entity": "symptom", "value": "黑屏"}])
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.7}
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_problem_noted"]
+    assert slot_values(events)["symptom_what"] == "中控屏老黑屏"
+
+
+async def test_what_to_look_at_for_a_check_is_no_fault_mid_booking(form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="appointment_time", slots={"service_type": "inspection"},
+                           text="看看灯啊刹车啥的有没问题")
+    tracker.latest_message["intent"] = {"name": "report_problem", "confidence": 0.9}
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
+    assert "service_type" not in slot_values(events)
+    assert "utter_offer_booking" not in responses(dispatcher)

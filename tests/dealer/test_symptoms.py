@@ -620,6 +620,9 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
         ("想保养一下,我岁数大了搞不懂这些", True, False),
         ("我眼睛不好,麻烦帮我约个保养", True, False),
         ("机油消耗大了", False, True),
+        # 有没问题 asks whether there is one
+        ("看看灯啊刹车啥的有没问题", True, False),
+        ("刹车有没有毛病帮忙看下", True, False),
     ],
 )
 def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
