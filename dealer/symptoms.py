@@ -485,6 +485,7 @@ COMPLAINT_STATE = re.compile(
             r"(?<![大小出发吭说])(?:声音|噪音|杂音|噪声|风噪|胎噪|声)(?![明称望誉])|(?<![说讲叫问喊吭])一声",
             r"(?P<sound>[^\W\d哈呵嘿嘻对好是嗯啊不谢的了有一我你他她它])(?P=sound)(?P=sound)",  # 哒哒哒 / 咚咚咚
             r"(?<![影音反])响(?!应)",
+            r"[咯咔哐咣嘎咚哒嘣砰叮噔当铛吱啪嗒]{2}(?:的|地)?(?:一下|一声|几下|两下)",  # 挂挡的时候咯噔一下
             # leaks, damage, heat, smoke, smells
             r"[漏渗滴][\u4e00-\u9fff]{0,4}?[油水液气]|漏(?:风|电)?|渗|进水|有水|积[了]?[\u4e00-\u9fff]{0,3}水|湿(?:透)?了|湿透|积水",
             # what the leak left under the car (停一晚上地上有一摊油 / 车底下一滩绿色的水)
@@ -561,6 +562,7 @@ def _with_its_object(piece: str, state: re.Match[str]) -> bool:
 QUESTION_TAG = re.compile(
     r"(.)不\1|(?:行|好|可以|能|成|对|是)不(?=[吗呢啊么嘛?？,，。!！\s]|$)"
     r"|有没有?(?=问题|毛病|事|坏)"  # 刹车啥的有没问题: asked, not said to be so
+    r"|能[\u4e00-\u9fff]不(?=[吗呢啊么嘛?？,，。!！\s]|$)"  # 刹车片还能用不
 )
 
 # After a part, words that say how it is (空调风有点小, 发动机声音变得很粗, 空调不行了).

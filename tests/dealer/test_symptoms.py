@@ -623,6 +623,10 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
         # 有没问题 asks whether there is one
         ("看看灯啊刹车啥的有没问题", True, False),
         ("刹车有没有毛病帮忙看下", True, False),
+        ("顺便给看看刹车片还能用不", True, False),  # 能用不 asks
+        # a sound that happened once (咯噔一下) is a noise
+        ("挂挡的时候咯噔一下", False, True),
+        ("过减速带哐当一声", True, True),
     ],
 )
 def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
