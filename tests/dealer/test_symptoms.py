@@ -981,7 +981,10 @@ def test_a_tailgate_stopping_half_way_is_a_fault():
     ("said", "what"),
     [("新车买了不到一年,天窗漏水,这个能保修吧?", "天窗漏水"), ("车买了一年多,最近打火费劲", "打火费劲"),
      ("恁好，俺车买了还不到一年，换挡的时候老是顿一下，这能保修不", "换挡的时候顿一下"),
-     ("新车才一年多，天窗下雨就往里渗水", "天窗就往里渗水")],
+     ("新车才一年多，天窗下雨就往里渗水", "天窗就往里渗水"),
+     ("新车没半年 中控屏老是自己黑屏 这个能保修吧", "中控屏老是自己黑屏"),
+     ("我这个车开了好些年了 方向盘特别沉", "方向盘特别沉"),
+     ("车开了好几年了,最近刹车响", "刹车响")],
 )
 def test_the_cars_age_is_not_when_the_fault_began(said, what):
     found = answers_in(said)
@@ -1040,3 +1043,8 @@ def test_the_time_of_earlier_work_is_not_when_the_fault_began(text):
 
 def test_the_time_work_was_done_counts_when_the_fault_began_after_it():
     assert answers_in("上周保养完以后就开始抖")["when"].startswith("上周保养完以后")
+
+
+@pytest.mark.parametrize(("said", "when"), [("好些天了", "好些天了"), ("有好几个月了", "有好几个月了")])
+def test_a_duration_said_with_hao_is_read_whole(said, when):
+    assert answers_in(said)["when"] == when
