@@ -1048,3 +1048,8 @@ def test_the_time_work_was_done_counts_when_the_fault_began_after_it():
 @pytest.mark.parametrize(("said", "when"), [("好些天了", "好些天了"), ("有好几个月了", "有好几个月了")])
 def test_a_duration_said_with_hao_is_read_whole(said, when):
     assert answers_in(said)["when"] == when
+
+
+@pytest.mark.parametrize("said", ["早上头一回打火的时候 中午就好点", "我就坐过那一回"])
+def test_which_time_is_not_how_often(said):
+    assert "frequency" not in answers_in(said)
