@@ -34,6 +34,12 @@ CAN_YOU_DO = re.compile(
     r"[^,，。?？!！\s]{0,10}?(?:吗|么|嘛|不|没|没有|伐|啵)(?=$|[,，。?？!！\s])"
 )
 # 约 followed by the time (约后天下午四点 / 约周六上午): a booking asked for.
+# When a service falls due (销售说三千公里要来做首保 / 5000公里保养一次 / 每一万公里换机油):
+# a distance that is no reading of the car's odometer.
+SERVICE_INTERVAL = re.compile(
+    r"每?[\d零〇一二两三四五六七八九十百千万.]+(?:公里|千米|km)(?:左右)?(?:的时候)?(?:就|一定)?(?:要|得|该|需要|应该)?"
+    r"(?:来|去|到店|回店)?(?:做|换|进行)?(?:首保|保养|一保|二保|换机油|机油)(?:一次)?"
+)
 BOOK_AT_TIME = re.compile(
     r"约(?:在|到|个|一下)?(?:今天|明天|明早|后天|大后天|这周|下周|下礼拜|周[一二三四五六日天末]|星期|礼拜"
     r"|\d{1,2}[号日月点:：]|[一二三四五六七八九十两]{1,3}[号点])"
@@ -245,6 +251,7 @@ class BookingScript:
         return any(step.slot == slot and not step.required for step in self.steps)
 
     def names_odometer(self, text: str) -> bool:
+        text = SERVICE_INTERVAL.sub(" ", text)  # 三千公里要来做首保: when it is due, not the odometer
         return any(word in text for word in self.odometer_words)
 
     def asks_for_booking(self, text: str) -> bool:

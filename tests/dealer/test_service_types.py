@@ -242,7 +242,10 @@ def test_a_question_is_recognised_by_its_words(words, kind):
 @pytest.mark.parametrize(
     ("words", "odometer"),
     [("车跑了3万公里想做保养", True), ("快五万公里了", True), ("以前能跑100公里,现在七十都不到", False),
-     ("过年要开回老家 一千五百公里", False)],
+     ("过年要开回老家 一千五百公里", False),
+     # when a service falls due is no reading of the odometer
+     ("销售说三千公里要来做首保 现在差不多到了", False), ("说是5000公里保养一次", False),
+     ("跑了三千公里了 想做首保", True)],
 )
 def test_a_distance_is_the_mileage_only_when_said_so(words, odometer):
     assert SCRIPT.names_odometer(words) is odometer
