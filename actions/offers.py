@@ -288,7 +288,7 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     earlier = tracker.get_slot("booking_offer") or {}
     told_before = str(earlier.get("complaint") or "")
     if told_before and complaint and complaint not in told_before and _only_context(told_before) \
-            and describes_a_fault(said):
+            and tells_a_fault(said, True):  # a symptom told now (发动机那个标 only adds the part)
         # 我是帮我儿子约的,他上班忙 … 就是发动机那块哒哒响: what came first told no fault (the
         # customer's circumstances); the fault told now is the complaint.
         offer.update(car_model=offer["car_model"] or earlier.get("car_model"))

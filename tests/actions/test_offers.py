@@ -237,6 +237,17 @@ async def test_the_fault_told_after_words_that_told_none_is_the_complaint(first,
     assert first not in offer["text"]
 
 
+async def test_a_part_told_after_words_that_named_no_fault_is_kept_with_them(chat, domain):
+    """Words that named no fault, then only a part (发动机那个标): no symptom told yet to stand
+    alone, so the words are kept together as before."""
+    first = "你好 我想问问我这车的事"
+    earlier = {"service_type": None, "complaint": first, "text": first, "car_model": None}
+    tracker = chat("发动机那个标", "report_problem", {"booking_offer": earlier})
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    offer = slot_values(events)["booking_offer"]
+    assert offer["complaint"].startswith(first) and "发动机" in offer["complaint"]
+
+
 async def test_a_problem_told_with_a_request_to_book_starts_the_booking(chat, domain):
     dispatcher = CollectingDispatcher()
     events = await ActionAcknowledgeProblem().run(dispatcher, chat("帮我约个修车 过减速带的时候咯噔咯噔响", "report_problem"), domain)
