@@ -63,14 +63,6 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def _said_within(told: str, answer: str) -> bool:
-    """The words told with the complaint are already in the answer (or the other way round),
-    punctuation and spaces aside."""
-    def compact(words: str) -> str:
-        return re.sub(r"[\s,，。.!！?？;；、]", "", words)
-    return compact(told) in compact(answer) or compact(answer) in compact(told)
-
-
 def interview_prefill(text: str, tracker: Tracker, complaint: bool = False) -> dict[str, Any]:
     """What the customer's words already answer is not asked again (Chery step 6).
 
@@ -366,9 +358,6 @@ class InterviewValidation:
         told, answer = tracker.get_slot("told_where"), slots.get("symptom_where")
         if told and (answer == NOT_GIVEN or backend.script().only_unknown(str(answer or ""))):
             slots["symptom_where"] = told  # 不清楚 now; the complaint told it (过减速带的时候)
-        elif told and answer and not _said_within(str(told), str(answer)):
-            # 车怠速的时候方向盘抖 … 等红灯停着的时候: both kept; the answer alone lost 怠速.
-            slots["symptom_where"] = f"{told},{answer}"
         return slots
 
     def validate_symptom_frequency(

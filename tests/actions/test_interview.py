@@ -301,14 +301,8 @@ def test_where_is_asked_and_the_words_told_of_it_kept_to_stand_in(form_tracker, 
     assert told in prefill["told_where"]
 
 
-@pytest.mark.parametrize(("said", "stored"), [
-    ("不清楚", "过减速带的时候,底盘"),
-    # an answer that says more keeps what was told with the complaint too (it had been lost)
-    ("右前轮那块", "过减速带的时候,底盘,右前轮那块"),
-    # ... unless it says it again
-    ("过减速带的时候底盘那", "过减速带的时候底盘那"),
-])
-async def test_the_where_answer_keeps_the_words_told_with_the_complaint(form_tracker, domain, said, stored):
+@pytest.mark.parametrize(("said", "stored"), [("不清楚", "过减速带的时候,底盘"), ("右前轮那块", "右前轮那块")])
+async def test_an_empty_where_answer_falls_back_to_the_words_told_with_the_complaint(form_tracker, domain, said, stored):
     slots = {**INTERVIEWING, "symptom_where": None, "told_where": "过减速带的时候,底盘"}
     events = await answer(form_tracker, domain, "symptom_where", said, slots)
     assert events["symptom_where"] == stored
