@@ -758,13 +758,6 @@ def _group_spans(pattern: re.Pattern[str], piece: str, prefix: int = 0) -> list[
     return [(m.start(1) - prefix, m.end(1)) for m in pattern.finditer(piece)]
 
 
-def _situation_spans(piece: str) -> list[Span]:
-    """The moment or condition (刹车的时候, 过减速带的时候, 冷车启动), not a place."""
-    times = _all_time_spans(piece)
-    bounds = [*_complaint_spans(piece), *times, *_frequency_spans(piece), *_place_spans(piece)]
-    return [*_marked(piece, SITUATION_MARK, MAX_SITUATION, bounds, times), *_spans(CONDITION, piece)]
-
-
 def _place_spans(piece: str) -> list[Span]:
     """Places on the car told before a moment (左前轮那里 | 过减速带的时候): the moment starts after them."""
     return [*_spans(POSITION, piece), *_spans(PLACE_MARK, piece)]
@@ -858,36 +851,23 @@ LEAD_CONNECTOR = re.compile(
 
 
 def _phenomenon_in(piece: str) -> str:
-    """A piece's symptom alone: without the words that say when or how often it happens
-    (they answer their own questions), the car's name and the service asked for; the
-    situation (刹车的时候) is taken out too when the symptom still names its part."""
+    """A piece's symptom: without the words that say when or how often it happens or what
+    was tried (they answer their own questions), the car's name and the service asked for.
+    The moment and the place stay (怠速的时候方向盘抖 / 过减速带的时候右前轮那里咯噔响): they are
+    how the customer tells the fault, and the where question, always asked, may be answered
+    with other words (等红灯停着的时候), which had left 怠速 nowhere in the draft."""
     rest = _car_models().sub("", SERVICE_NAMES.sub("", piece))
     complaint = _complaint_spans(rest)
     if not complaint:
         return ""
-    def cut(spans: list[Span]) -> str:
-        keep = [span for span in _merge(spans) if not _overlaps(span, complaint)]
-        words = TRAILING_FILLER.sub("", EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 的就也都"))
-        return OWNER.sub("", LEAD_CONNECTOR.sub("", words))
-    def symptom_left(words: str) -> bool:
-        return len(words) >= 2 and bool(_complaint_spans(words))
-    # What was tried (在你们那修了两回了) answers its own question too. How often said inside
-    # the phrase (中控屏动不动就黑屏) stays with it: taken out, the words no longer read.
+    # How often said inside the phrase (中控屏动不动就黑屏) stays with it: taken out, the words
+    # no longer read.
     often = [span for span in _frequency_spans(rest) if not _inside_the_phrase(span, rest, complaint)]
     timing = [*_all_time_spans(rest), *often, *_tried_spans(rest)]
-    # 刹车一踩就吱吱叫: the moment glued to its symptom by 一…就 stays (刹车就吱吱叫 says less).
-    where = [(start, end) for start, end in _where_spans(rest)
-             if not (rest.startswith("一", start) and rest.startswith("就", end)) and not _qualifies_a_part(rest, (start, end))]
-    shorter = cut([*timing, *where])
-    if _listed_parts().search(shorter) and _complaint_spans(shorter):
-        return shorter
-    # The moment (过减速带的时候) answers 何时何处 and is asked there, as long as the symptom
-    # keeps its place (右前轮那里咯噔响); a bare 有异响 keeps its 刹车的时候.
-    without_moment = cut([*timing, *_situation_spans(rest)])
-    if symptom_left(without_moment) and (names_a_place(without_moment) or _listed_parts().search(without_moment)):
-        return without_moment
-    kept = cut(timing)
-    return kept if symptom_left(kept) else rest
+    keep = [span for span in _merge(timing) if not _overlaps(span, complaint)]
+    words = TRAILING_FILLER.sub("", EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 的就也都"))
+    kept = OWNER.sub("", LEAD_CONNECTOR.sub("", words))
+    return kept if len(kept) >= 2 and _complaint_spans(kept) else rest
 
 
 def _inside_the_phrase(span: Span, piece: str, complaint: list[Span]) -> bool:
@@ -955,14 +935,6 @@ def _part_glued(pieces: list[str]) -> list[str]:
         else:
             glued.append(piece)
     return glued
-
-
-def _qualifies_a_part(piece: str, span: Span) -> bool:
-    """司机那边的车窗 / 左后门车窗: the place on the car says which part, and stays with it (a
-    moment before a part, 上坡的时候变速箱…, does not)."""
-    said = piece[span[0]:span[1]]
-    on_the_car = POSITION.fullmatch(said) or (PLACE_MARK.search(said) and not SITUATION_MARK.search(said))
-    return bool(on_the_car) and bool(re.match(rf"的?(?:{_listed_parts().pattern})", piece[span[1]:]))
 
 
 def phenomenon(text: str) -> str:

@@ -365,7 +365,7 @@ async def test_two_problems_split_by_a_lead_in_clause(form_tracker, domain):
     before = {**INTERVIEWING, **{slot: None for slot in FIRST}}
     told = "上坡的时候变速箱有异响，还有个毛病，右前雾灯不亮了"
     events = await answer(form_tracker, domain, "symptom_what", told, before)
-    assert events["symptom_what"] == "变速箱有异响"
+    assert events["symptom_what"] == "上坡的时候变速箱有异响"
     assert events["pending_complaints"] == ["右前雾灯不亮了"]
     assert "右前" not in (events.get("symptom_where") or "")
 

@@ -255,9 +255,10 @@ def test_what_is_the_complaint_in_the_customers_words(text, what):
 @pytest.mark.parametrize(
     "text,what",
     [
-        # the moment is 何时何处's answer; the place stays with the symptom
-        ("过减速带的时候前面左边咯噔咯噔响 有两三周了 每次过都响", "前面左边咯噔咯噔响"),
-        ("过减速带的时候右前轮那里咯噔咯噔响", "右前轮那里咯噔咯噔响"),
+        # the moment and the place stay with the symptom; when and how often go
+        ("过减速带的时候前面左边咯噔咯噔响 有两三周了 每次过都响", "过减速带的时候前面左边咯噔咯噔响"),
+        ("过减速带的时候右前轮那里咯噔咯噔响", "过减速带的时候右前轮那里咯噔咯噔响"),
+        ("车怠速的时候方向盘抖", "车怠速的时候方向盘抖"),
         ("右前叶子板凹了一小块", "右前叶子板凹了一小块"),  # 块 is not a filler
         # the place that says which part stays with it (which window is part of what is wrong)
         ("左后门车窗降下去升不上来了 还在保修期 能保修不", "左后门车窗降下去升不上来了"),
@@ -268,9 +269,9 @@ def test_what_is_the_complaint_in_the_customers_words(text, what):
         ("刹车的时候有异响,最近一周都这样", "刹车的时候有异响"),  # the part stays with its situation
         # the car's age said first, a dialect greeting and the car as subject are no part of it
         ("新车才半年天窗就漏水,这个能走质保吧", "天窗就漏水"),
-        ("恁好 俺那车过减速带底盘咯噔咯噔响 想去瞅瞅", "底盘咯噔咯噔响"),
-        ("老铁 我车一上高速方向盘就贼抖 咋整啊", "方向盘就贼抖"),
-        ("方向盘上了高速就抖", "方向盘就抖"),  # not 方向盘上了就抖: the road goes whole
+        ("恁好 俺那车过减速带底盘咯噔咯噔响 想去瞅瞅", "过减速带底盘咯噔咯噔响"),
+        ("老铁 我车一上高速方向盘就贼抖 咋整啊", "一上高速方向盘就贼抖"),
+        ("方向盘上了高速就抖", "方向盘上了高速就抖"),
         # a part said on its own, then what it does: the symptom is the part's
         ("刹车 吱吱响", "刹车吱吱响"),
         ("就是发动机那块 哒哒哒哒地响", "发动机那块哒哒哒哒地响"),
@@ -753,8 +754,8 @@ def test_a_door_that_will_not_close_is_a_second_problem():
         ("一踩刹车就有尖叫声,上周下过雨之后开始的", {"when": "上周下过雨之后开始的", "where": "一踩刹车"}),
         # how it varies with speed: the condition, not a second symptom
         ("后轮那边有呜呜的声音,车速越快越大声", {"what": "后轮那边有呜呜的声音", "where": "后轮那边,车速越快越大声"}),
-        # a place before the moment: the moment starts after it
-        ("右后轮那边压井盖的时候咚的一声", {"what": "右后轮那边咚的一声"}),
+        # a place before the moment: the moment starts after it (both stay in what)
+        ("右后轮那边压井盖的时候咚的一声", {"what": "右后轮那边压井盖的时候咚的一声", "where": "右后轮那边,压井盖的时候"}),
     ],
 )
 def test_each_answer_keeps_only_its_own_words(text, expected):
