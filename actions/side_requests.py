@@ -111,6 +111,21 @@ class ActionAbandonBooking(Action):
 BOOKING_SIGNS = {"symptom", "part", "service_type", "time"}
 
 
+def _tells_more_of_the_job(tracker: Tracker, named: set[str]) -> bool:
+    """A statement the booking's question did not expect, in a bodywork booking that keeps
+    the customer's description: more of the damage or the accident, not a question nor a
+    fact of the booking."""
+    service = tracker.get_slot("service_type")
+    dealer = backend.catalog()
+    return (
+        service in dealer.service_codes and dealer.service_type(service).describe
+        and tracker.get_slot("requested_slot") not in (None, "extra_requests", "booking_confirmed", "privacy_consent")
+        and not named & {"time", "phone", "plate", "vin", "customer_name", "car_model", "mileage"}
+        and not asks_directly(latest_text(tracker)) and latest_intent(tracker) != "out_of_scope"
+        and len(re.findall(r"[\u4e00-\u9fff]", latest_text(tracker))) >= 2
+    )
+
+
 class ActionHandleUnclearMessage(Action):
     """A bare fact or an unclear message outside a booking.
 
@@ -181,6 +196,12 @@ class ActionHandleUnclearMessage(Action):
             if (tracker.get_slot("requested_slot") not in (None, "extra_requests") and "time" not in named
                     and describes_a_fault(text)):
                 return complaint_in_booking(dispatcher, tracker)  # 中控屏老黑屏 at 哪天几点: heard, noted
+            if _tells_more_of_the_job(tracker, named):
+                # 追尾了 … 被人追的 / 对方保险出: the accident told in pieces, for the bodywork job.
+                job = tracker.get_slot("job_description")
+                said = text.strip(" ,，。.!！~～")
+                dispatcher.utter_message(response="utter_other_answer_noted")
+                return [SlotSet("job_description", said if job in (None, NOT_GIVEN) else f"{job},{said}")]
         unclear = latest_intent(tracker) != "out_of_scope"
         text = latest_text(tracker)
         if tracker.active_loop_name is None and not booked and CAR_CONTEXT.search(text) and not asks_directly(text):

@@ -599,3 +599,22 @@ async def test_what_to_look_at_for_a_check_is_no_fault_mid_booking(form_tracker,
     events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
     assert "service_type" not in slot_values(events)
     assert "utter_offer_booking" not in responses(dispatcher)
+
+
+@pytest.mark.parametrize("text", ["被人追的", "对方保险出"])
+async def test_more_of_the_accident_told_in_a_bodywork_booking_is_noted_in_its_job(text, form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="appointment_time", text=text,
+                           slots={"service_type": "body_paint", "job_description": "追尾了"})
+    tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.4}
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_other_answer_noted"]
+    assert slot_values(events)["job_description"] == f"追尾了,{text}"
+
+
+async def test_an_unclear_message_in_a_repair_booking_is_still_not_understood(form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="appointment_time", text="被人追的", slots={"service_type": "repair"})
+    tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.4}
+    dispatcher = CollectingDispatcher()
+    await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_default"]
