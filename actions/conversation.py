@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from dealer import clock
+from dealer.validation import after_taking_back
 
 
 def message_time(tracker: Tracker) -> datetime:
@@ -20,10 +21,12 @@ def message_time(tracker: Tracker) -> datetime:
 
 
 def latest_entity(tracker: Tracker, name: str) -> dict[str, Any] | None:
-    for entity in tracker.latest_message.get("entities", []):
-        if entity.get("entity") == name:
-            return entity
-    return None
+    """The message's entity of that kind: the first, or, when the message takes one back
+    (13816620593 哦打错了 是13816620539 / 英朗 哦不是 现在开的是昂科威), the one said after it."""
+    found = [entity for entity in tracker.latest_message.get("entities", []) if entity.get("entity") == name]
+    if len(found) > 1 and after_taking_back(tracker.latest_message.get("text") or "") is not None:
+        return found[-1]
+    return found[0] if found else None
 
 
 def channel_name(tracker: Tracker) -> str:

@@ -340,6 +340,20 @@ async def test_the_plate_taken_back_at_a_free_answer_step_is_no_answer_to_it(ask
     assert [m.get("response") for m in dispatcher.messages] == ["utter_other_answer_noted"]
 
 
+@pytest.mark.parametrize(("slot", "text", "values", "expected"), [
+    ("phone", "13816620593 哦打错了 是13816620539", ["13816620593", "13816620539"], "13816620539"),
+    ("car_model", "英朗 哦不是 我换车了 现在开的是昂科威", ["英朗", "昂科威"], "昂科威"),
+    ("plate", "沪B5C8L0 不对 说错了 沪B5C8L9", ["沪B5C8L0", "沪B5C8L9"], "沪B5C8L9"),
+])
+async def test_an_answer_taken_back_in_the_same_message_is_the_one_said_after(
+    slot, text, values, expected, dispatcher, form_tracker, domain
+):
+    tracker = form_tracker({slot: values[0]}, requested_slot=slot, text=text,
+                           entities=[{"entity": slot, "value": value} for value in values],
+                           slots={"first_visit": True, "service_type": "maintenance"})
+    assert slot_values(await run_form(dispatcher, tracker, domain))[slot] == expected
+
+
 async def test_a_wish_asking_whether_a_part_is_broken_is_the_extra_request(dispatcher, form_tracker, domain):
     """顺便帮我看看倒车雷达 是不是坏了: 是不是asks, it takes no earlier answer back (the
     step had been asked again and again)."""
