@@ -81,6 +81,9 @@ UNSURE_WHETHER = re.compile(
 )
 # Regional words that need their context: Cantonese 系 (是) said as a clause of its own,
 # 啱 (对; 啱啱 is 刚刚), Sichuanese 莫 before a verb (莫修过 = 没修过; not 莫名其妙).
+# Chat English for a bare yes or no (nope / nah / yep), as a whole word.
+CHAT_NO = re.compile(r"(?<![A-Za-z])(?:nope|nah|no|none|nothing)(?![A-Za-z])", re.IGNORECASE)
+CHAT_YES = re.compile(r"(?<![A-Za-z])(?:yes|yep|yeah|yup|sure)(?![A-Za-z])", re.IGNORECASE)
 CANTONESE_YES = re.compile(r"(?:^|(?<=[\s,，。.!！~]))[系係](?=$|[\s,，。.!！~啊呀嘅喇咯])")
 CANTONESE_RIGHT = re.compile(r"啱(?!啱)")
 SICHUAN_NOT = re.compile(r"(?<![约])[莫冒](?=[修弄换处来去动管搞试])")  # Hunan 冒修过 too
@@ -182,6 +185,7 @@ class BookingScript:
         系 (Cantonese 是) too."""
         for word, standard in sorted((self.standard_words or {}).items(), key=lambda item: -len(item[0])):
             text = text.replace(word, standard)  # longest first: 冇错 before 冇
+        text = CHAT_NO.sub("没有", CHAT_YES.sub("是的", text))  # nope / yep typed in English
         text = CANTONESE_YES.sub("是", text.replace("啱啱", "刚刚"))
         return SICHUAN_NOT.sub("没", CANTONESE_RIGHT.sub("对", text))
 

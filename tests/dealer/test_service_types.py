@@ -186,6 +186,10 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "上回换了个零件没好", True),
         ("booking_confirmed", "妥了", True),
         ("booking_confirmed", "就这么定了", True),
+        # chat English as a whole word (not inside a VIN or a plate)
+        ("booking_confirmed", "yep", True),
+        ("repeat_repair", "nope", False),
+        ("booking_offer", "Sure", True),
     ],
 )
 def test_yes_no_in_the_customers_own_words(slot, words, expected):
@@ -216,6 +220,8 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
         ("冒得哒", True),
         ("伐要了", True),
         ("快点", False),  # no "no" said: the question stands
+        ("nope", True),
+        ("No 没了", True),
     ],
 )
 def test_no_extra_work_even_when_the_main_job_is_said_again(words, declined):
