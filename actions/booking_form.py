@@ -25,7 +25,7 @@ from actions.conversation import (
     values_set_since_latest_message,
 )
 from actions.guard import stop_at_booking_limit
-from actions.offers import describes_a_fault, fault_is_the_job, offer_slots
+from actions.offers import complaint_in_booking, describes_a_fault, fault_is_the_job, offer_slots, say_problem_noted
 from actions.privacy import consent_answer
 from actions.questions import QUESTION_KINDS, answer_question, asks_about_the_cause, asks_directly, sounds_like_question
 from actions.interview import (
@@ -825,6 +825,23 @@ def _answer_read_as_question(tracker: Tracker) -> bool:
     return intent in QUESTION_KINDS
 
 
+# The steps a problem told instead of their answer is noted at (not those that ask for the
+# problem or the work: the service, other needs, the interview, the read-back).
+STEPS_BESIDE_THE_PROBLEM = ("appointment_time", "customer_name", "phone", "first_visit", "plate", "vin",
+                            "car_model", "mileage", "last_service")
+
+
+def _problem_told_instead(tracker: Tracker, asked: str | None, events: list[EventType]) -> bool:
+    """The message left the step asked unanswered and tells a problem of the car."""
+    if asked not in STEPS_BESIDE_THE_PROBLEM or latest_entity(tracker, "time"):
+        return False
+    return _set_now(events).get(asked) in (None, NOT_GIVEN) and describes_a_fault(latest_text(tracker))
+
+
+def _set_now(events: list[EventType]) -> dict[str, Any]:
+    return {e.get("name"): e.get("value") for e in events if e.get("event") == "slot" and e.get("value") is not None}
+
+
 class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def name(self) -> str:
         return "validate_booking_form"
@@ -921,6 +938,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if wrong:
             events.append(SlotSet("awaiting_correction", False))
         events = await self._recheck_unvalidated(events, dispatcher, tracker, domain)
+        if _problem_told_instead(tracker, asked, events):
+            # 请问您希望哪天… → 前两天等红灯被人追尾了,后杠撞瘪了: heard and noted in this booking
+            # (said back only, when the form's own reading of the message already noted it;
+            # the tracker holds this turn's slots, so the danger advice is not given twice).
+            tracker.add_slots([e for e in events if e.get("event") == "slot"])
+            noted = _set_now(events).keys() & {"symptom_what", "job_description", "pending_complaints"}
+            events += say_problem_noted(dispatcher, tracker) if noted else complaint_in_booking(dispatcher, tracker)
         vin = tracker.slots_to_validate().get("vin")
         validated = any(e.get("event") == "slot" and e.get("name") == "vin" for e in events)
         if vin is not None and not validated:

@@ -225,6 +225,14 @@ def _only_context(told: str) -> bool:
     return not describes_a_fault(told) and not tells_a_vague_fault(told)
 
 
+def say_problem_noted(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The problem just told, said back as noted (danger advice first)."""
+    text = latest_text(tracker)
+    events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
+    dispatcher.utter_message(response="utter_problem_noted", complaint=complaint_words(text) or text.strip(" ,，。.!！~～"))
+    return events
+
+
 def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """A problem told while the booking asks something else (请问您希望哪天… → 后杠 尾灯碎了):
     heard and written into the booking under way, not offered as a booking of its own; the
@@ -237,18 +245,25 @@ def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if current in dealer.service_codes and dealer.service_type(current).with_fault and not tells_a_fault(text, True):
         return []  # 看看灯啊刹车啥的有没问题 for a check: what to look at, no fault; the question again
     complaint = complaint_words(text) or text.strip(" ,，。.!！~～")
-    events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
-    dispatcher.utter_message(response="utter_problem_noted", complaint=complaint)
+    events = say_problem_noted(dispatcher, tracker)
     recorded = tracker.get_slot("symptom_what")
     slots: dict[str, Any] = {}
-    if current in dealer.service_codes and dealer.service_type(current).describe:
+    named = offer_from(tracker, complaint)["service_type"]
+    if (current in dealer.service_codes and dealer.is_interview(current) and named in dealer.service_codes
+            and dealer.service_type(named).describe and dealer.service_type(named).rank > dealer.service_type(current).rank):
+        # 树枝砸我车上了 (heard as a repair) … 车顶凹了一块 漆也掉了: bodywork, told so now; what
+        # was heard before is part of the job.
+        told = [str(recorded)] if recorded not in (None, NOT_GIVEN) else []
+        slots.update(service_type=named, service_display=dealer.service_type(named).name,
+                     job_description=",".join([*told, complaint]), symptom_what=None)
+    elif current in dealer.service_codes and dealer.service_type(current).describe:
         job = tracker.get_slot("job_description")
         slots["job_description"] = complaint if job in (None, NOT_GIVEN) else f"{job},{complaint}"
     elif current in dealer.service_codes and dealer.is_interview(current) and recorded not in (None, NOT_GIVEN):
         if not same_complaint(text, [str(recorded)]):
             slots["pending_complaints"] = [*(tracker.get_slot("pending_complaints") or []), text]
     else:
-        service = offer_from(tracker, complaint)["service_type"] or dealer.fault_service(text)
+        service = named or dealer.fault_service(text)
         if current == "maintenance" and dealer.service_type(service).rank > dealer.service_type(current).rank \
                 and tracker.get_slot("extra_requests") in (None, NOT_GIVEN):
             slots["extra_requests"] = dealer.service_type(current).name  # the maintenance, by the way

@@ -163,7 +163,10 @@ class ActionHandleUnclearMessage(Action):
                 latest_intent(tracker) == "report_problem" or describes_a_fault(latest_text(tracker))
             ):
                 return acknowledge_problem(dispatcher, tracker)
-            if named & BOOKING_SIGNS and latest_intent(tracker) != "out_of_scope":
+            signs = named & BOOKING_SIGNS
+            if "time" in signs and not visit_time_told(tracker):
+                signs.discard("time")  # 昨天刮大风: a day gone by is no time to come in
+            if signs and latest_intent(tracker) != "out_of_scope":
                 return booking_start(tracker, tracker.get_slot("booking_offer"))
         courtesy = backend.script().courtesy_kind(latest_text(tracker))
         booked = tracker.get_slot("booked_display")

@@ -650,7 +650,8 @@ async def test_an_unclear_message_naming_a_problem_is_heard_and_a_booking_offere
     events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_problem_acknowledged", "utter_offer_booking"]
     assert slot_values(events)["booking_offer"]["service_type"] == "repair"
-    tracker = form_tracker({}, entities=[{"entity": "time", "value": "2026-11-27T15:00:00+08:00"}], text="明天下午三点")
+    tracker = form_tracker({}, entities=[{"entity": "time", "value": "2026-11-27T15:00:00+08:00", "start": 0, "end": 6}],
+                           text="明天下午三点")
     tracker.active_loop = {}
     events = await ActionHandleUnclearMessage().run(CollectingDispatcher(), tracker, domain)
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "booking_form"}
@@ -1582,3 +1583,16 @@ async def test_a_part_to_replace_at_the_extra_requests_step_of_a_repair_is_work_
                            slots={"service_type": "repair", "symptom_what": "刹车有异响", "first_visit": True})
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["extra_requests"] not in (None, NOT_GIVEN) and not slots.get("pending_complaints")
+
+
+async def test_a_problem_told_at_the_time_question_is_noted_in_the_booking(dispatcher, form_tracker, domain):
+    """请问您希望哪天… → 前两天等红灯被人追尾了,后杠撞瘪了: heard (not passed over in silence),
+    the job is bodywork, and the time is asked again."""
+    text = "前两天等红灯被人追尾了,后杠撞瘪了"
+    tracker = form_tracker({"service_type": "追尾"}, requested_slot="appointment_time", text=text,
+                           entities=[{"entity": "service_type", "value": "追尾"}],
+                           slots={"service_type": "repair"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "body_paint" and "后杠撞瘪了" in slots["job_description"]
+    assert "utter_problem_noted" in [m.get("response") for m in dispatcher.messages]
+    assert slots.get("appointment_time") is None

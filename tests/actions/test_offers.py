@@ -618,3 +618,25 @@ async def test_an_unclear_message_in_a_repair_booking_is_still_not_understood(fo
     dispatcher = CollectingDispatcher()
     await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_default"]
+
+
+async def test_bodywork_told_after_a_repair_was_heard_makes_it_bodywork(form_tracker, domain):
+    """树枝砸到车上了 (heard as a fault) … 车顶凹了一块 漆也掉了: the job is bodywork; what was
+    heard first is part of it."""
+    tracker = form_tracker({}, requested_slot="appointment_time", text="车顶凹了一块 漆也掉了",
+                           slots={"service_type": "repair", "symptom_what": "树枝掉下来打到车上了"})
+    tracker.latest_message["intent"] = {"name": "report_problem", "confidence": 0.9}
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    values = slot_values(events)
+    assert values["service_type"] == "body_paint" and values["symptom_what"] is None
+    assert values["job_description"].startswith("树枝掉下来打到车上了,车顶凹了一块")
+
+
+async def test_a_day_gone_by_alone_starts_no_booking(chat, domain):
+    """昨天刮大风: what happened, told first; no booking offered for a time already past."""
+    tracker = chat("昨天刮大风", "inform", entities=[{
+        "entity": "time", "value": "2026-11-25T00:00:00+08:00", "start": 0, "end": 2,
+        "additional_info": {"earliest": "2026-11-25T00:00:00+08:00", "latest": "2026-11-25T23:59:59+08:00"}}])
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert not any(e.get("event") == "followup" for e in events)
