@@ -364,13 +364,31 @@ def _heard_roughly(words: str) -> dict[str, Any]:
     return {"mileage": None, "mileage_heard": words, "mileage_rough": True}
 
 
-def _earlier_mileage(value: Any) -> str | None:
+def _message_that_set(tracker: Tracker, slot: str, value: Any) -> str:
+    """The customer's message after which the slot took this value (empty if none)."""
+    said = ""
+    for event in tracker.events:
+        if event.get("event") == "user":
+            said = event.get("text") or ""
+        elif event.get("event") == "slot" and event.get("name") == slot and event.get("value") == value:
+            return said
+    return ""
+
+
+# A distance the car can go, not how far it has gone (满电显示400公里,实际跑不到250).
+RANGE_WORDS = re.compile(r"续航|满电|满油|一箱油|能跑|跑不到|只能跑|剩余里程|还能开|电量")
+
+
+def _earlier_mileage(value: Any, tracker: Tracker) -> str | None:
     """A mileage heard before the booking began (保养多少钱 我的速腾跑了3万5) sits in its slot
-    as said: read it now if it is the odometer (跑了 / 万 / 公里), else forget it."""
+    as said: read it now if it is the odometer (跑了 / 万 / 公里), else forget it (also when
+    the message it came in tells a range: 满电显示400公里)."""
     if value is None or value == NOT_GIVEN or _already_valid("mileage", value):
         return value
     said = str(value)
     if not (backend.script().names_odometer(said) or "万" in said or "公里" in said):
+        return None
+    if RANGE_WORDS.search(_message_that_set(tracker, "mileage", value)):
         return None
     try:
         return str(parse_mileage(said))
@@ -1227,7 +1245,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # A distance in another sentence (以前能跑100公里, 回老家一千五百公里) is not the
             # odometer; in the last-service answer (去年五千公里首保) it is the mileage then.
             earlier = value_before_latest_message(tracker, "mileage")
-            kilometres = _earlier_mileage(earlier)
+            kilometres = _earlier_mileage(earlier, tracker)
             rough = None if earlier is None or _already_valid("mileage", earlier) else rough_mileage(str(earlier))
             if rough and asked != "booking_confirmed" and kilometres is not None:
                 return _heard_roughly(rough)

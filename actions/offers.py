@@ -220,9 +220,11 @@ def answer_can_you_do(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
 
 
 def _only_context(told: str) -> bool:
-    """Words taken for a problem that name no fault at all, not even a vague one (我这个车开了
-    好些年了,我岁数大了 …): the customer's circumstances."""
-    return not describes_a_fault(told) and not tells_a_vague_fault(told)
+    """Words taken for a problem that name no fault at all, not even a vague one, told at
+    length (我这个车开了好些年了 一直挺好的 我岁数大了 …): the customer's circumstances. A short
+    statement (我这车续航最近掉得厉害) is a fault in words no list holds."""
+    pieces = [piece for piece in re.split(r"[,，。.!！?？;；~～\s]+", told) if piece]
+    return len(pieces) >= 3 and not describes_a_fault(told) and not tells_a_vague_fault(told)
 
 
 def say_problem_noted(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

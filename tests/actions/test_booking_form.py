@@ -1596,3 +1596,17 @@ async def test_a_problem_told_at_the_time_question_is_noted_in_the_booking(dispa
     assert slots["service_type"] == "body_paint" and "后杠撞瘪了" in slots["job_description"]
     assert "utter_problem_noted" in [m.get("response") for m in dispatcher.messages]
     assert slots.get("appointment_time") is None
+
+
+async def test_a_range_told_before_the_booking_is_no_mileage(dispatcher, form_tracker, domain):
+    """满电显示400公里,实际跑不到250 (before the booking began) … 好,约一个: the car's range,
+    not its odometer; the mileage is still asked."""
+    tracker = form_tracker({}, requested_slot="customer_name", text="好,约一个", slots={"service_type": "repair"})
+    last_user = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    tracker.events[last_user:last_user] = [
+        {"event": "user", "timestamp": 1.0, "text": "满电显示400公里,实际跑不到250"},
+        {"event": "slot", "timestamp": 1.0, "name": "mileage", "value": "400公里"},
+    ]
+    tracker.slots["mileage"] = "400公里"
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots.get("mileage") is None

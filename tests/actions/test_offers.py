@@ -640,3 +640,12 @@ async def test_a_day_gone_by_alone_starts_no_booking(chat, domain):
     dispatcher = CollectingDispatcher()
     events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
     assert not any(e.get("event") == "followup" for e in events)
+
+
+async def test_a_short_fault_in_words_no_list_holds_is_kept_with_what_follows(chat, domain):
+    """我这车续航最近掉得厉害 … 满电显示400公里,实际跑不到250: one complaint, the first words kept."""
+    first = "我这车续航最近掉得厉害"
+    earlier = {"service_type": None, "complaint": first, "text": first, "car_model": None}
+    tracker = chat("满电显示400公里,实际跑不到250", "report_problem", {"booking_offer": earlier})
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    assert slot_values(events)["booking_offer"]["complaint"].startswith(first)
