@@ -172,8 +172,9 @@ def booking_start(tracker: Tracker, offer: dict[str, Any] | None) -> list[EventT
 
 
 def reply_to_offer(tracker: Tracker) -> bool | None:
-    """要约 / 先不用 / a time (then the customer wants it): True, False or None."""
-    if latest_entity(tracker, "time"):
+    """要约 / 先不用 / a time to come in (then the customer wants it): True, False or None.
+    A time gone by (今天早上打火打了好几次才着) tells when something happened, not a wish."""
+    if visit_time_told(tracker):
         return True
     script = backend.script()
     text = latest_text(tracker)

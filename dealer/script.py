@@ -81,6 +81,8 @@ UNSURE_WHETHER = re.compile(
 )
 # Regional words that need their context: Cantonese 系 (是) said as a clause of its own,
 # 啱 (对; 啱啱 is 刚刚), Sichuanese 莫 before a verb (莫修过 = 没修过; not 莫名其妙).
+# Words holding a yes word that say no yes (打了好几次 / 好久 / 行驶 / 要打好几下才着).
+NOT_A_YES = re.compile(r"好(?:几|些|多|久|像|一阵|半天|长时间)|行驶|行车|(?:要|得)(?:打|拧|按|踩|等)")
 # Chat English for a bare yes or no (nope / nah / yep), as a whole word.
 CHAT_NO = re.compile(r"(?<![A-Za-z])(?:nope|nah|no|none|nothing)(?![A-Za-z])", re.IGNORECASE)
 CHAT_YES = re.compile(r"(?<![A-Za-z])(?:yes|yep|yeah|yup|sure)(?![A-Za-z])", re.IGNORECASE)
@@ -210,7 +212,7 @@ class BookingScript:
         if (LEADING_NO.match(text) or says_a_no_word(text, yes_words, no_words) or cleaned in BARE_NO
                 or NEVER_BEFORE.search(text) or NEVER_HAD.search(text) or NOT_DONE.search(text)):
             return False
-        if any(word in text for word in yes_words) or LEADING_YES.match(cleaned):
+        if any(word in NOT_A_YES.sub(" ", text) for word in yes_words) or LEADING_YES.match(cleaned):
             return True
         return None
 

@@ -304,7 +304,9 @@ async def test_a_time_told_with_the_problem_again_takes_the_offer_up(chat, domai
     """那我周日过去,故障灯亮了 while a booking is offered: the booking starts, the complaint once."""
     offer = {"service_type": "repair", "complaint": "仪表盘上发动机故障灯亮了", "text": "仪表盘上发动机故障灯亮了", "car_model": None}
     tracker = chat("那我周日过去 仪表盘上发动机故障灯亮了", "report_problem", {"booking_offer": offer},
-                   entities=[{"entity": "time", "value": "周日"}])
+                   entities=[{"entity": "time", "value": "2026-11-29T00:00:00+08:00", "start": 2, "end": 4,
+                              "additional_info": {"earliest": "2026-11-29T00:00:00+08:00",
+                                                  "latest": "2026-11-29T23:59:59+08:00"}}])
     dispatcher = CollectingDispatcher()
     events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
@@ -649,3 +651,16 @@ async def test_a_short_fault_in_words_no_list_holds_is_kept_with_what_follows(ch
     tracker = chat("满电显示400公里,实际跑不到250", "report_problem", {"booking_offer": earlier})
     events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
     assert slot_values(events)["booking_offer"]["complaint"].startswith(first)
+
+
+async def test_a_time_gone_by_told_with_the_problem_does_not_take_the_offer_up(chat, domain):
+    """今天早上打火打了好几次才着 while a booking is offered: when it happened, not a wish to book."""
+    offer = {"service_type": "repair", "complaint": "车过了积水", "text": "车过了积水", "car_model": None}
+    tracker = chat("今天早上打火打了好几次才着", "report_problem", {"booking_offer": offer},
+                   entities=[{"entity": "time", "value": "2026-11-26T08:00:00+08:00", "start": 0, "end": 4,
+                              "additional_info": {"earliest": "2026-11-26T05:00:00+08:00",
+                                                  "latest": "2026-11-26T09:00:00+08:00"}}])
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
+    assert not any(e.get("event") == "followup" for e in events)
+    assert "打火打了好几次才着" in slot_values(events)["booking_offer"]["complaint"]

@@ -186,6 +186,10 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "上回换了个零件没好", True),
         ("booking_confirmed", "妥了", True),
         ("booking_confirmed", "就这么定了", True),
+        # a yes word inside other words is no yes (打了好几次 / 行驶)
+        ("booking_offer", "今天早上打火打了好几次才着", None),
+        ("booking_offer", "行驶了五万公里", None),
+        ("booking_offer", "好几天了 约一下", True),
         # chat English as a whole word (not inside a VIN or a plate)
         ("booking_confirmed", "yep", True),
         ("repeat_repair", "nope", False),
