@@ -27,7 +27,14 @@ from actions.conversation import (
 from actions.guard import stop_at_booking_limit
 from actions.offers import complaint_in_booking, describes_a_fault, fault_is_the_job, offer_slots, say_problem_noted
 from actions.privacy import consent_answer
-from actions.questions import QUESTION_KINDS, answer_question, asks_about_the_cause, asks_directly, sounds_like_question
+from actions.questions import (
+    HAVE_QUESTION,
+    QUESTION_KINDS,
+    answer_question,
+    asks_about_the_cause,
+    asks_directly,
+    sounds_like_question,
+)
 from actions.interview import (
     InterviewValidation,
     complaint_prefill,
@@ -704,14 +711,6 @@ NO_PLATE_YET = re.compile(
     r"|(?:车?牌|牌照|牌子)(?:还)?(?:没|未)(?:有)?(?:下来|上|办|挂|发|拿到|拿)"
     r"|(?:车?牌|牌照|牌子)(?:还)?在办|在(?:给我?)?办(?:车?牌|牌照)"  # 牌照还在办 / 4S店还在给办牌
     r"|临(?:时)?(?:号)?牌|(?:没|未)(?:有)?(?:上|落)户"  # 临时号牌 / 还没上户
-)
-
-
-# "Do you have …?" (你们那有休息室吗 / 店里有没有WiFi): what the shop has, in any clause.
-# Not a wish asked that way (有空帮我洗个车吗): no work or help words in the clause.
-HAVE_QUESTION = re.compile(
-    r"(?:^|[,，。;；!！\s])(?:你们|店里|那边|这边|那里|那)*(?:有没有|有)"
-    r"(?![^,，。;；!！?？]*(?:帮|给我|顺便|顺带|洗|换|检查|查|加|做|修|补|装|送|免费))[^,，。;；!！?？]{1,10}(?:吗|么|嘛|[?？])"
 )
 
 

@@ -26,7 +26,7 @@ from actions.interview import (
     latest_text,
     without_interview,
 )
-from actions.questions import answer_question, sounds_like_question
+from actions.questions import HAVE_QUESTION, answer_question, asks_directly, sounds_like_question
 from dealer.catalog import without_by_the_way
 from dealer.script import NOT_GIVEN
 from dealer.symptoms import (
@@ -291,6 +291,12 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     if question and not describes_a_fault(text) and sounds_like_question(text):
         # 我车是27年买的,还在质保期不?: a question, no problem told: answered, then the offer.
         answer_question(question, text, dispatcher, tracker)
+        return offer_after_answer(dispatcher, tracker)
+    if not describes_a_fault(text) and not tells_a_vague_fault(text) \
+            and (asks_directly(text) or HAVE_QUESTION.search(text)) and not backend.catalog().services_named(text):
+        # 你们店里有充电桩吗,等的时候能不能顺便充电: a question no catalogue answers and no
+        # problem told: for the advisor, then the offer (never restated as a complaint).
+        dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=backend.catalog().phone)
         return offer_after_answer(dispatcher, tracker)
     if not describes_a_fault(text) and not tells_a_vague_fault(text) and not DONE_BEFORE.search(text) \
             and not backend.script().names_service_reminder(text) and backend.catalog().services_named(text):

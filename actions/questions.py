@@ -93,6 +93,14 @@ def asks_directly(text: str) -> bool:
     return any(mark in text for mark in "?？") or stripped.endswith(("吗", "么", "嘛", "呢"))
 
 
+# "Do you have …?" (你们那有休息室吗 / 店里有没有WiFi): what the shop has, in any clause.
+# Not a wish asked that way (有空帮我洗个车吗): no work or help words in the clause.
+HAVE_QUESTION = re.compile(
+    r"(?:^|[,，。;；!！\s])(?:你们|店里|那边|这边|那里|那)*(?:有没有|有)"
+    r"(?![^,，。;；!！?？]*(?:帮|给我|顺便|顺带|洗|换|检查|查|加|做|修|补|装|送|免费))[^,，。;；!！?？]{1,10}(?:吗|么|嘛|[?？])"
+)
+
+
 QUESTION_WORDS = ("几点", "多少", "哪里", "哪儿", "怎么", "什么时候", "是否", "能不能", "可不可以")
 
 

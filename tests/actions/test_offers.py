@@ -664,3 +664,12 @@ async def test_a_time_gone_by_told_with_the_problem_does_not_take_the_offer_up(c
     events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
     assert not any(e.get("event") == "followup" for e in events)
     assert "打火打了好几次才着" in slot_values(events)["booking_offer"]["complaint"]
+
+
+async def test_a_question_about_the_shop_is_not_restated_as_a_complaint(chat, domain):
+    """你们店里有充电桩吗,等的时候能不能顺便充电 (read as a problem): for the advisor, then the offer."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeProblem().run(
+        dispatcher, chat("你们店里有充电桩吗,等的时候能不能顺便充电", "report_problem"), domain)
+    assert responses(dispatcher) == ["utter_answer_by_advisor", "utter_offer_booking"]
+    assert slot_values(events)["booking_offer"]["complaint"] is None
