@@ -342,7 +342,7 @@ FREQUENCY = re.compile(
             r"(?<![过第])(?:(?:一天|每天|一周|每周|一个?星期|这周|这个?星期|这个?月|一个?月|每个?月|一年|半年)(?:内|里)?)?"
             # not 要打好几次 / 拧了三下: attempts to start, not how often
             # nor 头一回打火的时候 / 我就坐过那一回: which time, not how often
-            rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?(?<![打拧试踩点头那])(?<![打拧试踩点]好)这?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回](?!才)(?:了|左右)?",
+            rf"(?:都|就|能|会|要|有|出现过?|发生过?|响过?|亮过?)?(?<![打拧试踩点按摁插拔拍头那])(?<![打拧试踩点按摁插拔拍]好)这?(?:好几|几|[{CN_DIGITS}]{{1,4}}|\d{{1,4}})[次回](?!才)(?:了|左右)?",
             # 这个月第三次了 (not 第一次来)
             r"(?:已经是)?(?:这个?月|这周|这个?星期|今年|今天)?的?第[二三四五六七八九十几\d]{1,4}[次回]了?",
         )
@@ -865,9 +865,18 @@ def _phenomenon_in(piece: str) -> str:
     often = [span for span in _frequency_spans(rest) if not _inside_the_phrase(span, rest, complaint)]
     timing = [*_all_time_spans(rest), *often, *_tried_spans(rest)]
     keep = [span for span in _merge(timing) if not _overlaps(span, complaint)]
-    words = TRAILING_FILLER.sub("", EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 的就也都"))
+    words = TRAILING_FILLER.sub("", _without_trailing_de(EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 就也都")))
     kept = OWNER.sub("", LEAD_CONNECTOR.sub("", words))
     return kept if len(kept) >= 2 and _complaint_spans(kept) else rest
+
+
+def _without_trailing_de(words: str) -> str:
+    """A trailing 的 taken off (有点异响的 → 有点异响), not after a doubled word, where it is
+    part of the description (刹车踩下去软绵绵的)."""
+    words = words.strip(" 就也都")
+    while words.endswith("的") and not re.search(r"(.)\1的$", words):
+        words = words[:-1].strip(" 就也都")
+    return words
 
 
 def _inside_the_phrase(span: Span, piece: str, complaint: list[Span]) -> bool:

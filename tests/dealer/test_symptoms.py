@@ -1055,3 +1055,12 @@ def test_a_duration_said_with_hao_is_read_whole(said, when):
 @pytest.mark.parametrize("said", ["早上头一回打火的时候 中午就好点", "我就坐过那一回"])
 def test_which_time_is_not_how_often(said):
     assert "frequency" not in answers_in(said)
+
+
+def test_a_doubled_word_keeps_its_de():
+    assert answers_in("刹车踩下去软绵绵的")["what"] == "刹车踩下去软绵绵的"
+    assert answers_in("刹车有点异响的")["what"] == "刹车有点异响"
+
+
+def test_presses_before_it_works_are_not_how_often():
+    assert "frequency" not in answers_in("充完电要按好几次解锁才拔得下来")
