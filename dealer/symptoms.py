@@ -367,9 +367,12 @@ def _frequency_spans(piece: str) -> list[Span]:
 
 
 def frequency_phrases(piece: str) -> list[str]:
-    """How often, not how often it was repaired (在你们那修了两回了: what was tried)."""
+    """How often, not how often it was repaired (在你们那修了两回了: what was tried), nor a bare
+    一直 said of something else (那几天一直在下雨; 一直不出风 is the fault's)."""
     tried = _tried_spans(piece)
-    return [piece[start:end] for start, end in _frequency_spans(piece) if not _inside((start, end), tried)]
+    complaint = _complaint_spans(piece)
+    return [piece[start:end] for start, end in _frequency_spans(piece) if not _inside((start, end), tried)
+            and not (piece[start:end] == "一直" and not any(end <= at < end + 8 for at, _ in complaint))]
 
 
 # --- driving impact -------------------------------------------------------------------------

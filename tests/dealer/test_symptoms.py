@@ -1064,3 +1064,8 @@ def test_a_doubled_word_keeps_its_de():
 
 def test_presses_before_it_works_are_not_how_often():
     assert "frequency" not in answers_in("充完电要按好几次解锁才拔得下来")
+
+
+@pytest.mark.parametrize(("said", "frequency"), [("上周开始，那几天一直在下雨", None), ("上周开始的,一直不出风", "一直")])
+def test_a_bare_yizhi_is_how_often_only_said_of_the_fault(said, frequency):
+    assert answers_in(said).get("frequency") == frequency
