@@ -24,8 +24,10 @@ def latest_entity(tracker: Tracker, name: str) -> dict[str, Any] | None:
     """The message's entity of that kind: the first, or, when the message takes one back
     (13816620593 哦打错了 是13816620539 / 英朗 哦不是 现在开的是昂科威), the one said after it."""
     found = [entity for entity in tracker.latest_message.get("entities", []) if entity.get("entity") == name]
-    if len(found) > 1 and after_taking_back(tracker.latest_message.get("text") or "") is not None:
-        return found[-1]
+    said_after = after_taking_back(tracker.latest_message.get("text") or "") if len(found) > 1 else None
+    if said_after:
+        # (是雷凌,不是卡罗拉: the one said after the mark, not the one taken back after it.)
+        return next((entity for entity in found if str(entity.get("value")) in said_after), found[0])
     return found[0] if found else None
 
 

@@ -344,6 +344,8 @@ async def test_the_plate_taken_back_at_a_free_answer_step_is_no_answer_to_it(ask
     ("phone", "13816620593 哦打错了 是13816620539", ["13816620593", "13816620539"], "13816620539"),
     ("car_model", "英朗 哦不是 我换车了 现在开的是昂科威", ["英朗", "昂科威"], "昂科威"),
     ("plate", "沪B5C8L0 不对 说错了 沪B5C8L9", ["沪B5C8L0", "沪B5C8L9"], "沪B5C8L9"),
+    # the right one first, the wrong one after 不是
+    ("car_model", "不好意思,刚才车型说错了,是雷凌,不是卡罗拉", ["雷凌", "卡罗拉"], "雷凌"),
 ])
 async def test_an_answer_taken_back_in_the_same_message_is_the_one_said_after(
     slot, text, values, expected, dispatcher, form_tracker, domain
