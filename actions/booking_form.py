@@ -286,7 +286,11 @@ def _moves_the_booking(tracker: Tracker) -> bool:
 
 
 # Said right after a time: the customer cannot make it (明天下午去不了 / 周五我没空).
-REFUSED_AFTER = re.compile(r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在|临时|突然)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事|赶不过来|赶不及|来不及|过不来|走不开)")
+REFUSED_AFTER = re.compile(
+    r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在|临时|突然)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事|赶不过来|赶不及|来不及|过不来|走不开)"
+    # 明天孩子有补习班 / 明天要加班: something else on at that time, said instead of 不行
+    r"|^[\s,，]*[\u4e00-\u9fff]{0,4}?(?:有(?!空|时间|人)[\u4e00-\u9fff]|(?:要|得)(?:去|上|带|陪|加班|出差|开会)|加班|出差|开会)"
+)
 
 
 def _shifted_booking_time(tracker: Tracker) -> str | None:

@@ -976,10 +976,11 @@ async def test_a_time_the_customer_cannot_make_is_asked_again_not_kept(dispatche
     assert slots["appointment_time"] is None and slots.get("booking_confirmed") is None
 
 
-async def test_a_day_the_customer_has_something_on_is_asked_again(dispatcher, form_tracker, domain):
+@pytest.mark.parametrize("text", ["明天临时有事", "明天孩子有补习班", "明天要加班"])
+async def test_a_day_the_customer_has_something_on_is_asked_again(text, dispatcher, form_tracker, domain):
     booked = "2026-11-27T15:00:00+08:00"
     entity = {"entity": "time", "value": "2026-11-27T00:00:00+08:00", "start": 0, "end": 2}
-    tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot="booking_confirmed", text="明天临时有事",
+    tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot="booking_confirmed", text=text,
                            entities=[entity], slots={"appointment_time": booked, "awaiting_correction": True})
     tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
     slots = slot_values(await run_form(dispatcher, tracker, domain))
