@@ -11,7 +11,7 @@ slots, so the form asks them again for the new complaint.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -179,6 +179,13 @@ VISIT_ASKED = re.compile(
 )
 
 
+# A holiday named alone that the calendar puts months ahead is, told with what happened,
+# the one just gone (国庆上高速 …); 下个国庆 / 明年五一 / 国庆想过来 say the coming one.
+HOLIDAY = re.compile(r"国庆|春节|过年|五一|元旦|中秋|端午|清明|十一")
+FUTURE_MARK = re.compile(r"下|明年|今年|快到|到时候")
+HOLIDAY_LAST_TIME = timedelta(days=60)
+
+
 def is_visit_time(entity: dict[str, Any], text: str, now: datetime) -> bool:
     """A time entity of ``text`` that tells when the customer would come in: its window is
     still ahead, and it has not begun or the words after it ask to come."""
@@ -191,6 +198,11 @@ def is_visit_time(entity: dict[str, Any], text: str, now: datetime) -> bool:
     end = entity.get("end")
     if until <= now or not isinstance(end, int) or BEGAN_AT.match(text, end):
         return False
+    start = entity.get("start")
+    said = text[start:end] if isinstance(start, int) else ""
+    if (HOLIDAY.search(said) and not FUTURE_MARK.search(said) and earliest - now > HOLIDAY_LAST_TIME
+            and not VISIT_ASKED.match(text, end)):
+        return False  # 国庆上高速 前杠被石子崩掉好几块漆: the holiday just gone, not next year's
     return earliest > now or VISIT_ASKED.match(text, end) is not None
 
 

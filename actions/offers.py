@@ -220,6 +220,14 @@ def answer_can_you_do(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     return offer_after_answer(dispatcher, tracker, service="repair")  # 能修空调不: that part repaired
 
 
+def damage_told(text: str) -> bool:
+    """Bodywork damage described, not asked for (前杠被石子崩掉好几块漆): restated and a booking
+    offered, as a fault is."""
+    dealer = backend.catalog()
+    return (any(dealer.service_type(code).describe for code in dealer.services_named(text))
+            and not backend.script().asks_for_booking(text))
+
+
 def _only_context(told: str) -> bool:
     """Words taken for a problem that name no fault at all, not even a vague one, told at
     length (我这个车开了好些年了 一直挺好的 我岁数大了 …): the customer's circumstances. A short
@@ -299,7 +307,8 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=backend.catalog().phone)
         return offer_after_answer(dispatcher, tracker)
     if not describes_a_fault(text) and not tells_a_vague_fault(text) and not DONE_BEFORE.search(text) \
-            and not backend.script().names_service_reminder(text) and backend.catalog().services_named(text):
+            and not backend.script().names_service_reminder(text) and backend.catalog().services_named(text) \
+            and not damage_told(text):
         # 阿拉屋里厢额车子要做保养了 / 介车该年审了,能给先检测检测嘛: a service asked for, no
         # problem told: the booking starts (nothing to restate as a complaint).
         return booking_start(tracker, offer_from(tracker))

@@ -21,6 +21,7 @@ from actions.offers import (
     answer_can_you_do,
     booking_start,
     complaint_in_booking,
+    damage_told,
     describes_a_fault,
     offer_after_answer,
     reply_to_offer,
@@ -162,6 +163,9 @@ class ActionHandleUnclearMessage(Action):
             if "time" not in named and (
                 latest_intent(tracker) == "report_problem" or describes_a_fault(latest_text(tracker))
             ):
+                return acknowledge_problem(dispatcher, tracker)
+            if damage_told(latest_text(tracker)) and not asks_directly(latest_text(tracker)):
+                # 国庆上高速 前杠被石子崩掉好几块漆 (read as out of scope, with a day gone by): heard.
                 return acknowledge_problem(dispatcher, tracker)
             signs = named & BOOKING_SIGNS
             if "time" in signs and not visit_time_told(tracker):

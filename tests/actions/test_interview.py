@@ -474,3 +474,23 @@ async def test_an_emphatic_yes_agrees_with_the_restated_complaint(form_tracker, 
     events = await answer(form_tracker, domain, "symptom_confirmed", text, INTERVIEWING, "inform", dispatcher)
     assert events["symptom_confirmed"] is True and events.get("symptom_what", FIRST["symptom_what"]) == FIRST["symptom_what"]
     assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(("text", "visit"), [
+    ("国庆上高速 前杠被石子崩掉好几块漆", False),  # the holiday just gone
+    ("国庆想过来做个保养", True),  # asked to come then
+    ("下个国庆前做个保养", True),
+])
+def test_a_holiday_months_ahead_told_with_what_happened_is_the_one_gone_by(text, visit):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from actions.interview import is_visit_time
+
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime(2053, 10, 24, 10, 30, tzinfo=zone)
+    start = text.index("国庆")
+    entity = {"entity": "time", "value": "2054-10-01T00:00:00+08:00", "start": start if "下个" not in text else 0,
+              "end": start + 2, "additional_info": {"earliest": "2054-10-01T00:00:00+08:00",
+                                                    "latest": "2054-10-07T23:59:59+08:00"}}
+    assert is_visit_time(entity, text, now) is visit

@@ -673,3 +673,11 @@ async def test_a_question_about_the_shop_is_not_restated_as_a_complaint(chat, do
         dispatcher, chat("你们店里有充电桩吗,等的时候能不能顺便充电", "report_problem"), domain)
     assert responses(dispatcher) == ["utter_answer_by_advisor", "utter_offer_booking"]
     assert slot_values(events)["booking_offer"]["complaint"] is None
+
+
+async def test_bodywork_damage_read_as_out_of_scope_is_heard_and_a_booking_offered(chat, domain):
+    dispatcher = CollectingDispatcher()
+    tracker = chat("国庆上高速 前杠被石子崩掉好几块漆", "out_of_scope", entities=[{"entity": "service_type", "value": "漆"}])
+    events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_problem_acknowledged", "utter_offer_booking"]
+    assert slot_values(events)["booking_offer"]["service_type"] == "body_paint"
