@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.conversation import latest_entity, message_time, user_texts
+from actions.conversation import latest_entity, message_time, user_texts, value_before_latest_message
 from actions.interview import (
     complaint_prefill,
     danger_check,
@@ -317,6 +317,10 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     said = without_visit_time(text, visit)
     complaint = complaint_words(said) or (None if tells_a_vague_fault(said) else said.strip())
     events: list[EventType] = [SlotSet(n, v) for n, v in danger_check(text, dispatcher, tracker).items()]
+    if latest_entity(tracker, "time") and not visit:
+        # 国庆上高速 … / 今天早上打火打了好几次才着: when something happened; the slot mapping's
+        # raw time is not the booking's (it would be checked as one when the booking starts).
+        events.append(SlotSet("appointment_time", value_before_latest_message(tracker, "appointment_time")))
     offer = offer_from(tracker, complaint)
     earlier = tracker.get_slot("booking_offer") or {}
     told_before = str(earlier.get("complaint") or "")

@@ -664,6 +664,7 @@ async def test_a_time_gone_by_told_with_the_problem_does_not_take_the_offer_up(c
     events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
     assert not any(e.get("event") == "followup" for e in events)
     assert "打火打了好几次才着" in slot_values(events)["booking_offer"]["complaint"]
+    assert slot_values(events)["appointment_time"] is None  # the raw time is no booking time
 
 
 async def test_a_question_about_the_shop_is_not_restated_as_a_complaint(chat, domain):
