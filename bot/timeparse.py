@@ -218,7 +218,10 @@ REFUSING_SUBJECT = re.compile(r"^(?:我们|我|那天|那会儿|那时候|那个
 # A mention after one of these replaces what came before it (九点我到不了,改成十点半吧).
 CHANGED_TO = re.compile(r"(?:改成|改到|改为|换成|换到|调到|调成|挪到|推到|改)$")
 # So does one after a time taken back (周四上午9点,哦不对,9点半 / 明天三点,说错了,四点).
-TAKEN_BACK_BEFORE = re.compile(r"(?:不对|说错了?|记错了?|[哦噢啊呃]不|不是不是)[\s,，。.!！~]*(?:是|应该是|改成|那就)?$")
+# 明天下午三点吧…算了明天有事,还是周日下午三点: 算了 and the reason, then the time instead.
+TAKEN_BACK_BEFORE = re.compile(
+    r"(?:不对|说错了?|记错了?|[哦噢啊呃]不|不是不是|算了[^,，。;；]{0,8})[\s,，。.!！~…]*(?:是|应该是|改成|那就|还是)?$"
+)
 
 # A mention after one of these is refused too (不是这周，是下周).
 NEGATIONS_BEFORE = ("不是", "不要", "除了", "并非")
@@ -953,7 +956,7 @@ def _mentions(text: str, ref: datetime) -> tuple[list[_Found], bool]:
             unknown_day = unknown_day or not _is_refused(text, first, nxt if merge else first)
         elif mention is not None:  # e.g. 便宜一点 does not resolve
             if (CHANGED_TO.search(text[max(0, first.start - 3):first.start])
-                    or TAKEN_BACK_BEFORE.search(text[max(0, first.start - 8):first.start])):
+                    or TAKEN_BACK_BEFORE.search(text[max(0, first.start - 14):first.start])):
                 # 改成十点半 / 哦不对,九点半: the earlier ones go
                 found = [replace(f, refused=True, replaced=True) for f in found]
             within = _weekday_within_third(text, found[-1].mention, mention) if found else None
