@@ -571,7 +571,7 @@ QUESTION_TAG = re.compile(
 )
 
 # After a part, words that say how it is (空调风有点小, 发动机声音变得很粗, 空调不行了).
-PART_STATE = re.compile(r"有点|有些|很|太|特别|非常|挺|越来越|变得|得厉害|不|没")
+PART_STATE = re.compile(r"有点|有些|很|太|特别|非常|挺|越来越|变得|得厉害|不|没|出(?:了)?(?:点|些)?(?:问题|毛病|故障)")
 
 
 @lru_cache
@@ -618,6 +618,13 @@ FILLER_PIECE = re.compile(
 )
 
 
+# A question whether the work is covered (能走质保吗 / 这个算保修不): no words of the fault.
+WARRANTY_QUESTION_PIECE = re.compile(
+    r"^(?:这个|这|那)?(?:能|可以|可不可以|能不能|是不是|算不算|还)?(?:走|用|算|在)?(?:保修|质保|三包|保险|索赔)"
+    r"(?:期内|范围内?)?(?:吗|不|么|嘛|没|吧)?[吗呢啊吧?？]*$"
+)
+
+
 LEAD_IN_PIECE = re.compile(r"^(?:还有就是|再就是|另外就是|另外|对了)[,，]?")
 
 
@@ -625,7 +632,8 @@ def _complaint_in(pieces: list[str]) -> str:
     """A clause's complaint: its pieces without those that only say when, how often, ..."""
     if not any(_complaint_spans(piece) for piece in pieces):
         return ""
-    kept = [p for p in pieces if _complaint_spans(p) or not (_answers_another_question(p) or FILLER_PIECE.match(p))]
+    kept = [p for p in pieces if _complaint_spans(p)
+            or not (_answers_another_question(p) or FILLER_PIECE.match(p) or WARRANTY_QUESTION_PIECE.match(p))]
     kept = [LEAD_IN_PIECE.sub("", p) or p for p in kept]
     words = kept[0]
     for before, piece in zip(kept, kept[1:]):

@@ -1069,3 +1069,11 @@ def test_presses_before_it_works_are_not_how_often():
 @pytest.mark.parametrize(("said", "frequency"), [("上周开始，那几天一直在下雨", None), ("上周开始的,一直不出风", "一直")])
 def test_a_bare_yizhi_is_how_often_only_said_of_the_fault(said, frequency):
     assert answers_in(said).get("frequency") == frequency
+
+
+@pytest.mark.parametrize(("said", "words"), [
+    ("车还在保修期内,暖风出问题了 能走质保吗", "暖风出问题了"),  # a part that went wrong, the question left out
+    ("天窗漏水 这个算保修不", "天窗漏水"),
+])
+def test_the_complaint_leaves_out_whether_it_is_covered(said, words):
+    assert complaint_words(said) == words
