@@ -31,6 +31,7 @@ from dealer.catalog import without_by_the_way
 from dealer.script import NOT_GIVEN
 from dealer.symptoms import (
     clauses,
+    only_that_a_part_is_wrong,
     same_complaint,
     complaint_words,
     names_a_part,
@@ -162,6 +163,9 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
     if complaint and dealer.is_interview(service):
         slots.update(complaint_prefill(told or complaint, tracker))
         slots.setdefault("symptom_what", complaint)  # the symptom itself when it can be told apart
+        if only_that_a_part_is_wrong(str(slots["symptom_what"])):
+            # 暖风出问题了: what is wrong with it is asked first (the interview's first question).
+            slots["symptom_what"] = None
     return slots
 
 

@@ -1274,6 +1274,16 @@ def tells_what_the_part_does(text: str) -> bool:
     return False
 
 
+def only_that_a_part_is_wrong(text: str) -> bool:
+    """A part named with nothing of what it does (暖风出问题了 / 刹车那块有点毛病): what is
+    wrong is still to be asked."""
+    if not names_a_part(text) or tells_what_the_part_does(text) or _spans(_listed_symptoms(), text):
+        return False
+    left = [SAYS_NOTHING_OF_THE_PART.sub("", _listed_parts().sub("", re.sub(rf"[^{HAN}]", "", clause)))
+            for clause in clauses(text)]
+    return not any(left)
+
+
 def tells_a_fault(text: str, check_asked: bool) -> bool:
     """The car has a fault the customer tells: a symptom said (not as a worry: 免得上线过不了),
     or a part named when no check is asked for (修刹车; but 检查一遍刹车和轮胎 is a check),

@@ -682,3 +682,11 @@ async def test_bodywork_damage_read_as_out_of_scope_is_heard_and_a_booking_offer
     events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_problem_acknowledged", "utter_offer_booking"]
     assert slot_values(events)["booking_offer"]["service_type"] == "body_paint"
+
+
+async def test_a_part_said_to_be_wrong_with_nothing_more_has_what_is_wrong_asked(chat, domain):
+    """车还在保修期内,暖风出问题了 … 好的: the booking starts; 具体出现了什么问题 is asked first."""
+    offer = {"service_type": "warranty", "complaint": "暖风出问题了", "text": "车还在保修期内,暖风出问题了 能走质保吗",
+             "car_model": None}
+    events = await ActionHandleAffirm().run(CollectingDispatcher(), chat("好的", "affirm", {"booking_offer": offer}), domain)
+    assert slot_values(events).get("symptom_what") is None

@@ -1077,3 +1077,13 @@ def test_a_bare_yizhi_is_how_often_only_said_of_the_fault(said, frequency):
 ])
 def test_the_complaint_leaves_out_whether_it_is_covered(said, words):
     assert complaint_words(said) == words
+
+
+@pytest.mark.parametrize(("said", "vague"), [
+    ("暖风出问题了", True), ("刹车那块有点毛病", True), ("变速箱出故障了", True),
+    ("方向盘有点抖", False), ("暖风一会热一会凉", False), ("空调不凉了", False),
+])
+def test_a_part_named_with_nothing_of_what_it_does(said, vague):
+    from dealer.symptoms import only_that_a_part_is_wrong
+
+    assert only_that_a_part_is_wrong(said) is vague
