@@ -290,7 +290,11 @@ class BookingScript:
         said = re.sub(r"[\W_]+", "", text)
         if said in BARE_ACKNOWLEDGEMENTS:
             return True
-        return len(said) <= 12 and any(word in said for word in self.non_answer_words)
+        rest = said
+        for word in self.non_answer_words:
+            rest = rest.replace(word, "")
+        # (看了下保险丝,看不懂: 看不懂 said of the fuse, beside an answer.)
+        return len(said) <= 12 and rest != said and len(re.findall(r"[\u4e00-\u9fff]", rest)) < 4
 
     def withholds(self, text: str) -> bool:
         """The customer would rather not tell (不方便说 / 不想留电话)."""

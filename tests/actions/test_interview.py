@@ -442,6 +442,15 @@ async def test_an_answer_that_tells_nothing_is_left_for_the_technician(form_trac
     assert [m["response"] for m in dispatcher.messages][:1] == ["utter_interview_no_answer"]
 
 
+async def test_puzzlement_beside_an_answer_keeps_the_answer(form_tracker, domain):
+    """看了下保险丝,看不懂 to 您自己有没有处理过: the fuse was looked at; 看不懂 is about it."""
+    dispatcher = CollectingDispatcher()
+    events = await answer(form_tracker, domain, "symptom_tried", "看了下保险丝,看不懂",
+                          {**INTERVIEWING, "symptom_tried": None}, dispatcher=dispatcher)
+    assert "保险丝" in events["symptom_tried"]
+    assert "utter_interview_no_answer" not in [m["response"] for m in dispatcher.messages]
+
+
 @pytest.mark.parametrize(("slot", "text"), [("symptom_when", "有一阵子了"), ("symptom_tried", "没"),
                                             ("symptom_where", "不知道啥意思的灯亮了以后,开起来就抖")])
 async def test_a_short_or_puzzled_answer_with_content_is_kept(form_tracker, domain, slot, text):

@@ -629,6 +629,7 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
         ("挂挡的时候咯噔一下", False, True),
         ("过减速带哐当一声", True, True),
         ("咋回事 车一启动就报个黄灯", False, True),
+        ("右后轮老是亏气,想约个时间过去查一下", True, True),  # 亏气: losing air
     ],
 )
 def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
