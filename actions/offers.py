@@ -232,6 +232,15 @@ def damage_told(text: str) -> bool:
             and not backend.script().asks_for_booking(text))
 
 
+def _weightier(earlier: str | None, now: str | None) -> str | None:
+    """Of the services two messages of one complaint point to, the one of higher rank
+    (追尾了 … 后杠 尾灯碎了: bodywork, though 碎了 alone reads as a repair)."""
+    dealer = backend.catalog()
+    if earlier not in dealer.service_codes or now not in dealer.service_codes:
+        return now or earlier
+    return max(earlier, now, key=lambda code: dealer.service_type(code).rank)
+
+
 def _only_context(told: str) -> bool:
     """Words taken for a problem that name no fault at all, not even a vague one, told at
     length (我这个车开了好些年了 一直挺好的 我岁数大了 …): the customer's circumstances. A short
@@ -340,6 +349,7 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
             complaint=complaint,
             text=f"{earlier.get('text') or ''} {text}".strip(),
             car_model=offer["car_model"] or earlier.get("car_model"),
+            service_type=_weightier(earlier.get("service_type"), offer["service_type"]),
         )
     elif told_before:
         offer.update(complaint=told_before, text=earlier.get("text") or text)  # the same words again

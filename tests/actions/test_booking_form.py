@@ -976,6 +976,17 @@ async def test_a_time_the_customer_cannot_make_is_asked_again_not_kept(dispatche
     assert slots["appointment_time"] is None and slots.get("booking_confirmed") is None
 
 
+async def test_why_another_part_of_the_day_does_not_suit_refuses_nothing(dispatcher, form_tracker, domain):
+    """明天下午两点 我上午要去公园跳舞: the afternoon, because of the morning (it had been read as
+    refused, and the time asked again and again)."""
+    text = "明天下午吧 下午两点 我上午要去公园跳舞 跳完了得回家做饭"
+    entity = {"entity": "time", "value": "2026-11-27T14:00:00+08:00", "start": 0, "end": 11}
+    tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot="appointment_time", text=text,
+                           entities=[entity])
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == entity["value"]
+
+
 @pytest.mark.parametrize("text", ["明天临时有事", "明天孩子有补习班", "明天要加班"])
 async def test_a_day_the_customer_has_something_on_is_asked_again(text, dispatcher, form_tracker, domain):
     booked = "2026-11-27T15:00:00+08:00"

@@ -690,3 +690,10 @@ async def test_a_part_said_to_be_wrong_with_nothing_more_has_what_is_wrong_asked
              "car_model": None}
     events = await ActionHandleAffirm().run(CollectingDispatcher(), chat("好的", "affirm", {"booking_offer": offer}), domain)
     assert slot_values(events).get("symptom_what") is None
+
+
+async def test_a_complaint_told_in_two_messages_keeps_the_weightier_service(chat, domain):
+    earlier = {"service_type": "body_paint", "complaint": "追尾了", "text": "追尾了", "car_model": None}
+    tracker = chat("后杠 尾灯碎了", "report_problem", {"booking_offer": earlier})
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    assert slot_values(events)["booking_offer"]["service_type"] == "body_paint"
