@@ -1108,6 +1108,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # 电池质保是几年 … 老报电池故障 … 那约个检查吧: taking up the offer of a warranty
             # claim with 检查 books the claim, not a plain repair.
             code = offered
+        if (tracker.get_slot("requested_slot") is None and offered in dealer.service_codes
+                and dealer.service_type(offered).describe and dealer.service_type(offered).rank > dealer.service_type(code).rank):
+            # 左前门被电动车撞了个坑 … 对,想修一下: the bodywork offered is taken up; 修 says no less.
+            code = offered
         slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
         if dealer.is_interview(code):
             text = latest_text(tracker)

@@ -1624,3 +1624,16 @@ async def test_a_range_told_before_the_booking_is_no_mileage(dispatcher, form_tr
     tracker.slots["mileage"] = "400公里"
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots.get("mileage") is None
+
+
+async def test_the_bodywork_offered_taken_up_with_xiu_stays_bodywork(dispatcher, form_tracker, domain):
+    """左前门被电动车撞了个坑 … 对,想修一下,下周三上午有空吗: 修 says no less than the bodywork offered."""
+    offer = {"service_type": "body_paint", "complaint": "左前门被电动车撞了个坑", "text": "左前门被电动车撞了个坑",
+             "car_model": None}
+    text = "对,想修一下"
+    tracker = form_tracker({"service_type": "修"}, requested_slot=None, text=text,
+                           entities=[{"entity": "service_type", "value": "修"}], slots={"booking_offer": offer})
+    last_user = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    tracker.events.insert(last_user, {"event": "slot", "timestamp": 1.0, "name": "booking_offer", "value": offer})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "body_paint"
