@@ -442,8 +442,14 @@ class ActionHandleDeny(Action):
             return acknowledge_problem(dispatcher, tracker)
         if offer is not None:
             # The words decide (一刻没有的话九点半就行 has a 没有 and a time: it is a yes).
-            if reply_to_offer(tracker) is True:
+            reply = reply_to_offer(tracker)
+            if reply is True:
                 return booking_start(tracker, offer)
+            if reply is None and backend.script().asks_if_done_here(latest_text(tracker)):
+                # 能修不 (read as a no): yes, we can; the offer stands.
+                dispatcher.utter_message(response="utter_answer_we_can_repair")
+                dispatcher.utter_message(response="utter_offer_booking")
+                return []
             dispatcher.utter_message(response="utter_offer_declined")
             return [SlotSet("booking_offer", None)]
         if latest_intent(tracker) == "cancel":

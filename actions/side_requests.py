@@ -43,6 +43,8 @@ BARE_BOOKING = re.compile(r"(?:你好|您好)?[,，\s]*(?:我|我们)?(?:想|要
 
 # Below this the classifier's question intent alone does not choose the answer.
 UNSURE_QUESTION = 0.6
+# Asking to come in (能过来吗 / 可以去吗 / 方便到店吗).
+COMING = re.compile(r"过来|过去|到店|[来去](?:吗|么|不|嘛|呢|[?？]|$)|能来|能去|可以来|可以去")
 
 # 休息室有wifi吧 / 店里有充电桩吧: whether the shop has something, asked expecting a yes.
 HAS_IT_TAG = re.compile(r"有[^,，。;；!！?？]{1,10}(?:吧|吗|么|嘛)[?？]?$")
@@ -67,6 +69,9 @@ class ActionAnswerQuestion(Action):
             return answered  # 你们能贴膜吗 read as a question of another kind: the shop does it
         # The words name the question more surely than the intent (保养要多久 is no ask_hours).
         kind = backend.script().question_kind(text)
+        if kind is None and tracker.active_loop_name is None and visit_time_told(tracker) and COMING.search(text):
+            # 明天下午五点能过来吗? (read as ask_hours): asking to come then; the booking starts.
+            return booking_start(tracker, offer)
         if kind is None:
             confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
             # 你们这能开发票吗 read as ask_hours (0.5): a question no catalogue word names and

@@ -1077,6 +1077,10 @@ def _when_it_happens(text: str, found: _Found) -> bool:
     return bool(HABITUAL_AFTER.match(text[mention.end:]) or HABITUAL_BEFORE.search(text[: mention.start]))
 
 
+# 下五两点 typed for 下午两点 (the same pinyin, wu): read as meant before a clock time.
+PINYIN_WU = re.compile(r"(?<=[上下中])[五舞武](?=[一二两三四五六七八九十\d]{1,3}[点:：])")
+
+
 def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) -> Optional[TimeMention]:
     """The booking time mentioned in ``text``, resolved against ``reference`` in the
     zone ``tz`` (Asia/Shanghai by default), or None.  The datetimes returned carry ``tz``.
@@ -1092,7 +1096,7 @@ def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) ->
         return None
     tz = ZoneInfo(tz) if isinstance(tz, str) else tz
     ref = _wall_clock(reference, tz)
-    normalised = text.translate(NORMALISE)
+    normalised = PINYIN_WU.sub("午", text.translate(NORMALISE))  # one character for one: spans stay
     found, unknown_day = _mentions(normalised, ref)
     if unknown_day:
         found = [f for f in found if f.has_day]

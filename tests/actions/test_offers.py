@@ -697,3 +697,23 @@ async def test_a_complaint_told_in_two_messages_keeps_the_weightier_service(chat
     tracker = chat("后杠 尾灯碎了", "report_problem", {"booking_offer": earlier})
     events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
     assert slot_values(events)["booking_offer"]["service_type"] == "body_paint"
+
+
+async def test_asking_to_come_at_a_time_starts_the_booking(chat, domain):
+    """明天下午五点能过来吗? (read as ask_hours): the booking starts at that time, not the advisor."""
+    tracker = chat("明天下午五点能过来吗?", "ask_hours", entities=[{
+        "entity": "time", "value": "2026-11-27T17:00:00+08:00", "start": 0, "end": 6,
+        "additional_info": {"earliest": "2026-11-27T17:00:00+08:00", "latest": "2026-11-27T17:00:00+08:00"}}])
+    tracker.latest_message["intent"] = {"name": "ask_hours", "confidence": 0.55}
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "booking_form"}
+    assert "utter_answer_by_advisor" not in responses(dispatcher)
+
+
+async def test_can_you_fix_it_read_as_a_no_is_answered_and_the_offer_stands(chat, domain):
+    dispatcher = CollectingDispatcher()
+    offer = {"service_type": "repair", "complaint": "暖风不热", "text": "暖风不热", "car_model": None}
+    events = await ActionHandleDeny().run(dispatcher, chat("能修不", "deny", {"booking_offer": offer}), domain)
+    assert responses(dispatcher) == ["utter_answer_we_can_repair", "utter_offer_booking"]
+    assert events == []
