@@ -145,7 +145,7 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
             told = f"{told} {latest}"
         else:
             complaint, told = now_told, latest
-    if service == "repair" and complaint and latest and names_the_warranty(latest):
+    if service in ("repair", "inspection", "other", None) and complaint and latest and names_the_warranty(latest):
         # 后备箱关不严 … 这个算保修吧 (taking up the offer): the fault is claimed under warranty.
         service = "warranty"
         slots.update(service_type=service, service_display=dealer.service_type(service).name)

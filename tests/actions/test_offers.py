@@ -717,3 +717,12 @@ async def test_can_you_fix_it_read_as_a_no_is_answered_and_the_offer_stands(chat
     events = await ActionHandleDeny().run(dispatcher, chat("能修不", "deny", {"booking_offer": offer}), domain)
     assert responses(dispatcher) == ["utter_answer_we_can_repair", "utter_offer_booking"]
     assert events == []
+
+
+async def test_a_check_asked_under_the_warranty_after_a_fault_is_a_warranty_claim(form_tracker, domain):
+    """秦PLUS续航掉得厉害 … 还在质保期,想过来检测一下: the fault is claimed under the warranty."""
+    from actions.offers import offer_slots
+
+    offer = {"service_type": None, "complaint": "秦PLUS续航掉得厉害", "text": "秦PLUS续航掉得厉害", "car_model": "秦PLUS"}
+    tracker = form_tracker({}, requested_slot=None, text="还在质保期,想过来检测一下")
+    assert offer_slots(tracker, offer)["service_type"] == "warranty"

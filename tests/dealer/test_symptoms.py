@@ -632,6 +632,7 @@ def test_several_problems_in_one_message_are_told_apart(text, problems):
         ("右后轮老是亏气,想约个时间过去查一下", True, True),  # 亏气: losing air
         ("车机升级到一半失败了,现在屏幕一直黑着", False, True),
         ("车机升级到一半失败了,现在屏幕一直黑着", True, True),
+        ("秦PLUS续航掉得厉害", False, True),
     ],
 )
 def test_a_fault_told_or_a_check_asked_for(text, check_asked, fault):
