@@ -864,6 +864,21 @@ def _set_now(events: list[EventType]) -> dict[str, Any]:
     return {e.get("name"): e.get("value") for e in events if e.get("event") == "slot" and e.get("value") is not None}
 
 
+def _the_booked_hour_again(value: Any, tracker: Tracker) -> bool:
+    """确认,五点到 at the read-back: the booked time of day said again (the day not named,
+    nothing changed), no new time."""
+    booked = value_before_latest_message(tracker, "appointment_time")
+    info = _time_info(tracker, str(value))
+    if not isinstance(booked, str) or info.get("dated") or backend.script().changes_time(latest_text(tracker)):
+        return False
+    try:
+        said, at = datetime.fromisoformat(str(value)), datetime.fromisoformat(booked)
+    except ValueError:
+        return False
+    zone = backend.catalog().timezone
+    return said.astimezone(zone).time() == at.astimezone(zone).time()
+
+
 class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def name(self) -> str:
         return "validate_booking_form"
@@ -1005,6 +1020,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         before = value_before_latest_message(tracker, "appointment_time")
         if asked in PAST_TENSE_STEPS and intent != "correct_info":
             return {"appointment_time": before}
+        if asked == "booking_confirmed" and _the_booked_hour_again(value, tracker):
+            return {"appointment_time": before}  # 确认,五点到: the booked time, said again
         checked = before is not None and tracker.get_slot("appointment_display") is not None
         if (checked and asked not in TIME_STEPS and intent != "correct_info"
                 and not tracker.get_slot("awaiting_correction")
@@ -1376,6 +1393,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         changed = [
             slot for slot, value in tracker.slots_to_validate().items()
             if slot in FACT_SLOTS and value != value_before_latest_message(tracker, slot)
+            and not (slot == "appointment_time" and _the_booked_hour_again(value, tracker))
         ]
         reading = None if changed else backend.script().read_yes_no("booking_confirmed", latest_text(tracker))
         return {} if reading is None else {"booking_confirmed": reading}

@@ -1637,3 +1637,16 @@ async def test_the_bodywork_offered_taken_up_with_xiu_stays_bodywork(dispatcher,
     tracker.events.insert(last_user, {"event": "slot", "timestamp": 1.0, "name": "booking_offer", "value": offer})
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["service_type"] == "body_paint"
+
+
+async def test_yes_with_the_booked_hour_said_again_confirms(dispatcher, form_tracker, domain):
+    """确认,五点到 at the read-back: the booked time of day said again is no change."""
+    booked = "2026-11-27T17:00:00+08:00"
+    entity = {"entity": "time", "value": "2026-11-26T17:00:00+08:00", "start": 3, "end": 5,
+              "additional_info": {"dated": False, "grain": "hour"}}
+    tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot="booking_confirmed",
+                           text="确认,五点到", entities=[entity], slots={"appointment_time": booked})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["booking_confirmed"] is True
+    assert slots.get("appointment_time", booked) == booked

@@ -225,6 +225,7 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
         ("伐要了", True),
         ("快点", False),  # no "no" said: the question stands
         ("nope", True),
+        ("米有", True), ("木有了", True),
         ("No 没了", True),
     ],
 )
