@@ -26,7 +26,7 @@ from actions.interview import (
     latest_text,
     without_interview,
 )
-from actions.questions import HAVE_QUESTION, answer_question, asks_directly, sounds_like_question
+from actions.questions import HAVE_QUESTION, answer_question, asks_about_the_cause, asks_directly, sounds_like_question
 from dealer.catalog import without_by_the_way
 from dealer.script import NOT_GIVEN
 from dealer.symptoms import (
@@ -368,6 +368,33 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     answer_with_the_fault(asked, text, dispatcher, tracker)
     dispatcher.utter_message(response="utter_offer_booking")
     return [*events, SlotSet("booking_offer", offer)]
+
+
+def told_more_while_offered(
+    dispatcher: CollectingDispatcher, tracker: Tracker, offer: dict[str, Any]
+) -> list[EventType]:
+    """A message that is no reply to the offer: a question (这正常吗) is answered, anything
+    else noted; more of the problem (像烧塑料那种 / 又亮了) joins the complaint offered, a
+    car model told is kept; then the offer again."""
+    text = latest_text(tracker)
+    if asks_directly(text) or asks_about_the_cause(text):
+        dispatcher.utter_message(response="utter_answer_after_check")
+    else:
+        dispatcher.utter_message(response="utter_other_answer_noted")
+    updated = dict(offer)
+    model = latest_entity(tracker, "car_model")
+    if model and not updated.get("car_model"):
+        updated["car_model"] = str(model["value"])
+    complaint = str(offer.get("complaint") or "")
+    if complaint and not asks_directly(text) and (describes_a_fault(text) or MORE_OF_IT.search(text)):
+        said = complaint_words(text) or text.strip(" ,，。.!！~～")
+        updated.update(complaint=f"{complaint},{said}", text=f"{offer.get('text') or ''} {text}".strip())
+    dispatcher.utter_message(response="utter_offer_booking")
+    return [SlotSet("booking_offer", updated)]
+
+
+# What the problem is like or that it came back (像烧塑料那种 / 又亮了): more of the same problem.
+MORE_OF_IT = re.compile(r"像|似的|一样|那种|又|还是|再次|反复")
 
 
 def answer_with_the_fault(kind: str | None, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -21,6 +21,7 @@ from actions.offers import (
     answer_can_you_do,
     booking_start,
     complaint_in_booking,
+    told_more_while_offered,
     damage_told,
     describes_a_fault,
     offer_after_answer,
@@ -177,6 +178,12 @@ class ActionHandleUnclearMessage(Action):
                 signs.discard("time")  # 昨天刮大风: a day gone by is no time to come in
             if signs and latest_intent(tracker) != "out_of_scope":
                 return booking_start(tracker, tracker.get_slot("booking_offer"))
+        offer = tracker.get_slot("booking_offer")
+        if tracker.active_loop_name is None and offer is not None and not tracker.get_slot("draft_id") \
+                and backend.script().courtesy_kind(latest_text(tracker)) is None:
+            # 像烧塑料那种 / 车是过年时候买的轩逸 / 这正常吗 while a booking is offered: more told
+            # of the problem, heard, and the offer stands (never "not understood").
+            return told_more_while_offered(dispatcher, tracker, offer)
         courtesy = backend.script().courtesy_kind(latest_text(tracker))
         booked = tracker.get_slot("booked_display")
         if booked and tracker.active_loop_name is None and ASKS_IF_DONE.search(latest_text(tracker)):

@@ -726,3 +726,27 @@ async def test_a_check_asked_under_the_warranty_after_a_fault_is_a_warranty_clai
     offer = {"service_type": None, "complaint": "秦PLUS续航掉得厉害", "text": "秦PLUS续航掉得厉害", "car_model": "秦PLUS"}
     tracker = form_tracker({}, requested_slot=None, text="还在质保期,想过来检测一下")
     assert offer_slots(tracker, offer)["service_type"] == "warranty"
+
+
+@pytest.mark.parametrize(("text", "response", "joined"), [
+    ("像烧塑料那种", "utter_other_answer_noted", True),  # what the smell is like
+    ("上个月刚在你们这修过,又有了", "utter_other_answer_noted", True),  # it came back
+    ("这正常吗", "utter_answer_after_check", False),  # a question: answered
+    ("我得赶着上班", "utter_other_answer_noted", False),  # noted, not part of the fault
+])
+async def test_more_told_while_a_booking_is_offered_is_heard_and_the_offer_stands(text, response, joined, chat, domain):
+    offer = {"service_type": "repair", "complaint": "车里有股烧焦的味道", "text": "车里有股烧焦的味道", "car_model": None}
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleUnclearMessage().run(dispatcher, chat(text, "nlu_fallback", {"booking_offer": offer}), domain)
+    assert responses(dispatcher) == [response, "utter_offer_booking"]
+    complaint = slot_values(events)["booking_offer"]["complaint"]
+    assert complaint.startswith("车里有股烧焦的味道") and (text[:3] in complaint) is joined
+
+
+async def test_a_car_model_told_while_a_booking_is_offered_is_kept(chat, domain):
+    offer = {"service_type": "repair", "complaint": "后备箱进水了", "text": "后备箱进水了", "car_model": None}
+    tracker = chat("车是过年时候买的轩逸", "inform", {"booking_offer": offer}, entities=[{"entity": "car_model", "value": "轩逸"}])
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
+    assert "utter_default" not in responses(dispatcher)
+    assert slot_values(events)["booking_offer"]["car_model"] == "轩逸"
