@@ -136,6 +136,13 @@ NOTHING_DONE = re.compile(r"(?:还|都|也|啥都|什么都|啥也|什么也)?�
 UNSURE_HOW = re.compile(r"(?:也|都)?(?:不知道|不晓得|不懂)(?:该|要|得)?(?:咋|怎么|怎样|如何)")
 
 
+# The customer asks back what the question means (你是问多久响一次吗? / 你说的是哪个部位?).
+# Not a pushback (你问这个干嘛: nothing to answer, see answers_nothing).
+ASKING_BACK = re.compile(
+    r"^(?!.*(?:干嘛|干啥|干什么|为什么|为啥|做什么))(?:你|您)?(?:是|就是)?(?:问|说)的?(?:是)?[^,，。!！]{1,14}(?:吗|么|嘛|[?？])+$"
+)
+
+
 def _said_plainly(text: str, slot: str) -> str:
     """An answer kept as said — a regional nothing-done too (莫得弄过 / 冇搞过 / 呒没弄过: the
     advisor reads the customer's words) — but 不知道哪儿… to where is don't-know, and
@@ -328,6 +335,10 @@ class InterviewValidation:
     ) -> dict[str, Any]:
         """The customer's own words; 不清楚 is an acceptable answer and is kept as said."""
         text = str(value)
+        if tracker.get_slot("requested_slot") == slot and ASKING_BACK.search(text.strip()):
+            # 你是问多久响一次吗?: yes, that; the question again (no answer stored yet).
+            dispatcher.utter_message(response="utter_yes_that_question")
+            return {slot: None}
         if tracker.get_slot("requested_slot") == slot and backend.script().answers_nothing(text):
             # 你问这个干嘛 / 嗯 / ?: nothing for the symptom sheet; the technician asks at the desk.
             dispatcher.utter_message(response="utter_interview_no_answer")

@@ -886,7 +886,7 @@ def _without_trailing_de(words: str) -> str:
     """A trailing 的 taken off (有点异响的 → 有点异响), not after a doubled word, where it is
     part of the description (刹车踩下去软绵绵的)."""
     words = words.strip(" 就也都")
-    while words.endswith("的") and not re.search(r"(.)\1的$", words):
+    while words.endswith("的") and not re.search(r"(.)\1的$|(..)\2的$", words):  # 软绵绵的 / 一闪一闪的
         words = words[:-1].strip(" 就也都")
     return words
 

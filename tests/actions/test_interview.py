@@ -503,3 +503,12 @@ def test_a_holiday_months_ahead_told_with_what_happened_is_the_one_gone_by(text,
               "end": start + 2, "additional_info": {"earliest": "2054-10-01T00:00:00+08:00",
                                                     "latest": "2054-10-07T23:59:59+08:00"}}
     assert is_visit_time(entity, text, now) is visit
+
+
+async def test_a_question_asked_back_is_answered_and_the_question_asked_again(form_tracker, domain):
+    """你是问多久响一次吗? to 多久出现一次: 是的, and the same question again (nothing stored)."""
+    dispatcher = CollectingDispatcher()
+    events = await answer(form_tracker, domain, "symptom_frequency", "你是问多久响一次吗?",
+                          {**INTERVIEWING, "symptom_frequency": None}, dispatcher=dispatcher)
+    assert events["symptom_frequency"] is None and events["requested_slot"] == "symptom_frequency"
+    assert [m["response"] for m in dispatcher.messages][:1] == ["utter_yes_that_question"]

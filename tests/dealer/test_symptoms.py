@@ -1063,6 +1063,7 @@ def test_which_time_is_not_how_often(said):
 
 def test_a_doubled_word_keeps_its_de():
     assert answers_in("刹车踩下去软绵绵的")["what"] == "刹车踩下去软绵绵的"
+    assert answers_in("大灯一闪一闪的")["what"] == "大灯一闪一闪的"
     assert answers_in("刹车有点异响的")["what"] == "刹车有点异响"
 
 
