@@ -224,12 +224,16 @@ def answer_can_you_do(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     return offer_after_answer(dispatcher, tracker, service="repair")  # 能修空调不: that part repaired
 
 
+# The work wished for with the damage (想补一下 / 喷一下 / 给修修): the booking is asked for.
+WORK_WISHED = re.compile(r"想(?:补|喷|修|处理|弄|做|整)|(?:补|喷|修|处理|弄|整)(?:一下|下|补|喷|修)")
+
+
 def damage_told(text: str) -> bool:
     """Bodywork damage described, not asked for (前杠被石子崩掉好几块漆): restated and a booking
-    offered, as a fault is."""
+    offered, as a fault is (新车前杠蹭掉一块漆,想补一下 asks for it: the booking starts)."""
     dealer = backend.catalog()
     return (any(dealer.service_type(code).describe for code in dealer.services_named(text))
-            and not backend.script().asks_for_booking(text))
+            and not backend.script().asks_for_booking(text) and not WORK_WISHED.search(text))
 
 
 def _weightier(earlier: str | None, now: str | None) -> str | None:
@@ -356,7 +360,10 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     # 那我周日过去,故障灯亮了: a time (or a yes) while a booking is offered takes the offer up.
     # 打火打不着了,后天早上可以来弄一哈不: a time to come in told with the problem asks for the booking.
     asked = question if question and sounds_like_question(text) and not (question == "ask_can_drive" and events) else None
-    if backend.script().asks_for_booking(text) or visit or (earlier and reply_to_offer(tracker)):
+    said = user_texts(tracker)
+    said_again = len(said) >= 2 and said[-1].strip() == said[-2].strip()
+    # (The same problem told again while its booking is offered: the customer wants it.)
+    if backend.script().asks_for_booking(text) or visit or (earlier and (reply_to_offer(tracker) or said_again)):
         answer_with_the_fault(asked, text, dispatcher, tracker)
         return [*events, *booking_start(tracker, offer)]
     if offer["service_type"] == "maintenance" and backend.script().names_service_reminder(text):

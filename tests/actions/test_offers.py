@@ -750,3 +750,21 @@ async def test_a_car_model_told_while_a_booking_is_offered_is_kept(chat, domain)
     events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
     assert "utter_default" not in responses(dispatcher)
     assert slot_values(events)["booking_offer"]["car_model"] == "轩逸"
+
+
+async def test_damage_told_with_the_work_wished_for_starts_the_booking(chat, domain):
+    """新车前杠蹭掉一块漆,想补一下: the bodywork is asked for (it had been offered again and again)."""
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat("新车前杠蹭掉一块漆,想补一下", "report_problem"), domain)
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "booking_form"}
+    assert slot_values(events)["service_type"] == "body_paint"
+
+
+async def test_a_problem_told_again_while_its_booking_is_offered_takes_the_offer_up(chat, domain):
+    text = "车里有股烧焦的味道"
+    offer = {"service_type": "repair", "complaint": text, "text": text, "car_model": None}
+    tracker = chat(text, "report_problem", {"booking_offer": offer})
+    last_user = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    tracker.events[last_user] = {**tracker.events[last_user], "text": text}
+    tracker.events.insert(last_user, {**tracker.events[last_user]})
+    events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "booking_form"}
