@@ -972,6 +972,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         tracker.slots.update(offered)
         events = [SlotSet(name, value) for name, value in offered.items()]
         events += await super().run(dispatcher, tracker, domain)
+        if corrected and asked and asked.startswith("symptom_"):
+            # 先插一句,里程是两万九千四,刚才说少了 at an interview question: no answer to it; the
+            # mileage is corrected and the question asked again.
+            events = [e for e in events if not (e.get("event") == "slot" and e.get("name") in (asked, "requested_slot"))]
+            events += [SlotSet(asked, None), SlotSet("requested_slot", asked)]
         if wrong:
             events.append(SlotSet("awaiting_correction", False))
         events = await self._recheck_unvalidated(events, dispatcher, tracker, domain)

@@ -1650,3 +1650,17 @@ async def test_yes_with_the_booked_hour_said_again_confirms(dispatcher, form_tra
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["booking_confirmed"] is True
     assert slots.get("appointment_time", booked) == booked
+
+
+async def test_the_mileage_corrected_at_an_interview_question_asks_it_again(dispatcher, form_tracker, domain):
+    """先插一句,刚去车上看了下表,里程是两万九千四,刚才说少了 at 什么时候开始的: the mileage is
+    corrected; the question is no answer and is asked again."""
+    from tests.actions.test_interview import INTERVIEWING
+
+    text = "先插一句,刚去车上看了下表,里程是两万九千四,刚才说少了"
+    tracker = form_tracker({"symptom_when": text}, requested_slot="symptom_when", text=text,
+                           slots={**INTERVIEWING, "symptom_when": None, "mileage": "25000"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "mileage", "value": "25000"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["mileage"] == "29400"
+    assert slots["symptom_when"] is None and slots["requested_slot"] == "symptom_when"

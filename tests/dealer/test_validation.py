@@ -199,6 +199,10 @@ def test_a_question_with_shi_bu_shi_takes_nothing_back(text):
     assert after_taking_back(text) is None
 
 
+def test_said_too_little_before_takes_the_earlier_figure_back():
+    assert after_taking_back("里程是两万九千四,刚才说少了") is not None
+
+
 def test_a_figure_taken_back_after_shi_bu_shi_still_is():
     assert after_taking_back("是不是三万五?不对,是五万三").strip(",") == "是五万三"
 
