@@ -15,6 +15,12 @@ def slot_values(events) -> dict:
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
+def _time_window(earliest: str, latest: str, start: int, end: int) -> dict:
+    """A time entity as the extractor gives it: its window (Shanghai local times) and span."""
+    return {"entity": "time", "value": f"{earliest}+08:00", "start": start, "end": end,
+            "additional_info": {"earliest": f"{earliest}+08:00", "latest": f"{latest}+08:00"}}
+
+
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m.get("response") for m in dispatcher.messages]
 
@@ -304,9 +310,7 @@ async def test_a_time_told_with_the_problem_again_takes_the_offer_up(chat, domai
     """那我周日过去,故障灯亮了 while a booking is offered: the booking starts, the complaint once."""
     offer = {"service_type": "repair", "complaint": "仪表盘上发动机故障灯亮了", "text": "仪表盘上发动机故障灯亮了", "car_model": None}
     tracker = chat("那我周日过去 仪表盘上发动机故障灯亮了", "report_problem", {"booking_offer": offer},
-                   entities=[{"entity": "time", "value": "2026-11-29T00:00:00+08:00", "start": 2, "end": 4,
-                              "additional_info": {"earliest": "2026-11-29T00:00:00+08:00",
-                                                  "latest": "2026-11-29T23:59:59+08:00"}}])
+                   entities=[_time_window("2026-11-29T00:00:00", "2026-11-29T23:59:59", 2, 4)])
     dispatcher = CollectingDispatcher()
     events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
@@ -636,9 +640,7 @@ async def test_bodywork_told_after_a_repair_was_heard_makes_it_bodywork(form_tra
 
 async def test_a_day_gone_by_alone_starts_no_booking(chat, domain):
     """昨天刮大风: what happened, told first; no booking offered for a time already past."""
-    tracker = chat("昨天刮大风", "inform", entities=[{
-        "entity": "time", "value": "2026-11-25T00:00:00+08:00", "start": 0, "end": 2,
-        "additional_info": {"earliest": "2026-11-25T00:00:00+08:00", "latest": "2026-11-25T23:59:59+08:00"}}])
+    tracker = chat("昨天刮大风", "inform", entities=[_time_window("2026-11-25T00:00:00", "2026-11-25T23:59:59", 0, 2)])
     dispatcher = CollectingDispatcher()
     events = await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
     assert not any(e.get("event") == "followup" for e in events)
@@ -657,9 +659,7 @@ async def test_a_time_gone_by_told_with_the_problem_does_not_take_the_offer_up(c
     """今天早上打火打了好几次才着 while a booking is offered: when it happened, not a wish to book."""
     offer = {"service_type": "repair", "complaint": "车过了积水", "text": "车过了积水", "car_model": None}
     tracker = chat("今天早上打火打了好几次才着", "report_problem", {"booking_offer": offer},
-                   entities=[{"entity": "time", "value": "2026-11-26T08:00:00+08:00", "start": 0, "end": 4,
-                              "additional_info": {"earliest": "2026-11-26T05:00:00+08:00",
-                                                  "latest": "2026-11-26T09:00:00+08:00"}}])
+                   entities=[_time_window("2026-11-26T05:00:00", "2026-11-26T09:00:00", 0, 4)])
     dispatcher = CollectingDispatcher()
     events = await ActionAcknowledgeProblem().run(dispatcher, tracker, domain)
     assert not any(e.get("event") == "followup" for e in events)
@@ -701,9 +701,7 @@ async def test_a_complaint_told_in_two_messages_keeps_the_weightier_service(chat
 
 async def test_asking_to_come_at_a_time_starts_the_booking(chat, domain):
     """明天下午五点能过来吗? (read as ask_hours): the booking starts at that time, not the advisor."""
-    tracker = chat("明天下午五点能过来吗?", "ask_hours", entities=[{
-        "entity": "time", "value": "2026-11-27T17:00:00+08:00", "start": 0, "end": 6,
-        "additional_info": {"earliest": "2026-11-27T17:00:00+08:00", "latest": "2026-11-27T17:00:00+08:00"}}])
+    tracker = chat("明天下午五点能过来吗?", "ask_hours", entities=[_time_window("2026-11-27T17:00:00", "2026-11-27T17:00:00", 0, 6)])
     tracker.latest_message["intent"] = {"name": "ask_hours", "confidence": 0.55}
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
