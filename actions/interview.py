@@ -109,9 +109,10 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
     if answers.get("when") and _names_a_future_time(answers["when"], tracker):
         del answers["when"]
     where = answers.pop("where", None)
-    if answers.get("tried") and THIS_DEALER.search(answers["tried"]):
-        # 在你们店修了三次了: a repair here before, asked as the repeat repair; 您自己有没有处理过
-        # asks what the customer did or had done elsewhere.
+    tried = answers.get("tried", "")
+    if THIS_DEALER.search(tried) or (REPAIRED.search(tried) and not ELSEWHERE.search(tried)):
+        # 在你们店修了三次了 / 上次修过又这样: a repair before, asked as the repeat repair;
+        # 您自己有没有处理过 asks what the customer did or had done elsewhere.
         del answers["tried"]
     taken = {f"symptom_{question}": words for question, words in answers.items()}
     if where:
@@ -126,6 +127,8 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
 
 ALWAYS_ALONE = re.compile(r"一直|始终|总")
 THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
+REPAIRED = re.compile(r"(?<!自己)(?:修|维修|检修)(?:过|了)")
+ELSEWHERE = re.compile(r"自己|外面|外边|别的|别家|别处|路边|修理厂|修理店|快修|汽修|小店|朋友|4[sS]店")
 
 
 # A request or a question to the shop (你们先帮我查查不行吗): no answer to the question asked.

@@ -294,12 +294,16 @@ GUARDED_HOLIDAYS = (
     r"(?<![0-9零〇一二两三四五六七八九十周期拜第])五一(?![0-9零〇一二两三四五六七八九十点时号日月刻分])"
     r"|(?<![0-9零〇一二两三四五六七八九十周期拜第双])十一(?=假期|长假|黄金周|期间|放假|那天|当天)"
 )
+SHIFT_DAYS = "一|两|二|三|1|2|3"
+HOLIDAY_SHIFT_NEXT = rf"(?!(?:{SHIFT_DAYS})天)"
 HOLIDAY_WORD = _alternation(
     w for w in [*FIXED_HOLIDAYS, *TABLE_HOLIDAYS, *HOLIDAY_ALIASES] if w not in ("五一", "十一")
 )
 HOLIDAY = (
     rf"(?:(?P<holiday>{HOLIDAY_WORD}|{GUARDED_HOLIDAYS})|(?:大年|正月)初(?P<chu>[一二三四五六七八九十]))"
     r"(?!树|老人|礼物|帽|歌|装饰|袜|贺卡|快乐|联欢|晚会|红包|祝福)(?:假期|期间|长假|当天|那天)?"
+    # 国庆前一天 / 中秋节后两天: that many days before or after the holiday
+    rf"(?:的?(?P<hdir>前|后)(?P<hdays>{SHIFT_DAYS})天)?"
 )
 PART = (
     rf"(?P<part>{_alternation(w for w in PARTS if len(w) > 1)}"
@@ -546,7 +550,7 @@ WINDOW_PHRASES: list[tuple[re.Pattern, Callable[[datetime, re.Match], Window]]] 
     (re.compile(rf"{NEXT}(?P<weeks>下下|下)个?{WEEK}末"), _weekend),
     (re.compile(rf"(?P<weeks>这个?|本)?{WEEK}末"), _weekend),
     (re.compile(rf"{NEXT}(?P<weeks>下下|下)个?{WEEK}(?![一二三四五六日天1-7末])"), _week),
-    (re.compile(rf"{HOLIDAY}(?:之前|以前|前)(?!后)"), _until_holiday),
+    (re.compile(rf"{HOLIDAY}(?:之前|以前|前)(?!后){HOLIDAY_SHIFT_NEXT}"), _until_holiday),
     (re.compile(rf"(?:(?P<month>{MONTH_NUM})月份?)?(?P<d1>{NUM})[号日]?[的\s]*+{RANGE_SEP}[的\s]*+(?P<d2>{NUM})[号日]"
                 rf"(?!{NOT_A_DATE_AFTER})"), _days_of_month),
 ]
@@ -557,7 +561,7 @@ MERGING_WINDOWS = {_next_two_days, _in_a_few_days, _until_month_end, _month_thir
 # Words naming a day the rules cannot place (腊八, 节后, 改天, 周几): a time of day in
 # the same message is not put on today; the message gets no time instead.
 UNKNOWN_DAY_RE = re.compile(
-    rf"腊八|小年(?!轻)|七夕|重阳|冬至|寒食|母亲节|父亲节|感恩节|{HOLIDAY}(?:之后|以后|过后|前后|后|左右)"
+    rf"腊八|小年(?!轻)|七夕|重阳|冬至|寒食|母亲节|父亲节|感恩节|{HOLIDAY}(?:之后|以后|过后|前后|后|左右){HOLIDAY_SHIFT_NEXT}"
     r"|(?<![0-9零〇一二两三四五六七八九十几多去前半今明后])年(?:前|后|底|末|初)|过完?年|节前|节后|节假日|假期"
     r"|改天|(?<!随便)(?<!任何)[哪那某]一?天(?![都也])|过段时间|过阵子|过一阵|(?:周|星期|礼拜)几|几号"
     # Lunar months and dates (腊月二十, 农历十月初八, 正月十五; 正月初X is a HOLIDAY):
@@ -627,6 +631,17 @@ def _holiday_date(word: Optional[str], chu: Optional[str], today: date) -> Optio
                  if d + timedelta(days=offset) >= today), None)
 
 
+def _shifted_holiday(m: re.Match, today: date) -> Optional[date]:
+    """The holiday's date, or the day so many days before or after it (国庆前一天)."""
+    if not m["hdir"]:
+        return _holiday_date(m["holiday"], m["chu"], today)
+    shift = CN_DIGITS.get(m["hdays"]) or int(m["hdays"])
+    shift = -shift if m["hdir"] == "前" else shift
+    # The next holiday whose shifted day is still to come (国庆前一天 on 10-01 is next year's).
+    day = _holiday_date(m["holiday"], m["chu"], today - timedelta(days=shift))
+    return day + timedelta(days=shift) if day else None
+
+
 def _resolve_day(m: re.Match, today: date) -> tuple[Optional[date], Optional[str], bool]:
     """(date or None, implied day part, whether a day expression was present)."""
     if m["rel"]:
@@ -635,7 +650,7 @@ def _resolve_day(m: re.Match, today: date) -> tuple[Optional[date], Optional[str
     if m["wday"]:
         return _weekday_date(m["wprefix"], m["wday"], today), None, True
     if m["holiday"] or m["chu"]:
-        return _holiday_date(m["holiday"], m["chu"], today), None, True
+        return _shifted_holiday(m, today), None, True
     if m["nmonth"]:
         return _numeric_date(m, today), None, True
     if m["dom"]:

@@ -178,6 +178,8 @@ REACTION = re.compile(
     r"|(?:给|能|可以|能不能|可不可以|会不会|是不是)(?:免费|保修|质保|包|白)?(?:修|换|处理|管|赔|保)(?:一下|下)?(?:吗|么|嘛|不|没|没有)(?=$|[?？\s])"
     # what it costs, asked at the end of a clause (电瓶坏了换新的要钱吗 / 修一下多少钱): not the symptom
     r"|(?:(?:换|修|弄|处理)[^,，。?？!！\s]{0,4}?)?(?:要钱|要收费|收费|花钱|多少钱|要多少)(?:吗|么|嘛|不|没|啊|呀)?(?=$|[?？\s])"
+    # how long the work takes, asked at the end of a clause (查个漏油要多长时间啊): not the symptom
+    r"|(?:大概|大约|差不多|一般)?(?:要|得|需要)?(?:多长时间|多少时间|多久)(?:能好|能修好|能弄好)?(?:吗|么|嘛|啊|呀|呢)?(?=$|[?？\s])"
 )
 CONNECTORS = re.compile(r"(?:另外|还有|而且|然后|所以|那|就|再)+")
 EDGE_WORDS = re.compile(rf"^(?:所以|然后|麻烦|[{PUNCTUATION}\s])+|(?:所以|因此|然后|麻烦|想|要|请|[{PUNCTUATION}\s])+$")
@@ -243,9 +245,9 @@ DAY_PAST = (
     r"(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|下班路上|上班路上|回家路上)?"
 )
 DURATION = (
-    # not 每天 / 隔几天 (how often), 开了三年 / 开了好些年 (the car's age), 半天 (a while)
+    # not 每天 / 隔几天 (how often), 开了三年 / 开了好些年 (the car's age), 半天 (a while), 修了没几天 (soon after)
     # nor 停两天就打不着火 / 放了一周 (the condition it happens in)
-    rf"(?<![每隔停放买提好])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?<!停了)(?<!放了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
+    rf"(?<![每隔停放买提好没])(?<!开了)(?<!用了)(?<!买了)(?<!跑了)(?<!停了)(?<!放了)(?:有|快|都|已经)?(?:最近|近|这|前|过去|头)?(?:的)?"
     rf"(?!半天){NUM}个?多?(?:天|日|周|星期|礼拜|月|年)(?:多|半)?"
     r"(?:了|前|之前|以前|以来|左右|多了)?"
 )
@@ -382,7 +384,7 @@ IMPACT = re.compile(
         (
             r"(?:不|没|没有|没什么|没啥)(?:太|怎么|什么|啥)?影响(?:开车|驾驶|行驶|行车|使用|开)?",
             r"(?:有|有点|有些|挺|很|比较|严重|非常)?影响(?:开车|驾驶|行驶|行车|安全|使用)?(?:很大|挺大|不大|不小)?",
-            rf"(?:还|也|都|照样|勉强)?(?<!不)(?:能|可以)(?:正常)?(?:开车|开|跑|行驶|上路)(?![始关门锁{CN_DIGITS}\d])",
+            rf"(?:还|也|都|照样|勉强)?(?<!不)(?:能|可以)(?:正常)?(?:开车|开|跑|行驶|上路)(?![始关门锁发票单据证窗灯箱盖{CN_DIGITS}\d])",  # not 能开发票
             r"不(?:太|怎么)?敢(?:开车|开|上路|上高速|跑高速|开快)了?",
             r"(?:(?<!能)不能|没法|没办法)(?:正常)?(?:开车|开|走|上路|行驶|跑)了?",
             r"(?:(?<![门窗箱盖锁调])开不了|开不动|走不了|(?<![启发])动不了|跑不起来)了?",
@@ -496,7 +498,7 @@ COMPLAINT_STATE = re.compile(
             r"[漏渗滴][\u4e00-\u9fff]{0,4}?[油水液气]|漏(?:风|电)?|渗|进水|有水|积[了]?[\u4e00-\u9fff]{0,3}水|湿(?:透)?了|湿透|积水",
             # what the leak left under the car (停一晚上地上有一摊油 / 车底下一滩绿色的水)
             r"一[摊滩片][\u4e00-\u9fff]{0,3}?[油水液]|[油水]渍|油迹",
-            r"缺(?:气|油|水|电|液|氟|冷媒)|亏(?:气|电)|跑气|掉气|烧(?:机油|油)|吃(?:机油|油)|耗(?:机油|油)|生锈|锈了|裂了|裂开|裂纹|开裂|碎了|掉了|脱落|松了|松动|瘪了|有(?:条|道)?缝|灌风|透风|透光",
+            r"缺(?:气|油|水|电|液|氟|冷媒)|亏(?:气|电)|跑气|掉气|烧(?:机油|油)|吃(?:机油|油)|耗(?:机油|油)|生锈|锈了|裂了|裂开|裂纹|开裂|碎了|掉了|脱落|松了|松动|瘪了|有(?:一?[条道个块处]|些|点)?(?:裂缝|裂口|裂痕|划痕|划印|刮痕|擦痕|凹坑|凹痕|缝)|灌风|透风|透光",
             # charging (新能源): 快充老跳枪 / 充几分钟就断 / 一插就跳闸
             r"跳枪|跳闸|断充|自动断开|(?<=[就老总])断(?:开|了)?|掉电快|掉电",
             # moves by itself or stops half way (尾门关到一半就自己弹开 / 车窗自己降下来)
@@ -862,6 +864,13 @@ LEAD_CONNECTOR = re.compile(
 )
 
 
+# The check asked for before the fault (查个漏油 / 看下异响): the request, not the fault's words.
+CHECK_LEAD = re.compile(r"^(?:帮我|给我)?(?:查|看|检查|检测|修|弄)(?:个|一下|下)(?=..)")
+# The customer's hedge inside the fault (发动机底下好像漏油): the fault is noted as seen; the
+# technician finds whether it is so.
+UNSURE_WORD = re.compile(rf"(?<=[{HAN}]{{2}})(?:好像|好象|貌似|似乎)(?:是)?(?=[{HAN}]{{2}})")
+
+
 def _phenomenon_in(piece: str) -> str:
     """A piece's symptom: without the words that say when or how often it happens or what
     was tried (they answer their own questions), the car's name and the service asked for.
@@ -878,7 +887,7 @@ def _phenomenon_in(piece: str) -> str:
     timing = [*_all_time_spans(rest), *often, *_tried_spans(rest)]
     keep = [span for span in _merge(timing) if not _overlaps(span, complaint)]
     words = TRAILING_FILLER.sub("", _without_trailing_de(EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 就也都")))
-    kept = OWNER.sub("", LEAD_CONNECTOR.sub("", words))
+    kept = UNSURE_WORD.sub("", CHECK_LEAD.sub("", OWNER.sub("", LEAD_CONNECTOR.sub("", words))))
     return kept if len(kept) >= 2 and _complaint_spans(kept) else rest
 
 
@@ -970,6 +979,7 @@ def phenomenon(text: str) -> str:
     found = [(piece, words) for piece in pieces if (words := _phenomenon_in(piece))]
     main = [words for piece, words in found
             if (not _answers_another_question(piece) or _names_the_fault(words)) and not _only_condition(piece)]
+    main = _with_its_details(main, found, pieces)
     if pieces is not all_pieces and not found:
         main = [OWNER.sub("", EDGE_WORDS.sub("", piece)) for piece in pieces]  # 停车位地上有一滩油
     main = _main_symptoms(_unique(main or [words for _, words in found]))
@@ -980,6 +990,47 @@ def phenomenon(text: str) -> str:
     if main and any("no_start" in _kinds(words) for words in main):
         main += [EDGE_WORDS.sub("", piece) for piece in pieces if ATTEMPTS.fullmatch(piece)]  # 打不着 | 要打好几次
     return advisor_note(",".join(_unique(main)) or complaint_words(text))
+
+
+MAX_DETAIL_PIECE = 10
+QUESTION_END = re.compile(r"(?:吗|么|嘛|呢|不|没)?[?？]?$")
+
+
+def _tells_more_of_the_fault(piece: str) -> bool:
+    """往右跑 / 充到一半就跳了 after 有点跑偏 / 充电充不进去: how the fault shows, in words no
+    complaint pattern knows, and nothing else (not when, how often, where, the car, a
+    question or filler)."""
+    return (2 <= len(_subject(piece)) and len(piece) <= MAX_DETAIL_PIECE and not _complaint_spans(piece)
+            and not _answers_another_question(piece) and not _where_spans(piece) and not _spans(CONDITION, piece)
+            and not FILLER_PIECE.match(piece) and not WARRANTY_QUESTION_PIECE.match(piece)
+            and not _car_models().search(piece) and not CAR_AGE.search(piece) and not ANNOUNCED.search(piece)
+            and not SOUND_ONLY.fullmatch(piece) and not LIKENESS.fullmatch(piece) and not COLOUR_ONLY.fullmatch(piece)
+            and not STILL.search(piece) and not WET_RESULT.search(piece) and not NOT_A_DETAIL.search(piece))
+
+
+# A question, a request, a denial (没有关严 may answer anything), the customer's name, the
+# cause (被人开门磕的), the car's age or the warranty: not how the fault shows.
+NOT_A_DETAIL = re.compile(
+    rf"^(?:没|不|别)|[吗么嘛呢?？]$|想|要|约|帮|麻烦|请|谢|姓|被|保修|质保|三包|索赔|保险|过保|保养|钱|价"
+    rf"|{NUM}个?多?(?:天|周|星期|礼拜|月|年)"
+)
+
+
+def _with_its_details(main: list[str], found: list[tuple[str, str]], pieces: list[str]) -> list[str]:
+    """Each fault phrase followed by the detail piece told right after it (see
+    _tells_more_of_the_fault)."""
+    said = dict(found)
+    details: dict[str, list[str]] = {}
+    last = None  # the fault phrase of the piece before
+    for piece in pieces:
+        words = said.get(piece)
+        if words in main:
+            last = words
+        elif last is not None and _tells_more_of_the_fault(piece):
+            details.setdefault(last, []).append(EDGE_WORDS.sub("", piece))
+        else:
+            last = None
+    return [",".join([words, *details.get(words, [])]) for words in main]
 
 
 # Attempts before the engine starts (要打好几次 / 得拧三四下才着): part of a hard start.

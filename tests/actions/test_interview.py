@@ -355,6 +355,17 @@ def test_a_repair_here_before_is_not_what_the_customer_tried(form_tracker):
     assert interview_prefill(text, form_tracker({}, text=text))["symptom_tried"]
 
 
+@pytest.mark.parametrize("text", ["雨刮器不动了,之前修过还是不行", "后视镜折叠不了,上回维修了又坏了"])
+def test_a_repair_before_without_where_is_not_what_the_customer_tried(form_tracker, text):
+    # Where it was repaired is asked (the repeat repair); what the customer did is still asked.
+    assert "symptom_tried" not in interview_prefill(text, form_tracker({}, text=text))
+
+
+def test_what_the_customer_did_is_still_what_was_tried(form_tracker):
+    text = "雨刮器不动了,自己换过保险丝"
+    assert interview_prefill(text, form_tracker({}, text=text))["symptom_tried"] == "自己换过保险丝"
+
+
 def test_a_road_with_a_part_named_keeps_the_part(form_tracker):
     text = "走烂路的时候底盘吱吱响"
     where = interview_prefill(text, form_tracker({}, text=text))["told_where"]

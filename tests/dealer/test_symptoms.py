@@ -1092,3 +1092,37 @@ def test_a_part_named_with_nothing_of_what_it_does(said, vague):
     from dealer.symptoms import only_that_a_part_is_wrong
 
     assert only_that_a_part_is_wrong(said) is vague
+
+
+@pytest.mark.parametrize(("said", "what"), [
+    ("方向有点跑偏 老往左边跑", "方向有点跑偏,老往左边跑"),
+    ("充电桩充不上电,充一会儿就断了", "充电桩充不上电,充一会儿就断了"),
+])
+def test_how_the_fault_shows_told_after_it_stays_with_it(said, what):
+    assert phenomenon(said) == what
+
+
+@pytest.mark.parametrize(("said", "what"), [
+    ("刹车片有异响,我姓钱", "刹车片有异响"),
+    ("后视镜有个裂缝,被电动车刮的", "后视镜有个裂缝"),
+    ("天窗漏水,问一下多少钱", "天窗漏水"),
+])
+def test_what_is_not_how_the_fault_shows_is_left_out(said, what):
+    assert phenomenon(said) == what
+
+
+def test_a_question_how_long_the_work_takes_is_no_part_of_the_fault():
+    assert phenomenon("看下异响大概要多久啊,底盘咯噔咯噔的") == "异响,底盘咯噔咯噔的"
+
+
+def test_the_customer_s_hedge_is_left_out_of_the_fault():
+    assert phenomenon("变速箱那里貌似漏油") == "变速箱那里漏油"
+
+
+def test_able_to_issue_an_invoice_is_not_how_the_car_drives():
+    assert "driving_impact" not in answers_in("换个电瓶能开发票不")
+    assert answers_in("灯一直亮着,车还能开")["driving_impact"] == "还能开"
+
+
+def test_soon_after_a_repair_is_not_when_it_began():
+    assert "when" not in answers_in("减震器咚咚响,换完没几天又响了")
