@@ -972,9 +972,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         tracker.slots.update(offered)
         events = [SlotSet(name, value) for name, value in offered.items()]
         events += await super().run(dispatcher, tracker, domain)
-        if corrected and asked and asked.startswith("symptom_"):
+        if asked and asked.startswith("symptom_") and (corrected or _corrects_the_mileage(tracker)):
             # 先插一句,里程是两万九千四,刚才说少了 at an interview question: no answer to it; the
-            # mileage is corrected and the question asked again.
+            # mileage is corrected (from the words or the mileage entity) and the question asked again.
             events = [e for e in events if not (e.get("event") == "slot" and e.get("name") in (asked, "requested_slot"))]
             events += [SlotSet(asked, None), SlotSet("requested_slot", asked)]
         if wrong:

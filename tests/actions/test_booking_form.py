@@ -1664,3 +1664,17 @@ async def test_the_mileage_corrected_at_an_interview_question_asks_it_again(disp
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["mileage"] == "29400"
     assert slots["symptom_when"] is None and slots["requested_slot"] == "symptom_when"
+
+
+async def test_the_mileage_entity_corrected_at_an_interview_question_asks_it_again(dispatcher, form_tracker, domain):
+    """The same with the figure read as the mileage entity (the slot set from it)."""
+    from tests.actions.test_interview import INTERVIEWING
+
+    text = "打断一下,里程我刚才说错了,是三万一"
+    tracker = form_tracker({"symptom_where": text, "mileage": "三万一"}, requested_slot="symptom_where", text=text,
+                           slots={**INTERVIEWING, "symptom_where": None, "mileage": "28000"},
+                           entities=[{"entity": "mileage", "value": "三万一", "start": 14, "end": 17}])
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "mileage", "value": "28000"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["mileage"] == "31000"
+    assert slots["symptom_where"] is None and slots["requested_slot"] == "symptom_where"

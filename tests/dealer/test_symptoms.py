@@ -1126,3 +1126,7 @@ def test_able_to_issue_an_invoice_is_not_how_the_car_drives():
 
 def test_soon_after_a_repair_is_not_when_it_began():
     assert "when" not in answers_in("减震器咚咚响,换完没几天又响了")
+
+
+def test_the_next_day_is_not_when_it_began():
+    assert "when" not in answers_in("洗完车第二天后备箱里有水")
