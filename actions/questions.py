@@ -14,7 +14,7 @@ from dealer.symptoms import is_dangerous
 # (dealer/booking_script.yml).
 QUESTION_KINDS = (
     "ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive", "ask_documents", "ask_advisor",
-    "ask_warranty", "ask_vin_location", "ask_reminder",
+    "ask_warranty", "ask_vin_location", "ask_reminder", "ask_shop_fact",
 )
 # Kinds the bot names itself, never an intent: ask_other (only the technician can tell) and
 # ask_beyond_bot (a question the bot has no answer for, asked at a fact step).
@@ -65,7 +65,9 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
         dispatcher.utter_message(response="utter_answer_reminder")
     elif kind == "ask_warranty":
         dispatcher.utter_message(response="utter_answer_warranty")
-    elif kind == "ask_beyond_bot":
+    elif kind == "ask_shop_fact" and (fact := dealer.shop_fact(backend.script().shop_fact_topic(text))):
+        dispatcher.utter_message(response="utter_answer_shop_fact", shop_fact=fact)  # from the dealer's file
+    elif kind in ("ask_beyond_bot", "ask_shop_fact"):
         dispatcher.utter_message(response="utter_answer_by_advisor", dealer_phone=dealer.phone)
     elif kind == "ask_other":
         dispatcher.utter_message(response="utter_answer_after_check")

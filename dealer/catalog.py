@@ -173,6 +173,13 @@ class Catalog:
     code: str = DEFAULT_DEALER_CODE
     # The makers' new-car warranty (整车质保): a fault within it is a warranty claim.
     warranty_months: int = 36
+    # What the shop offers besides the work (发票 / 代步车 / 休息区 …): topic -> the answer a
+    # customer reads; the topics' words are in dealer/booking_script.yml (shop_fact_words).
+    shop_facts: tuple[tuple[str, str], ...] = ()
+
+    def shop_fact(self, topic: str | None) -> str | None:
+        """This dealer's answer on a topic, None when it has none (the advisor answers)."""
+        return dict(self.shop_facts).get(topic) if topic else None
 
     def within_warranty(self, text: str) -> bool:
         """The words tell a car young enough for the new-car warranty (新车 / 才买半年 /
@@ -433,6 +440,7 @@ def parse_catalog(raw: dict) -> Catalog:
         reminders=_reminder_policy(raw.get("reminders")),
         training_pass_mark=int(raw.get("training", {}).get("pass_mark", 80)),
         warranty_months=int(raw.get("warranty", {}).get("months", 36)),
+        shop_facts=tuple((str(topic), str(answer).strip()) for topic, answer in (raw.get("shop_facts") or {}).items()),
         advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
         service_types=tuple(
             ServiceType(

@@ -149,6 +149,7 @@ class BookingScript:
     correction_lead_ins: tuple[str, ...] = ()  # 是 / 应该是 … before a corrected complaint
     complaint_lead_ins: tuple[str, ...] = ()  # 还有 / 另外 … before a further complaint
     question_words: dict[str, tuple[str, ...]] | None = None  # ask_price -> (多少钱, …)
+    shop_fact_words: dict[str, tuple[str, ...]] | None = None  # invoice -> (发票, …)
     booking_request_words: tuple[str, ...] = ()  # 帮我约 / 预约 … : an appointment is asked for
     odometer_words: tuple[str, ...] = ()  # 跑了 / 表上 … : a distance is the car's mileage
     no_fault_words: tuple[str, ...] = ()  # 没啥问题 / 例行 … : a check without a complaint
@@ -275,10 +276,19 @@ class BookingScript:
         """ask_price / ask_hours / ask_address when the words ask one, else None."""
         if WARRANTY_COST.search(text):
             return "ask_warranty"  # 保修的话不收费吧?: whether the warranty covers it, not the price list
+        if self.shop_fact_topic(text):
+            return "ask_shop_fact"  # 修车能开发票吗 / 有代步车吗: what the shop offers, from the dealer's file
         for kind, words in (self.question_words or {}).items():
             if any(word in text for word in words):
                 return kind
         return None
+
+    def shop_fact_topic(self, text: str) -> str | None:
+        """invoice / courtesy_car / … when the words name what the shop offers."""
+        if not ASKED.search(text):
+            return None  # 充电桩充不上电: a fault of the car's charging, not a question to the shop
+        return next((topic for topic, words in (self.shop_fact_words or {}).items()
+                     if any(word in text for word in words)), None)
 
     def says_not_known(self, text: str) -> bool:
         """A no-answer word anywhere (车架号我记不住,行驶证在我老公那), however long the message."""
@@ -341,6 +351,10 @@ class BookingScript:
         return self.documents_returning if first_visit is False else self.documents_first_visit
 
 
+# Question-shaped words: a particle, a question mark, or an A-not-A.
+ASKED = re.compile(r"[吗么嘛?？]|[不没]$|有没有|能不能|可不可以|可以不|行不|有不|支不支持|提不提供|开不开")
+
+
 @lru_cache
 def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -371,6 +385,7 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         correction_lead_ins=tuple(raw.get("correction_lead_ins", ())),
         complaint_lead_ins=tuple(raw.get("complaint_lead_ins", ())),
         question_words={kind: tuple(words) for kind, words in raw.get("question_words", {}).items()},
+        shop_fact_words={topic: tuple(words) for topic, words in raw.get("shop_fact_words", {}).items()},
         booking_request_words=tuple(raw.get("booking_request_words", ())),
         odometer_words=tuple(raw.get("odometer_words", ())),
         courtesy_words={kind: tuple(words) for kind, words in raw.get("courtesy_words", {}).items()},

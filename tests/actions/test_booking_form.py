@@ -1181,20 +1181,21 @@ async def test_an_acknowledgement_after_the_booking_says_it_stands(form_tracker,
 
 
 @pytest.mark.parametrize("text,booked,response", [
-    ("行了吗", "5月19日(周三) 12:00", "utter_booking_already_done"),
-    ("约上了没", "5月19日(周三) 12:00", "utter_booking_already_done"),
-    ("修的时候有代步车吗？", "5月19日(周三) 12:00", "utter_answer_by_advisor"),
-    ("修的时候有代步车吗？", None, "utter_default"),
+    ("行了吗", "5月19日(周三) 12:00", ["utter_booking_already_done"]),
+    ("约上了没", "5月19日(周三) 12:00", ["utter_booking_already_done"]),
+    # The demo dealer's own answer (shop_facts); before a booking, then the offer.
+    ("修的时候有代步车吗？", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
+    ("修的时候有代步车吗？", None, ["utter_answer_shop_fact", "utter_offer_booking"]),
 ])
 async def test_a_question_after_the_booking_is_answered_not_misunderstood(form_tracker, domain, text, booked, response):
     from actions.side_requests import ActionHandleUnclearMessage
 
-    tracker = form_tracker({}, text=text, slots={"booked_display": booked})
+    tracker = form_tracker({}, text=text, slots={"booked_display": booked, "draft_id": 7 if booked else None})
     tracker.active_loop = {}
     tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.4}
     dispatcher = CollectingDispatcher()
     await ActionHandleUnclearMessage().run(dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == [response]
+    assert [m["response"] for m in dispatcher.messages] == response
 
 
 async def test_a_service_named_when_accepting_the_offer_counts(dispatcher, form_tracker, domain):
@@ -1275,7 +1276,8 @@ async def test_what_the_shop_has_asked_at_the_extra_requests_is_no_request(form_
                            slots={"service_type": "maintenance", "first_visit": False}, text=text)
     events = slot_values(await run_form(dispatcher, tracker, domain))
     assert events["extra_requests"] is None and events["requested_slot"] == "extra_requests"
-    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_by_advisor"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_shop_fact"]
+    assert "休息区" in dispatcher.messages[0]["shop_fact"]
 
 
 @pytest.mark.parametrize("text", ["有空的话能顺便帮我洗个车吗", "有空帮洗个车吗"])

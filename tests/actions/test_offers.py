@@ -172,7 +172,8 @@ async def test_a_fault_read_as_a_no_is_heard_as_a_fault(chat, domain):
 
 
 @pytest.mark.parametrize("text,confidence,response", [
-    ("你们这能开发票吗", 0.5, "utter_answer_by_advisor"), ("礼拜天你们开不开", 0.9, "utter_answer_hours"),
+    ("你们那边停车方便吗", 0.5, "utter_answer_by_advisor"), ("礼拜天你们开不开", 0.9, "utter_answer_hours"),
+    ("你们这能开发票吗", 0.5, "utter_answer_shop_fact"),
 ])
 async def test_a_question_no_word_names_and_the_classifier_doubts_goes_to_the_advisor(chat, domain, text, confidence, response):
     dispatcher = CollectingDispatcher()
@@ -668,11 +669,11 @@ async def test_a_time_gone_by_told_with_the_problem_does_not_take_the_offer_up(c
 
 
 async def test_a_question_about_the_shop_is_not_restated_as_a_complaint(chat, domain):
-    """你们店里有充电桩吗,等的时候能不能顺便充电 (read as a problem): for the advisor, then the offer."""
+    """你们店里有充电桩吗,等的时候能不能顺便充电 (read as a problem): the dealer's answer, then the offer."""
     dispatcher = CollectingDispatcher()
     events = await ActionAcknowledgeProblem().run(
         dispatcher, chat("你们店里有充电桩吗,等的时候能不能顺便充电", "report_problem"), domain)
-    assert responses(dispatcher) == ["utter_answer_by_advisor", "utter_offer_booking"]
+    assert responses(dispatcher) == ["utter_answer_shop_fact", "utter_offer_booking"]
     assert slot_values(events)["booking_offer"]["complaint"] is None
 
 

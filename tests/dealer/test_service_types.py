@@ -379,3 +379,22 @@ def test_a_fault_told_beside_a_tyre_job_is_still_told():
 
 def describes_a_fault_without_jobs(said: str) -> bool:
     return tells_a_fault(CATALOG.without_jobs_giving_way(said), check_asked=False)
+
+
+@pytest.mark.parametrize(("words", "topic"), [
+    ("做完保养能开票吗", "invoice"), ("修车期间有没有代步车", "courtesy_car"), ("可以刷卡不", "payment"),
+    ("新能源的车坏了,充电桩充不上电", None), ("顺便帮我洗个车", None),
+])
+def test_a_question_about_what_the_shop_offers_names_its_topic(words, topic):
+    assert SCRIPT.shop_fact_topic(words) == topic
+    assert (SCRIPT.question_kind(words) == "ask_shop_fact") is (topic is not None)
+
+
+def test_each_dealer_answers_the_shop_topics_it_has():
+    from dealer.catalog import load_dealers
+
+    pudong = load_dealers()["pudong"]
+    assert "发票" in CATALOG.shop_fact("invoice") and "代步车" in CATALOG.shop_fact("courtesy_car")
+    assert pudong.shop_fact("invoice") and pudong.shop_fact("courtesy_car") is None  # the advisor answers
+    assert CATALOG.shop_fact(None) is None
+    assert set(dict(CATALOG.shop_facts)) <= set(SCRIPT.shop_fact_words)  # every answer has its words
