@@ -65,6 +65,10 @@ class ActionAnswerQuestion(Action):
         if tracker.active_loop_name is None and offer is not None and visit_time_told(tracker):
             # 最快什么时候能去 今天下午五点行不, while a booking is offered: it is taken up at that time.
             return booking_start(tracker, offer)
+        if (tracker.active_loop_name is None and offer is not None and backend.script().asks_for_booking(text)
+                and backend.script().question_kind(text) is None):
+            # 那我开过去给你们看看 (read as ask_address) while a booking is offered: it is taken up.
+            return booking_start(tracker, offer)
         answered = answer_can_you_do(dispatcher, tracker)
         if answered is not None:
             return answered  # 你们能贴膜吗 read as a question of another kind: the shop does it

@@ -44,6 +44,12 @@ BOOK_AT_TIME = re.compile(
     r"约(?:在|到|个|一下)?(?:今天|明天|明早|后天|大后天|这周|下周|下礼拜|周[一二三四五六日天末]|星期|礼拜"
     r"|\d{1,2}[号日月点:：]|[一二三四五六七八九十两]{1,3}[号点])"
 )
+# Bringing the car in to be looked at (那我开过去给你们看看 / 我过来一趟): the visit asked for.
+COMING_IN = re.compile(
+    r"(?<!怎么)(?<!咋)(?<!如何)(?:开|开车|把车开|把车)?(?:过去|过来|去店里|来店里|去你们那|来你们这)"
+    r"(?:一趟(?![吗么嘛?？])|(?:一趟|一下|下)?[，,\s]*(?:让|给|叫|请|找)?(?:你们|师傅|技师)?"
+    r"(?:看看|看一下|看下|瞧瞧|查查|查一下|检查一下|检查下|弄弄|修修|修一下)(?![吗么嘛?？]))"
+)
 # What a warranty repair costs (保修的话不收费吧 / 质保要钱吗 / 三包能全免吗).
 WARRANTY_COST = re.compile(r"(?:保修|质保|三包|索赔)[^,，。?？]{0,6}(?:收费|要钱|免费|花钱|自费|全免|掏钱|给钱|付钱)")
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
@@ -262,7 +268,8 @@ class BookingScript:
         return any(word in text for word in self.odometer_words)
 
     def asks_for_booking(self, text: str) -> bool:
-        return any(word in text for word in self.booking_request_words) or bool(BOOK_AT_TIME.search(text))
+        return (any(word in text for word in self.booking_request_words) or bool(BOOK_AT_TIME.search(text))
+                or bool(COMING_IN.search(text)))
 
     def asks_if_done_here(self, text: str) -> bool:
         """能修空调不? / 能装行车记录仪吗?: whether the shop does the work (not when)."""

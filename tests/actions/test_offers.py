@@ -767,3 +767,21 @@ async def test_a_problem_told_again_while_its_booking_is_offered_takes_the_offer
     tracker.events.insert(last_user, {**tracker.events[last_user]})
     events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), tracker, domain)
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "booking_form"}
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("那我开车过去让你们瞧瞧", "ask_address"), ("行吧我过来一趟", "nlu_fallback"), ("那我明儿过去给师傅看看", "inform"),
+])
+async def test_bringing_the_car_in_takes_up_the_offer(chat, domain, text, intent):
+    from actions.side_requests import ActionAnswerQuestion, ActionHandleUnclearMessage
+
+    offered = {"booking_offer": {"service_type": "repair", "complaint": "仪表上故障灯亮了"}}
+    action = ActionAnswerQuestion() if intent == "ask_address" else ActionHandleUnclearMessage()
+    events = await action.run(CollectingDispatcher(), chat(text, intent, offered), domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "booking_form"
+
+
+def test_asking_the_way_is_no_visit_asked_for():
+    from actions import backend
+
+    assert not backend.script().asks_for_booking("开车怎么过去")

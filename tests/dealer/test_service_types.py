@@ -398,3 +398,9 @@ def test_each_dealer_answers_the_shop_topics_it_has():
     assert pudong.shop_fact("invoice") and pudong.shop_fact("courtesy_car") is None  # the advisor answers
     assert CATALOG.shop_fact(None) is None
     assert set(dict(CATALOG.shop_facts)) <= set(SCRIPT.shop_fact_words)  # every answer has its words
+
+
+def test_an_extended_warranty_claim_is_a_warranty_claim():
+    said = "延保期内的车,发动机漏油,能保吗?"
+    assert CATALOG.main_service_for(said, describes_fault=True) == "warranty"
+    assert SCRIPT.question_kind(said) == "ask_warranty"
