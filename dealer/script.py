@@ -165,6 +165,7 @@ class BookingScript:
     abandon_words: tuple[str, ...] = ()  # 不约了 / 算了 … : the booking itself is given up
     defer_to_visit_words: tuple[str, ...] = ()  # 到了再说 … : this answer is left for the visit
     human_request_words: tuple[str, ...] = ()  # 人工 / 客服 / 顾问 … : a person is asked for
+    cancel_words: tuple[str, ...] = ()  # 取消 / 不去了 … : a booking made is called off
     undecided_words: tuple[str, ...] = ()  # 还没想好 / 看看哪天 : the day is not decided yet
     standard_words: dict[str, str] | None = None  # 莫得 → 没有, 要得 → 好的
     leave_it_to_us_words: tuple[str, ...] = ()  # 随便 / 你们定 : the dealer may choose
@@ -394,6 +395,7 @@ def load_script(path: Path = SCRIPT_PATH) -> BookingScript:
         question_words={kind: tuple(words) for kind, words in raw.get("question_words", {}).items()},
         shop_fact_words={topic: tuple(words) for topic, words in raw.get("shop_fact_words", {}).items()},
         booking_request_words=tuple(raw.get("booking_request_words", ())),
+        cancel_words=tuple(raw.get("cancel_words", ())),
         odometer_words=tuple(raw.get("odometer_words", ())),
         courtesy_words={kind: tuple(words) for kind, words in raw.get("courtesy_words", {}).items()},
         no_fault_words=tuple(raw.get("no_fault_words", ())),

@@ -1,10 +1,11 @@
-"""A request for a person only when the words ask for one.
+"""A request for a person, or to cancel a booking, only when the words ask for one.
 
 The intent classifier reads character n-grams, so 没找人看过 (to 您自己有没有处理过?) scores as
-request_human for its 找人 and the booking was handed over mid-interview. A message read as
-request_human that names neither a person-asking word (dealer/booking_script.yml
-``human_request_words``: 人工, 客服, 顾问 …) nor one of the dealers' advisors gets the
-classifier's next intent instead.
+request_human for its 找人 and the booking was handed over mid-interview; 好的,确认预约了 scored
+as cancel_booking. A message read as request_human that names neither a person-asking word
+(dealer/booking_script.yml ``human_request_words``: 人工, 客服, 顾问 …) nor one of the
+dealers' advisors, or read as cancel_booking without a cancelling word (``cancel_words``:
+取消, 不去了 …), gets the classifier's next intent instead.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dealer.catalog import load_dealers
 from dealer.script import load_script
 
 HUMAN = "request_human"
+CANCEL = "cancel_booking"
 
 
 @lru_cache(maxsize=1)
@@ -31,14 +33,22 @@ def asks_for_a_person(text: str) -> bool:
     return any(word in text for word in _person_words())
 
 
+def asks_to_cancel(text: str) -> bool:
+    return any(word in text for word in load_script().cancel_words)
+
+
+# Each guarded intent and the words it needs.
+WORDS_NEEDED = {HUMAN: asks_for_a_person, CANCEL: asks_to_cancel}
+
+
 def guarded(message: Message) -> None:
-    intent = message.get(INTENT) or {}
+    intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
     text = message.get(TEXT)
-    if intent.get(INTENT_NAME_KEY) != HUMAN or not isinstance(text, str) or text.startswith("/"):
+    if intent not in WORDS_NEEDED or not isinstance(text, str) or text.startswith("/"):
         return
-    if asks_for_a_person(text):
+    if WORDS_NEEDED[intent](text):
         return
-    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != HUMAN]
+    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != intent]
     if not ranking:
         return
     message.set(INTENT, dict(ranking[0]), add_to_output=True)

@@ -33,3 +33,28 @@ def test_a_request_for_a_person_or_an_advisor_stays(text):
 def test_other_intents_and_button_payloads_are_left_alone():
     assert _read("没找人看过", [("deny", 0.6), ("request_human", 0.4)]).get(INTENT)["name"] == "deny"
     assert _read("/request_human", [("request_human", 1.0)]).get(INTENT)["name"] == "request_human"
+
+
+@pytest.mark.parametrize("text", ["好的,确认预约了", "预约好了对吧", "我预约的是明天"])
+def test_a_message_without_a_cancelling_word_is_no_cancellation(text):
+    message = _read(text, [("cancel_booking", 0.9), ("affirm", 0.08), ("inform", 0.02)])
+    assert message.get(INTENT)["name"] == "affirm"
+
+
+@pytest.mark.parametrize("text", ["帮我把预约取消了", "明天不去了", "那个预约撤了吧", "我的保养预约能退吗"])
+def test_a_cancellation_in_its_words_stays(text):
+    assert _read(text, [("cancel_booking", 0.9), ("affirm", 0.1)]).get(INTENT)["name"] == "cancel_booking"
+
+
+def test_every_cancellation_the_classifier_learns_holds_a_cancelling_word():
+    import yaml
+
+    from pathlib import Path
+
+    from bot.components.intent_guard import asks_to_cancel
+
+    booking = Path(__file__).resolve().parents[2] / "data" / "nlu" / "booking.yml"
+    data = yaml.safe_load(booking.read_text(encoding="utf-8"))
+    examples = [line[2:] for item in data["nlu"] if item.get("intent") == "cancel_booking"
+                for line in item["examples"].splitlines() if line.startswith("- ")]
+    assert len(examples) > 50 and [e for e in examples if not asks_to_cancel(e)] == []
