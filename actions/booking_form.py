@@ -132,6 +132,22 @@ def offered_starts(tracker: Tracker) -> list[datetime]:
     return starts
 
 
+# 第一个吧 / 第2个 / 最后那个 / 中间那个: a slot offered as a button, by its place.
+SLOT_BY_PLACE = re.compile(r"(?:第|头)([一二三1-3])个|(最后|末尾)(?:一个|那个|那)|(中间)(?:那个|一个|那)")
+
+
+def _slot_chosen_by_place(text: str, starts: list[datetime]) -> datetime | None:
+    found = SLOT_BY_PLACE.search(text)
+    if not found or not starts:
+        return None
+    if found.group(2):
+        return starts[-1]
+    if found.group(3):
+        return starts[len(starts) // 2]
+    place = "一二三".find(found.group(1)) if found.group(1) in "一二三" else int(found.group(1)) - 1
+    return starts[place] if place < len(starts) else None
+
+
 async def offer_free_slots(
     dispatcher: CollectingDispatcher, wanted: datetime, now: datetime, window_end: datetime | None = None
 ) -> None:
@@ -1365,6 +1381,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         (not one in the next half hour the customer may not make)."""
         if _answering(tracker) != "appointment_time" or latest_entity(tracker, "time"):
             return {}
+        chosen = _slot_chosen_by_place(latest_text(tracker), offered_starts(tracker))
+        if chosen:
+            return {"appointment_time": chosen.isoformat()}  # 第一个吧 / 最后那个: that button's slot
         if not backend.script().leaves_it_to_us(latest_text(tracker)):
             return {}
         starts = offered_starts(tracker)

@@ -137,6 +137,15 @@ def _tells_more_of_the_job(tracker: Tracker, named: set[str]) -> bool:
     )
 
 
+# Words that announce what the customer is about to tell or ask (我跟你说啊 / 问你个事儿).
+STORY_OPENER = re.compile(
+    r"(?:唉|哎|哎呀|嗯|那个|师傅|你好|您好)?[,，\s]*"
+    r"(?:我)?(?:跟|和|给)?(?:你|您)?(?:说|讲)(?:一?下|个事儿?|件事|啊|哈|哦)?(?:啊|哈|哦|呀)?"
+    r"|(?:唉|哎)?[,，\s]*说来话长(?:啊|了)?|(?:我)?(?:想)?(?:问|咨询)(?:你|您)?(?:个|一个|件)事儿?"
+    r"|(?:我)?有个事儿?(?:想)?(?:问|说|咨询)?(?:一?下)?|(?:我)?有个问题(?:想)?(?:问|咨询)(?:一?下)?"
+)
+
+
 class ActionHandleUnclearMessage(Action):
     """A bare fact or an unclear message outside a booking.
 
@@ -159,6 +168,10 @@ class ActionHandleUnclearMessage(Action):
                     return booking_start(tracker, offer)
                 dispatcher.utter_message(response="utter_offer_declined")
                 return [SlotSet("booking_offer", None)]
+            if STORY_OPENER.fullmatch(latest_text(tracker).strip(" ,，。.!！~～…")):
+                # 我跟你说啊 / 唉说来话长: the story is still to come; no "cannot answer".
+                dispatcher.utter_message(response="utter_go_on")
+                return []
             answered = answer_can_you_do(dispatcher, tracker)
             if answered is not None:
                 return answered  # 你们那能装行车记录仪吗? read as out of scope: the shop does it

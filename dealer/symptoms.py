@@ -291,10 +291,14 @@ CAR_AGE = re.compile(
 CAR_BOUGHT_AFTER = re.compile(r"(?:才|刚|刚刚|新)*(?:提车|提的|提了|买的|买了|落地|上牌|上的牌|刚到手)")
 
 
+ASKING_HOW_LONG = ("是", "保", "修", "要", "得")
+
+
 def _time_spans(piece: str) -> list[Span]:
     """Spans of time phrases: each holds a date, a duration or an event (最近 alone does not)."""
     cores = [(start, end) for start, end in _spans(TIME_CORE, piece)
-             if not (BARE_YEAR.fullmatch(piece[start:end]) and CAR_YEAR_NEXT.match(piece, end))
+             if not (piece.startswith("几", start) and piece[start - 1:start] in ASKING_HOW_LONG)  # 质保是几年
+             and not (BARE_YEAR.fullmatch(piece[start:end]) and CAR_YEAR_NEXT.match(piece, end))
              and not WARRANTY_TERM_NEXT.match(piece, end) and not CAR_AGE_BEFORE.search(piece, 0, start)
              and not CAR_BOUGHT_AFTER.match(piece, end)]
     starts = {start for start, _ in cores}
@@ -319,7 +323,7 @@ BEGAN = re.compile(r"开始|以后|之后|以来|后")
 
 # The time told of the work itself (上个月在你们这修的异响又出来了): when it was done.
 DONE_AT = re.compile(
-    r"(?:在?你们(?:这|那|店)?里?|在店里|来)?(?:刚|才|给我|帮我)?(?:修|换|做|保养|弄|处理|装|补|喷|贴)(?:的|完|好|过)"
+    r"(?:刚刚|刚|才)?(?:在?你们(?:这|那|店)?里?|在店里|来)?(?:刚|才|给我|帮我)?(?:修|换|做|保养|弄|处理|装|补|喷|贴)(?:的|完|好|过)"
 )
 
 
@@ -361,7 +365,11 @@ VAGUE_FREQUENCY = re.compile(
 def is_vague_frequency(words: str) -> bool:
     """Every phrase read as the frequency is only an adverb of how often (老是 / 时不时)."""
     phrases = [p for p in re.split(f"[{PUNCTUATION}]", words) if p]
-    return bool(phrases) and all(VAGUE_FREQUENCY.fullmatch(p) for p in phrases)
+    return bool(phrases) and all(VAGUE_FREQUENCY.fullmatch(p) or ONCE.fullmatch(p) for p in phrases)
+
+
+# 又来了一回 / 出现过一次: it happened once more, not how often it happens (一共几回 is asked).
+ONCE = re.compile(r"(?:又|再)?(?:来了|出现过?|发生过?|碰到过?|有过)?[一1][次回](?:了)?")
 
 
 def _frequency_spans(piece: str) -> list[Span]:
@@ -498,7 +506,7 @@ COMPLAINT_STATE = re.compile(
             r"[漏渗滴][\u4e00-\u9fff]{0,4}?[油水液气]|漏(?:风|电)?|渗|进水|有水|积[了]?[\u4e00-\u9fff]{0,3}水|湿(?:透)?了|湿透|积水",
             # what the leak left under the car (停一晚上地上有一摊油 / 车底下一滩绿色的水)
             r"一[摊滩片][\u4e00-\u9fff]{0,3}?[油水液]|[油水]渍|油迹",
-            r"缺(?:气|油|水|电|液|氟|冷媒)|亏(?:气|电)|跑气|掉气|烧(?:机油|油)|吃(?:机油|油)|耗(?:机油|油)|生锈|锈了|裂了|裂开|裂纹|开裂|碎了|掉了|脱落|松了|松动|瘪了|有(?:一?[条道个块处]|些|点)?(?:裂缝|裂口|裂痕|划痕|划印|刮痕|擦痕|凹坑|凹痕|缝)|灌风|透风|透光",
+            r"缺(?:气|油|水|电|液|氟|冷媒)|亏(?:气|电)|跑气|掉气|烧(?:机油|油)|吃(?:机油|油)|耗(?:机油|油)|生锈|锈了|裂了|裂开|裂纹|开裂|碎了|掉了|脱落|松了|松动|(?<![干])瘪(?:了|的)?|有(?:一?[条道个块处]|些|点)?(?:裂缝|裂口|裂痕|划痕|划印|刮痕|擦痕|凹坑|凹痕|缝)|灌风|透风|透光",
             # charging (新能源): 快充老跳枪 / 充几分钟就断 / 一插就跳闸
             r"跳枪|跳闸|断充|自动断开|(?<=[就老总])断(?:开|了)?|掉电快|掉电",
             # moves by itself or stops half way (尾门关到一半就自己弹开 / 车窗自己降下来)
@@ -682,8 +690,16 @@ def complaint_words(text: str) -> str:
     found = _unique(_complaint_in(pieces) for pieces in units)
     if any(found) or observed is flat:
         return ",".join(found)
-    # What was observed, in words no complaint pattern knows (地上有一滩油).
-    return ",".join(_unique(EDGE_WORDS.sub("", piece) for pieces in units for piece in pieces))
+    # What was observed, in words no complaint pattern knows (地上有一滩油); not that the car
+    # is under warranty (车还在质保期), which says what the booking is, not what is wrong.
+    return ",".join(_unique(EDGE_WORDS.sub("", piece) for pieces in units for piece in pieces
+                            if not WARRANTY_STATE_PIECE.search(piece)))
+
+
+WARRANTY_STATE_PIECE = re.compile(
+    r"^(?:车|车子|新车|我的车|这车)?(?:还|也)?(?:在|是)?(?:保修|质保|三包|延保)(?:期)?(?:内|里|之内|范围内)?(?:呢|的|吧|啊)?$"
+    r"|^(?:车|车子)?(?:还|也)?在(?:保修|质保|三包|延保)"
+)
 
 
 # --- where: the situation or the place ------------------------------------------------------

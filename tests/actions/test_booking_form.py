@@ -1314,6 +1314,17 @@ async def test_a_time_left_to_the_dealer_takes_the_first_slot_offered_and_says_i
     assert dispatcher.messages[0]["slot_label"] == "11月30日(周一) 13:00"
 
 
+@pytest.mark.parametrize(("text", "chosen"), [
+    ("第二个吧", "2026-11-30T13:30:00+08:00"), ("就头一个,越早越好", "2026-11-30T13:00:00+08:00"),
+    ("最后那个", "2026-11-30T14:00:00+08:00"),
+])
+async def test_an_offered_slot_chosen_by_its_place_is_booked(dispatcher, form_tracker, domain, text, chosen):
+    offered = ["2026-11-30T13:00:00+08:00", "2026-11-30T13:30:00+08:00", "2026-11-30T14:00:00+08:00"]
+    tracker = _offered(form_tracker({}, text=text), offered)
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == chosen
+
+
 async def test_a_time_left_to_the_dealer_with_nothing_offered_offers_slots_from_the_next_day(
     dispatcher, form_tracker, domain
 ):

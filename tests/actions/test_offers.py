@@ -785,3 +785,13 @@ def test_asking_the_way_is_no_visit_asked_for():
     from actions import backend
 
     assert not backend.script().asks_for_booking("开车怎么过去")
+
+
+@pytest.mark.parametrize(("text", "intent"), [("我跟你说啊", "out_of_scope"), ("哎,说来话长", "nlu_fallback"),
+                                              ("问您个事儿", "out_of_scope")])
+async def test_words_announcing_a_story_ask_the_customer_to_go_on(chat, domain, text, intent):
+    from actions.side_requests import ActionHandleUnclearMessage
+
+    dispatcher = CollectingDispatcher()
+    await ActionHandleUnclearMessage().run(dispatcher, chat(text, intent), domain)
+    assert responses(dispatcher) == ["utter_go_on"]

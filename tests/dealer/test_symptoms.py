@@ -1130,3 +1130,24 @@ def test_soon_after_a_repair_is_not_when_it_began():
 
 def test_the_next_day_is_not_when_it_began():
     assert "when" not in answers_in("洗完车第二天后备箱里有水")
+
+
+def test_a_question_how_long_something_lasts_is_no_start():
+    assert "when" not in answers_in("想问下三包是几年")
+    assert answers_in("有几天了")["when"] == "有几天了"
+
+
+def test_the_time_of_a_repair_here_just_before_is_not_when_it_began():
+    assert "when" not in answers_in("前两周刚在你们店修好的方向机又有异响")
+
+
+def test_it_happening_once_more_is_no_answer_to_how_often():
+    assert is_vague_frequency(answers_in("前天又出现了一次")["frequency"])
+
+
+def test_a_tyre_a_bit_flat_is_a_fault():
+    assert phenomenon("右前胎看着有点瘪") == "右前胎看着有点瘪"
+
+
+def test_the_car_under_warranty_is_no_part_of_the_fault():
+    assert "质保" not in complaint_words("原来一百公里只要十五度电,车还在质保期内")
