@@ -30,6 +30,7 @@ from dealer.symptoms import (
     further_complaint,
     is_dangerous,
     is_vague_frequency,
+    is_vague_time,
     job_words,
     names_a_place,
     names_a_problem,
@@ -106,8 +107,8 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
         # 老是 / 时不时; and 一直 inside the complaint (暖风一直不热): how often is still asked
         # (一直不出风 told when asked since when does answer it).
         del answers["frequency"]
-    if answers.get("when") and _names_a_future_time(answers["when"], tracker):
-        del answers["when"]
+    if answers.get("when") and (_names_a_future_time(answers["when"], tracker) or is_vague_time(answers["when"])):
+        del answers["when"]  # (这两天: since when exactly is asked, as for 最近)
     where = answers.pop("where", None)
     tried = answers.get("tried", "")
     if THIS_DEALER.search(tried) or (REPAIRED.search(tried) and not ELSEWHERE.search(tried)):

@@ -362,6 +362,15 @@ VAGUE_FREQUENCY = re.compile(
 )
 
 
+# 这两天 / 这几天: a recent stretch, as vague as 最近 (worth asking since when exactly); 前两天
+# and 昨天 name a time.
+VAGUE_PERIOD = re.compile(r"(?:就|也就|大概)?(?:这|近|最近)(?:两|几|些|两三)天(?:了|吧|啊)?")
+
+
+def is_vague_time(words: str) -> bool:
+    return bool(VAGUE_PERIOD.fullmatch(words.strip()))
+
+
 def is_vague_frequency(words: str) -> bool:
     """Every phrase read as the frequency is only an adverb of how often (老是 / 时不时)."""
     phrases = [p for p in re.split(f"[{PUNCTUATION}]", words) if p]

@@ -523,3 +523,9 @@ async def test_a_question_asked_back_is_answered_and_the_question_asked_again(fo
                           {**INTERVIEWING, "symptom_frequency": None}, dispatcher=dispatcher)
     assert events["symptom_frequency"] is None and events["requested_slot"] == "symptom_frequency"
     assert [m["response"] for m in dispatcher.messages][:1] == ["utter_yes_that_question"]
+
+
+@pytest.mark.parametrize(("text", "asked"), [("这几天刹车一踩就吱吱响", True), ("近两天空调不凉", True),
+                                             ("前两天刹车开始吱吱响", False), ("昨天空调突然不凉了", False)])
+def test_a_recent_stretch_is_as_vague_as_lately_and_since_when_is_asked(form_tracker, text, asked):
+    assert ("symptom_when" not in interview_prefill(text, form_tracker({}, text=text))) is asked
