@@ -869,6 +869,24 @@ STEPS_BESIDE_THE_PROBLEM = ("appointment_time", "customer_name", "phone", "first
                             "car_model", "mileage", "last_service")
 
 
+def _warranty_age_told_instead(tracker: Tracker) -> bool:
+    """The car's age within the new-car warranty told at a step it does not answer, in a
+    repair booking, nothing else said (no fault, no time, no other answer's entity)."""
+    text = latest_text(tracker)
+    asked = tracker.get_slot("requested_slot")
+    return (asked in STEPS_BESIDE_THE_PROBLEM and settled_service(tracker) == "repair"
+            and backend.catalog().within_warranty(text) and CAR_AGE_ONLY.fullmatch(text.strip(" ,，。.!！~～"))
+            and not tracker.latest_message.get("entities"))
+
+
+# 新车才三个月 / 车买了不到半年 / 刚提车两个月: the car's age and nothing else.
+CAR_AGE_ONLY = re.compile(
+    r"(?:我的|我这|这|我)?(?:新车|车子?|车)?(?:是)?(?:才|刚|还不到|不到|没到)?(?:买了?|提车?了?|提的|开了)?"
+    r"(?:才|刚|还不到|不到|没到|也就)?[0-9一二两三四五六七八九十半几]{1,3}个?多?(?:月|年|礼拜|星期|周)(?:多)?(?:的车)?(?:了|啊|呢|吧)?"
+    r"(?:还在(?:保修|质保)期?(?:内|里)?)?"
+)
+
+
 def _problem_told_instead(tracker: Tracker, asked: str | None, events: list[EventType]) -> bool:
     """The message left the step asked unanswered and tells a problem of the car."""
     if asked not in STEPS_BESIDE_THE_PROBLEM or latest_entity(tracker, "time"):
@@ -960,6 +978,14 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             undone = {slot: value_before_latest_message(tracker, slot) for slot in tracker.slots_to_validate()}
             # The same question next (left to Rasa, the form's first unfilled slot would be asked).
             return [SlotSet(slot, value) for slot, value in {**undone, asked: None, "requested_slot": asked}.items()]
+        if _warranty_age_told_instead(tracker):
+            # 新车才三个月 while the time is asked: a fault on a car this young is a warranty
+            # claim (the VIN is then asked); noted, and the question asked again.
+            asked = tracker.get_slot("requested_slot")
+            dispatcher.utter_message(response="utter_warranty_noted")
+            undone = {slot: value_before_latest_message(tracker, slot) for slot in tracker.slots_to_validate()}
+            return [SlotSet(slot, value) for slot, value in
+                    {**undone, "service_type": "warranty", asked: None, "requested_slot": asked}.items()]
         asked = tracker.get_slot("requested_slot")
         shifted = _shifted_booking_time(tracker)
         if shifted:

@@ -891,6 +891,10 @@ LEAD_CONNECTOR = re.compile(
 
 # The check asked for before the fault (查个漏油 / 看下异响): the request, not the fault's words.
 CHECK_LEAD = re.compile(r"^(?:帮我|给我)?(?:查|看|检查|检测|修|弄)(?:个|一下|下)(?=..)")
+# How the customer came to see it (下来看了一下左后胎有点瘪 / 一看发现…): not the fault's words.
+LOOKED_LEAD = re.compile(
+    r"^(?:下车|下来|停车|回家|早上|后来)?(?:一看|看了一?下|看了看|瞅了一?眼|瞄了一?眼)(?:才)?(?:发现)?(?=..)|^(?:才|后来)?发现(?=..)"
+)
 # The customer's hedge inside the fault (发动机底下好像漏油): the fault is noted as seen; the
 # technician finds whether it is so.
 UNSURE_WORD = re.compile(rf"(?<=[{HAN}]{{2}})(?:好像|好象|貌似|似乎)(?:是)?(?=[{HAN}]{{2}})")
@@ -912,7 +916,7 @@ def _phenomenon_in(piece: str) -> str:
     timing = [*_all_time_spans(rest), *often, *_tried_spans(rest)]
     keep = [span for span in _merge(timing) if not _overlaps(span, complaint)]
     words = TRAILING_FILLER.sub("", _without_trailing_de(EDGE_WORDS.sub("", _without_spans(rest, keep)).strip(" 就也都")))
-    kept = UNSURE_WORD.sub("", CHECK_LEAD.sub("", OWNER.sub("", LEAD_CONNECTOR.sub("", words))))
+    kept = UNSURE_WORD.sub("", CHECK_LEAD.sub("", LOOKED_LEAD.sub("", OWNER.sub("", LEAD_CONNECTOR.sub("", words)))))
     return kept if len(kept) >= 2 and _complaint_spans(kept) else rest
 
 

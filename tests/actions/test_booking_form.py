@@ -1691,3 +1691,21 @@ async def test_the_mileage_entity_corrected_at_an_interview_question_asks_it_aga
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["mileage"] == "31000"
     assert slots["symptom_where"] is None and slots["requested_slot"] == "symptom_where"
+
+
+@pytest.mark.parametrize("asked", ["appointment_time", "mileage"])
+async def test_a_young_car_told_at_another_step_makes_a_repair_a_warranty_claim(dispatcher, form_tracker, domain, asked):
+    tracker = form_tracker({}, requested_slot=asked, text="车是刚提的,才两个月",
+                           slots={"service_type": "repair", "symptom_what": "中控屏老死机"})
+    tracker.latest_message["text"] = "刚提车两个月"
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "warranty" and slots["requested_slot"] == asked and slots[asked] is None
+    assert [m["response"] for m in dispatcher.messages] == ["utter_warranty_noted"]
+
+
+async def test_an_old_car_told_at_another_step_changes_nothing(dispatcher, form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="mileage", text="开了五年了",
+                           slots={"service_type": "repair", "symptom_what": "中控屏老死机"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots.get("service_type", "repair") == "repair"
+    assert "utter_warranty_noted" not in [m.get("response") for m in dispatcher.messages]
