@@ -120,6 +120,8 @@ class ActionAbandonBooking(Action):
 
 # Entities that show an unclear message is still about a service visit.
 BOOKING_SIGNS = {"symptom", "part", "service_type", "time"}
+# Facts of the car told outside a booking (卡罗拉,快五千公里了).
+CAR_FACTS = {"car_model", "mileage", "plate"}
 
 
 def _tells_more_of_the_job(tracker: Tracker, named: set[str]) -> bool:
@@ -195,6 +197,11 @@ class ActionHandleUnclearMessage(Action):
                 signs.discard("time")  # 昨天刮大风: a day gone by is no time to come in
             if signs and latest_intent(tracker) != "out_of_scope":
                 return booking_start(tracker, tracker.get_slot("booking_offer"))
+            if named & CAR_FACTS and tracker.get_slot("booking_offer") is None and not tracker.get_slot("draft_id"):
+                # 卡罗拉,快五千公里了 after a question: the car told, noted; a booking offered
+                # (the model is kept for it).
+                dispatcher.utter_message(response="utter_other_answer_noted")
+                return offer_after_answer(dispatcher, tracker)
         offer = tracker.get_slot("booking_offer")
         if tracker.active_loop_name is None and offer is not None and not tracker.get_slot("draft_id") \
                 and backend.script().courtesy_kind(latest_text(tracker)) is None:

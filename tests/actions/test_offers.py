@@ -795,3 +795,13 @@ async def test_words_announcing_a_story_ask_the_customer_to_go_on(chat, domain, 
     dispatcher = CollectingDispatcher()
     await ActionHandleUnclearMessage().run(dispatcher, chat(text, intent), domain)
     assert responses(dispatcher) == ["utter_go_on"]
+
+
+async def test_the_car_told_outside_a_booking_is_noted_and_a_booking_offered(chat, domain):
+    from actions.side_requests import ActionHandleUnclearMessage
+
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "car_model", "value": "凯美瑞"}, {"entity": "mileage", "value": "三万公里"}]
+    events = await ActionHandleUnclearMessage().run(dispatcher, chat("凯美瑞,跑了三万公里", "inform", entities=entities), domain)
+    assert responses(dispatcher) == ["utter_other_answer_noted", "utter_offer_booking"]
+    assert slot_values(events)["booking_offer"]["car_model"] == "凯美瑞"
