@@ -20,6 +20,7 @@ from actions.conversation import (
     last_value_given,
     previous_user_text,
     latest_entity,
+    model_as_said,
     message_time,
     value_before_latest_message,
     values_set_since_latest_message,
@@ -1302,7 +1303,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             if tracker.get_slot("requested_slot") != "car_model":
                 return {"car_model": value_before_latest_message(tracker, "car_model")}
         if found:
-            return {"car_model": str(found["value"])}
+            return {"car_model": model_as_said(tracker, found)}
         # 下礼拜一我要去医院,换到下礼拜二十点好伐? at the model: the time moves (see
         # validate_appointment_time); the model is still to be told.
         other = _another_step_answered("car_model", dispatcher, tracker)

@@ -31,6 +31,26 @@ def latest_entity(tracker: Tracker, name: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def model_as_said(tracker: Tracker, found: dict[str, Any] | None = None) -> str | None:
+    """The car model the message names: its names told side by side kept together
+    (特斯拉Model 3 / RAV4荣放: brand and model, or the two names of one car), else the model
+    entity found (latest_entity)."""
+    found = found or latest_entity(tracker, "car_model")
+    if found is None:
+        return None
+    text = tracker.latest_message.get("text") or ""
+    spans = sorted((e["start"], e["end"]) for e in tracker.latest_message.get("entities", [])
+                   if e.get("entity") == "car_model" and isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
+    runs: list[tuple[int, int]] = []
+    for start, end in spans:
+        if runs and not text[runs[-1][1]:start].strip():
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    joined = [text[start:end] for start, end in runs if (start, end) not in spans]
+    return max(joined, key=len) if joined else str(found["value"])
+
+
 def channel_name(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 

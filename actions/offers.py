@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.conversation import latest_entity, message_time, user_texts, value_before_latest_message
+from actions.conversation import latest_entity, message_time, model_as_said, user_texts, value_before_latest_message
 from actions.interview import (
     complaint_prefill,
     danger_check,
@@ -99,7 +99,7 @@ def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]
     """What a booking started from this message would already know."""
     text = latest_text(tracker)
     dealer = backend.catalog()
-    model = latest_entity(tracker, "car_model")
+    model = model_as_said(tracker)
     fault = fault_is_the_job(text)
     service = dealer.main_service_for(text, fault)
     if (complaint or tells_a_vague_fault(text)) and fault and (service is None or dealer.service_type(service).rank < dealer.service_type("repair").rank):
@@ -114,7 +114,7 @@ def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]
         "service_type": service,
         "complaint": complaint,
         "text": text,
-        "car_model": str(model["value"]) if model else None,
+        "car_model": model,
     }
 
 
@@ -389,9 +389,9 @@ def told_more_while_offered(
     else:
         dispatcher.utter_message(response="utter_other_answer_noted")
     updated = dict(offer)
-    model = latest_entity(tracker, "car_model")
+    model = model_as_said(tracker)
     if model and not updated.get("car_model"):
-        updated["car_model"] = str(model["value"])
+        updated["car_model"] = model
     complaint = str(offer.get("complaint") or "")
     if complaint and not asks_directly(text) and (describes_a_fault(text) or MORE_OF_IT.search(text)):
         said = complaint_words(text) or text.strip(" ,，。.!！~～")

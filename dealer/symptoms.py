@@ -906,7 +906,7 @@ def _phenomenon_in(piece: str) -> str:
     The moment and the place stay (怠速的时候方向盘抖 / 过减速带的时候右前轮那里咯噔响): they are
     how the customer tells the fault, and the where question, always asked, may be answered
     with other words (等红灯停着的时候), which had left 怠速 nowhere in the draft."""
-    rest = _car_models().sub("", SERVICE_NAMES.sub("", piece))
+    rest = _car_models().sub("", SERVICE_NAMES.sub("", piece)).lstrip("的 ")  # 大狗的中控屏老死机
     complaint = _complaint_spans(rest)
     if not complaint:
         return ""

@@ -1709,3 +1709,14 @@ async def test_an_old_car_told_at_another_step_changes_nothing(dispatcher, form_
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots.get("service_type", "repair") == "repair"
     assert "utter_warranty_noted" not in [m.get("response") for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize(("text", "entities", "model"), [
+    ("特斯拉Model 3", [("特斯拉", 0, 3), ("Model 3", 3, 10)], "特斯拉Model 3"),
+    ("丰田RAV4荣放", [("RAV4", 2, 6), ("荣放", 6, 8)], "RAV4荣放"),
+    ("迈腾", [("迈腾", 0, 2)], "迈腾"),
+])
+async def test_names_of_the_model_told_side_by_side_are_kept_together(dispatcher, form_tracker, domain, text, entities, model):
+    found = [{"entity": "car_model", "value": v, "start": a, "end": b} for v, a, b in entities]
+    tracker = form_tracker({"car_model": found[0]["value"]}, requested_slot="car_model", text=text, entities=found)
+    assert slot_values(await run_form(dispatcher, tracker, domain))["car_model"] == model
