@@ -404,3 +404,8 @@ def test_an_extended_warranty_claim_is_a_warranty_claim():
     said = "延保期内的车,发动机漏油,能保吗?"
     assert CATALOG.main_service_for(said, describes_fault=True) == "warranty"
     assert SCRIPT.question_kind(said) == "ask_warranty"
+
+
+def test_stone_chips_are_the_body_job_told():
+    marks = CATALOG.service_type("body_paint").job_words
+    assert job_words("引擎盖被石子崩了好几个小点,想补一下漆", marks) == "引擎盖被石子崩了好几个小点"
