@@ -111,7 +111,8 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
         del answers["when"]  # (这两天: since when exactly is asked, as for 最近)
     where = answers.pop("where", None)
     tried = answers.get("tried", "")
-    if THIS_DEALER.search(tried) or (REPAIRED.search(tried) and not ELSEWHERE.search(tried)):
+    told_with = next((clause for clause in clauses(text) if tried and tried in clause), tried)
+    if THIS_DEALER.search(told_with) or (REPAIRED.search(tried) and not ELSEWHERE.search(told_with)):
         # 在你们店修了三次了 / 上次修过又这样: a repair before, asked as the repeat repair;
         # 您自己有没有处理过 asks what the customer did or had done elsewhere.
         del answers["tried"]
@@ -128,7 +129,7 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
 
 ALWAYS_ALONE = re.compile(r"一直|始终|总")
 THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
-REPAIRED = re.compile(r"(?<!自己)(?:修|维修|检修)(?:过|了)")
+REPAIRED = re.compile(r"(?<!自己)(?<![没未])(?<!没有)(?:修|维修|检修)(?:过|了)")
 ELSEWHERE = re.compile(r"自己|外面|外边|别的|别家|别处|路边|修理厂|修理店|快修|汽修|小店|朋友|4[sS]店")
 
 

@@ -529,3 +529,10 @@ async def test_a_question_asked_back_is_answered_and_the_question_asked_again(fo
                                              ("前两天刹车开始吱吱响", False), ("昨天空调突然不凉了", False)])
 def test_a_recent_stretch_is_as_vague_as_lately_and_since_when_is_asked(form_tracker, text, asked):
     assert ("symptom_when" not in interview_prefill(text, form_tracker({}, text=text))) is asked
+
+
+def test_work_done_here_before_told_in_its_clause_is_not_what_was_tried(form_tracker):
+    text = "天窗关不严,上次你们处理过一回"
+    assert "symptom_tried" not in interview_prefill(text, form_tracker({}, text=text))
+    text = "天窗关不严,没修过"
+    assert interview_prefill(text, form_tracker({}, text=text)).get("symptom_tried") == "没修过"

@@ -1151,3 +1151,11 @@ def test_a_tyre_a_bit_flat_is_a_fault():
 
 def test_the_car_under_warranty_is_no_part_of_the_fault():
     assert "质保" not in complaint_words("原来一百公里只要十五度电,车还在质保期内")
+
+
+def test_tries_before_the_engine_starts_are_no_work_tried():
+    assert "tried" not in answers_in("每天早上要拧了三次才能打着")
+
+
+def test_a_nail_in_the_tyre_is_a_fault():
+    assert "扎了颗钉子" in phenomenon("右前胎扎了颗钉子,有点漏气")
