@@ -870,6 +870,25 @@ STEPS_BESIDE_THE_PROBLEM = ("appointment_time", "customer_name", "phone", "first
                             "car_model", "mileage", "last_service")
 
 
+def _phenomenon_asked_first(events: list[EventType], tracker: Tracker) -> list[EventType]:
+    """Chery step 6 asks 故障发生时的现象 of the complaint told (step 5 restates it): when the
+    first complaint's interview begins with what it is already told (the opening), the
+    phenomenon is asked in the customer's words before the other questions; the complaint
+    told stays as its answer when the customer adds nothing (see validate_symptom_what)."""
+    slots = {**tracker.current_slot_values(), **{e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}}
+    following = slots.get("requested_slot")
+    if (following not in INTERVIEW_ASKED_AFTER_WHAT or slots.get("phenomenon_asked")
+            or slots.get("symptom_interviews") or slots.get("symptom_what") in (None, NOT_GIVEN)):
+        return []
+    return [SlotSet("told_what", slots["symptom_what"]), SlotSet("symptom_what", None),
+            SlotSet("phenomenon_asked", True), SlotSet("requested_slot", "symptom_what")]
+
+
+# The interview's questions after what it is (the first question of step 6 is the phenomenon).
+INTERVIEW_ASKED_AFTER_WHAT = ("symptom_detail", "symptom_when", "symptom_where", "symptom_frequency",
+                              "symptom_driving_impact", "symptom_tried", "symptom_confirmed")
+
+
 def _warranty_age_told_instead(tracker: Tracker) -> bool:
     """The car's age within the new-car warranty told at a step it does not answer, in a
     repair booking, nothing else said (no fault, no time, no other answer's entity)."""
@@ -1050,6 +1069,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
                for e in events):
             # The privacy notice declined: the form ends here, action_submit_booking writes nothing.
             events.append(SlotSet("requested_slot", None))
+        phenomenon = _phenomenon_asked_first(events, tracker)
+        if phenomenon:
+            # (Rasa's form asks the first requested_slot set among the events.)
+            events = [e for e in events if not (e.get("event") == "slot" and e.get("name") == "requested_slot")]
+            events += phenomenon
         return await stop_at_booking_limit(events, dispatcher, tracker)  # issue 11: live bookings
 
     async def validate_appointment_time(

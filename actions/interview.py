@@ -31,6 +31,7 @@ from dealer.symptoms import (
     is_dangerous,
     is_vague_frequency,
     is_vague_time,
+    phenomenon_of,
     job_words,
     names_a_place,
     names_a_problem,
@@ -309,6 +310,9 @@ class InterviewValidation:
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value)
+        told = tracker.get_slot("told_what")
+        if told and tracker.get_slot("phenomenon_asked") and tracker.get_slot("requested_slot") == "symptom_what":
+            return self._phenomenon(text, str(told), dispatcher, tracker)
         no_interview = without_interview()
         if _a_check_without_a_fault(text, tracker):
             # 没啥问题,就例行检查下: nothing to interview; the inspection is booked as asked.
@@ -333,6 +337,21 @@ class InterviewValidation:
             # The customer's words without what is said around them (就是刚才讲的 / 师傅 / 能保修不).
             slots["symptom_what"] = told_symptom(text) or text
         slots.update(danger_check(text, dispatcher, tracker))
+        return slots
+
+    def _phenomenon(
+        self, text: str, told: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """The phenomenon of the complaint told (Chery step 6): the customer's words when they
+        describe it (踩刹车的时候吱吱响,声音挺大), joined to the complaint when they only add to
+        it (吱吱的); the complaint told when they add nothing (就是刚才说的 / 说不上来)."""
+        script = backend.script()
+        words = told_symptom(text)
+        # (What a noise sounds like is not asked as well: the customer was just asked to describe it.)
+        if not words or script.only_unknown(text) or script.means_no_answer(text):  # (对的: no words left)
+            return {"symptom_what": told, "symptom_detail": NOT_GIVEN}
+        slots = {**interview_prefill(text, tracker), **danger_check(text, dispatcher, tracker)}
+        slots.update(symptom_what=phenomenon_of(told, text), symptom_detail=NOT_GIVEN)
         return slots
 
     def _interview_answer(
@@ -498,6 +517,7 @@ def further_interview(
         "vague_followed_up": False,
         "current_complaint": text,
         "told_where": None,
+        "told_what": None,  # (the phenomenon is asked of the first complaint only)
     }
     if text is None:
         return slots
@@ -526,6 +546,7 @@ def back_to_the_last_interview(interviews: list[dict[str, Any]]) -> dict[str, An
         "restatement_state": None,
         "symptom_more": None,
         "vague_followed_up": False,
+        "told_what": None,
     }
 
 

@@ -49,6 +49,10 @@ class ActionAskSymptomWhat(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        told = tracker.get_slot("told_what")
+        if tracker.get_slot("phenomenon_asked") and told and not tracker.get_slot("symptom_what"):
+            dispatcher.utter_message(response="utter_ask_symptom_phenomenon", told_what=told)  # Chery step 6
+            return []
         vague = tracker.get_slot("vague_followed_up") and not tracker.get_slot("symptom_what")
         dispatcher.utter_message(
             response="utter_ask_symptom_what_more_detail" if vague else "utter_ask_symptom_what"

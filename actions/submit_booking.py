@@ -41,6 +41,8 @@ BOOKING_SLOTS = (
     "needs_human",
     "urgent",
     "vague_followed_up",
+    "phenomenon_asked",
+    "told_what",
     "restatement_state",
     "symptom_interviews",
     "pending_complaints",

@@ -1132,6 +1132,21 @@ def told_symptom(text: str) -> str:
     return ",".join(_unique(w for w in words if _subject(w)))
 
 
+def phenomenon_of(told: str, answer: str) -> str:
+    """What is wrong once its phenomenon is asked of the complaint told (Chery step 6): the
+    answer when it describes the fault whole (一踩刹车前轮那里就吱吱响), or names its part
+    when the complaint told named none; else the complaint told with the answer added
+    (刹车有异响,吱吱的 / 倒车影像黑屏了,啥也看不到)."""
+    words = told_symptom(answer)
+    if not words or told in words:
+        return words or told
+    whole = (answers_in(words).get("what") and not SOUND_ONLY.fullmatch(words) and not LIKENESS.fullmatch(words)
+             and len(_subject(words)) >= 4)
+    if whole and (_parts_in(words) or not _parts_in(told)):
+        return words
+    return f"{told},{words}"
+
+
 def _only_condition(piece: str) -> bool:
     """The piece's symptom words lie within a condition (速度越快越响): how the symptom told
     in another piece varies, not a symptom of its own."""

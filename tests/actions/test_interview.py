@@ -31,6 +31,7 @@ INTERVIEWING = {
     "service_type": "repair", "customer_name": "王先生", "phone": "13812345678", "first_visit": True,
     "plate": "沪A12345", "car_model": "迈腾", "mileage": "35000", "extra_requests": "unknown", **FIRST,
     "symptom_detail": "吱吱的",  # what the 异响 sounds like, asked after what
+    "phenomenon_asked": True,  # the phenomenon of the opening's complaint already asked (Chery step 6)
 }
 
 
@@ -536,3 +537,36 @@ def test_work_done_here_before_told_in_its_clause_is_not_what_was_tried(form_tra
     assert "symptom_tried" not in interview_prefill(text, form_tracker({}, text=text))
     text = "天窗关不严,没修过"
     assert interview_prefill(text, form_tracker({}, text=text)).get("symptom_tried") == "没修过"
+
+
+async def test_the_phenomenon_of_the_complaint_told_is_asked_before_the_other_questions(form_tracker, domain):
+    """Chery step 6 asks 故障发生时的现象: the opening's complaint is restated and its phenomenon
+    asked in the customer's words, as the only requested slot of the turn."""
+    from actions.booking_form import ValidateBookingForm
+
+    slots = {**INTERVIEWING, "phenomenon_asked": None, "symptom_detail": None, "symptom_what": "刹车有异响",
+             "extra_requests": None}
+    tracker = form_tracker({"extra_requests": "没有"}, requested_slot="extra_requests", slots=slots, text="没有")
+    events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
+    requested = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "requested_slot"]
+    assert requested == ["symptom_what"]
+    assert slot_values(events)["told_what"] == "刹车有异响" and slot_values(events)["symptom_what"] is None
+
+
+@pytest.mark.parametrize(("said", "what"), [
+    ("就是刚才说的那样", "刹车有异响"), ("说不上来", "刹车有异响"),
+    ("一踩刹车就吱吱响,声音还挺大", "一踩刹车就吱吱响,声音还挺大"),
+])
+async def test_the_phenomenon_answer_is_kept_or_the_complaint_told_stands(form_tracker, domain, said, what):
+    slots = {**INTERVIEWING, "told_what": "刹车有异响", "symptom_what": None, "symptom_detail": None}
+    events = await answer(form_tracker, domain, "symptom_what", said, slots)
+    assert events["symptom_what"] == what
+
+
+@pytest.mark.parametrize("intent", ["affirm", "inform"])
+async def test_a_sound_told_as_the_phenomenon_joins_the_complaint_whatever_the_intent(form_tracker, domain, intent):
+    slots = {**INTERVIEWING, "told_what": "刹车的时候有异响", "symptom_what": None, "symptom_detail": None}
+    events = await answer(form_tracker, domain, "symptom_what", "吱吱的", slots, intent=intent)
+    assert events["symptom_what"] == "刹车的时候有异响,吱吱的"
+    events = await answer(form_tracker, domain, "symptom_what", "对的", slots, intent="affirm")
+    assert events["symptom_what"] == "刹车的时候有异响"

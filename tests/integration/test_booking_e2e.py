@@ -263,8 +263,8 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     for text in ("同意", "吴先生", "13200001111", "第一次来", "鲁B12345", "朗逸", "五万公里"):
         last = say(text)
     assert "其他需要" in last
-    # 异响 without its sound: what it sounds like is asked first.
-    assert "什么样的声音" in say("没有了")
+    # Chery step 6: the phenomenon of the complaint told is asked first; the sound told joins it.
+    assert "当时是什么现象" in say("没有了")
     asked = say("吱吱的")
     # What and when came with the opening; 刹车的时候 says when, not where on the car.
     assert "在什么情况下出现" in asked
@@ -326,7 +326,8 @@ def test_a_problem_told_alone_is_heard_and_yes_books_it(running_system):
     for text in ("同意", "孙女士", "13300002222", "第一次来", "浙A22222", "途观L", "四万二"):
         last = say(text)
     assert "其他需要" in last
-    assert "从什么时候开始" in say("没有了")  # the interview, its "what" already told
+    assert "当时是什么现象" in say("没有了")  # the interview: the phenomenon of what was told
+    assert "从什么时候开始" in say("就是刚才说的")  # nothing added: the complaint stands
     for text in ("上周开始的", "挂倒挡的时候", "每次都黑", "倒车得自己看", "重启过车机"):
         last = say(text)
     assert "倒车影像黑屏了" in last and "这样对吗" in last

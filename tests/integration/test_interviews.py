@@ -54,6 +54,8 @@ QUESTION_MARKERS: tuple[tuple[str, str], ...] = (
     ("extra_requests", "其他需要我们一起处理"),
     ("what", "具体出现了什么问题"),
     ("what", "能再具体说说"),  # the one follow-up to a vague complaint
+    # Chery step 6: the phenomenon of the complaint the opening told, asked before the others
+    ("phenomenon", "当时是什么现象"),
     # what a noise sounds like (which light, what smell) when the complaint leaves it out
     ("detail", "什么样的声音"),
     ("detail", "哪个灯亮了"),
@@ -129,6 +131,8 @@ def answer_for(case: dict, specs: list[dict], index: int, question: str, replies
         return spec["answers"].get(question)
     if question == "detail":  # the complaint stays as told unless the case describes it
         return spec["answers"].get("detail", "说不上来")
+    if question == "phenomenon":  # the complaint stays as told unless the case describes it
+        return spec["answers"].get("phenomenon", "就是刚才说的那样")
     if question in RESTATEMENT_QUESTIONS:
         replies = spec["confirm"]
         used = replies_used.get(index, 0)
