@@ -881,6 +881,7 @@ def _phenomenon_asked_first(events: list[EventType], tracker: Tracker) -> list[E
             or slots.get("symptom_interviews") or slots.get("symptom_what") in (None, NOT_GIVEN)):
         return []
     return [SlotSet("told_what", slots["symptom_what"]), SlotSet("symptom_what", None),
+            SlotSet("current_complaint", slots.get("current_complaint") or slots["symptom_what"]),
             SlotSet("phenomenon_asked", True), SlotSet("requested_slot", "symptom_what")]
 
 

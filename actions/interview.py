@@ -311,7 +311,8 @@ class InterviewValidation:
     ) -> dict[str, Any]:
         text = str(value)
         told = tracker.get_slot("told_what")
-        if told and tracker.get_slot("phenomenon_asked") and tracker.get_slot("requested_slot") == "symptom_what":
+        if (told and tracker.get_slot("phenomenon_asked") and tracker.get_slot("requested_slot") == "symptom_what"
+                and not tracker.get_slot("symptom_interviews")):  # (the first complaint's only)
             return self._phenomenon(text, str(told), dispatcher, tracker)
         no_interview = without_interview()
         if _a_check_without_a_fault(text, tracker):
@@ -517,7 +518,6 @@ def further_interview(
         "vague_followed_up": False,
         "current_complaint": text,
         "told_where": None,
-        "told_what": None,  # (the phenomenon is asked of the first complaint only)
     }
     if text is None:
         return slots
@@ -546,7 +546,6 @@ def back_to_the_last_interview(interviews: list[dict[str, Any]]) -> dict[str, An
         "restatement_state": None,
         "symptom_more": None,
         "vague_followed_up": False,
-        "told_what": None,
     }
 
 

@@ -50,7 +50,8 @@ class ActionAskSymptomWhat(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         told = tracker.get_slot("told_what")
-        if tracker.get_slot("phenomenon_asked") and told and not tracker.get_slot("symptom_what"):
+        if (tracker.get_slot("phenomenon_asked") and told and not tracker.get_slot("symptom_what")
+                and not tracker.get_slot("symptom_interviews")):
             dispatcher.utter_message(response="utter_ask_symptom_phenomenon", told_what=told)  # Chery step 6
             return []
         vague = tracker.get_slot("vague_followed_up") and not tracker.get_slot("symptom_what")

@@ -67,6 +67,9 @@ def symptoms_from(tracker: Tracker) -> dict[str, Any] | None:
     if first["what"] in (None, NOT_GIVEN) and not further:  # no complaint told (a routine check)
         return None  # handed over before the complaint was told
     symptoms: dict[str, Any] = {**_known_answers(first)}
+    if tracker.get_slot("told_what"):
+        # The complaint as told (客户陈述, Chery step 5) beside its phenomenon (现象, step 6).
+        symptoms["complaint"] = tracker.get_slot("told_what")
     further = [{**interview, **_known_answers(interview)} for interview in further]
     # Problems told with the first and not interviewed yet (a hand-over came first).
     pending = [complaint_words(said) or said for said in tracker.get_slot("pending_complaints") or []]

@@ -1133,18 +1133,17 @@ def told_symptom(text: str) -> str:
 
 
 def phenomenon_of(told: str, answer: str) -> str:
-    """What is wrong once its phenomenon is asked of the complaint told (Chery step 6): the
-    answer when it describes the fault whole (一踩刹车前轮那里就吱吱响), or names its part
-    when the complaint told named none; else the complaint told with the answer added
-    (刹车有异响,吱吱的 / 倒车影像黑屏了,啥也看不到)."""
+    """The phenomenon (Chery step 6, 现象) once asked of the complaint told (step 5, 客户陈述,
+    kept beside it): the customer's answer in their own words (一踩刹车前轮那里就吱吱响); the
+    complaint with what the answer adds when it only tells how it sounds or looks (刹车有异响,
+    吱吱的); the complaint told when it adds nothing (就是刚才说的)."""
     words = told_symptom(answer)
-    if not words or told in words:
-        return words or told
-    whole = (answers_in(words).get("what") and not SOUND_ONLY.fullmatch(words) and not LIKENESS.fullmatch(words)
-             and len(_subject(words)) >= 4)
-    if whole and (_parts_in(words) or not _parts_in(told)):
-        return words
-    return f"{told},{words}"
+    if not words:
+        return told
+    if (SOUND_ONLY.fullmatch(words) or LIKENESS.fullmatch(words) or COLOUR_ONLY.fullmatch(words)
+            or len(_subject(words)) < 3):
+        return f"{told},{words}"
+    return words
 
 
 def _only_condition(piece: str) -> bool:

@@ -40,6 +40,9 @@ def draft_to_contract(draft: DraftWorkOrder, zone: ZoneInfo) -> dict[str, Any]:
     symptoms = None
     if draft.symptoms is not None:
         symptoms = {name: draft.symptoms.get(name) for name in SYMPTOM_FIELDS}
+        # Beyond the contract's six: the first complaint as the customer told it (客户陈述),
+        # when its phenomenon (what) was asked of it; null otherwise.
+        symptoms["complaint"] = draft.symptoms.get("complaint")
         # Beyond the contract's six: the other complaints of 还有其他的吗, in the customer's words,
         # and each one's own interview (the same six questions) with its completeness.
         symptoms["further_complaints"] = draft.symptoms.get("further_complaints") or []

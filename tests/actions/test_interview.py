@@ -570,3 +570,12 @@ async def test_a_sound_told_as_the_phenomenon_joins_the_complaint_whatever_the_i
     assert events["symptom_what"] == "刹车的时候有异响,吱吱的"
     events = await answer(form_tracker, domain, "symptom_what", "对的", slots, intent="affirm")
     assert events["symptom_what"] == "刹车的时候有异响"
+
+
+async def test_the_draft_keeps_the_complaint_as_told_beside_its_phenomenon(form_tracker):
+    from actions.submit_booking import symptoms_from
+
+    slots = {**INTERVIEWING, "told_what": "刹车有异响", "symptom_what": "一踩刹车就吱吱响", "symptom_when": "上周",
+             "symptom_where": "左前轮", "symptom_frequency": "每次", "symptom_driving_impact": "能开", "symptom_tried": "没有"}
+    symptoms = symptoms_from(form_tracker({}, slots=slots, text="对的"))
+    assert symptoms["complaint"] == "刹车有异响" and symptoms["what"] == "一踩刹车就吱吱响"

@@ -95,7 +95,7 @@ def test_list_returns_the_contract_draft_json(
     assert assert_offset_time(draft["booking"]["start"]) == start
     assert draft["booking"]["advisor"] in {advisor.name for advisor in catalog.advisors}
     assert draft["booking"]["first_visit"] is False
-    assert draft["symptoms"] == {**SYMPTOMS, "further_complaints": [], "further_interviews": []}
+    assert draft["symptoms"] == {**SYMPTOMS, "complaint": None, "further_complaints": [], "further_interviews": []}
     assert draft["repeat_repair"] is True
     assert draft["extra_requests"] == "顺便洗车"
     assert draft["urgent"] is False

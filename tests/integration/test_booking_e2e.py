@@ -291,6 +291,7 @@ def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     assert draft["booking"]["service_type"] == "repair"
     # Each field holds only the words that answer it (not the opening sentence three times).
     assert draft["symptoms"] == {
+        "complaint": "刹车的时候有异响",  # as told (客户陈述); what is its phenomenon (现象)
         "what": "刹车的时候有异响,吱吱的", "when": "最近一周", "where": "左前轮那边",
         "frequency": "每次踩刹车都响", "driving_impact": "还能开", "tried": None,  # 不清楚: not given
         "further_complaints": ["空调也不太凉"],
