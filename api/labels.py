@@ -39,6 +39,7 @@ FIELD_LABELS = {
     "reason": "拒绝原因",
     "rejection_reason": "拒绝原因",
     "status": "状态",
+    "symptoms.complaint": "客户原话",
     "symptoms.when": "何时发生",
     "symptoms.where": "部位与路况",
     "symptoms.what": "故障现象",

@@ -72,6 +72,10 @@ class FurtherInterviewPublic(SymptomAnswers):
 class SymptomsPublic(SymptomAnswers):
     """The six answers for the first complaint; the further complaints and their interviews."""
 
+    complaint: str | None = Field(
+        default=None, description="the first complaint as the customer told it (客户陈述) when its phenomenon "
+        "(what, 现象) was asked of it; null when it was told in answer to the what question"
+    )
     further_complaints: list[str] = Field(
         default_factory=list, description="other complaints given at 还有其他的吗, in the customer's words"
     )

@@ -163,3 +163,12 @@ def test_the_draft_page_lists_its_conflicts_with_the_records(logged_in: TestClie
 
     assert 'data-testid="conflicts"' in logged_in.get(f"/advisor/drafts/{flagged}").text
     assert 'data-testid="conflicts"' not in logged_in.get(f"/advisor/drafts/{clean}").text
+
+
+def test_the_complaint_as_told_is_shown_beside_its_phenomenon(logged_in: TestClient, make_draft: MakeDraft) -> None:
+    told = make_draft(phone="13812345679", service_type="repair",
+                      symptoms={"complaint": "刹车有异响", "what": "一踩刹车就吱吱响", "when": "上周"})
+    html = logged_in.get(f"/advisor/drafts/{told}").text
+    assert "客户原话" in html and "刹车有异响" in html and "一踩刹车就吱吱响" in html
+    plain = make_draft(phone="13812345680", service_type="repair", symptoms={"what": "刹车异响", "when": "上周"})
+    assert "客户原话" not in logged_in.get(f"/advisor/drafts/{plain}").text
