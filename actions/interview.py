@@ -128,7 +128,7 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
     return taken
 
 
-ALWAYS_ALONE = re.compile(r"一直|始终|总")
+ALWAYS_ALONE = re.compile(r"(?:一直|始终|总)(?:[亮响闪漏抖]着?)?")
 THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
 REPAIRED = re.compile(r"(?<!自己)(?<![没未])(?<!没有)(?:修|维修|检修)(?:过|了)")
 ELSEWHERE = re.compile(r"自己|外面|外边|别的|别家|别处|路边|修理厂|修理店|快修|汽修|小店|朋友|4[sS]店")
@@ -351,7 +351,8 @@ class InterviewValidation:
         # (What a noise sounds like is not asked as well: the customer was just asked to describe it.)
         if not words or script.only_unknown(text) or script.means_no_answer(text):  # (对的: no words left)
             return {"symptom_what": told, "symptom_detail": NOT_GIVEN}
-        slots = {**interview_prefill(text, tracker), **danger_check(text, dispatcher, tracker)}
+        # (Words of the description itself, 一直亮着, leave how often to be asked, as for the opening.)
+        slots = {**interview_prefill(text, tracker, complaint=True), **danger_check(text, dispatcher, tracker)}
         slots.update(symptom_what=phenomenon_of(told, text), symptom_detail=NOT_GIVEN)
         return slots
 

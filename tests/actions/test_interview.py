@@ -579,3 +579,22 @@ async def test_the_draft_keeps_the_complaint_as_told_beside_its_phenomenon(form_
              "symptom_where": "左前轮", "symptom_frequency": "每次", "symptom_driving_impact": "能开", "symptom_tried": "没有"}
     symptoms = symptoms_from(form_tracker({}, slots=slots, text="对的"))
     assert symptoms["complaint"] == "刹车有异响" and symptoms["what"] == "一踩刹车就吱吱响"
+
+
+async def test_what_told_in_answer_to_the_what_question_is_not_asked_again(form_tracker, domain):
+    from actions.booking_form import ValidateBookingForm
+
+    slots = {**INTERVIEWING, "phenomenon_asked": None, "symptom_detail": None, "symptom_what": None}
+    tracker = form_tracker({"symptom_what": "车窗升降的时候咔咔响"}, requested_slot="symptom_what", slots=slots,
+                           text="车窗升降的时候咔咔响")
+    events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
+    requested = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "requested_slot"]
+    assert requested and requested[0] != "symptom_what"
+    assert slot_values(events)["symptom_what"] == "车窗升降的时候咔咔响"
+
+
+async def test_always_in_the_phenomenon_leaves_how_often_to_be_asked(form_tracker, domain):
+    slots = {**INTERVIEWING, "told_what": "发动机故障灯亮了", "symptom_what": None, "symptom_detail": None,
+             "symptom_frequency": None}
+    events = await answer(form_tracker, domain, "symptom_what", "仪表上那个黄灯,一直亮着", slots)
+    assert events.get("symptom_frequency") is None
