@@ -870,13 +870,11 @@ STEPS_BESIDE_THE_PROBLEM = ("appointment_time", "customer_name", "phone", "first
                             "car_model", "mileage", "last_service")
 
 
-def _phenomenon_asked_first(events: list[EventType], tracker: Tracker, asked: str | None) -> list[EventType]:
+def _phenomenon_asked_first(events: list[EventType], tracker: Tracker) -> list[EventType]:
     """Chery step 6 asks 故障发生时的现象 of the complaint told (step 5 restates it): when the
     first complaint's interview begins with what it is already told (the opening), the
     phenomenon is asked in the customer's words before the other questions; the complaint
     told stays as its answer when the customer adds nothing (see validate_symptom_what)."""
-    if asked == "symptom_what":
-        return []  # what it is was just asked, and told: its own words are the phenomenon
     slots = {**tracker.current_slot_values(), **{e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}}
     following = slots.get("requested_slot")
     if (following not in INTERVIEW_ASKED_AFTER_WHAT or slots.get("phenomenon_asked")
@@ -1072,8 +1070,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
                for e in events):
             # The privacy notice declined: the form ends here, action_submit_booking writes nothing.
             events.append(SlotSet("requested_slot", None))
-        phenomenon = _phenomenon_asked_first(events, tracker, asked)
-        if phenomenon:
+        phenomenon = _phenomenon_asked_first(events, tracker) if asked != "symptom_what" else []
+        if asked == "symptom_what":
+            # What it is was just asked and told: its own words are the phenomenon; not asked again.
+            events.append(SlotSet("phenomenon_asked", True))
+        elif phenomenon:
             # (Rasa's form asks the first requested_slot set among the events.)
             events = [e for e in events if not (e.get("event") == "slot" and e.get("name") == "requested_slot")]
             events += phenomenon

@@ -598,3 +598,18 @@ async def test_always_in_the_phenomenon_leaves_how_often_to_be_asked(form_tracke
              "symptom_frequency": None}
     events = await answer(form_tracker, domain, "symptom_what", "仪表上那个黄灯,一直亮着", slots)
     assert events.get("symptom_frequency") is None
+
+
+async def test_what_told_in_answer_to_the_what_question_is_not_asked_at_the_next_question_either(form_tracker, domain):
+    from actions.booking_form import ValidateBookingForm
+
+    slots = {**INTERVIEWING, "phenomenon_asked": None, "symptom_detail": None, "symptom_what": None}
+    tracker = form_tracker({"symptom_what": "车窗升降的时候咔咔响"}, requested_slot="symptom_what", slots=slots,
+                           text="车窗升降的时候咔咔响")
+    told = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
+    assert told["phenomenon_asked"] is True
+    slots = {**slots, **{k: v for k, v in told.items() if k != "requested_slot"}, "symptom_when": None}
+    tracker = form_tracker({"symptom_when": "有一个多月了"}, requested_slot="symptom_when", slots=slots, text="有一个多月了")
+    events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
+    requested = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "requested_slot"]
+    assert requested and "symptom_what" not in requested
