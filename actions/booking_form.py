@@ -46,6 +46,7 @@ from actions.interview import (
     latest_text,
     settled_service,
 )
+from actions.warranty_check import answering_warranty_question, take_warranty_answer, warranty_question_due
 from dealer.script import NOT_GIVEN, WARRANTY_COST, given
 from dealer.symptoms import GREETING, answers_in, names_a_problem, same_complaint, tells_a_fault
 from dealer.services.schedule import SlotProblem
@@ -1070,7 +1071,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
                for e in events):
             # The privacy notice declined: the form ends here, action_submit_booking writes nothing.
             events.append(SlotSet("requested_slot", None))
-        phenomenon = _phenomenon_asked_first(events, tracker) if asked != "symptom_what" else []
+        warranty_question = warranty_question_due(events, tracker)
+        phenomenon = _phenomenon_asked_first(events, tracker) if asked != "symptom_what" and not warranty_question else []
+        if warranty_question:
+            events = warranty_question  # 天窗咔咔响 booked as a repair: still under warranty?
         if asked == "symptom_what":
             # What it is was just asked and told: its own words are the phenomenon; not asked again.
             events.append(SlotSet("phenomenon_asked", True))
@@ -1131,6 +1135,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A described problem (异响, 刹车, 抖动 ...) means a repair, even without the word 维修."""
+        if answering_warranty_question(tracker):
+            return {"service_type": latest_text(tracker)}  # read in validate_service_type
         if tracker.get_slot("service_type"):
             return {}
         not_known = _no_that_answers(tracker, "service_type", backend.script().says_unknown)
@@ -1153,6 +1159,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_service_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if answering_warranty_question(tracker):
+            return take_warranty_answer(dispatcher, tracker)
         dealer = backend.catalog()
         current = tracker.get_slot("service_type")
         before = value_before_latest_message(tracker, "service_type")

@@ -83,7 +83,11 @@ def names_the_warranty(text: str) -> bool:
     """The words ask about or claim the warranty (质保是几年 / 车还在质保期 / 这个算保修吧),
     not one said to be over (刚过质保)."""
     return (backend.script().question_kind(text) == "ask_warranty" or "warranty" in backend.catalog().services_named(text)
-            or bool(WITHIN_WARRANTY.search(text)))
+            or bool(WITHIN_WARRANTY.search(text)) or bool(QUALITY_CLAIM.search(text)))
+
+
+# 这算质量问题吧 / 这是质量问题: the fault claimed as the maker's (a warranty claim).
+QUALITY_CLAIM = re.compile(r"(?:算|是|属于)(?:不是)?(?:产品)?质量问题")
 
 
 # 车还在质保期 / 保修期内: the car said to be under warranty (not 不在保修期 / 过了质保期).
@@ -93,6 +97,15 @@ WITHIN_WARRANTY = re.compile(r"(?<![不没过])(?:还在|仍在|在)(?:质保|�
 def _warranty_asked_before(tracker: Tracker) -> bool:
     """An earlier message of the customer asked about or claimed the warranty."""
     return any(names_the_warranty(text) for text in user_texts(tracker)[:-1])
+
+
+def warranty_claimed_so_far(tracker: Tracker) -> bool:
+    """A message of this conversation claims the warranty or tells a car young enough for it
+    (车还在质保期 / 才提车一年, told while a booking was offered), and none says it is over."""
+    dealer = backend.catalog()
+    said = user_texts(tracker)
+    return (any(names_the_warranty(text) or dealer.within_warranty(text) for text in said)
+            and not any(dealer.warranty_said_over(text) for text in said))
 
 
 def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]:
@@ -145,8 +158,10 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
             told = f"{told} {latest}"
         else:
             complaint, told = now_told, latest
-    if service in ("repair", "inspection", "other", None) and complaint and latest and names_the_warranty(latest):
-        # 后备箱关不严 … 这个算保修吧 (taking up the offer): the fault is claimed under warranty.
+    if service in ("repair", "inspection", "other", None) and complaint and latest and names_the_warranty(latest) \
+            or service == "repair" and complaint and warranty_claimed_so_far(tracker):
+        # 后备箱关不严 … 这个算保修吧 (taking up the offer), or 才提车一年 told while the booking
+        # was offered: the fault is claimed under warranty.
         service = "warranty"
         slots.update(service_type=service, service_display=dealer.service_type(service).name)
     changed_by_fault = dealer.service_type(service).with_fault if service else None

@@ -42,6 +42,7 @@ BOOKING_SLOTS = (
     "urgent",
     "vague_followed_up",
     "phenomenon_asked",
+    "warranty_asked",
     "told_what",
     "restatement_state",
     "symptom_interviews",

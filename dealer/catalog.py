@@ -185,9 +185,9 @@ class Catalog:
         """The words tell a car young enough for the new-car warranty (新车 / 才买半年 /
         买了一年多, not 开了五年了)."""
         months = months_owned(text)
-        return months is not None and months < self.warranty_months and not self._warranty_said_over(text)
+        return months is not None and months < self.warranty_months and not self.warranty_said_over(text)
 
-    def _warranty_said_over(self, text: str) -> bool:
+    def warranty_said_over(self, text: str) -> bool:
         """刚过质保 / 不在保修期了 / 过保了: the customer says the warranty is over (the same
         reading as a service word said as over, see _named)."""
         synonyms = self.service_type("warranty").synonyms
@@ -378,11 +378,14 @@ def _sounds_in(synonym: str, words: str) -> bool:
 
 # How long the customer has had the car: 新车 / 刚提车 (new), 才买半年, 买了一年多, 提车三个月.
 _OWNED = re.compile(
-    r"(?:买了?|买来|提车|提了|提|落地|车龄|新车|开了|用了)(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就|了)*"
+    r"(?:买了?|买来|提车|提了|提|落地|车龄|新车|开了|用了|车子?(?=才|刚|还不到|不到|没到|也就))(?:还|才|刚|快|不到|没到|将近|差不多|有|也就|就|了)*"
     r"(\d{1,2}|[一二两三四五六七八九十]{1,3}|半)个?(?:多)?(年|个月|月)(半)?"
 )
 # Said of the warranty without a warranty word (过保了 / 出保了): it is over.
 _WARRANTY_OVER = ("过保", "出保", "脱保")
+# 前年买的 / 去年提的车: the year it was bought, counted back from this one.
+_BOUGHT_IN_YEAR = re.compile(r"(大前年|前年|去年|今年)(?:在[^,，。]{0,6})?(?:买|提|落地|上的牌)")
+_YEARS_AGO = {"今年": 0, "去年": 1, "前年": 2, "大前年": 3}
 _JUST_BOUGHT = re.compile(r"新车|刚买|刚提|才提车|刚提车|新买的")
 # A used car (刚买的二手车): how long this owner has had it says nothing of its age.
 _USED_CAR = re.compile(r"二手|旧车|别人手里|过户")
@@ -400,6 +403,9 @@ def months_owned(text: str) -> int | None:
         count = 0.5 if number == "半" else _count(number)
         months = count * 12 if unit == "年" else count
         return int(months + (6 if half and unit == "年" else 0))
+    year = _BOUGHT_IN_YEAR.search(text)
+    if year:
+        return _YEARS_AGO[year.group(1)] * 12
     return 0 if _JUST_BOUGHT.search(text) else None
 
 

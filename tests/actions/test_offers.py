@@ -132,6 +132,25 @@ async def test_taking_up_the_offer_with_a_warranty_question_books_the_claim(chat
     assert slots["service_type"] == "warranty" and slots["service_display"] == "保修索赔"
 
 
+@pytest.mark.parametrize("told_while_offered", ["才提车一年", "车是前年在你们这买的,还在保修期", "车才一年多,这算质量问题吧"])
+async def test_the_warranty_told_while_the_booking_is_offered_books_the_claim(chat, domain, told_while_offered):
+    offer = {"service_type": "repair", "complaint": "电动尾门关不上了", "text": "电动尾门关不上了", "car_model": None}
+    tracker = chat("那约个时间吧", "book_service", {"booking_offer": offer})
+    latest = next(i for i, e in enumerate(tracker.events) if e["event"] == "user")
+    tracker.events.insert(latest, {"event": "user", "timestamp": 1.0, "text": told_while_offered})
+    slots = slot_values(await ActionHandleAffirm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["service_type"] == "warranty"
+
+
+async def test_a_car_past_the_warranty_told_while_offered_stays_a_repair(chat, domain):
+    offer = {"service_type": "repair", "complaint": "电动尾门关不上了", "text": "电动尾门关不上了", "car_model": None}
+    tracker = chat("那约个时间吧", "book_service", {"booking_offer": offer})
+    latest = next(i for i, e in enumerate(tracker.events) if e["event"] == "user")
+    tracker.events.insert(latest, {"event": "user", "timestamp": 1.0, "text": "车大前年买的,早过保了"})
+    slots = slot_values(await ActionHandleAffirm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["service_type"] == "repair"
+
+
 @pytest.mark.parametrize("text", ["新车提了一个礼拜", "车刚提没几天 还没上牌"])
 async def test_the_car_described_first_is_asked_what_is_wanted(chat, domain, text):
     dispatcher = CollectingDispatcher()
