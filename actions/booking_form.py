@@ -55,6 +55,7 @@ from dealer.time_shift import time_shift
 from dealer.validation import (
     InvalidValue,
     after_taking_back,
+    booked_under_another_name,
     normalize_name,
     normalize_phone,
     normalize_plate,
@@ -307,7 +308,8 @@ def _moves_the_booking(tracker: Tracker) -> bool:
 REFUSED_AFTER = re.compile(
     r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在|临时|突然)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事|赶不过来|赶不及|来不及|过不来|走不开)"
     # 明天孩子有补习班 / 明天要加班: something else on at that time, said instead of 不行
-    r"|^[\s,，]*(?:我们?|孩子|小孩|家里|老婆|老公|媳妇|单位|公司|爸|妈)?(?:有(?!空|时间|人)[\u4e00-\u9fff]"
+    # (有位吗 / 有号吗 / 有没有空 ask whether the time is free)
+    r"|^[\s,，]*(?:我们?|孩子|小孩|家里|老婆|老公|媳妇|单位|公司|爸|妈)?(?:有(?!空|时间|人|位|号|档|名额|工位|没有|无)[\u4e00-\u9fff]"
     r"|(?:要|得)(?:去|上|带|陪|加班|出差|开会)|加班|出差|开会)"
 )
 
@@ -506,12 +508,25 @@ def _another_step_answered(slot: str, dispatcher: CollectingDispatcher, tracker:
     (车牌打错了,是浙C9N5T1) is no answer to it; the step is asked again. None otherwise."""
     if slot not in PAST_TENSE_STEPS and _moves_the_booking(tracker):
         # (A time at a past-tense step is when something happened: 去年十月份换的机油.)
+        head = _said_before_the_change(latest_text(tracker))
+        if slot == "extra_requests" and head and backend.script().declines_extra(head):
+            return {slot: NOT_GIVEN}  # 没了。对了时间能不能改一下…: the step answered, then the move
         return {slot: None}  # validate_appointment_time answers for the new time
     if _corrects_another_answer(tracker) and not _said_again(tracker):
         # (Said again word for word after 已记下 and the step asked again: it was meant as
         # the answer to the step.)
         return _answer_corrected_instead(slot, dispatcher, tracker)
     return None
+
+
+# Where a message turns to something else: 没了。对了时间能不能改一下 / 没有,另外….
+TURN_TO_ANOTHER = re.compile(r"[,，。.;；!！\s]+(?:对了|哦对|另外|还有|还有就是|就是)")
+
+
+def _said_before_the_change(text: str) -> str:
+    """The words before the message turns to something else ("" when it does not)."""
+    found = TURN_TO_ANOTHER.search(text)
+    return text[:found.start()].strip() if found else ""
 
 
 def _facts_told_now(tracker: Tracker) -> list[str]:
@@ -862,7 +877,13 @@ def _answer_read_as_question(tracker: Tracker) -> bool:
         return _more_than_courtesy(latest_text(tracker))
     if intent == "wait":
         return answers_while_asking_to_wait(tracker)
+    if intent in ("affirm", "deny") and _answering(tracker) == "customer_name":
+        return bool(CALL_ME.match(latest_text(tracker).strip()))  # 喊我柯哥就行 read as a yes
     return intent in QUESTION_KINDS
+
+
+# 喊我柯哥就行 / 叫我小王 / 称呼我李工: how the customer would be called.
+CALL_ME = re.compile(r"(?:你们?|您)?(?:就)?(?:喊|叫|称呼)我")
 
 
 # The steps a problem told instead of their answer is noted at (not those that ask for the
@@ -1111,7 +1132,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # booking time unless the words change it (改到下午三点吧). A time heard before
             # the booking began (我下午有空,车有异响) is checked when the form starts.
             return {"appointment_time": before}
-        return await check_appointment_time(value, dispatcher, tracker)
+        checked_time = await check_appointment_time(value, dispatcher, tracker)
+        moved_to = checked_time.get("appointment_display")
+        if before and moved_to and asked not in TIME_STEPS and checked_time.get("appointment_time") != before:
+            # 对了时间能不能改一下,改成后天上午十点 at another step: the move said back, then
+            # that step's question again.
+            dispatcher.utter_message(response="utter_time_moved", slot_label=moved_to)
+        return checked_time
 
     # A "no" that answers the step (the slot mappings leave a "no" out): 暂时没有车牌 at the
     # plate (no plate yet), 不方便说 at the name, 不想留电话 at the phone (withheld).
@@ -1245,7 +1272,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             dispatcher.utter_message(response="utter_name_left_open")
             return {"customer_name": NOT_GIVEN}
         try:
-            return {"customer_name": normalize_name(_value_from_entity_or_text(tracker, "customer_name", value))}
+            text = latest_text(tracker)
+            said = text if booked_under_another_name(text) else _value_from_entity_or_text(tracker, "customer_name", value)
+            return {"customer_name": normalize_name(said)}
         except InvalidValue:
             dispatcher.utter_message(response="utter_invalid_customer_name")
             return {"customer_name": None}

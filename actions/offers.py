@@ -305,6 +305,12 @@ def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     elif current in dealer.service_codes and dealer.is_interview(current) and recorded not in (None, NOT_GIVEN):
         if not same_complaint(text, [str(recorded)]):
             slots["pending_complaints"] = [*(tracker.get_slot("pending_complaints") or []), text]
+    elif current in dealer.service_codes and not dealer.is_interview(current) and ASKED_BY_THE_WAY.search(text):
+        # 想做个保养 … 顺便帮我看看,怠速的时候方向盘有点抖: asked by the way, extra work of the
+        # maintenance booked (the customer changes what they came for only by saying so).
+        extra = tracker.get_slot("extra_requests")
+        told = text.strip(" ,，。.!！~～")
+        slots["extra_requests"] = told if extra in (None, NOT_GIVEN) else f"{extra},{told}"
     else:
         service = named or dealer.fault_service(text)
         if current == "maintenance" and dealer.service_type(service).rank > dealer.service_type(current).rank \

@@ -18,9 +18,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.conversation import latest_entity, user_texts, value_before_latest_message
-from actions.interview import latest_intent, latest_text
+from actions.interview import latest_intent, latest_text, without_interview
 from actions.offers import names_the_warranty
 from dealer.catalog import months_owned
+from dealer.script import NOT_GIVEN
 
 # The steps the question is asked before: the facts after the time (the time comes first;
 # once the interview has begun or at the read-back it would only interrupt).
@@ -83,6 +84,9 @@ def warranty_answer(tracker: Tracker) -> str | None:
         return "repair"
     if names_the_warranty(text) or dealer.within_warranty(text) or "warranty" in dealer.services_named(text):
         return "warranty"
+    named = dealer.main_service_for(text, False)
+    if named and not dealer.is_interview(named):
+        return named  # 就做个保养: what the customer came for, said now
     months = months_owned(text)
     if months is not None:
         return "repair"  # 开了四年了: older than the warranty (a younger car was read above)
@@ -99,14 +103,22 @@ def warranty_answer(tracker: Tracker) -> str | None:
 def take_warranty_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     """The service slots the answer sets, said back in a word."""
     code = warranty_answer(tracker)
+    dealer = backend.catalog()
+    slots: dict[str, Any] = {}
     if code == "warranty":
         dispatcher.utter_message(response="utter_warranty_noted")
     elif code is None:
         dispatcher.utter_message(response="utter_warranty_to_check")
         code = "repair"
-    else:
+    elif code == "repair":
         dispatcher.utter_message(response="utter_repair_noted")
-    return {"service_type": code, "service_display": backend.catalog().service_type(code).name}
+    else:
+        # The fault told is no longer the job: kept for the technician as extra work.
+        told, extra = tracker.get_slot("symptom_what"), tracker.get_slot("extra_requests")
+        if told not in (None, NOT_GIVEN):
+            slots["extra_requests"] = told if extra in (None, NOT_GIVEN) else f"{extra},{told}"
+        slots.update(without_interview())
+    return {**slots, "service_type": code, "service_display": dealer.service_type(code).name}
 
 
 class ActionAskServiceType(Action):

@@ -113,7 +113,19 @@ def normalize_vin(text: str) -> str:
 # 我姓 / 俺姓 / 咱叫 / 阿拉姓 (I, in the customer's own dialect), 免贵姓, 叫我, 本人: the asking
 # words before the name. 性 for 姓: the same sound, and the first character a phone keyboard
 # offers for xing.
-_NAME_PREFIX = re.compile(r"^免贵[姓性]?|^(?:(?:我|俺|咱|偶|阿拉|鄙人)(?:免贵)?)?[姓性]|^(?:我|俺|咱|偶|阿拉)(?:叫|是)|^叫我|^本人")
+_NAME_PREFIX = re.compile(r"^免贵[姓性]?|^(?:(?:我|俺|咱|偶|阿拉|鄙人)(?:免贵)?)?[姓性]|^(?:我|俺|咱|偶|阿拉)(?:叫|是)|^(?:你们?|您)?(?:就)?(?:叫|喊|称呼)我|^本人")
+# The booking put under someone else's name (登记她名字吧,林小红 / 写我老公的名字:王强).
+_FOR_SOMEONE_ELSE = re.compile(
+    r"(?:登记|写|用|留|填)(?:她|他|我老婆|我老公|我爱人|我媳妇|我先生|我太太|车主)的?(?:名字|姓名)(?:吧|啊|哈)?[,，:：\s]*(?:叫|是)?"
+)
+
+
+def booked_under_another_name(text: str) -> bool:
+    """The words put the booking under someone else's name and give it (登记她名字吧,林小红)."""
+    found = _FOR_SOMEONE_ELSE.search(text)
+    return bool(found and re.search(r"[\u4e00-\u9fff]", text[found.end():]))
+
+
 # A surname told by the parts of its character (弓长张, 耳东陈, 木子李): the parts go.
 _SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "双木", "草头", "言午", "人可", "禾口",
                   "关耳", "双口", "三横", "日月", "子小", "女昌", "走肖", "土圭", "之口", "小月", "文刀", "木易",
@@ -128,11 +140,15 @@ def normalize_name(text: str) -> str:
     """A customer's name as given: 王先生, 李女士, 刘洋 (surname + title is enough)."""
     # A Chinese name is the first word: 姓褚 衣字旁那个 → 褚 (the rest explains the character).
     said = unicodedata.normalize("NFKC", text).strip()  # full-width ,!; as ASCII
+    other = _FOR_SOMEONE_ELSE.search(said)
+    if other and re.search(r"[\u4e00-\u9fff]", said[other.end():]):
+        said = said[other.end():]  # 张,哦车是我老婆的,登记她名字吧,林小红: the name to book under
     said = _NAME_PREFIX.sub("", said, count=1).strip()  # 免贵 欧阳: the name after the courtesy
     words = [w for w in re.split(r"[\s,、。.!?~;]+", said) if w]
     name = words[0] if words and re.search(r"[\u4e00-\u9fff]", words[0]) else " ".join(words)
     name = _NAME_PREFIX.sub("", name, count=1)
     name = re.sub(r"(就行|就好|就可以|即可|吧|哈|呀|啊|(?:可以|行|好|对)(?:吗|么|不)|行不行|吗)$", "", name)
+    name = re.sub(r"^([\u4e00-\u9fff]{1,2}?)(?:工|总|师傅|老师)$", r"\1", name)  # 李工 / 王总: the surname and a title
     for parts in _SURNAME_PARTS:
         if name.startswith(parts) and len(name) > len(parts):
             name = name[len(parts):].lstrip("的")
@@ -383,6 +399,7 @@ _TAKEN_BACK = re.compile(
 
 # The figure taken back said after the right one (是五万三,不是三万五); not 是不是, which
 # asks (倒车雷达是不是坏了).
+_EMPTY_TAIL = re.compile(r"[\s,，。.!！~～…?？了啊哈呀吧哦嘛]+")
 _NOT_THIS = re.compile(r"[,，\s]*(?:而)?(?<!是)不是[^,，。;；]{1,12}$")
 
 
@@ -423,7 +440,9 @@ def rough_mileage(text: str, figure: str | None = None) -> str | None:
 def after_taking_back(text: str) -> str | None:
     """The words after the last figure taken back, without a 不是… that follows them; None
     when nothing is taken back."""
-    marks = list(_TAKEN_BACK.finditer(text))
+    # (A mark with nothing after it explains the slip: 不对,是三万八,刚才看错了.)
+    marks = [m for m in _TAKEN_BACK.finditer(text) if _EMPTY_TAIL.sub("", text[m.end():])] \
+        or list(_TAKEN_BACK.finditer(text))
     if marks:
         return _NOT_THIS.sub("", text[marks[-1].end():])
     if _NOT_THIS.search(text) and "是" in _NOT_THIS.sub("", text):

@@ -976,6 +976,37 @@ async def test_a_time_the_customer_cannot_make_is_asked_again_not_kept(dispatche
     assert slots["appointment_time"] is None and slots.get("booking_confirmed") is None
 
 
+@pytest.mark.parametrize("asking", ["有位吗", "有号吗", "有没有空"])
+async def test_asking_whether_a_time_is_free_refuses_nothing(dispatcher, form_tracker, domain, asking):
+    """明天下午四点有位吗: the time asked for (有位 had been read as 有事, something else on,
+    and the time asked again and again without a word)."""
+    text = f"明天下午四点{asking}"
+    entity = {"entity": "time", "value": "2026-11-27T16:00:00+08:00", "start": 0, "end": 6}
+    tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot="appointment_time", text=text,
+                           entities=[entity])
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == entity["value"]
+
+
+@pytest.mark.parametrize(("text", "extra"), [
+    ("没了。对了时间能不能改一下,明天临时有事,改成后天上午十点", NOT_GIVEN),  # answered, then the move
+    ("时间能不能改一下,改成后天上午十点", None),  # only the move: the step is asked again
+])
+async def test_a_time_moved_at_another_step_is_said_back(dispatcher, form_tracker, domain, text, extra):
+    entity = {"entity": "time", "value": "2026-11-28T10:00:00+08:00", "start": len(text) - 6, "end": len(text)}
+    booked = "2026-11-27T10:00:00+08:00"
+    tracker = form_tracker({"appointment_time": entity["value"], "extra_requests": text}, requested_slot="extra_requests",
+                           text=text, entities=[entity],
+                           slots={"appointment_time": booked, "appointment_display": "11月27日(周五) 10:00",
+                                  "service_type": "maintenance"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
+    tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == entity["value"] and slots["extra_requests"] == extra
+    assert [m["response"] for m in dispatcher.messages] == ["utter_time_moved"]
+    assert dispatcher.messages[0]["slot_label"] == "11月28日(周六) 10:00"
+
+
 async def test_why_another_part_of_the_day_does_not_suit_refuses_nothing(dispatcher, form_tracker, domain):
     """明天下午两点 我上午要去公园跳舞: the afternoon, because of the morning (it had been read as
     refused, and the time asked again and again)."""
@@ -1123,6 +1154,19 @@ async def test_a_car_model_read_as_a_greeting_is_the_answer(dispatcher, form_tra
     tracker = form_tracker({}, requested_slot="car_model", text="哈弗H6")
     tracker.latest_message["intent"] = {"name": "greet", "confidence": 0.6}
     assert slot_values(await run_form(dispatcher, tracker, domain))["car_model"] == "哈弗H6"
+
+
+async def test_how_to_be_called_read_as_a_yes_is_the_name(dispatcher, form_tracker, domain):
+    tracker = form_tracker({}, requested_slot="customer_name", text="喊我柯哥就行")
+    tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.7}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["customer_name"] == "柯哥"
+
+
+async def test_the_name_to_book_under_is_the_one_given_after_the_own(dispatcher, form_tracker, domain):
+    text = "张,哦车是我老婆的,登记她名字吧,林小红"
+    tracker = form_tracker({"customer_name": "张"}, requested_slot="customer_name", text=text,
+                           entities=[{"entity": "customer_name", "value": "张", "start": 0, "end": 1}])
+    assert slot_values(await run_form(dispatcher, tracker, domain))["customer_name"] == "林小红"
 
 
 async def test_a_bare_greeting_answers_nothing(dispatcher, form_tracker, domain):

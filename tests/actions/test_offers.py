@@ -588,6 +588,11 @@ async def test_can_you_do_it_naming_no_job_or_part_leaves_the_service_to_ask(cha
     # a fault for a maintenance booking: a repair, the maintenance done by the way
     ({"service_type": "maintenance"}, "刹车有异响",
      {"service_type": "repair", "symptom_what": "刹车有异响", "extra_requests": "保养"}),
+    # … unless it is asked by the way: extra work, the maintenance stays the job
+    ({"service_type": "maintenance"}, "顺便帮我看看,最近怠速的时候方向盘有点抖",
+     {"service_type": None, "extra_requests": "顺便帮我看看,最近怠速的时候方向盘有点抖"}),
+    ({"service_type": "maintenance", "extra_requests": "洗车"}, "另外空调有点不凉",
+     {"service_type": None, "extra_requests": "洗车,另外空调有点不凉"}),
     # a further fault of an interviewed booking: interviewed after the first
     ({"service_type": "repair", "symptom_what": "方向盘抖"}, "还有空调不凉",
      {"pending_complaints": ["还有空调不凉"]}),

@@ -81,6 +81,13 @@ async def test_the_answer_books_a_claim_or_a_repair(dispatcher, form_tracker, do
     assert noted in [m["response"] for m in dispatcher.messages]
 
 
+async def test_another_service_named_is_what_the_customer_came_for(dispatcher, form_tracker, domain):
+    events = await ValidateBookingForm().run(dispatcher, answer_tracker(form_tracker, "就做个保养", "inform"), domain)
+    slots = slot_values(events)
+    assert slots["service_type"] == "maintenance"
+    assert "天窗那里咔咔响" in slots["extra_requests"]  # the fault told, kept for the technician
+
+
 async def test_a_button_books_the_claim(dispatcher, form_tracker, domain):
     payload = '/inform{"service_type": "保修索赔"}'
     entities = [{"entity": "service_type", "value": "保修索赔"}]

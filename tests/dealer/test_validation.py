@@ -185,6 +185,7 @@ def test_name_rejects_non_names(given):
         ("3万,不对,4万", 40000),
         ("三万二,哦不对,看反了,是两万三", 23000),
         ("五万八,说错了,五万六", 56000),
+        ("两万八...不对,是三万八,刚才看错了", 38000),  # the slip explained after the right one
         ("等会儿,里程我刚看了一眼,不是七万五,是八万一千二", 81200),
         ("等一下,刚才公里数我说反了,是五万三,不是三万五", 53000),
         ("里程是五万三,不是三万五", 53000),
@@ -300,7 +301,10 @@ def test_normalize_or_none_returns_the_value_or_none():
     ("given", "expected"),
     [("姓褚 衣字旁那个", "褚"), ("小卫就行", "卫"), ("老梁", "梁"), ("王先生", "王先生"), ("John Smith", "John Smith"),
      # "I" in the customer's own dialect before 姓 / 叫
-     ("俺姓鞠", "鞠"), ("咱叫李强", "李强"), ("阿拉姓顾", "顾"), ("我免贵姓张", "张")],
+     ("俺姓鞠", "鞠"), ("咱叫李强", "李强"), ("阿拉姓顾", "顾"), ("我免贵姓张", "张"),
+     # how the customer would be called: the surname, with 哥 / 姐 kept
+     ("张,哦车是我老婆的,登记她名字吧,林小红", "林小红"),  # booked under another's name
+     ("喊我柯哥就行", "柯哥"), ("你就叫我李工吧", "李"), ("称呼我陈师傅", "陈"), ("欧阳老师", "欧阳")],
 )
 def test_a_name_as_customers_give_it(given, expected):
     from dealer.validation import normalize_name

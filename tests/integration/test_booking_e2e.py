@@ -259,7 +259,9 @@ def test_closed_hours_offer_free_slots_as_buttons_and_a_correction_moves_the_tim
 def test_a_repair_interview_lands_the_symptom_sheet(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(sender, text))  # noqa: E731
-    say("我的车刹车的时候有异响,最近一周都这样,想约明天上午十点修一下")
+    # A repair of a told fault: still under warranty? (asked once the time is settled)
+    assert "质保期内吗" in say("我的车刹车的时候有异响,最近一周都这样,想约明天上午十点修一下")
+    assert "按维修为您登记" in say("早就过保了")
     for text in ("同意", "吴先生", "13200001111", "第一次来", "鲁B12345", "朗逸", "五万公里"):
         last = say(text)
     assert "其他需要" in last
@@ -323,7 +325,8 @@ def test_a_problem_told_alone_is_heard_and_yes_books_it(running_system):
     heard = say("倒车影像黑屏了 挂倒挡啥也看不到")
     assert "倒车影像黑屏了" in heard and "需要我帮您预约" in heard  # restated, then offered
     assert "哪天、几点" in say("好的")  # the service and the complaint are known already
-    assert "请问您同意吗" in say("大大后天上午九点")
+    assert "质保期内吗" in say("大大后天上午九点")
+    assert "请问您同意吗" in say("不清楚")  # the repair stays; the advisor checks the warranty
     for text in ("同意", "孙女士", "13300002222", "第一次来", "浙A22222", "途观L", "四万二"):
         last = say(text)
     assert "其他需要" in last

@@ -43,6 +43,8 @@ MAX_TURNS = 36  # three complaints of six questions each, the facts and the read
 QUESTION_MARKERS: tuple[tuple[str, str], ...] = (
     ("appointment_time", "哪天、几点"),
     ("service_type", "想做什么项目"),
+    # a repair booked from a told fault: still under warranty? (actions/warranty_check.py)
+    ("warranty", "质保期内吗"),
     ("privacy_consent", "请问您同意吗"),
     ("customer_name", "贵姓"),
     ("phone", "手机号码是多少"),
@@ -140,6 +142,8 @@ def answer_for(case: dict, specs: list[dict], index: int, question: str, replies
         return replies[used] if used < len(replies) else None
     if question == "service_type":
         return case.get("service_type")
+    if question == "warranty":
+        return case.get("warranty", "不清楚")
     if question == "more":  # 还有其他的吗: the next complaint, or none
         told = index + 1 < len(specs) and not specs[index + 1].get("told_with_opening")
         return specs[index + 1]["complaint"] if told else case.get("more", "没有了")
