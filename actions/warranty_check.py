@@ -85,8 +85,8 @@ def warranty_answer(tracker: Tracker) -> str | None:
     if names_the_warranty(text) or dealer.within_warranty(text) or "warranty" in dealer.services_named(text):
         return "warranty"
     named = dealer.main_service_for(text, False)
-    if named and not dealer.is_interview(named):
-        return named  # 就做个保养: what the customer came for, said now
+    if named and not dealer.is_interview(named) and named != "other":
+        return named  # 就做个保养: what the customer came for, said now (补胎 is the repair's job)
     months = months_owned(text)
     if months is not None:
         return "repair"  # 开了四年了: older than the warranty (a younger car was read above)
