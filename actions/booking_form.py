@@ -308,8 +308,8 @@ def _moves_the_booking(tracker: Tracker) -> bool:
 REFUSED_AFTER = re.compile(
     r"^[\s,，]*(?:我们|我|那天|那会儿)?(?:都|就|可能|估计|实在|临时|突然)?(?:不行|没空|没时间|不方便|来不了|去不了|到不了|赶不上|过不去|有事|赶不过来|赶不及|来不及|过不来|走不开)"
     # 明天孩子有补习班 / 明天要加班: something else on at that time, said instead of 不行
-    # (有位吗 / 有号吗 / 有没有空 ask whether the time is free)
-    r"|^[\s,，]*(?:我们?|孩子|小孩|家里|老婆|老公|媳妇|单位|公司|爸|妈)?(?:有(?!空|时间|人|位|号|档|名额|工位|没有|无)[\u4e00-\u9fff]"
+    # (有位吗 / 有号吗 / 有没有空 / 有哪些时间 ask whether the time is free)
+    r"|^[\s,，]*(?:我们?|孩子|小孩|家里|老婆|老公|媳妇|单位|公司|爸|妈)?(?:有(?!空|时间|人|位|号|档|名额|工位|没有|无|哪|什么|啥|几|多少)[\u4e00-\u9fff]"
     r"|(?:要|得)(?:去|上|带|陪|加班|出差|开会)|加班|出差|开会)"
 )
 
@@ -479,9 +479,13 @@ def _corrects_another_answer(tracker: Tracker) -> bool:
 
 
 def _answer_corrected_instead(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    """The step asked again; the other answer acknowledged (the mileage says its own)."""
+    """The step asked again, unless a sentence beside the correction declines it (里程刚才说错了,
+    是十三万二。别的没了); the other answer acknowledged (the mileage says its own)."""
     if not _corrects_the_mileage(tracker):
         dispatcher.utter_message(response="utter_other_answer_noted")
+    sentences = [part for part in re.split(r"[。;；!！]+", latest_text(tracker)) if part.strip()]
+    if slot == "extra_requests" and len(sentences) > 1 and any(backend.script().declines_extra(part) for part in sentences):
+        return {slot: NOT_GIVEN}
     return {slot: None}
 
 

@@ -494,13 +494,19 @@ class InterviewValidation:
         if not text or (not bare_yes and _says_no_more(text, intent)):
             return {"symptom_more": NOT_GIVEN}
         recorded = [str(i["complaint"] or i["what"] or "") for i in all_interviews(tracker)]
-        if not bare_yes and same_complaint(further_complaint(text), recorded):
+        if not bare_yes and (ONLY_THIS_ONE.match(text) or same_complaint(further_complaint(text), recorded)):
             # The same complaint told again (还是刚才那个异响): recorded once, and no more.
             dispatcher.utter_message(response="utter_complaint_already_recorded")
             return {"symptom_more": NOT_GIVEN}
         if bare_yes:
             return further_interview(None, tracker, dispatcher)  # 有: what it is is asked next
         return {**further_interview(text, tracker, dispatcher), "pending_complaints": None}
+
+
+# 就是漏水这个,一下雨脚垫全湿 / 就充电这个事: only the complaint already told, said again.
+ONLY_THIS_ONE = re.compile(
+    r"^(?:就|就是|只有|只是|主要就?是)[^,，。!！?？还另]{0,10}(?:这个|这一个|这件|这)(?:事儿?|问题|毛病|情况)?(?:[,，。!！~～]|$)"
+)
 
 
 def further_interview(

@@ -33,7 +33,12 @@ from actions.submit_booking import BOOKING_SLOTS
 from dealer.script import NOT_GIVEN
 
 # "Is it done?" (行了吗 / 约上了没 / 预约成功了吗) after the booking.
-ASKS_IF_DONE = re.compile(r"^(?:那|这样|这就|是不是)?(?:预约)?(?:就)?(?:行|好|成|可以|约上|约好|搞定|妥|成功)了?(?:吗|么|没|嘛|不)[?？]?$")
+ASKS_IF_DONE = re.compile(
+    r"^(?:那|这样|这就|是不是)?(?:预约)?(?:就)?(?:行|好|成|可以|约上|约好|搞定|妥|成功)了?(?:吗|么|没|嘛|不)[?？]?$"
+    # 我刚才是不是约成功了? / 已经约上了吧?
+    r"|^(?:我|我们)?(?:刚才|刚刚|已经)?是不是(?:已经)?(?:预约|约)?(?:上|好|成功|成)了?[吗吧呢]?[?？]?$"
+    r"|^(?:我|我们)?(?:刚才|刚刚)?(?:已经)?(?:预约|约)(?:上|好|成功|成)了(?:吗|吧|没|没有)[?？]?$"
+)
 
 
 # The car described before anything is asked (its age, its plate not yet issued).

@@ -54,6 +54,7 @@ Conventions (a dealer's, see the brief in the project notes)
   calendar.  A weekday and a date given as two options (周六、19号都行) stay two.
 * Holidays are the next such day, today included: 元旦, 情人节, 妇女节, 劳动节/五一,
   儿童节, 国庆(节)/十一假期, 双十一, 双十二, 平安夜, 圣诞(节) by their fixed dates;
+  母亲节, 父亲节 as the second Sunday of May, the third of June;
   春节, 除夕/大年三十, 大年初X/正月初X, 元宵, 清明, 端午, 中秋 from TABLE_HOLIDAYS
   (2026-2028).  国庆前: now .. the eve.  圣诞树/中秋快乐 are not days.
 * Day-part windows: 上午 08:30-12:00, 下午 13:00-17:30, 中午 / 晌午 11:30-13:30, 吃完午饭 13:00-15:00,
@@ -77,7 +78,7 @@ Conventions (a dealer's, see the brief in the project notes)
   merged (后天吧，上午九点); a window day followed by one stays the window (下周下午三点,
   月中下午: not today); then the first mention that is neither refused (今天没空，明天下午吧
   / 不是明天，是后天) nor wholly past (上周五来过，想约明天) wins, else the first one.
-* A day the rules cannot place (腊八, 小年, 七夕, 重阳, 母亲节, 国庆后, 节后, 年前, 改天,
+* A day the rules cannot place (腊八, 小年, 七夕, 重阳, 感恩节, 国庆后, 节后, 年前, 改天,
   那天, 周几, 几号, lunar dates 腊月二十/正月十五/农历十月初八, a table holiday past its
   last year): a time of day without a day in that message is not taken for today's, so
   腊八下午三点 gets no time (the bot asks again); another day in the message
@@ -196,6 +197,9 @@ FIXED_HOLIDAYS = {
     "平安夜": (12, 24), "圣诞": (12, 25), "圣诞节": (12, 25),
 }
 
+# Holidays on the nth Sunday of a month: word -> (month, n).
+SUNDAY_HOLIDAYS = {"母亲节": (5, 2), "父亲节": (6, 3)}
+
 # Holidays of the lunar calendar (and 清明, a solar term): their Gregorian dates for
 # 2026-2028 (checked against jionlp.lunar2solar; add a year at a time).  A holiday past
 # the last entry is not resolved: the message then gets no time rather than a guess.
@@ -297,7 +301,7 @@ GUARDED_HOLIDAYS = (
 SHIFT_DAYS = "一|两|二|三|1|2|3"
 HOLIDAY_SHIFT_NEXT = rf"(?!(?:{SHIFT_DAYS})天)"
 HOLIDAY_WORD = _alternation(
-    w for w in [*FIXED_HOLIDAYS, *TABLE_HOLIDAYS, *HOLIDAY_ALIASES] if w not in ("五一", "十一")
+    w for w in [*FIXED_HOLIDAYS, *SUNDAY_HOLIDAYS, *TABLE_HOLIDAYS, *HOLIDAY_ALIASES] if w not in ("五一", "十一")
 )
 HOLIDAY = (
     rf"(?:(?P<holiday>{HOLIDAY_WORD}|{GUARDED_HOLIDAYS})|(?:大年|正月)初(?P<chu>[一二三四五六七八九十]))"
@@ -561,7 +565,7 @@ MERGING_WINDOWS = {_next_two_days, _in_a_few_days, _until_month_end, _month_thir
 # Words naming a day the rules cannot place (腊八, 节后, 改天, 周几): a time of day in
 # the same message is not put on today; the message gets no time instead.
 UNKNOWN_DAY_RE = re.compile(
-    rf"腊八|小年(?!轻)|七夕|重阳|冬至|寒食|母亲节|父亲节|感恩节|{HOLIDAY}(?:之后|以后|过后|前后|后|左右){HOLIDAY_SHIFT_NEXT}"
+    rf"腊八|小年(?!轻)|七夕|重阳|冬至|寒食|感恩节|{HOLIDAY}(?:之后|以后|过后|前后|后|左右){HOLIDAY_SHIFT_NEXT}"
     r"|(?<![0-9零〇一二两三四五六七八九十几多去前半今明后])年(?:前|后|底|末|初)|过完?年|节前|节后|节假日|假期"
     r"|改天|(?<!随便)(?<!任何)[哪那某]一?天(?![都也])|过段时间|过阵子|过一阵|(?:周|星期|礼拜)几|几号"
     # Lunar months and dates (腊月二十, 农历十月初八, 正月十五; 正月初X is a HOLIDAY):
@@ -627,8 +631,17 @@ def _holiday_date(word: Optional[str], chu: Optional[str], today: date) -> Optio
         offset, key = 0, HOLIDAY_ALIASES.get(word, word)
     if key in FIXED_HOLIDAYS:
         return _this_or_next_year(today, *FIXED_HOLIDAYS[key])
+    if key in SUNDAY_HOLIDAYS:
+        this_year = _nth_sunday(today.year, *SUNDAY_HOLIDAYS[key])
+        return this_year if this_year >= today else _nth_sunday(today.year + 1, *SUNDAY_HOLIDAYS[key])
     return next((d + timedelta(days=offset) for d in TABLE_HOLIDAYS[key]
                  if d + timedelta(days=offset) >= today), None)
+
+
+def _nth_sunday(year: int, month: int, n: int) -> date:
+    """母亲节 (the second Sunday of May), 父亲节 (the third of June)."""
+    first = date(year, month, 1)
+    return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
 
 
 def _shifted_holiday(m: re.Match, today: date) -> Optional[date]:
@@ -1076,6 +1089,21 @@ def _clock_on_day(clock: TimeMention, day: TimeMention, ref: datetime) -> Option
     return replace(clock, start=start, end=end, value=when, earliest=when, latest=when, dated=True)
 
 
+# 同一时间 / 还是那个点: the time of day of the time just taken back.
+SAME_CLOCK_AFTER = re.compile(r"^[的,，\s]*(?:同一个?(?:时间|点|时候)|一样的?时间|相同时间|还是那个(?:时间|点)|原来的?(?:时间|点))")
+
+
+def _same_clock_as_replaced(text: str, found: list[_Found], chosen: TimeMention, ref: datetime) -> Optional[TimeMention]:
+    """下周一上午十点……不对,换成下周二同一时间: the new day at the clock of the time replaced."""
+    if chosen.value is not None or not SAME_CLOCK_AFTER.match(text[chosen.end:]):
+        return None
+    clock = next((f.mention for f in reversed(found) if f.replaced and f.mention.value is not None), None)
+    if clock is None:
+        return None
+    on_day = _clock_on_day(clock, chosen, ref)
+    return replace(on_day, start=chosen.start, end=chosen.end) if on_day else None
+
+
 # A day part said without a day, next to these, tells when a fault shows (早上偶尔打火费劲,
 # 每天晚上开大灯就闪), not when to come.
 HABITUAL_AFTER = re.compile(
@@ -1119,4 +1147,5 @@ def parse_time(text: str, reference: datetime, tz: ZoneInfo | str = SHANGHAI) ->
     chosen = _choose(found, ref)
     if chosen is None:
         return None
+    chosen = _same_clock_as_replaced(normalised, found, chosen, ref) or chosen
     return _localised(replace(chosen, text=text[chosen.start:chosen.end]), tz)  # original chars

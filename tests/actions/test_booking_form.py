@@ -340,6 +340,15 @@ async def test_the_plate_taken_back_at_a_free_answer_step_is_no_answer_to_it(ask
     assert [m.get("response") for m in dispatcher.messages] == ["utter_other_answer_noted"]
 
 
+async def test_no_more_work_said_beside_a_correction_answers_the_step(dispatcher, form_tracker, domain):
+    text = "对了,车牌刚才说错了,是浙C9N5T1。别的没了"
+    tracker = form_tracker({"plate": "浙C9N5T1", "extra_requests": text}, requested_slot="extra_requests", text=text,
+                           entities=[{"entity": "plate", "value": "浙C9N5T1"}],
+                           slots={"plate": "浙C5N9T1", "first_visit": False, "service_type": "maintenance"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["plate"] == "浙C9N5T1" and slots["extra_requests"] == NOT_GIVEN
+
+
 @pytest.mark.parametrize(("slot", "text", "values", "expected"), [
     ("phone", "13816620593 哦打错了 是13816620539", ["13816620593", "13816620539"], "13816620539"),
     ("car_model", "英朗 哦不是 我换车了 现在开的是昂科威", ["英朗", "昂科威"], "昂科威"),
@@ -976,7 +985,7 @@ async def test_a_time_the_customer_cannot_make_is_asked_again_not_kept(dispatche
     assert slots["appointment_time"] is None and slots.get("booking_confirmed") is None
 
 
-@pytest.mark.parametrize("asking", ["有位吗", "有号吗", "有没有空"])
+@pytest.mark.parametrize("asking", ["有位吗", "有号吗", "有没有空", "有哪些时间可以约", "有什么时间"])
 async def test_asking_whether_a_time_is_free_refuses_nothing(dispatcher, form_tracker, domain, asking):
     """明天下午四点有位吗: the time asked for (有位 had been read as 有事, something else on,
     and the time asked again and again without a word)."""
@@ -1227,6 +1236,9 @@ async def test_an_acknowledgement_after_the_booking_says_it_stands(form_tracker,
 @pytest.mark.parametrize("text,booked,response", [
     ("行了吗", "5月19日(周三) 12:00", ["utter_booking_already_done"]),
     ("约上了没", "5月19日(周三) 12:00", ["utter_booking_already_done"]),
+    ("我刚才是不是约成功了?", "5月19日(周三) 12:00", ["utter_booking_already_done"]),
+    ("已经约上了吧", "5月19日(周三) 12:00", ["utter_booking_already_done"]),
+    ("你们那停车方便吗", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
     # The demo dealer's own answer (shop_facts); before a booking, then the offer.
     ("修的时候有代步车吗？", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
     ("修的时候有代步车吗？", None, ["utter_answer_shop_fact", "utter_offer_booking"]),

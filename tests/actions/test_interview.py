@@ -165,6 +165,15 @@ async def test_a_further_complaint_announced_is_asked_for_and_not_recorded(form_
     assert events["current_complaint"] is None and events["requested_slot"] == "symptom_what"
 
 
+@pytest.mark.parametrize("text", ["就是漏水这个,一下雨脚垫全湿,真的烦", "就充电这个事,上次没修好"])
+async def test_only_this_one_at_anything_else_is_no_further_complaint(form_tracker, domain, text):
+    dispatcher = CollectingDispatcher()
+    events = await answer(form_tracker, domain, "symptom_more", text, {**INTERVIEWING, "symptom_confirmed": True},
+                          dispatcher=dispatcher)
+    assert events["symptom_more"] == NOT_GIVEN
+    assert dispatcher.messages[0]["response"] == "utter_complaint_already_recorded"
+
+
 async def test_a_vague_further_complaint_gets_one_follow_up(form_tracker, domain):
     events = await answer(form_tracker, domain, "symptom_more", "还有点别的小问题", {**INTERVIEWING, "symptom_confirmed": True})
     assert events["symptom_what"] is None and events["vague_followed_up"] is True

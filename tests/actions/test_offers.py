@@ -191,8 +191,8 @@ async def test_a_fault_read_as_a_no_is_heard_as_a_fault(chat, domain):
 
 
 @pytest.mark.parametrize("text,confidence,response", [
-    ("你们那边停车方便吗", 0.5, "utter_answer_by_advisor"), ("礼拜天你们开不开", 0.9, "utter_answer_hours"),
-    ("你们这能开发票吗", 0.5, "utter_answer_shop_fact"),
+    ("你们那边有充电的地方吗", 0.5, "utter_answer_by_advisor"), ("礼拜天你们开不开", 0.9, "utter_answer_hours"),
+    ("你们这能开发票吗", 0.5, "utter_answer_shop_fact"), ("你们那边停车方便吗", 0.5, "utter_answer_shop_fact"),
 ])
 async def test_a_question_no_word_names_and_the_classifier_doubts_goes_to_the_advisor(chat, domain, text, confidence, response):
     dispatcher = CollectingDispatcher()

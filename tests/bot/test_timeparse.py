@@ -391,6 +391,23 @@ def test_lunar_holidays_use_the_table_and_stop_at_its_end():
     assert parse_time("元旦", datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI)).earliest == sh("2027-01-01 00:00")
 
 
+@pytest.mark.parametrize(("text", "ref", "expected"), [
+    ("父亲节那天上午九点", datetime(2055, 6, 9, 11, 20, tzinfo=SHANGHAI), "2055-06-20 09:00"),  # third Sunday of June
+    ("母亲节上午十点", datetime(2027, 5, 1, 9, 0, tzinfo=SHANGHAI), "2027-05-09 10:00"),  # second Sunday of May
+    ("母亲节上午十点", datetime(2027, 5, 10, 9, 0, tzinfo=SHANGHAI), "2028-05-14 10:00"),  # this year's is past
+])
+def test_holidays_on_a_sunday_of_the_month(text, ref, expected):
+    assert parse_time(text, ref).value == sh(expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("下周一上午十点吧……诶不对,下周一要出差,换成下周二同一时间", "2055-06-15 10:00"),
+    ("明天下午三点,不对,改后天同一个点", "2055-06-11 15:00"),
+])
+def test_the_same_time_on_the_new_day_keeps_the_clock_taken_back(text, expected):
+    assert parse_time(text, datetime(2055, 6, 9, 11, 20, tzinfo=SHANGHAI)).value == sh(expected)
+
+
 @pytest.mark.parametrize("text", ["腊八下午三点", "改天上午十点", "国庆后下午两点", "周几下午三点有空"])
 def test_a_day_the_rules_cannot_place_gives_no_time(text):
     for ref in (MON, THU, SUN):
