@@ -55,7 +55,18 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
         dispatcher.utter_message(response="utter_answer_documents", documents="、".join(documents))
     elif kind == "ask_advisor":
         advisor = tracker.get_slot("advisor_name") if tracker else None
-        if advisor:
+        wished, said = dealer.advisor_named(text)
+        if said and advisor:
+            # Booked already: the advisor it has; another is arranged by phone.
+            response = "utter_advisor_is_booked" if wished and wished.name == advisor else "utter_advisor_change_by_phone"
+            dispatcher.utter_message(response=response, advisor_name=advisor, dealer_phone=dealer.phone)
+        elif wished:
+            # 上回是张顾问接待的,这次还能找他吗: asked for when the booking is made (if free then).
+            dispatcher.utter_message(response="utter_advisor_wish_noted", advisor_name=wished.name)
+        elif said:
+            dispatcher.utter_message(response="utter_advisor_not_here", said=said,
+                                     advisor_names="、".join(a.name for a in dealer.advisors))
+        elif advisor:
             dispatcher.utter_message(response="utter_answer_advisor", advisor_name=advisor)
         else:
             dispatcher.utter_message(response="utter_answer_advisor_at_desk")

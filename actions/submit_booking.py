@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import backend, db_fault
 from actions.booking_form import explain_problem, offer_free_slots
-from actions.conversation import channel_name, message_time
+from actions.conversation import channel_name, message_time, user_texts
 from actions.guard import requester_of
 from actions.interview import all_interviews
 from actions.privacy import declined
@@ -124,7 +124,18 @@ def booking_request(tracker: Tracker) -> BookingRequest:
         urgent=bool(tracker.get_slot("urgent")),
         symptoms=symptoms_from(tracker),
         privacy_consent_at=_consent_time(tracker),
+        wanted_advisor=wanted_advisor(tracker),
     )
+
+
+def wanted_advisor(tracker: Tracker) -> str | None:
+    """The dealer's advisor the customer last asked for by name (能指定李明吗), if any."""
+    script, dealer = backend.script(), backend.catalog()
+    for text in reversed(user_texts(tracker)):
+        advisor, _ = dealer.advisor_named(text)
+        if advisor is not None and script.question_kind(text) == "ask_advisor":
+            return advisor.name
+    return None
 
 
 def _consent_time(tracker: Tracker) -> datetime | None:

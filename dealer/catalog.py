@@ -177,6 +177,18 @@ class Catalog:
     # customer reads; the topics' words are in dealer/booking_script.yml (shop_fact_words).
     shop_facts: tuple[tuple[str, str], ...] = ()
 
+    def advisor_named(self, text: str) -> tuple[AdvisorEntry | None, str | None]:
+        """The advisor the words name (李明 / 张顾问 / 王经理), as (this dealer's advisor or None,
+        the name or surname said); (None, None) when the words name nobody."""
+        for advisor in self.advisors:
+            if advisor.name in text:
+                return advisor, advisor.name
+        said = next((m[1] for m in _ADVISOR_SAID.finditer(text) if m[1] not in _NOT_A_SURNAME), None)
+        if said is None:
+            return None, None
+        matching = [advisor for advisor in self.advisors if advisor.name.startswith(said)]
+        return (matching[0] if len(matching) == 1 else None), said
+
     def shop_fact(self, topic: str | None) -> str | None:
         """This dealer's answer on a topic, None when it has none (the advisor answers)."""
         return dict(self.shop_facts).get(topic) if topic else None
@@ -375,6 +387,12 @@ def _sounds_in(synonym: str, words: str) -> bool:
 
     return sounds_in(synonym, words)
 
+
+# 刘顾问 / 小王顾问 / 张经理: an advisor by surname and title (the 小/老 before it goes; a
+# 师傅 is the technician, no advisor).
+_ADVISOR_SAID = re.compile(r"(?:[小老])?([\u4e00-\u9fff])(?:顾问|经理)")
+# Words before a title that are no surname (服务顾问, 维修师傅, 哪个顾问).
+_NOT_A_SURNAME = set("务修个位的是找些那这哪啥么客店")
 
 # How long the customer has had the car: 新车 / 刚提车 (new), 才买半年, 买了一年多, 提车三个月.
 _OWNED = re.compile(

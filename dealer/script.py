@@ -55,7 +55,10 @@ WARRANTY_COST = re.compile(r"(?:保修|质保|三包|索赔)[^,，。?？]{0,6}(
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
 NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u4e00-\u9fff]{0,6}?过")
 # "Never had it": 以前没这毛病, 之前没有这种问题, 从来没这情况.
-NEVER_HAD = re.compile(r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|这种|那个|那种|这样的?)(?:毛病|问题|情况|现象|事)")
+NEVER_HAD = re.compile(
+    r"(?:没有?|从来没有?|从没有?|未)(?:这|这个|这种|那个|那种|这样的?)(?:毛病|问题|情况|现象|事)"
+    r"|(?:以前|之前|原来|过去|从前)(?:都|从来|一直)?(?:没有?|没出现|没发生)(?:过|这样)?[了啊呀哦的]*$"  # 这个问题以前没有
+)
 # A reply that opens with agreement (对啊上个月就在你们这修的, 是的 来过两次): yes, unless
 # a no-word follows (checked first).
 # 中 is Henan / Northeastern 好, alone or before a pause (中 给我整个时间).

@@ -48,6 +48,9 @@ class BookingRequest:
     # PIPL: when the customer agreed to the dealer's privacy notice (None: not asked, e.g.
     # a hand-over before it); recorded on the draft with the notice's version.
     privacy_consent_at: datetime | None = None
+    # The advisor the customer asked for by name (上回是张顾问接待的,这次还找他): given the
+    # booking when free in that slot.
+    wanted_advisor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,9 +156,11 @@ def _day_load(session: Session, start: datetime, timezone: ZoneInfo, dealer: int
 
 
 def _choose_advisor(
-    session: Session, start: datetime, phone: str | None, timezone: ZoneInfo, dealer: int
+    session: Session, start: datetime, phone: str | None, timezone: ZoneInfo, dealer: int,
+    wanted: str | None = None,
 ) -> Advisor | None:
-    """The customer's previous advisor if free in that slot; else, among the active
+    """The advisor the customer asked for, then the customer's previous advisor, if free in
+    that slot; else, among the active
     advisors free in that slot, the one with the fewest live bookings that day (ties
     by code); if nobody is free in that slot, the least busy that day.
 
@@ -165,6 +170,11 @@ def _choose_advisor(
     day are not serialised: at worst two of them count the same day load.
     """
     busy = _busy_at(session, start, dealer)
+    if wanted:
+        asked_for = session.scalars(select(Advisor).where(
+            Advisor.dealer_id == dealer, Advisor.active.is_(True), Advisor.name == wanted)).first()
+        if asked_for is not None and asked_for.id not in busy:
+            return asked_for
     previous = _previous_advisor(session, phone, dealer) if phone else None
     if previous is not None and previous.id not in busy:
         return previous
@@ -255,7 +265,7 @@ def _write_draft(
 ) -> BookingResult:
     """The draft row for a request whose slot capacity is already taken."""
     dealer = dealer_id(session, catalog)
-    advisor = _choose_advisor(session, request.start, request.phone, catalog.timezone, dealer)
+    advisor = _choose_advisor(session, request.start, request.phone, catalog.timezone, dealer, request.wanted_advisor)
     repeat_repair = request.repeat_repair
     if catalog.is_interview(request.service_type) and had_recent_work_order(session, request.plate, now, dealer):
         repeat_repair = True

@@ -111,6 +111,16 @@ def test_bookings_of_one_day_are_spread_over_the_advisors(database_url, catalog)
     assert names == ["李明", "张华", "王芳", "李明"]  # the fewest that day, ties by code
 
 
+def test_the_advisor_asked_for_gets_the_booking_when_free(database_url, catalog):
+    from dataclasses import replace
+
+    wanted = replace(request_for("w:1", start=at(27, 9)), wanted_advisor="王芳")
+    assert book_once(database_url, wanted, catalog, NOW).advisor_name == "王芳"
+    # Busy in that slot (the second car of the slot asks for her too): another advisor.
+    again = replace(request_for("w:2", start=at(27, 9), phone="13900000002"), wanted_advisor="王芳")
+    assert book_once(database_url, again, catalog, NOW).advisor_name != "王芳"
+
+
 def test_the_second_booking_of_a_slot_goes_to_another_advisor(database_url, catalog):
     names = advisors_of(database_url, catalog, [("s:1", SLOT, None), ("s:2", SLOT, None)])
     assert len(set(names)) == 2

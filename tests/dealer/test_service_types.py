@@ -184,6 +184,7 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "去年在别的店修过一次,又开始烧了", True),
         ("repeat_repair", "修过但不是这个毛病", False),
         ("repeat_repair", "上回换了个零件没好", True),
+        ("repeat_repair", "这个问题以前没有", False),  # it never happened before
         ("booking_confirmed", "妥了", True),
         ("booking_confirmed", "就这么定了", True),
         # a yes word inside other words is no yes (打了好几次 / 行驶)

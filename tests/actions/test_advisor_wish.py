@@ -1,0 +1,40 @@
+"""An advisor asked for by name (上回是张顾问接待的,这次还能找他吗?): noted for the booking."""
+from __future__ import annotations
+
+import pytest
+
+from actions.booking_form import ValidateBookingForm
+from actions.submit_booking import wanted_advisor
+
+pytestmark = pytest.mark.usefixtures("app_database")
+
+BOOKED = {"service_type": "maintenance", "appointment_time": "2026-11-27T15:00:00+08:00",
+          "appointment_display": "11月27日(周五) 15:00", "customer_name": "聂", "phone": "13612957480",
+          "plate": "京P5H3E9", "first_visit": True, "car_model": "亚洲龙", "mileage": "72000",
+          "last_service": "五月", "extra_requests": "unknown"}
+
+
+def slot_values(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+@pytest.mark.parametrize(("text", "response"), [
+    ("上回是张顾问接待的,这次还能找他吗?", "utter_advisor_wish_noted"),
+    ("能指定李明接待吗", "utter_advisor_wish_noted"),
+    ("上回是刘顾问接待的,这次还能找他吗?", "utter_advisor_not_here"),  # nobody of that name here
+])
+async def test_an_advisor_asked_for_at_the_read_back_is_answered_and_changes_nothing(
+        dispatcher, form_tracker, domain, text, response):
+    tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text, slots=BOOKED)
+    tracker.latest_message["intent"] = {"name": "report_problem", "confidence": 0.6}
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert [m["response"] for m in dispatcher.messages] == [response]
+    assert slots.get("service_type", "maintenance") == "maintenance" and not slots.get("symptom_what")
+    assert slots["requested_slot"] == "booking_confirmed" and slots.get("booking_confirmed") is None
+
+
+def test_the_advisor_asked_for_goes_with_the_booking(form_tracker):
+    tracker = form_tracker({}, text="好的")
+    tracker.events.insert(-1, {"event": "user", "timestamp": 1.0, "text": "上回是张顾问接待的,这次还能找他吗?"})
+    assert wanted_advisor(tracker) == "张华"
+    assert wanted_advisor(form_tracker({}, text="到了找谁")) is None
