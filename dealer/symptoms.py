@@ -279,6 +279,8 @@ CAR_YEAR_NEXT = re.compile(r"的(?!时候|那会|冬天|夏天|春天|秋天|年
 CAR_AGE_BEFORE = re.compile(
     r"(?:(?:买了|买来|买|提车|提了|开了|用了|落地|新车|车龄)(?:还|才|刚|快|不到|没到|没有|没|将近|差不多|有|也就|就)+(?:开|用)?了?"
     r"|车子?(?:还|才|刚|不到|没到|也就)+(?:开|用)?了?"  # 车才一年多 (车有一个月没开 is no age)
+    # 新买的星越L才三个月: the car named between
+    r"|(?:新买的|刚买的|新提的|刚提的)[^,，。!！?？\s]{0,10}?(?:还|才|刚|不到|没到|也就)+(?:开|用)?了?"
     r"|(?:买了?|买来|提车了?|提了|落地|车龄))$"  # 才提车四个月: the car's age, not when it began (开了半小时 is)
 )
 
@@ -394,6 +396,10 @@ def frequency_phrases(piece: str) -> list[str]:
             and not (piece[start:end] == "一直" and not any(end <= at < end + 8 for at, _ in complaint))]
 
 
+# Said of the repairs (这都第二次了,能不能给我弄好): the ordinal counts them, not the fault.
+REPAIR_DEMAND = re.compile(r"弄好|修好|修了|修过|没修好|彻底|又坏|返修|返厂")
+
+
 # --- driving impact -------------------------------------------------------------------------
 
 IMPACT = re.compile(
@@ -405,7 +411,9 @@ IMPACT = re.compile(
             r"不(?:太|怎么)?敢(?:开车|开|上路|上高速|跑高速|开快)了?",
             r"(?:(?<!能)不能|没法|没办法)(?:正常)?(?:开车|开|走|上路|行驶|跑)了?",
             r"(?:(?<![门窗箱盖锁调])开不了|开不动|走不了|(?<![启发])动不了|跑不起来)了?",
-            r"正常(?:开|行驶|使用)|开(?:着|起来)(?:没|没什么|没啥)感觉|开(?:着|起来)(?:很|有点|挺)?(?:难受|不舒服|吓人|危险|费劲|吃力)",
+            r"正常(?:开|行驶|使用)|开(?:着|起来)(?:没|没什么|没啥)感觉"
+            # 晚上开着吓人: when driving is hard is part of the answer
+            r"|(?:晚上|夜里|夜间|白天|高速上|上高速|下雨天?|雨天)?开(?:着|起来)(?:很|有点|挺)?(?:难受|不舒服|吓人|危险|费劲|吃力)",
         )
     )
 )
@@ -1175,6 +1183,8 @@ def answers_in(text: str) -> dict[str, str]:
     """Which of the six questions this text already answers, each with the words that answer it."""
     units = _units(text)
     found = {question: _phrases(units, reader) for question, reader in PHRASE_READERS.items()}
+    if REPAIR_DEMAND.search(text) and "第" in found["frequency"]:
+        found["frequency"] = ""  # 这都第二次了,能不能给我弄好: the ordinal counts the repairs
     found["where"] = _without_repeated_situations(found["where"], found["frequency"])
     found["what"] = phenomenon(text)
     return {question: found[question] for question in QUESTIONS if found[question]}

@@ -514,9 +514,15 @@ def test_a_vin_phone_or_plate_told_with_the_complaint_is_not_its_words(text):
     assert not any(ch.isdigit() for ch in what), what
 
 
+@pytest.mark.parametrize("text", ["这都第二次了,能不能给我弄好", "第三次了,上次修了还是不行"])
+def test_which_repair_it_is_is_not_how_often_the_fault_shows(text):
+    assert "frequency" not in answers_in(text)
+
+
 @pytest.mark.parametrize("text", ["新车才买半年 天窗就漏水", "新买不到一年的汉兰达 天窗漏水 下雨副驾头顶滴水",
                                   "刚提了三个月的车,刹车异响", "新车才开半年 中控屏老是黑屏",
-                                  "车上个月才提的,空调异响", "去年刚买的车,最近刹车有异响", "空调不制冷了 车才一年多"])
+                                  "车上个月才提的,空调异响", "去年刚买的车,最近刹车有异响", "空调不制冷了 车才一年多",
+                                  "新买的星越L才三个月，驾驶座车门关不严实"])
 def test_how_old_the_car_is_is_not_when_the_symptom_started(text):
     found = answers_in(text)
     assert "when" not in found and "年" not in found["what"] and "月" not in found["what"]
@@ -819,7 +825,8 @@ def test_a_question_about_driving_is_not_the_driving_impact(text):
     assert "driving_impact" not in answers_in(text)
 
 
-@pytest.mark.parametrize(("text", "impact"), [("还可以开不过有点抖", "还可以开"), ("能开,就是吵", "能开")])
+@pytest.mark.parametrize(("text", "impact"), [("还可以开不过有点抖", "还可以开"), ("能开,就是吵", "能开"),
+                                             ("大灯一闪一闪的,晚上开着吓人", "晚上开着吓人")])
 def test_the_driving_impact_told_is_still_read(text, impact):
     assert answers_in(text)["driving_impact"] == impact
 
