@@ -1521,6 +1521,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _answering(tracker) == "booking_confirmed" and backend.script().only_by_the_way(latest_text(tracker)):
+            # 哦对了 at the read-back: something is to be changed or added, not a yes
+            # (asked next: 请问需要修改哪一项?).
+            return {"booking_confirmed": None, "awaiting_correction": True}
         if _answering(tracker) == "booking_confirmed":
             # The words decide over the intent (对的,没有问题 read as deny is a yes).
             words = backend.script().read_yes_no("booking_confirmed", latest_text(tracker))

@@ -1159,6 +1159,13 @@ async def test_the_words_decide_the_read_back_over_the_intent(dispatcher, form_t
     assert slot_values(await run_form(dispatcher, tracker, domain))["booking_confirmed"] is True
 
 
+async def test_by_the_way_at_the_read_back_is_no_yes(dispatcher, form_tracker, domain):
+    tracker = form_tracker({"booking_confirmed": True}, requested_slot="booking_confirmed", text="哦对了")
+    tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["booking_confirmed"] is None and slots["awaiting_correction"] is True
+
+
 async def test_a_car_model_read_as_a_greeting_is_the_answer(dispatcher, form_tracker, domain):
     tracker = form_tracker({}, requested_slot="car_model", text="哈弗H6")
     tracker.latest_message["intent"] = {"name": "greet", "confidence": 0.6}

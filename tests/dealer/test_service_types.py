@@ -185,6 +185,9 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("repeat_repair", "修过但不是这个毛病", False),
         ("repeat_repair", "上回换了个零件没好", True),
         ("repeat_repair", "这个问题以前没有", False),  # it never happened before
+        # 哦对了 is "by the way": something else comes, no yes
+        ("booking_confirmed", "哦对了", None),
+        ("booking_confirmed", "对了,没问题", True),
         ("booking_confirmed", "妥了", True),
         ("booking_confirmed", "就这么定了", True),
         # a yes word inside other words is no yes (打了好几次 / 行驶)
@@ -208,7 +211,7 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
         ("莫得", True),
         ("没有,就把那个响的问题弄好", True),
         ("没啥了,就保养", True),
-        ("没啦", True), ("没嘞", True), ("没啦～谢谢🙏", True), ("谢谢", False),
+        ("没啦", True), ("没嘞", True), ("没啦～谢谢🙏", True), ("谢谢", False), ("甭了 没有", True),
         ("没什么了，就做个保养", True),
         ("不用了,先把车修好再说", True),
         ("顺便洗个车", False),
