@@ -110,6 +110,8 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
         del answers["frequency"]
     if answers.get("when") and (_names_a_future_time(answers["when"], tracker) or is_vague_time(answers["when"])):
         del answers["when"]  # (这两天: since when exactly is asked, as for 最近)
+    if complaint and answers.get("when") and _said_of_another_event(answers["when"], answers.get("what", ""), text):
+        del answers["when"]  # 前天车机自己升级了,之后倒车影像黑屏: since when is asked (after what?)
     where = answers.pop("where", None)
     tried = answers.get("tried", "")
     told_with = next((clause for clause in clauses(text) if tried and tried in clause), tried)
@@ -128,6 +130,18 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
     return taken
 
 
+def _said_of_another_event(when: str, what: str, text: str) -> bool:
+    """The time told with the complaint belongs to something else that happened (前天暴雨开过一段
+    积水路,现在发动机抖得厉害): its clause neither holds the fault nor says it began then."""
+    pieces = [piece for c in clauses(text) for piece in c.split()]  # (messages joined by spaces)
+    clause = next((c for c in pieces if when in c), None)
+    if clause is None or not what or ONSET_SAID.search(clause) or not clause.replace(when, "").strip("的了就呢啊"):
+        return False  # (昨天下午,空调突然不出风了: the time alone, said of what follows)
+    return not any(piece in clause or clause in piece for piece in clauses(what))
+
+
+# 上周开始 / 前天发现的 / 最近一周都这样: the time the fault began or was found.
+ONSET_SAID = re.compile(r"开始|以后|之后|以来|起|发现|出现|这样|就有|有的|才有|这毛病|这问题|这情况")
 ALWAYS_ALONE = re.compile(r"(?:一直|始终|总)(?:[亮响闪漏抖]着?)?")
 THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
 REPAIRED = re.compile(r"(?<!自己)(?<![没未])(?<!没有)(?:修|维修|检修)(?:过|了)")
@@ -174,9 +188,17 @@ def _unknown_besides_a_request(text: str, slot: str) -> str | None:
     script = backend.script()
     pieces = [p for p in clauses(text)]
     unknown = [p for p in pieces if script.only_unknown(p)]
-    if unknown and len(unknown) < len(pieces) and all(p in unknown or TO_THE_SHOP.search(p) for p in pieces):
+    if unknown and len(unknown) < len(pieces) and all(p in unknown or TO_THE_SHOP.search(p) or SOMEONE_ELSE_DRIVES.search(p)
+                                                      for p in pieces):
         return ",".join(unknown)
     return None
+
+
+# 车平时我老公开 / 不是我开的: why the customer cannot say (no answer to the question).
+SOMEONE_ELSE_DRIVES = re.compile(
+    r"(?:老公|老婆|爱人|媳妇|先生|太太|儿子|女儿|孩子|家里人|我爸|我妈|父亲|母亲|别人|朋友|同事|司机)(?:在|平时|一般)?开"
+    r"|不是我(?:在)?开|我(?:平时|一般)?不开"
+)
 
 
 # A start marker (10月份开始的, 过年以后): the time a symptom began, however the day resolves.

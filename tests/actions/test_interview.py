@@ -11,7 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.booking_form import ValidateBookingForm
-from actions.interview import ASKING_WORDS, MAX_FURTHER_COMPLAINTS, RESTATED_AGAIN, answers_taken, interview_prefill
+from actions.interview import (
+    ASKING_WORDS, MAX_FURTHER_COMPLAINTS, RESTATED_AGAIN, answers_taken, complaint_prefill, interview_prefill,
+)
 from actions.readback import ActionAskSymptomConfirmed, ActionAskSymptomMore
 from actions.submit_booking import ActionSubmitBooking
 from dealer.db import unit_of_work
@@ -43,6 +45,13 @@ async def answer(form_tracker, domain, requested_slot, text, slots=None, intent=
     tracker = form_tracker({requested_slot: text}, requested_slot=requested_slot, slots=slots, text=text)
     tracker.latest_message["intent"] = {"name": intent, "confidence": 0.9}
     return slot_values(await ValidateBookingForm().run(dispatcher or CollectingDispatcher(), tracker, domain))
+
+
+@pytest.mark.parametrize(("text", "kept"), [("不知道,车平时我老公开", "不知道"), ("不清楚,不是我开的", "不清楚"),
+                                          ("不知道,我自己拍过两下", "不知道,我自己拍过两下")])
+async def test_not_knowing_because_someone_else_drives_is_kept_as_not_knowing(form_tracker, domain, text, kept):
+    events = await answer(form_tracker, domain, "symptom_tried", text, {**INTERVIEWING, "symptom_tried": None})
+    assert events["symptom_tried"] == kept
 
 
 # --- the restated complaint -------------------------------------------------------------
@@ -289,6 +298,21 @@ def test_a_time_in_the_past_is_when_it_started(form_tracker):
     text = "11月20日开始刹车有异响"
     tracker = form_tracker({}, text=text, entities=[_time_entity(text, "11月20日", "2026-11-20T00:00:00+08:00")])
     assert interview_prefill(text, tracker)["symptom_when"].startswith("11月20日")
+
+
+@pytest.mark.parametrize("text", ["前天暴雨开过一段积水路,现在发动机抖得厉害", "国庆跑了趟长途回来,方向盘有点抖",
+                                  "前天车机自己升级了 之后倒车影像黑屏了"])
+def test_the_time_of_another_event_leaves_since_when_to_be_asked(form_tracker, text):
+    """The time belongs to what happened before the fault (the rain, the trip, the update):
+    since when (after what) is asked, not taken as the bare day."""
+    prefill = complaint_prefill(text, form_tracker({}, text=text))
+    assert "symptom_when" not in prefill and prefill["symptom_what"]
+
+
+@pytest.mark.parametrize(("text", "when"), [("昨天下午,空调突然不出风了", "昨天下午"), ("我的迈腾前天开始刹车异响", "前天开始"),
+                                            ("我的车刹车的时候有异响,最近一周都这样", "最近一周")])
+def test_the_time_the_fault_began_is_taken(form_tracker, text, when):
+    assert complaint_prefill(text, form_tracker({}, text=text))["symptom_when"] == when
 
 
 def test_a_vague_how_often_is_asked_not_prefilled(form_tracker):
