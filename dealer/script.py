@@ -54,7 +54,9 @@ COMING_IN = re.compile(
 WARRANTY_COST = re.compile(r"(?:保修|质保|三包|索赔)[^,，。?？]{0,6}(?:收费|要钱|免费|花钱|自费|全免|掏钱|给钱|付钱)")
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
 # 哦对了 / 对了,…: "by the way", which opens something else (its 对 is no yes).
-BY_THE_WAY = re.compile(r"^\s*(?:哦|噢|喔|啊|诶|哎|欸)?对了[,，。.!！~～…\s]*")
+BY_THE_WAY = re.compile(r"^\s*(?:哦|噢|喔|啊|诶|哎|欸)?对了[,，。.!！~～…\s]+")
+# 哦对了 alone (a bare 对了 after a correction says it is right now).
+BY_THE_WAY_ALONE = re.compile(r"(?:哦|噢|喔|啊|诶|哎|欸)对了[,，。.!！~～…\s]*")
 NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u4e00-\u9fff]{0,6}?过")
 # "Never had it": 以前没这毛病, 之前没有这种问题, 从来没这情况.
 NEVER_HAD = re.compile(
@@ -215,7 +217,7 @@ class BookingScript:
     @staticmethod
     def only_by_the_way(text: str) -> bool:
         """哦对了 alone: something else is about to be said."""
-        return bool(text.strip()) and not BY_THE_WAY.sub("", text)
+        return bool(BY_THE_WAY_ALONE.fullmatch(text.strip()))
 
     def read_yes_no(self, slot: str, text: str) -> bool | None:
         """Yes/no in the customer's own words (上次来升级过,又死机了 → yes); None if unclear.
@@ -223,9 +225,10 @@ class BookingScript:
         "No" words are checked first (没修过 contains 修过); a bare 没有/没 is a no.
         """
         yes_words, no_words = self.yes_no_words[slot]
-        text = BY_THE_WAY.sub("", self.standardised(text))  # 哦对了 (by the way) is no 对
-        if not text:
-            return None
+        text = self.standardised(text)
+        if self.only_by_the_way(text):
+            return None  # 哦对了 (by the way): something else follows, no 对
+        text = BY_THE_WAY.sub("", text) or text  # 对了,没问题: what follows the 对了 answers
         cleaned = text.strip(" ,，。.!！~～了啊呀哦吧呢的啦嘞咯哈嘛")
         if UNSURE_WHETHER.search(text):
             return None

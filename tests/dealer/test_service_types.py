@@ -188,6 +188,7 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         # 哦对了 is "by the way": something else comes, no yes
         ("booking_confirmed", "哦对了", None),
         ("booking_confirmed", "对了,没问题", True),
+        ("booking_confirmed", "对了", True),  # after a correction: right now
         ("booking_confirmed", "妥了", True),
         ("booking_confirmed", "就这么定了", True),
         # a yes word inside other words is no yes (打了好几次 / 行驶)
