@@ -554,6 +554,16 @@ def test_a_hard_start_is_a_fault(text):
     assert tells_a_fault(text, False)
 
 
+@pytest.mark.parametrize("text", ["我的车续航掉得有点快,想来检查下", "电池衰减严重", "最近掉电快"])
+def test_a_battery_losing_range_is_a_fault(text):
+    assert tells_a_fault(text, True)
+
+
+@pytest.mark.parametrize("text", ["续航怎么算", "电池质保几年"])
+def test_asking_about_the_battery_is_no_fault(text):
+    assert not tells_a_fault(text, False)
+
+
 @pytest.mark.parametrize("text", ["我车停一晚上地上有一摊油,想过去看看", "车底下一滩绿色的水", "车位上都是油渍"])
 def test_what_a_leak_left_under_the_car_is_a_fault(text):
     assert tells_a_fault(text, False)
