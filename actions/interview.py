@@ -186,11 +186,14 @@ def _unknown_besides_a_request(text: str, slot: str) -> str | None:
     if question == "what" or answers_in(text).get(question):
         return None
     script = backend.script()
-    pieces = [p for p in clauses(text)]
+    pieces = [piece for c in clauses(text) for piece in c.split()]  # (spaces for commas too)
     unknown = [p for p in pieces if script.only_unknown(p)]
     if unknown and len(unknown) < len(pieces) and all(p in unknown or TO_THE_SHOP.search(p) or SOMEONE_ELSE_DRIVES.search(p)
                                                       for p in pieces):
         return ",".join(unknown)
+    if unknown and question in ("frequency", "driving_impact", "tried") and not any(
+            names_a_problem(p) or answers_in(p) for p in pieces if p not in unknown):
+        return ",".join(unknown)  # 我就坐过那一回 不知道 to how often: why not, no answer
     return None
 
 

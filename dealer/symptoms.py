@@ -434,7 +434,7 @@ def impact_phrases(piece: str) -> list[str]:
 # --- what the customer tried ----------------------------------------------------------------
 
 TRY_VERB = (
-    r"(?:试|换|加|修|检查|检修|查|看|做|补|打|充|搭|拆|洗|清洗|清理|调|紧|喷|贴|升级|重启|拔|插|复位|清|刷|送|去|处理|弄"
+    r"(?:试|换|加|修|检查|检修|查|看|做|补|打|充|搭|拆|洗|清洗|清理|调|紧|喷|贴|升级|重启|拔|插|复位|清|刷|送|去|处理|弄|拍|敲"
     r"|保养|更换|维修|拧|装|测)"
 )
 # Who, when and where before what was tried (自己 / 之前在你们店): a bounded prefix, no backtracking runs.

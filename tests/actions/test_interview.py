@@ -54,6 +54,12 @@ async def test_not_knowing_because_someone_else_drives_is_kept_as_not_knowing(fo
     assert events["symptom_tried"] == kept
 
 
+async def test_why_the_customer_cannot_say_how_often_is_no_answer(form_tracker, domain):
+    events = await answer(form_tracker, domain, "symptom_frequency", "我就坐过那一回 不知道",
+                          {**INTERVIEWING, "symptom_frequency": None})
+    assert events["symptom_frequency"] == "不知道"
+
+
 # --- the restated complaint -------------------------------------------------------------
 
 
