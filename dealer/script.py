@@ -53,9 +53,8 @@ COMING_IN = re.compile(
 # What a warranty repair costs (保修的话不收费吧 / 质保要钱吗 / 三包能全免吗).
 WARRANTY_COST = re.compile(r"(?:保修|质保|三包|索赔)[^,，。?？]{0,6}(?:收费|要钱|免费|花钱|自费|全免|掏钱|给钱|付钱)")
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
-# 哦对了 / 对了,…: "by the way", which opens something else (its 对 is no yes).
-BY_THE_WAY = re.compile(r"^\s*(?:哦|噢|喔|啊|诶|哎|欸)?对了[,，。.!！~～…\s]+")
-# 哦对了 alone (a bare 对了 after a correction says it is right now).
+# 哦对了 alone: "by the way", which opens something else (its 对 is no yes; a bare 对了
+# after a correction says it is right now, and 对了 with more keeps its 对 as before).
 BY_THE_WAY_ALONE = re.compile(r"(?:哦|噢|喔|啊|诶|哎|欸)对了[,，。.!！~～…\s]*")
 NEVER_BEFORE = re.compile(r"(?:没有|没|未|从没|从来没|从未|不曾)[\u4e00-\u9fff]{0,6}?过")
 # "Never had it": 以前没这毛病, 之前没有这种问题, 从来没这情况.
@@ -228,7 +227,6 @@ class BookingScript:
         text = self.standardised(text)
         if self.only_by_the_way(text):
             return None  # 哦对了 (by the way): something else follows, no 对
-        text = BY_THE_WAY.sub("", text) or text  # 对了,没问题: what follows the 对了 answers
         cleaned = text.strip(" ,，。.!！~～了啊呀哦吧呢的啦嘞咯哈嘛")
         if UNSURE_WHETHER.search(text):
             return None
