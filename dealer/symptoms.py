@@ -600,7 +600,7 @@ QUESTION_TAG = re.compile(
 )
 
 # After a part, words that say how it is (空调风有点小, 发动机声音变得很粗, 空调不行了).
-PART_STATE = re.compile(r"有点|有些|很|太|特别|非常|挺|越来越|变得|得厉害|严重|不|没|出(?:了)?(?:点|些)?(?:问题|毛病|故障)")
+PART_STATE = re.compile(r"有点|有些|很|太|特别|非常|挺|越来越|变得|得厉害|严重|增多|变多|升高|变少|减少|不|没|出(?:了)?(?:点|些)?(?:问题|毛病|故障)")
 
 
 @lru_cache

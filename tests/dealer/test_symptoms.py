@@ -554,8 +554,8 @@ def test_a_hard_start_is_a_fault(text):
     assert tells_a_fault(text, False)
 
 
-@pytest.mark.parametrize("text", ["我的车续航掉得有点快,想来检查下", "电池衰减严重", "最近掉电快"])
-def test_a_battery_losing_range_is_a_fault(text):
+@pytest.mark.parametrize("text", ["我的车续航掉得有点快,想来检查下", "电池衰减严重", "最近掉电快", "检查机油增多要收费吗"])
+def test_a_battery_losing_range_or_oil_rising_is_a_fault(text):
     assert tells_a_fault(text, True)
 
 
