@@ -373,7 +373,7 @@ class BookingScript:
 
 
 # Question-shaped words: a particle, a question mark, or an A-not-A.
-ASKED = re.compile(r"[吗么嘛?？]|[不没]$|有没有|能不能|可不可以|可以不|行不|有不|支不支持|提不提供|开不开")
+ASKED = re.compile(r"[吗么嘛?？]|[不没]$|有没有|能不能|可不可以|可以不|行不|有不|支不支持|提不提供|开不开|多久|多长时间|几分钟|怎么")
 
 
 @lru_cache
