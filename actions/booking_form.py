@@ -48,7 +48,7 @@ from actions.interview import (
 )
 from actions.warranty_check import answering_warranty_question, take_warranty_answer, warranty_question_due
 from dealer.script import NOT_GIVEN, WARRANTY_COST, given
-from dealer.symptoms import GREETING, answers_in, names_a_problem, same_complaint, tells_a_fault
+from dealer.symptoms import GREETING, answers_in, clauses, names_a_problem, same_complaint, tells_a_fault
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
 from dealer.time_shift import time_shift
@@ -709,6 +709,14 @@ def _question_with_the_request(tracker: Tracker) -> str | None:
     return kind if kind and sounds_like_question(text) and not asks_about_the_cause(text) else None
 
 
+def _confirmed_with_a_question(tracker: Tracker) -> bool:
+    """对的,大概要弄多久? at the read-back: a yes said first, with a question after it."""
+    text = latest_text(tracker)
+    first = clauses(text)[0] if clauses(text) else ""
+    return (_answering(tracker) == "booking_confirmed" and first != text.strip()
+            and backend.script().read_yes_no("booking_confirmed", first) is True)
+
+
 def _question_instead_of_answer(tracker: Tracker) -> str | None:
     """A question (hours, address, price) asked in place of the requested answer, read
     from its words or from the intent when the words sound like a question."""
@@ -1017,6 +1025,10 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # 做个保养大概要多久啊?我想在店里等: answered, and the booking it asks for begins.
             answer_question(opening_question, latest_text(tracker), dispatcher, tracker)
         question = _question_instead_of_answer(tracker)
+        if question is not None and _confirmed_with_a_question(tracker):
+            # 对的,到时候车停哪里? at the read-back: answered, and the yes stands.
+            answer_question(question, latest_text(tracker), dispatcher, tracker)
+            question = None
         if question is not None:
             # 保养大概多少钱? while the mileage is asked: answered, then the question again.
             answer_question(question, latest_text(tracker), dispatcher, tracker)

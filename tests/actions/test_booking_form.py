@@ -1159,6 +1159,16 @@ async def test_the_words_decide_the_read_back_over_the_intent(dispatcher, form_t
     assert slot_values(await run_form(dispatcher, tracker, domain))["booking_confirmed"] is True
 
 
+@pytest.mark.parametrize("text", ["对的，到时候车停哪里？", "没问题，大概要弄多久？", "是的，我可能会晚到十分钟左右，没关系吧？"])
+async def test_a_yes_with_a_question_at_the_read_back_is_answered_and_confirmed(dispatcher, form_tracker, domain, text):
+    tracker = form_tracker({"booking_confirmed": True}, requested_slot="booking_confirmed", text=text,
+                           slots={"service_type": "maintenance"})
+    tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.8}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["booking_confirmed"] is True
+    assert dispatcher.messages and dispatcher.messages[0]["response"].startswith("utter_answer")
+
+
 async def test_by_the_way_at_the_read_back_is_no_yes(dispatcher, form_tracker, domain):
     tracker = form_tracker({"booking_confirmed": True}, requested_slot="booking_confirmed", text="哦对了")
     tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.9}
