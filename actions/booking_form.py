@@ -1487,11 +1487,15 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         nearest to what the customer wanted), said back so the customer can still change
         it; with none offered yet, free slots from the next day are offered to pick from
         (not one in the next half hour the customer may not make)."""
-        if _answering(tracker) != "appointment_time" or latest_entity(tracker, "time"):
+        if _answering(tracker) != "appointment_time":
             return {}
         chosen = _slot_chosen_by_place(latest_text(tracker), offered_starts(tracker))
-        if chosen:
-            return {"appointment_time": chosen.isoformat()}  # 第一个吧 / 最后那个: that button's slot
+        said = latest_entity(tracker, "time")
+        if chosen and (said is None or (said.get("additional_info") or {}).get("exact") is False):
+            # 第一个吧 / 最后那个: that button's slot (越早越好 beside it only says why).
+            return {"appointment_time": chosen.isoformat()}
+        if said:
+            return {}
         if not backend.script().leaves_it_to_us(latest_text(tracker)):
             return {}
         starts = offered_starts(tracker)

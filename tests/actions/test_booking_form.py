@@ -1258,6 +1258,7 @@ async def test_an_acknowledgement_after_the_booking_says_it_stands(form_tracker,
     ("你们那停车方便吗", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
     ("要是堵车晚到一会儿行吗", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
     ("到时候要提前多久到", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
+    ("新车首保是免费的吗?", None, ["utter_answer_shop_fact", "utter_offer_booking"]),
     # The demo dealer's own answer (shop_facts); before a booking, then the offer.
     ("修的时候有代步车吗？", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
     ("修的时候有代步车吗？", None, ["utter_answer_shop_fact", "utter_offer_booking"]),
@@ -1398,6 +1399,18 @@ async def test_an_offered_slot_chosen_by_its_place_is_booked(dispatcher, form_tr
     tracker = _offered(form_tracker({}, text=text), offered)
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["appointment_time"] == chosen
+
+
+async def test_an_offered_slot_chosen_by_its_place_beats_as_soon_as_possible(dispatcher, form_tracker, domain):
+    """第一个吧,越早越好 after slots of the day after tomorrow were offered: the first of them
+    (越早越好 read as a time had offered today's instead)."""
+    offered = ["2026-11-30T13:00:00+08:00", "2026-11-30T13:30:00+08:00"]
+    asap = {"entity": "time", "value": "2026-11-26T15:00:00+08:00", "start": 4, "end": 8,
+            "additional_info": {"grain": "range", "exact": False, "earliest": "2026-11-26T15:00:00+08:00"}}
+    tracker = _offered(form_tracker({"appointment_time": asap["value"]}, text="第一个吧,越早越好", entities=[asap]),
+                       offered)
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["appointment_time"] == "2026-11-30T13:00:00+08:00"
 
 
 async def test_a_time_left_to_the_dealer_with_nothing_offered_offers_slots_from_the_next_day(
