@@ -32,6 +32,8 @@ _ASKED_BEFORE = ("privacy_consent", "customer_name", "phone", "first_visit", "pl
 SELF_PAID = re.compile(r"自费|自己出钱|自己掏钱|自掏腰包")
 # 不在了 / 早过了 / 超了: the warranty said to be over in a short answer to the question.
 NOT_WITHIN = re.compile(r"不在|没在|早过|过了|超了|超过|到期|不是保修|不走保修|不保了")
+# 修 / 修理 / 就修一下: the repair, as booked.
+PAID_REPAIR = re.compile(r"(?:就|直接)?(?:修|修理|修修|修一下|修下|维修)(?:吧|呗|就行|就好)?[。.!！]*$")
 # 在的 / 还在 / 是的: the car said to be within it.
 WITHIN = re.compile(r"^(?:嗯|对|是)?[,，]?(?:还在|在的|在呢|在啊|在吧|应该在|应该还在|在|是的|是啊|对的|对)")
 
@@ -95,7 +97,7 @@ def warranty_answer(tracker: Tracker) -> str | None:
     intent = latest_intent(tracker)
     if intent == "affirm" or WITHIN.match(text.strip()):
         return "warranty"
-    if intent == "deny" or dealer.services_named(text):
+    if intent == "deny" or dealer.services_named(text) or PAID_REPAIR.match(text.strip()):
         return "repair"  # 不是 / 维修 / 修一下
     return None
 

@@ -225,6 +225,8 @@ CHANGED_TO = re.compile(r"(?:改成|改到|改为|换成|换到|调到|调成|�
 # 明天下午三点吧…算了明天有事,还是周日下午三点: 算了 and the reason, then the time instead.
 TAKEN_BACK_BEFORE = re.compile(
     r"(?:不对|说错了?|记错了?|[哦噢啊呃]不|不是不是|算了[^,，。;；]{0,8})[\s,，。.!！~…]*(?:是|应该是|改成|那就|还是)?$"
+    # 下周三上午,呃,还是下周四上午吧: a pause, then 还是 (or rather) before the time instead
+    r"|[,，。…\s]+(?:[呃嗯额哦噢啊]+[,，。…\s]*)?还是(?:改成|换成|定在)?$"
 )
 
 # A mention after one of these is refused too (不是这周，是下周).

@@ -74,6 +74,7 @@ def answer_tracker(form_tracker, text, intent="inform", entities=None):
     ("维修", "inform", "repair"),
     ("这车开了四年多了", "inform", "repair"),
     ("补胎", "inform", "repair"),  # the job of the repair, no other service
+    ("修", "inform", "repair"),
 ])
 async def test_the_answer_books_a_claim_or_a_repair(dispatcher, form_tracker, domain, said, intent, code):
     events = await ValidateBookingForm().run(dispatcher, answer_tracker(form_tracker, said, intent), domain)

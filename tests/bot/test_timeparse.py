@@ -408,6 +408,14 @@ def test_the_same_time_on_the_new_day_keeps_the_clock_taken_back(text, expected)
     assert parse_time(text, datetime(2055, 6, 9, 11, 20, tzinfo=SHANGHAI)).value == sh(expected)
 
 
+@pytest.mark.parametrize(("text", "day"), [
+    ("下周三上午,呃,还是下周四上午吧,周三要开会", "2054-04-16"),  # a pause, then 还是: the time instead
+    ("周六还是周日都行", "2054-04-11"),  # 还是 between two: either, the first
+])
+def test_or_rather_after_a_pause_takes_the_time_back(text, day):
+    assert parse_time(text, datetime(2054, 4, 9, 10, 20, tzinfo=SHANGHAI)).earliest.date().isoformat() == day
+
+
 @pytest.mark.parametrize("text", ["腊八下午三点", "改天上午十点", "国庆后下午两点", "周几下午三点有空"])
 def test_a_day_the_rules_cannot_place_gives_no_time(text):
     for ref in (MON, THU, SUN):
