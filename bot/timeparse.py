@@ -1040,7 +1040,9 @@ def _choose(found: list[_Found], ref: datetime) -> Optional[TimeMention]:
             # 明天下午三点,改成四点 / 周四上午9点,哦不对,9点半: the day of the time replaced.
             day = next((_whole_day(f.mention) for f in reversed(found) if f.replaced and f.mention.dated), None)
         if day is not None:
-            return _clock_on_day(exact, day, ref) or exact
+            # 明天中午吃完饭 两点吧: a clock outside the day part said is still on that day
+            # (not today's, which the day said rules out).
+            return _clock_on_day(exact, day, ref) or _clock_on_day(exact, _whole_day(day), ref) or exact
     if exact is None:
         # 周五都行,下午吧: the day part said apart from the day, on that day.
         day = next((m for m in open_ if m.dated and m.grain == "day" and m.latest >= ref), None)

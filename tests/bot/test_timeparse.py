@@ -408,6 +408,11 @@ def test_the_same_time_on_the_new_day_keeps_the_clock_taken_back(text, expected)
     assert parse_time(text, datetime(2055, 6, 9, 11, 20, tzinfo=SHANGHAI)).value == sh(expected)
 
 
+def test_a_clock_outside_the_day_part_said_is_still_on_that_day():
+    """明天中午吃完饭 两点吧: tomorrow at 14:00 (it had been today's 14:00)."""
+    assert parse_time("明天中午吃完饭 两点吧", datetime(2054, 4, 9, 10, 20, tzinfo=SHANGHAI)).value == sh("2054-04-10 14:00")
+
+
 @pytest.mark.parametrize(("text", "day"), [
     ("下周三上午,呃,还是下周四上午吧,周三要开会", "2054-04-16"),  # a pause, then 还是: the time instead
     ("周六还是周日都行", "2054-04-11"),  # 还是 between two: either, the first
