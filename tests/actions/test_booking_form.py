@@ -1258,6 +1258,7 @@ async def test_an_acknowledgement_after_the_booking_says_it_stands(form_tracker,
     ("你们那停车方便吗", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
     ("要是堵车晚到一会儿行吗", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
     ("到时候要提前多久到", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
+    ("那天人多不多啊，要等很久吗", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
     ("新车首保是免费的吗?", None, ["utter_answer_shop_fact", "utter_offer_booking"]),
     # The demo dealer's own answer (shop_facts); before a booking, then the offer.
     ("修的时候有代步车吗？", "5月19日(周三) 12:00", ["utter_answer_shop_fact"]),
