@@ -709,6 +709,46 @@ def _question_with_the_request(tracker: Tracker) -> str | None:
     return kind if kind and sounds_like_question(text) and not asks_about_the_cause(text) else None
 
 
+def _service_wanted_instead(tracker: Tracker) -> str | None:
+    """这次其实是想喷个漆 / 改成做保养 at the read-back: another service than the one read back."""
+    if _answering(tracker) != "booking_confirmed" or not WANTED_INSTEAD.search(latest_text(tracker)):
+        return None
+    dealer = backend.catalog()
+    named = dealer.main_service_for(latest_text(tracker), False)
+    current = value_before_latest_message(tracker, "service_type")
+    return named if named in dealer.service_codes and named != current else None
+
+
+# 其实是想 / 改成 / 换成 / 想做的是: what the customer wants instead.
+WANTED_INSTEAD = re.compile(r"其实|改成|改为|换成|改做|想做的是|实际上|应该是|本来是想|是想")
+
+
+def restates_the_read_back(tracker: Tracker) -> bool:
+    """是五万四 / 不是四万五 at the read-back after the mileage was corrected to 54000: a fact
+    the read-back shows said again, or a figure it no longer shows denied: a yes."""
+    if _answering(tracker) != "booking_confirmed":
+        return False
+    text = latest_text(tracker).strip(" ,，。.!！~～")
+    negated = bool(re.match(r"(?:而)?不是", text))
+    said = re.sub(r"^(?:而)?不是", "", text) if negated else RESTATED_LEAD.sub("", text)
+    if not said or re.search(r"[,，。;；\s]", said):
+        return False  # (不是五万,是六万: a correction, read as one)
+    for slot, read in (("mileage", parse_mileage), ("phone", normalize_phone), ("plate", normalize_plate)):
+        current = tracker.get_slot(slot)
+        if current in (None, NOT_GIVEN):
+            continue
+        try:
+            value = read(said)
+        except (InvalidValue, ValueError):
+            continue
+        return str(value) != str(current) if negated else str(value) == str(current)
+    return False
+
+
+# 是 / 对,是 / 就是 before a fact said again at the read-back.
+RESTATED_LEAD = re.compile(r"^(?:嗯|对|对的|是的)?[,，]?(?:里程|公里数|电话|手机号?|车牌号?)?(?:就)?(?:是|为)?")
+
+
 def _confirmed_with_a_question(tracker: Tracker) -> bool:
     """对的,大概要弄多久? at the read-back: a yes said first, with a question after it."""
     text = latest_text(tracker)
@@ -1049,7 +1089,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         shifted = _shifted_booking_time(tracker)
         if shifted:
             tracker.add_slots([SlotSet("appointment_time", shifted)])  # checked like any new time
-        corrected = corrected_mileage(tracker) if asked == "booking_confirmed" or _corrects_the_mileage(tracker) else None
+        restated = restates_the_read_back(tracker)  # 里程是五万四: the figure read back, no correction
+        corrected = (corrected_mileage(tracker) if (asked == "booking_confirmed" or _corrects_the_mileage(tracker))
+                     and not restated else None)
         if corrected:
             tracker.add_slots([SlotSet("mileage", corrected)])
         correcting = (asked == "booking_confirmed" or after_taking_back(latest_text(tracker)) is not None
@@ -1180,6 +1222,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         """A described problem (异响, 刹车, 抖动 ...) means a repair, even without the word 维修."""
         if answering_warranty_question(tracker):
             return {"service_type": latest_text(tracker)}  # read in validate_service_type
+        instead = _service_wanted_instead(tracker)
+        if instead:
+            return {"service_type": instead}  # 这次其实是想喷个漆 at the read-back
         if tracker.get_slot("service_type"):
             return {}
         not_known = _no_that_answers(tracker, "service_type", backend.script().says_unknown)
@@ -1269,7 +1314,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         asked = tracker.get_slot("requested_slot")
         return asked == "service_type" or latest_intent(tracker) == "correct_info" or (
             asked == "booking_confirmed" and tracker.get_slot("awaiting_correction")
-        )
+        ) or _service_wanted_instead(tracker) is not None
 
     def validate_privacy_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -1531,6 +1576,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             if slot in FACT_SLOTS and value != value_before_latest_message(tracker, slot)
             and not (slot == "appointment_time" and _the_booked_hour_again(value, tracker))
         ]
+        if restates_the_read_back(tracker):
+            return {"booking_confirmed": True}  # 里程是五万四: the figure read back, said again
         reading = None if changed else backend.script().read_yes_no("booking_confirmed", latest_text(tracker))
         return {} if reading is None else {"booking_confirmed": reading}
 
@@ -1541,6 +1588,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # 哦对了 at the read-back: something is to be changed or added, not a yes
             # (asked next: 请问需要修改哪一项?).
             return {"booking_confirmed": None, "awaiting_correction": True}
+        if restates_the_read_back(tracker):
+            return {"booking_confirmed": True, "awaiting_correction": False}  # 是五万四 / 不是四万五
         if _answering(tracker) == "booking_confirmed":
             # The words decide over the intent (对的,没有问题 read as deny is a yes).
             words = backend.script().read_yes_no("booking_confirmed", latest_text(tracker))

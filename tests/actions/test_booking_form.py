@@ -1169,6 +1169,26 @@ async def test_a_yes_with_a_question_at_the_read_back_is_answered_and_confirmed(
     assert dispatcher.messages and dispatcher.messages[0]["response"].startswith("utter_answer")
 
 
+@pytest.mark.parametrize(("text", "confirmed"), [("是五万四", True), ("不是四万五", True), ("里程是五万四", True),
+                                               ("不是五万四", None), ("是四万五", None)])
+async def test_the_corrected_figure_said_again_at_the_read_back_is_a_yes(dispatcher, form_tracker, domain, text, confirmed):
+    """里程说错了 … 五万四 … then 是五万四 / 不是四万五 at the read-back: it is right now."""
+    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,
+                           slots={"service_type": "maintenance", "mileage": "54000"})
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.7}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots.get("booking_confirmed") is confirmed
+
+
+async def test_another_service_wanted_instead_at_the_read_back_changes_it(dispatcher, form_tracker, domain):
+    text = "这次其实是想喷个漆"
+    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text, slots={"service_type": "maintenance"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": "maintenance"})
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.5}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "body_paint" and not slots.get("booking_confirmed")
+
+
 async def test_by_the_way_at_the_read_back_is_no_yes(dispatcher, form_tracker, domain):
     tracker = form_tracker({"booking_confirmed": True}, requested_slot="booking_confirmed", text="哦对了")
     tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.9}
