@@ -85,7 +85,7 @@ HURRY_FILLER = re.compile(
 LEADING_NO = re.compile(r"^(?:没有|没|不是|否)[\s,，。.!！~]+")
 # "I don't remember whether it was" (不记得修没修过 / 忘了来没来过): neither yes nor no.
 # A verb asked as "verb-not-verb" (要不要 / 需不需要 / 用不用): a question, holding no 不要.
-A_NOT_A = re.compile(r"(要|需要|用|换|做)不\1|需不需要")
+A_NOT_A = re.compile(r"(?<!不)(要|需要|用|换|做)不\1|需不需要")  # (不用不用 says no twice)
 UNSURE_WHETHER = re.compile(
     r"(?:不记得|记不得|记不清|记不住|忘了|忘记了?|不知道|不清楚|不确定)[\u4e00-\u9fff]{0,4}?(.)没(?:有)?\1"
     # 不知道 以前的车管没说: not known, whatever the reason given after it

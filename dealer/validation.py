@@ -179,7 +179,8 @@ def request_line(text: str) -> str:
     line = _REQUEST_TAIL.sub("", _REQUEST_LEAD.sub("", said))
     moved = _OBJECT_FIRST.fullmatch(line)
     if moved:
-        line = moved["verb"] + moved["thing"]  # 把车洗一下 → 洗车, 把雨刮片换了 → 换雨刮片
+        # 把车洗一下 → 洗车, 把雨刮片也换了 → 换雨刮片 (the 也 / 都 of the sentence goes)
+        line = moved["verb"] + re.sub(r"(?:也|都|一起|一块儿?|一并|顺便)+$", "", moved["thing"])
     return line if len(line) >= 2 else said
 
 

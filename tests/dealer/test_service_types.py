@@ -212,7 +212,7 @@ def test_yes_no_in_the_customers_own_words(slot, words, expected):
         ("莫得", True),
         ("没有,就把那个响的问题弄好", True),
         ("没啥了,就保养", True),
-        ("没啦", True), ("没嘞", True), ("没啦～谢谢🙏", True), ("谢谢", False), ("甭了 没有", True),
+        ("没啦", True), ("没嘞", True), ("没啦～谢谢🙏", True), ("谢谢", False), ("甭了 没有", True), ("不用不用", True),
         ("没什么了，就做个保养", True),
         ("不用了,先把车修好再说", True),
         ("顺便洗个车", False),

@@ -319,7 +319,7 @@ def test_a_name_as_customers_give_it(given, expected):
      ("再做个保养", "做个保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗"), ("就是洗个车", "洗个车"), ("要不顺便做个四轮定位", "做个四轮定位"),
      ("帮忙洗下车🙏", "洗下车"),
      # 把 + the thing + the verb reads verb first
-     ("顺便把车洗一下", "洗车"), ("把雨刮片换了吧", "换雨刮片"), ("帮我把轮胎检查一下", "检查轮胎")],
+     ("顺便把车洗一下", "洗车"), ("把雨刮片换了吧", "换雨刮片"), ("把雨刮片也换了", "换雨刮片"), ("帮我把轮胎检查一下", "检查轮胎")],
 )
 def test_an_extra_request_as_a_work_order_line(said, line):
     assert request_line(said) == line
