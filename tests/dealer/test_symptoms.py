@@ -607,6 +607,8 @@ def test_the_car_s_year_is_not_when_the_problem_began(text, when):
         # another part "also" at fault: another problem; 也跟着 is the same one felt elsewhere
         ("过减速带底盘咚咚响,右前大灯也不太亮了,想约个时间一起看看", ["过减速带底盘咚咚响", "右前大灯也不太亮了"]),
         ("发动机抖得厉害,车身也跟着抖", []),
+        # a warning light that comes on now and then (就亮) is a problem of its own
+        ("胎压灯隔三差五就亮,还有雨刮刮不干净", ["胎压灯隔三差五就亮", "雨刮刮不干净"]),
     ],
 )
 def test_several_problems_in_one_message_are_told_apart(text, problems):
