@@ -729,6 +729,10 @@ def restates_the_read_back(tracker: Tracker) -> bool:
     if _answering(tracker) != "booking_confirmed":
         return False
     text = latest_text(tracker).strip(" ,，。.!！~～")
+    current_service = value_before_latest_message(tracker, "service_type")  # (not one changed by these words)
+    if (WANTED_INSTEAD.search(text) and current_service
+            and backend.catalog().main_service_for(text, False) == current_service):
+        return True  # 这次其实是想喷个漆, said again once the read-back shows 钣金喷漆
     negated = bool(re.match(r"(?:而)?不是", text))
     said = re.sub(r"^(?:而)?不是", "", text) if negated else RESTATED_LEAD.sub("", text)
     if not said or re.search(r"[,，。;；\s]", said):
