@@ -136,7 +136,9 @@ def offered_starts(tracker: Tracker) -> list[datetime]:
 
 
 # 第一个吧 / 第2个 / 最后那个 / 中间那个: a slot offered as a button, by its place.
-SLOT_BY_PLACE = re.compile(r"(?:第|头)([一二三1-3])个|(最后|末尾)(?:一个|那个|那)|(中间)(?:那个|一个|那)")
+SLOT_BY_PLACE = re.compile(
+    r"(?:第|头)([一二三1-3])个|(最后|末尾|最晚)(?:一个|那个|那)|(中间)(?:那个|一个|那)|(最早)(?:的)?(?:一个|那个|那)"
+)
 
 
 def _slot_chosen_by_place(text: str, starts: list[datetime]) -> datetime | None:
@@ -147,6 +149,8 @@ def _slot_chosen_by_place(text: str, starts: list[datetime]) -> datetime | None:
         return starts[-1]
     if found.group(3):
         return starts[len(starts) // 2]
+    if found.group(4):
+        return starts[0]  # 最早那个: the earliest offered (they are offered in order)
     place = "一二三".find(found.group(1)) if found.group(1) in "一二三" else int(found.group(1)) - 1
     return starts[place] if place < len(starts) else None
 
