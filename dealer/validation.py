@@ -161,26 +161,17 @@ def normalize_name(text: str) -> str:
     return name
 
 
-# An extra request as a work-order line: 帮忙洗个车 → 洗车, 顺便把轮胎换一下 → 把轮胎换.
+# An extra request as a work-order line, in the customer's words without the asking:
+# 帮忙洗个车 → 洗个车, 帮我把胎压也调一下 → 把胎压也调一下 (the item as said, 一下 and all).
 _REQUEST_LEAD = re.compile(r"^(?:就是|就|麻烦|请|帮忙|帮我们?|帮|给我|顺便|顺带|另外|再|也|还要|还想|还|想|要不然|要不|要|能不能|可以)+")
-_REQUEST_TAIL = re.compile(r"(?:一下子?|下|吧|呗|啊|呀|哈|就行|就好|谢谢|,|,|。|!|!)+$")
-
-
-# 把 + the thing + the verb: the work order line reads verb first.
-_OBJECT_FIRST = re.compile(
-    r"把(?P<thing>[^,，。\s]{1,10}?)(?P<verb>检查|检测|清洗|更换|换|洗|补|修|看|弄|加满|加|装|贴|拆|调|紧|充|打)(?:了|掉|好|满)?"
-)
+_REQUEST_TAIL = re.compile(r"(?:吧|呗|啊|呀|哈|就行|就好|谢谢|,|,|。|!|!)+$")
 
 
 def request_line(text: str) -> str:
     """The work item the customer asks for, without the asking (the words if nothing is left);
-    the item itself in the customer's words (洗个车 stays 洗个车)."""
+    the item itself in the customer's words (洗个车 stays 洗个车, 把内饰清洗一下 stays so)."""
     said = re.sub(r"\s+", " ", without_emoji(text)).strip()  # 帮忙洗下车🙏: the advisor reads no faces
     line = _REQUEST_TAIL.sub("", _REQUEST_LEAD.sub("", said))
-    moved = _OBJECT_FIRST.fullmatch(line)
-    if moved:
-        # 把车洗一下 → 洗车, 把雨刮片也换了 → 换雨刮片 (the 也 / 都 of the sentence goes)
-        line = moved["verb"] + re.sub(r"(?:也|都|一起|一块儿?|一并|顺便)+$", "", moved["thing"])
     return line if len(line) >= 2 else said
 
 

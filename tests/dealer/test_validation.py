@@ -318,8 +318,9 @@ def test_a_name_as_customers_give_it(given, expected):
     [("帮忙洗个车", "洗个车"), ("顺便换个机油吧", "换个机油"), ("四轮定位", "四轮定位"), ("顺便洗车,谢谢", "洗车"),
      ("再做个保养", "做个保养"), ("洗", "洗"), ("首保能一起做吗", "首保能一起做吗"), ("就是洗个车", "洗个车"), ("要不顺便做个四轮定位", "做个四轮定位"),
      ("帮忙洗下车🙏", "洗下车"),
-     # 把 + the thing + the verb reads verb first
-     ("顺便把车洗一下", "洗车"), ("把雨刮片换了吧", "换雨刮片"), ("把雨刮片也换了", "换雨刮片"), ("帮我把轮胎检查一下", "检查轮胎")],
+     # the item as the customer said it (把 … 一下 and all): the advisor reads their words
+     ("顺便把车洗一下", "把车洗一下"), ("把雨刮片换了吧", "把雨刮片换了"), ("帮忙把空调滤芯也换了", "把空调滤芯也换了"),
+     ("帮我把胎压也调一下", "把胎压也调一下")],
 )
 def test_an_extra_request_as_a_work_order_line(said, line):
     assert request_line(said) == line
