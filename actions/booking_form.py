@@ -715,10 +715,12 @@ def _question_with_the_request(tracker: Tracker) -> str | None:
 
 def _service_wanted_instead(tracker: Tracker) -> str | None:
     """这次其实是想喷个漆 / 改成做保养 at the read-back: another service than the one read back."""
-    if _answering(tracker) != "booking_confirmed" or not WANTED_INSTEAD.search(latest_text(tracker)):
+    instead = WANTED_INSTEAD.search(latest_text(tracker))
+    if tracker.get_slot("requested_slot") != "booking_confirmed" or not instead:
         return None
     dealer = backend.catalog()
-    named = dealer.main_service_for(latest_text(tracker), False)
+    # (漆先不补了,这次改成做个常规保养吧: the service said after 改成, not the one given up)
+    named = dealer.main_service_for(latest_text(tracker)[instead.start():], False)
     current = value_before_latest_message(tracker, "service_type")
     return named if named in dealer.service_codes and named != current else None
 
@@ -734,8 +736,9 @@ def restates_the_read_back(tracker: Tracker) -> bool:
         return False
     text = latest_text(tracker).strip(" ,，。.!！~～")
     current_service = value_before_latest_message(tracker, "service_type")  # (not one changed by these words)
-    if (WANTED_INSTEAD.search(text) and current_service
-            and backend.catalog().main_service_for(text, False) == current_service):
+    instead = WANTED_INSTEAD.search(text)
+    if (instead and current_service
+            and backend.catalog().main_service_for(text[instead.start():], False) == current_service):
         return True  # 这次其实是想喷个漆, said again once the read-back shows 钣金喷漆
     negated = bool(re.match(r"(?:而)?不是", text))
     said = re.sub(r"^(?:而)?不是", "", text) if negated else RESTATED_LEAD.sub("", text)
@@ -1258,6 +1261,11 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if answering_warranty_question(tracker):
             return take_warranty_answer(dispatcher, tracker)
         dealer = backend.catalog()
+        instead = _service_wanted_instead(tracker)
+        if instead:
+            # 漆先不补了,这次改成做个常规保养吧 at the read-back: what the customer came for now.
+            return {"service_type": instead, "service_display": dealer.service_type(instead).name,
+                    **job_prefill(instead, latest_text(tracker), tracker)}
         current = tracker.get_slot("service_type")
         before = value_before_latest_message(tracker, "service_type")
         offered = _service_offered_this_turn(tracker)
@@ -1598,6 +1606,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             return {"booking_confirmed": None, "awaiting_correction": True}
         if restates_the_read_back(tracker):
             return {"booking_confirmed": True, "awaiting_correction": False}  # 是五万四 / 不是四万五
+        if _service_wanted_instead(tracker):
+            return {"booking_confirmed": None}  # the service changed: read back again
         if _answering(tracker) == "booking_confirmed":
             # The words decide over the intent (对的,没有问题 read as deny is a yes).
             words = backend.script().read_yes_no("booking_confirmed", latest_text(tracker))

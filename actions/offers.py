@@ -121,7 +121,7 @@ def offer_from(tracker: Tracker, complaint: str | None = None) -> dict[str, Any]
         service = "repair"
     if fault and service == "repair":
         service = dealer.fault_service(text)  # 新车才买半年,中控屏老是黑屏: a warranty claim
-    if fault and service == "repair" and _warranty_asked_before(tracker):
+    if fault and service == "repair" and (_warranty_asked_before(tracker) or names_the_warranty(text)):
         service = "warranty"  # 电池质保是几年? … 仪表老报电池故障: the fault is claimed under it
     return {
         "service_type": service,

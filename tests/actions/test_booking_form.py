@@ -1189,6 +1189,16 @@ async def test_another_service_wanted_instead_at_the_read_back_changes_it(dispat
     assert slots["service_type"] == "body_paint" and not slots.get("booking_confirmed")
 
 
+async def test_a_service_given_up_for_another_at_the_read_back_is_changed_and_read_back(dispatcher, form_tracker, domain):
+    text = "等下,漆先不补了,这次改成做个常规保养吧"
+    tracker = form_tracker({"booking_confirmed": True}, requested_slot="booking_confirmed", text=text,
+                           slots={"service_type": "body_paint"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": "body_paint"})
+    tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.5}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["service_type"] == "maintenance" and not slots.get("booking_confirmed")
+
+
 async def test_the_service_wanted_said_again_once_read_back_is_a_yes(dispatcher, form_tracker, domain):
     text = "这次其实是想喷个漆"
     tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,

@@ -158,6 +158,12 @@ async def test_the_car_described_first_is_asked_what_is_wanted(chat, domain, tex
     assert responses(dispatcher) == ["utter_how_can_i_help"]
 
 
+async def test_a_fault_told_with_a_warranty_question_is_a_warranty_claim(chat, domain):
+    events = await ActionAcknowledgeProblem().run(
+        CollectingDispatcher(), chat("大灯里面起雾了,还有水珠,这个能保修吗", "report_problem"), domain)
+    assert slot_values(events)["booking_offer"]["service_type"] == "warranty"
+
+
 async def test_a_fault_told_without_a_warranty_question_is_a_repair(chat, domain):
     events = await ActionAcknowledgeProblem().run(CollectingDispatcher(), chat("我的ID.4仪表老报电池故障", "report_problem"), domain)
     assert slot_values(events)["booking_offer"]["service_type"] == "repair"
