@@ -1587,10 +1587,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             or tracker.get_slot("awaiting_correction")
         ):
             return {}
+        before = {slot: value_before_latest_message(tracker, slot) for slot in FACT_SLOTS}
         changed = [
             slot for slot, value in tracker.slots_to_validate().items()
-            if slot in FACT_SLOTS and value != value_before_latest_message(tracker, slot)
+            if slot in FACT_SLOTS and value != before[slot]
             and not (slot == "appointment_time" and _the_booked_hour_again(value, tracker))
+            # 对,就做保养: the service read back, named again
+            and not (slot == "service_type" and backend.catalog().service_code_for(str(value)) == before[slot])
         ]
         if restates_the_read_back(tracker):
             return {"booking_confirmed": True}  # 里程是五万四: the figure read back, said again

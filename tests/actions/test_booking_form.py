@@ -1199,6 +1199,16 @@ async def test_a_service_given_up_for_another_at_the_read_back_is_changed_and_re
     assert slots["service_type"] == "maintenance" and not slots.get("booking_confirmed")
 
 
+async def test_the_service_read_back_named_with_a_yes_is_a_yes(dispatcher, form_tracker, domain):
+    text = "对,就做保养"
+    tracker = form_tracker({"service_type": "保养"}, requested_slot="booking_confirmed", text=text,
+                           slots={"service_type": "maintenance"},
+                           entities=[{"entity": "service_type", "value": "保养", "start": 4, "end": 6}])
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": "maintenance"})
+    tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
+    assert slot_values(await run_form(dispatcher, tracker, domain))["booking_confirmed"] is True
+
+
 async def test_the_service_wanted_said_again_once_read_back_is_a_yes(dispatcher, form_tracker, domain):
     text = "这次其实是想喷个漆"
     tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,
