@@ -713,16 +713,20 @@ def _question_with_the_request(tracker: Tracker) -> str | None:
     return kind if kind and sounds_like_question(text) and not asks_about_the_cause(text) else None
 
 
+def _service_said_instead(text: str) -> str | None:
+    """The service named after 其实 / 改成 … (漆先不补了,这次改成做个常规保养吧: the one said after
+    改成, not the one given up); None without such words."""
+    instead = WANTED_INSTEAD.search(text)
+    return backend.catalog().main_service_for(text[instead.start():], False) if instead else None
+
+
 def _service_wanted_instead(tracker: Tracker) -> str | None:
     """这次其实是想喷个漆 / 改成做保养 at the read-back: another service than the one read back."""
-    instead = WANTED_INSTEAD.search(latest_text(tracker))
-    if tracker.get_slot("requested_slot") != "booking_confirmed" or not instead:
+    if tracker.get_slot("requested_slot") != "booking_confirmed":
         return None
-    dealer = backend.catalog()
-    # (漆先不补了,这次改成做个常规保养吧: the service said after 改成, not the one given up)
-    named = dealer.main_service_for(latest_text(tracker)[instead.start():], False)
+    named = _service_said_instead(latest_text(tracker))
     current = value_before_latest_message(tracker, "service_type")
-    return named if named in dealer.service_codes and named != current else None
+    return named if named in backend.catalog().service_codes and named != current else None
 
 
 # 其实是想 / 改成 / 换成 / 想做的是: what the customer wants instead.
@@ -736,9 +740,7 @@ def restates_the_read_back(tracker: Tracker) -> bool:
         return False
     text = latest_text(tracker).strip(" ,，。.!！~～")
     current_service = value_before_latest_message(tracker, "service_type")  # (not one changed by these words)
-    instead = WANTED_INSTEAD.search(text)
-    if (instead and current_service
-            and backend.catalog().main_service_for(text[instead.start():], False) == current_service):
+    if current_service and _service_said_instead(text) == current_service:
         return True  # 这次其实是想喷个漆, said again once the read-back shows 钣金喷漆
     negated = bool(re.match(r"(?:而)?不是", text))
     said = re.sub(r"^(?:而)?不是", "", text) if negated else RESTATED_LEAD.sub("", text)

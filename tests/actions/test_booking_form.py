@@ -1180,32 +1180,30 @@ async def test_the_corrected_figure_said_again_at_the_read_back_is_a_yes(dispatc
     assert slots.get("booking_confirmed") is confirmed
 
 
-async def test_another_service_wanted_instead_at_the_read_back_changes_it(dispatcher, form_tracker, domain):
-    text = "这次其实是想喷个漆"
-    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text, slots={"service_type": "maintenance"})
-    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": "maintenance"})
-    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.5}
-    slots = slot_values(await run_form(dispatcher, tracker, domain))
-    assert slots["service_type"] == "body_paint" and not slots.get("booking_confirmed")
+def _at_read_back(form_tracker, text, booked, intent, candidates=None, entities=None):
+    """The read-back of a booking for ``booked`` answered with ``text``."""
+    tracker = form_tracker(candidates or {}, requested_slot="booking_confirmed", text=text,
+                           slots={"service_type": booked}, entities=entities)
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": booked})
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.5}
+    return tracker
 
 
-async def test_a_service_given_up_for_another_at_the_read_back_is_changed_and_read_back(dispatcher, form_tracker, domain):
-    text = "等下,漆先不补了,这次改成做个常规保养吧"
-    tracker = form_tracker({"booking_confirmed": True}, requested_slot="booking_confirmed", text=text,
-                           slots={"service_type": "body_paint"})
-    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": "body_paint"})
-    tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.5}
+@pytest.mark.parametrize(("text", "booked", "intent", "wanted"), [
+    ("这次其实是想喷个漆", "maintenance", "inform", "body_paint"),
+    ("等下,漆先不补了,这次改成做个常规保养吧", "body_paint", "affirm", "maintenance"),  # the one after 改成
+])
+async def test_another_service_wanted_instead_at_the_read_back_changes_it(
+        dispatcher, form_tracker, domain, text, booked, intent, wanted):
+    candidates = {"booking_confirmed": True} if intent == "affirm" else None
+    tracker = _at_read_back(form_tracker, text, booked, intent, candidates)
     slots = slot_values(await run_form(dispatcher, tracker, domain))
-    assert slots["service_type"] == "maintenance" and not slots.get("booking_confirmed")
+    assert slots["service_type"] == wanted and not slots.get("booking_confirmed")
 
 
 async def test_the_service_read_back_named_with_a_yes_is_a_yes(dispatcher, form_tracker, domain):
-    text = "对,就做保养"
-    tracker = form_tracker({"service_type": "保养"}, requested_slot="booking_confirmed", text=text,
-                           slots={"service_type": "maintenance"},
-                           entities=[{"entity": "service_type", "value": "保养", "start": 4, "end": 6}])
-    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": "maintenance"})
-    tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.9}
+    tracker = _at_read_back(form_tracker, "对,就做保养", "maintenance", "book_service", {"service_type": "保养"},
+                            [{"entity": "service_type", "value": "保养", "start": 4, "end": 6}])
     assert slot_values(await run_form(dispatcher, tracker, domain))["booking_confirmed"] is True
 
 
