@@ -524,7 +524,18 @@ def _another_step_answered(slot: str, dispatcher: CollectingDispatcher, tracker:
         # (Said again word for word after 已记下 and the step asked again: it was meant as
         # the answer to the step.)
         return _answer_corrected_instead(slot, dispatcher, tracker)
+    if _service_declined_for_a_fault(tracker):
+        # 保养我上礼拜在外面做过了,这次不保养了,主要是想查查为啥油耗突然变高了: no answer to the
+        # step; the fault is the job now (the form hears it as a problem told instead).
+        return {slot: None}
     return None
+
+
+def _service_declined_for_a_fault(tracker: Tracker) -> bool:
+    """The service booked is declined in a message that tells a fault."""
+    text = latest_text(tracker)
+    return (tracker.get_slot("service_type") in backend.catalog().services_declined(text)
+            and describes_a_fault(text))
 
 
 # Where a message turns to something else: 没了。对了时间能不能改一下 / 没有,另外….
@@ -997,7 +1008,8 @@ CAR_AGE_ONLY = re.compile(
 
 def _problem_told_instead(tracker: Tracker, asked: str | None, events: list[EventType]) -> bool:
     """The message left the step asked unanswered and tells a problem of the car."""
-    if asked not in STEPS_BESIDE_THE_PROBLEM or latest_entity(tracker, "time"):
+    if latest_entity(tracker, "time") or (asked not in STEPS_BESIDE_THE_PROBLEM
+                                          and not (asked in FREE_ANSWER_STEPS and _service_declined_for_a_fault(tracker))):
         return False
     return _set_now(events).get(asked) in (None, NOT_GIVEN) and describes_a_fault(latest_text(tracker))
 

@@ -190,14 +190,25 @@ def booking_start(tracker: Tracker, offer: dict[str, Any] | None) -> list[EventT
     return [*events, FollowupAction("booking_form")]
 
 
+def without_other_services_declined(text: str, offered: str | None) -> str:
+    """The words without the clauses that decline another service than the one offered
+    (看看是修还是换,保养上个月刚做过不用弄 to the offer of a bodywork booking: no refusal of it)."""
+    dealer = backend.catalog()
+    declined = dealer.services_declined(text) - {offered}
+    if not declined:
+        return text
+    clauses = re.split(r"[,，。;；!！?？\s]+", text)
+    return ",".join(clause for clause in clauses if clause and not dealer.services_declined(clause) & declined)
+
+
 def reply_to_offer(tracker: Tracker) -> bool | None:
     """要约 / 先不用 / a time to come in (then the customer wants it): True, False or None.
     A time gone by (今天早上打火打了好几次才着) tells when something happened, not a wish."""
     if visit_time_told(tracker):
         return True
     script = backend.script()
-    text = latest_text(tracker)
-    yes_no = script.read_yes_no("booking_offer", text)
+    text = without_other_services_declined(latest_text(tracker), (tracker.get_slot("booking_offer") or {}).get("service_type"))
+    yes_no = script.read_yes_no("booking_offer", text) if text else None
     if yes_no is None and script.asks_for_booking(text):
         return True  # 给我整个时间 / 帮我约一个: the booking is asked for
     return yes_no
@@ -291,6 +302,10 @@ def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     events = say_problem_noted(dispatcher, tracker)
     recorded = tracker.get_slot("symptom_what")
     slots: dict[str, Any] = {}
+    if tracker.get_slot("extra_requests") in {dealer.service_type(code).name for code in dealer.services_declined(text)}:
+        # 保养还没到公里数,这次先不保养了,就看空调那个味儿: the maintenance kept as extra work
+        # when the fault was told is taken back.
+        slots["extra_requests"] = None  # asked again in its turn
     named = offer_from(tracker, complaint)["service_type"]
     if (current in dealer.service_codes and dealer.is_interview(current) and named in dealer.service_codes
             and dealer.service_type(named).describe and dealer.service_type(named).rank > dealer.service_type(current).rank):
@@ -305,20 +320,23 @@ def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     elif current in dealer.service_codes and dealer.is_interview(current) and recorded not in (None, NOT_GIVEN):
         if not same_complaint(text, [str(recorded)]):
             slots["pending_complaints"] = [*(tracker.get_slot("pending_complaints") or []), text]
-    elif current in dealer.service_codes and not dealer.is_interview(current) and ASKED_BY_THE_WAY.search(text):
+    elif (current in dealer.service_codes and not dealer.is_interview(current) and ASKED_BY_THE_WAY.search(text)
+          and not describes_a_fault(without_by_the_way(text))):
         # 想做个保养 … 顺便帮我看看,怠速的时候方向盘有点抖: asked by the way, extra work of the
-        # maintenance booked (the customer changes what they came for only by saying so).
+        # maintenance booked (the customer changes what they came for only by saying so; 主要是
+        # 跑偏…,保养顺便做了 says so: the fault is the job, the maintenance by the way).
         extra = tracker.get_slot("extra_requests")
         told = text.strip(" ,，。.!！~～")
         slots["extra_requests"] = told if extra in (None, NOT_GIVEN) else f"{extra},{told}"
     else:
         service = named or dealer.fault_service(text)
         if current == "maintenance" and dealer.service_type(service).rank > dealer.service_type(current).rank \
-                and tracker.get_slot("extra_requests") in (None, NOT_GIVEN):
+                and tracker.get_slot("extra_requests") in (None, NOT_GIVEN) and current not in dealer.services_declined(text):
             slots["extra_requests"] = dealer.service_type(current).name  # the maintenance, by the way
         slots.update(service_type=service, service_display=dealer.service_type(service).name)
         if dealer.is_interview(service):
-            slots.update(complaint_prefill(text, tracker))
+            # (保养我上礼拜在外面做过了 is the service declined, nothing tried for the fault.)
+            slots.update(complaint_prefill(without_other_services_declined(text, service) or text, tracker))
             slots.setdefault("symptom_what", complaint)
         slots.update(job_prefill(service, text, tracker))
     return [*events, *(SlotSet(name, value) for name, value in slots.items())]

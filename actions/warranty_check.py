@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.conversation import latest_entity, user_texts, value_before_latest_message
 from actions.interview import latest_intent, latest_text, without_interview
-from actions.offers import names_the_warranty
+from actions.offers import describes_a_fault, names_the_warranty
 from dealer.catalog import months_owned
 from dealer.script import NOT_GIVEN
 
@@ -86,7 +86,8 @@ def warranty_answer(tracker: Tracker) -> str | None:
         return "repair"
     if names_the_warranty(text) or dealer.within_warranty(text) or "warranty" in dealer.services_named(text):
         return "warranty"
-    named = dealer.main_service_for(text, False)
+    # 主要是修跑偏,保养顺带: a service said only by the way beside the fault is no change.
+    named = dealer.main_service_for(text, describes_a_fault(text))
     if named and not dealer.is_interview(named) and named != "other":
         return named  # 就做个保养: what the customer came for, said now (补胎 is the repair's job)
     months = months_owned(text)

@@ -248,6 +248,13 @@ class Catalog:
         named |= self._named_by_part(words)
         return named or {code for code, synonym in self._synonyms() if _sounds_in(synonym, words)}
 
+    def services_declined(self, words: str) -> set[str]:
+        """The services the words name only to decline them (这次先不保养了, 保养上个月刚做过)."""
+        words = _without_measure_words(words)
+        return {code for code, synonym in self._synonyms() if synonym in words and not _named(synonym, words)
+                and any(declined_at(words, m.start(), m.end()) for m in re.finditer(re.escape(synonym), words))
+                } - self.services_named(words)
+
     def _named_by_part(self, words: str) -> set[str]:
         """Services told by a part and a job word in one clause (后保险杠裂了个口子)."""
         pieces = re.split(r"[,，。.;；!！?？\s]+", words)
@@ -340,6 +347,9 @@ _BY_THE_WAY = re.compile(
     r"(?:顺便|顺带|顺道|捎带)[^。;；!！?？]*"
     # 倒车影像黑屏了,想修一下,另外后杠有点掉漆顺便补一下: a clause told as "also" is extra work.
     r"|(?:^|(?<=[,，。;；!！?？\s]))(?:另外|此外|还有就是|再就是|还有)[^。;；!！?？]*"
+    # 主要是跑偏这个想让师傅看看,保养顺便做了: the clause that says its own job is by the way.
+    r"|(?:^|(?<=[,，。;；!！?？\s]))[^,，。;；!！?？\s]{1,8}?(?:也|就)?(?:顺便|顺带|顺道|捎带)(?:也|就)?"
+    r"(?:做|弄|搞|办|整)?(?:一下|了|下|吧|呗)*(?=$|[,，。;；!！?？\s])"
 )
 
 
@@ -365,15 +375,35 @@ _STATE_AFTER = re.compile(r"^期")
 _STATE_SYNONYMS = frozenset({"在保", "保内"})
 
 
+# A service said as not wanted this time is not asked for: 这次先不保养了, 不是保养哈, 保养上个月刚
+# 做过, 保养还没到公里数, 划痕这次先不弄; nor is a document named after it (保养记录, 保养手册).
+# 要不/用不/做不/能不/是不 before 不 ask (要不要做保养, 是不是该保养了): no refusal.
+_DECLINED_BEFORE = re.compile(r"(?<![要用想做能是])(?:不是|不用|不要|不想|不必|不需要|别|免|不)(?:再)?(?:做|弄|搞|整)?(?:个|次)?$")
+_DECLINED_AFTER = re.compile(
+    r"^(?:记录|手册|本子?|单子?|卡)"
+    r"|^(?:的话)?(?:这次|这回|今天|暂时|就|先|也|咱)*(?:不用|不要|不做|不弄|不搞|不整|不了|免了|算了|下次|以后再|改天|先不|就不|还没到|没到|不需要|不急)"
+    r"|^(?:我|的)?(?:上个?月|上个?礼拜|上个?星期|上周|前几天|前阵子|前段时间|上次|刚|才|已经|其实)[^,，。;；!！?？]{0,8}?(?:做过|做了|弄过|弄了)"
+)
+
+
+def declined_at(words: str, start: int, end: int) -> bool:
+    """The words at [start, end) name something the customer says they do not want (asked,
+    不是保修吗? / 不用保养吗?, they name it in earnest)."""
+    clause = re.match(r"[^,，。;；!！?？]*[?？]?", words[end:])[0]
+    if re.search(r"(?:吗|么|嘛|[?？])$", clause):
+        return False
+    return bool(_DECLINED_BEFORE.search(words[:start]) or _DECLINED_AFTER.match(words[end:]))
+
+
 def _named(synonym: str, words: str, state_counts: bool = False) -> bool:
     """The synonym occurs in the words and at least once it is not said as over or missing,
-    nor as the car's state unless `state_counts` (a fault told: 还在质保期内,天窗漏水)."""
+    declined, nor as the car's state unless `state_counts` (a fault told: 还在质保期内,天窗漏水)."""
     if synonym in _STATE_SYNONYMS and not state_counts:
         return False
     start = words.find(synonym)
     while start >= 0:
         end = start + len(synonym)
-        over = _OVER_BEFORE.search(words[:start]) or _OVER_AFTER.match(words[end:])
+        over = _OVER_BEFORE.search(words[:start]) or _OVER_AFTER.match(words[end:]) or declined_at(words, start, end)
         state = _STATE_BEFORE.search(words[:start]) and _STATE_AFTER.match(words[end:])
         if not (over or (state and not state_counts)):
             return True

@@ -1450,6 +1450,11 @@ SAME_AGAIN = re.compile(
     r"|^(?:还是|就是|也是)(?:那个|这个)(?!.*(?:也|还有|另外|又|以及))"
 )
 REPEAT_LEAD = re.compile(r"^(?:最主要的?是|主要就是|主要是|主要|还是|就是|也是|就|还)")
+# 胎压灯那个,刚才说了 / 后备箱那个,刚说了的 / 还有尾门那个: a part pointed back at, told before.
+BACK_REFERENCE = re.compile(
+    r"(?:刚才|刚刚|刚|之前|前面|上面|已经|都)(?:都|也)?(?:说|讲|提|讲|聊)(?:过|了)(?:的|了)*"
+    r"|(?:说|提|讲)过(?:了|的)+|那个(?:问题|毛病|事儿?)?$"
+)
 
 
 def _kinds(text: str) -> set[str]:
@@ -1486,7 +1491,8 @@ def same_complaint(text: str, recorded: list[str]) -> bool:
         return False
     if SAME_AGAIN.search(told):
         return True
-    said = REPEAT_LEAD.sub("", told)
+    pointed_back = BACK_REFERENCE.sub("", told)
+    said = REPEAT_LEAD.sub("", pointed_back)
     # After 没别的 the rest is a restatement, led in by 就是 or not (没了 早上那个咔咔响).
     restating = said != told or says_nothing_else(text)
     return bool(said) and any(_repeats(said, restating, words) for words in recorded)

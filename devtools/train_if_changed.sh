@@ -17,6 +17,17 @@ fi
 export TF_CPP_MIN_LOG_LEVEL=2
 start=$(date +%s)
 .venv/bot/bin/python -m bot.build_spacy_pipeline build/spacy_zh
-.venv/bot/bin/rasa train --fixed-model-name dealer --out models --quiet --num-threads 2
+# Rasa's training cache names a cached component by its place in the pipeline: after a
+# component is added or removed, a cached node is restored under a name the packed model
+# no longer has (FileNotFoundError …/train_LogisticRegressionClassifier12.skops at load).
+# A changed pipeline is therefore trained without the cache.
+pipeline_stamp="models/.pipeline"
+pipeline=$(sha256sum config.yml | cut -d' ' -f1)
+force=()
+if [[ ! -f "$pipeline_stamp" || "$(cat "$pipeline_stamp")" != "$pipeline" ]]; then
+  force=(--force)
+fi
+.venv/bot/bin/rasa train --fixed-model-name dealer --out models --quiet --num-threads 2 "${force[@]}"
+echo "$pipeline" > "$pipeline_stamp"
 echo "$want" > "$stamp"
 echo ">> trained $model in $(( $(date +%s) - start )) s"

@@ -835,3 +835,70 @@ async def test_the_car_told_outside_a_booking_is_noted_and_a_booking_offered(cha
     events = await ActionHandleUnclearMessage().run(dispatcher, chat("凯美瑞,跑了三万公里", "inform", entities=entities), domain)
     assert responses(dispatcher) == ["utter_other_answer_noted", "utter_offer_booking"]
     assert slot_values(events)["booking_offer"]["car_model"] == "凯美瑞"
+
+
+def _in_booking(form_tracker, text: str, intent: str, asked: str, slots: dict, candidates: dict | None = None):
+    tracker = form_tracker(candidates or {}, requested_slot=asked, slots=slots, text=text)
+    tracker.active_loop = {"name": "booking_form"}
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.9}
+    return tracker
+
+
+async def test_the_fault_said_to_be_the_main_job_turns_the_maintenance_into_extra_work(form_tracker, domain):
+    from actions.offers import complaint_in_booking
+
+    tracker = _in_booking(form_tracker, "主要是跑偏这个想让师傅看看,保养顺便做了", "book_service", "appointment_time",
+                          {"service_type": "maintenance"})
+    slots = slot_values(complaint_in_booking(CollectingDispatcher(), tracker))
+    assert slots["service_type"] == "repair" and slots["extra_requests"] == "保养"
+    assert "跑偏" in slots["symptom_what"]
+
+
+async def test_a_fault_asked_by_the_way_in_a_maintenance_booking_stays_extra_work(form_tracker, domain):
+    from actions.offers import complaint_in_booking
+
+    tracker = _in_booking(form_tracker, "顺便帮我看看,怠速的时候方向盘有点抖", "report_problem", "appointment_time",
+                          {"service_type": "maintenance"})
+    slots = slot_values(complaint_in_booking(CollectingDispatcher(), tracker))
+    assert "service_type" not in slots and "方向盘有点抖" in slots["extra_requests"]
+
+
+async def test_the_maintenance_kept_as_extra_work_is_taken_back_when_declined(form_tracker, domain):
+    from actions.offers import complaint_in_booking
+
+    tracker = _in_booking(form_tracker, "哦不对,保养还没到公里数,这次先不保养了,就看空调那个味儿", "report_problem",
+                          "appointment_time", {"service_type": "repair", "extra_requests": "保养",
+                                               "symptom_what": "空调开暖风有股酸臭味"})
+    slots = slot_values(complaint_in_booking(CollectingDispatcher(), tracker))
+    assert slots["extra_requests"] is None
+
+
+async def test_the_maintenance_declined_for_a_fault_at_another_step_makes_it_a_repair(form_tracker, domain):
+    from actions.booking_form import ValidateBookingForm
+
+    text = "哎对了,保养我上礼拜其实在外面做过了,这次不保养了,主要是想查查为啥油耗突然变高了"
+    tracker = _in_booking(form_tracker, text, "report_problem", "last_service", {"service_type": "maintenance"},
+                          {"last_service": text})
+    events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
+    slots = slot_values(events)
+    assert slots["service_type"] == "repair" and slots.get("last_service") is None
+    assert "油耗" in slots["symptom_what"] and not slots.get("extra_requests") and not slots.get("symptom_tried")
+
+
+async def test_another_service_declined_in_reply_to_the_offer_is_no_refusal(chat):
+    from actions.offers import reply_to_offer
+
+    offer = {"service_type": "body_paint", "complaint": "下面裂了条缝", "text": "前保险杠裂了条缝", "car_model": None}
+    assert reply_to_offer(chat("看看是修还是换,保养上个月刚做过不用弄", "correct_info", {"booking_offer": offer})) is not False
+    assert reply_to_offer(chat("先不用了", "deny", {"booking_offer": offer})) is False
+
+
+async def test_the_maintenance_declined_for_a_fault_at_the_extra_work_step_makes_it_a_repair(form_tracker, domain):
+    from actions.booking_form import ValidateBookingForm
+
+    text = "哦对了，其实保养上个月刚做过，我主要是想看看空调，开了半天都不凉"
+    tracker = _in_booking(form_tracker, text, "correct_info", "extra_requests", {"service_type": "maintenance"},
+                          {"extra_requests": text})
+    slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["service_type"] == "repair" and "不凉" in slots["symptom_what"]
+    assert slots.get("extra_requests") is None

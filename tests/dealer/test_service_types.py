@@ -414,3 +414,33 @@ def test_an_extended_warranty_claim_is_a_warranty_claim():
 def test_stone_chips_are_the_body_job_told():
     marks = CATALOG.service_type("body_paint").job_words
     assert job_words("引擎盖被石子崩了好几个小点,想补一下漆", marks) == "引擎盖被石子崩了好几个小点"
+
+
+@pytest.mark.parametrize(("words", "main"), [
+    ("刚买了辆二手车,想在你们这做个全车检测,不是保养哈", "inspection"),
+    ("想做个两万公里的保养，门上那道划痕这次先不弄", "maintenance"),
+    ("想来做个全车检测,保养记录也想查查", "inspection"),
+    ("补个漆,保养上个月刚做过不用弄", "body_paint"),
+    ("先不保养了,保养还没到公里数,主要看空调", None),
+    ("要不要做保养", "maintenance"),
+    ("是不是该保养了", "maintenance"),
+    ("这个不是保修吗", "warranty"),
+])
+def test_a_service_named_only_to_decline_it_is_not_asked_for(words, main):
+    assert load_catalog().main_service_for(words, False) == main
+
+
+@pytest.mark.parametrize(("words", "declined"), [
+    ("这次先不保养了,就看空调那个味儿", {"maintenance"}),
+    ("保养我上礼拜其实在外面做过了", {"maintenance"}),
+    ("约个保养,顺便补漆", set()),
+    ("不用保养吗?", set()),
+])
+def test_the_services_declined(words, declined):
+    assert load_catalog().services_declined(words) == declined
+
+
+def test_a_service_said_by_the_way_after_the_main_fault_gives_way():
+    dealer = load_catalog()
+    assert dealer.main_service_for("主要是跑偏这个想让师傅看看,保养顺便做了", True) is None
+    assert dealer.main_service_for("做保养顺便补个漆", False) == "maintenance"

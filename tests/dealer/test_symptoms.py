@@ -397,6 +397,22 @@ def test_nothing_else_then_the_recorded_complaint(text, same):
     assert same_complaint(text, RECORDED) is same
 
 
+@pytest.mark.parametrize(("text", "recorded"), [
+    ("还有胎压灯那个,刚才说了", "胎压灯偶尔会亮一下"),
+    ("还有后备箱那个,刚才说了的", "后备箱电动门有时候打不开"),
+    ("还有尾门那个", "电动尾门关一半就停"),
+    ("还有就是左后轮那有点异响，刚说了的", "左后轮那有点异响"),
+    ("天窗那个前面提过了", "天窗漏水"),
+])
+def test_a_part_pointed_back_at_is_the_complaint_told_before(text, recorded):
+    assert same_complaint(text, [recorded])
+
+
+@pytest.mark.parametrize("text", ["还有天窗那个也漏水", "还有空调那个,一直不凉", "还有刹车那个,踩着软"])
+def test_a_part_pointed_at_with_a_new_symptom_is_no_repetition(text):
+    assert not same_complaint(text, ["胎压灯偶尔会亮一下"])
+
+
 def test_the_same_kind_in_other_words_is_the_same_complaint():
     assert same_complaint("就打不着火这个", ["车子启动困难,要打好几次才着"])
     assert same_complaint("主要就是漏水,下雨天真的烦", ["窗那里就往里渗水"])  # emphasis, not a new one
