@@ -651,6 +651,8 @@ def corrected_name(tracker: Tracker) -> str | None:
     corrected (肖先生 → 萧先生), when no name was taken from the message otherwise."""
     text = latest_text(tracker)
     said = after_taking_back(text)
+    if booked_under_another_name(text) and tracker.slots_to_validate().get("customer_name") is None:
+        said = text  # 名字登记我老婆的吧,周丽: the booking under another's name
     if said is None or not re.search(r"姓|名字", text) or tracker.slots_to_validate().get("customer_name") is not None:
         return None
     try:
@@ -1020,17 +1022,21 @@ def _set_now(events: list[EventType]) -> dict[str, Any]:
 
 def _the_booked_hour_again(value: Any, tracker: Tracker) -> bool:
     """确认,五点到 at the read-back: the booked time of day said again (the day not named,
-    nothing changed), no new time."""
+    nothing changed), no new time; 对,礼拜四上午九点,没错 too, the day named by its weekday
+    (read as this week's Thursday, gone by, when next week's is booked)."""
     booked = value_before_latest_message(tracker, "appointment_time")
     info = _time_info(tracker, str(value))
-    if not isinstance(booked, str) or info.get("dated") or backend.script().changes_time(latest_text(tracker)):
+    if not isinstance(booked, str) or backend.script().changes_time(latest_text(tracker)):
         return False
     try:
         said, at = datetime.fromisoformat(str(value)), datetime.fromisoformat(booked)
     except ValueError:
         return False
     zone = backend.catalog().timezone
-    return said.astimezone(zone).time() == at.astimezone(zone).time()
+    said, at = said.astimezone(zone), at.astimezone(zone)
+    if info.get("dated") and said.weekday() != at.weekday():
+        return False
+    return said.time() == at.time()
 
 
 class ValidateBookingForm(InterviewValidation, FormValidationAction):
@@ -1080,6 +1086,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         )
         if tracker.get_slot("plate") == NOT_GIVEN and "vin" not in applicable:
             applicable.append("vin")  # no plate (还没上牌): the VIN tells the car (step c: 车牌/VIN)
+        if tracker.get_slot("vin_on_file") and "vin" in applicable and tracker.get_slot("vin") is None:
+            applicable.remove("vin")  # the car's VIN is on file: not asked again
         return interview_slots_to_ask(tracker, [slot for slot in domain_slots if slot in applicable])
 
     async def run(
@@ -1202,7 +1210,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # customer cannot make; the time is asked again, not booked or kept.
             return {"appointment_time": None, "appointment_display": None}
         before = value_before_latest_message(tracker, "appointment_time")
-        if asked in PAST_TENSE_STEPS and intent != "correct_info":
+        if asked in PAST_TENSE_STEPS and (intent != "correct_info" or not backend.script().changes_time(latest_text(tracker))):
+            # (不是前天,是大前天晚上亮的 at the restatement corrects when the fault began.)
             return {"appointment_time": before}
         if asked == "booking_confirmed" and _the_booked_hour_again(value, tracker):
             return {"appointment_time": before}  # 确认,五点到: the booked time, said again
@@ -1423,6 +1432,7 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # record is not put in the read-back, where anyone who knows a phone and a plate
             # would read it: the advisor has it (issue 11).
             slots["car_model"] = known.model
+        slots["vin_on_file"] = known is not None and bool(known.vin)  # nor is the VIN asked again
         return slots
 
     def validate_vin(

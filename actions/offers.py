@@ -155,7 +155,7 @@ def offer_slots(tracker: Tracker, offer: dict[str, Any] | None) -> dict[str, Any
         # it is the complaint, or a part of it when a problem was told before.
         if complaint and describes_a_fault(told):
             complaint = complaint if now_told in complaint else f"{complaint},{now_told}"
-            told = f"{told} {latest}"
+            told = f"{told},{latest}"  # (a comma: 还有就是… after it is told apart as another problem)
         else:
             complaint, told = now_told, latest
     if service in ("repair", "inspection", "other", None) and complaint and latest and names_the_warranty(latest) \
@@ -390,7 +390,8 @@ def acknowledge_problem(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         complaint = f"{told_before},{complaint}"
         offer.update(
             complaint=complaint,
-            text=f"{earlier.get('text') or ''} {text}".strip(),
+            # (joined by a comma, as one message would: 还有就是… is told apart as another problem)
+            text=f"{earlier.get('text') or ''},{text}".strip(" ,"),
             car_model=offer["car_model"] or earlier.get("car_model"),
             service_type=_weightier(earlier.get("service_type"), offer["service_type"]),
         )

@@ -52,6 +52,7 @@ BOOKING_SLOTS = (
     "booking_offer",
     "reasked_slots",
     "wanted_day",
+    "vin_on_file",
 )
 
 

@@ -90,6 +90,7 @@ class Customer:
             ("上次保养", "last_service", "记不清了"),
             ("之前来", "first_visit", "第一次来" if self.first_visit else "来过"),
             ("公里", "mileage", self.mileage_text),
+            ("车架号", "vin", "不记得了"),  # before 车牌: the VIN question says the plate will do
             ("车型", "car_model", self.model),
             ("车牌", "plate", self.plate),
             ("手机号", "phone", self.phone),

@@ -273,10 +273,12 @@ async def test_a_vin_told_at_the_plate_question_is_the_cars_vin(dispatcher, form
     assert dispatcher.messages == []
 
 
-async def test_a_car_with_its_plate_is_not_asked_its_vin_for_maintenance(form_tracker):
-    tracker = form_tracker({}, slots={"service_type": "maintenance", "first_visit": True, "plate": "沪A12345"})
+@pytest.mark.parametrize(("on_file", "asked"), [(False, True), (True, False)])
+async def test_the_vin_is_asked_unless_it_is_on_file(form_tracker, on_file, asked):
+    tracker = form_tracker({}, slots={"service_type": "maintenance", "first_visit": True, "plate": "沪A12345",
+                                      "vin_on_file": on_file})
     form = ValidateBookingForm()
-    assert "vin" not in await form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), tracker, DOMAIN)
+    assert ("vin" in await form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), tracker, DOMAIN)) is asked
 
 
 @pytest.mark.parametrize(("text", "slot", "expected"), [
@@ -533,7 +535,9 @@ async def test_a_known_phone_reveals_neither_the_name_nor_the_vin_on_record(form
     tracker = form_tracker(
         {"plate": "沪A12345"}, requested_slot="plate", slots={"phone": "13812345678", "first_visit": False}
     )
-    assert "vin" not in slot_values(await run_form(CollectingDispatcher(), tracker, domain))
+    slots = slot_values(await run_form(CollectingDispatcher(), tracker, domain))
+    assert "vin" not in slots
+    assert slots["vin_on_file"] is True and slots["requested_slot"] != "vin"  # on file: not asked again
 
 
 async def test_invalid_vin_is_explained(dispatcher, form_tracker, domain):
@@ -731,11 +735,6 @@ async def test_warranty_asks_for_the_vin_and_accepts_not_knowing_it(dispatcher, 
         form_tracker({}, slots={"service_type": "warranty"}), domain,
     )
     assert "vin" in required
-    maintenance = await ValidateBookingForm().required_slots(
-        DOMAIN["forms"]["booking_form"]["required_slots"], dispatcher,
-        form_tracker({}, slots={"service_type": "maintenance"}), domain,
-    )
-    assert "vin" not in maintenance
     tracker = form_tracker({"vin": "不记得了"}, requested_slot="vin", slots={"service_type": "warranty"}, text="不记得了")
     assert slot_values(await run_form(dispatcher, tracker, domain))["vin"] == NOT_GIVEN
 
@@ -1055,7 +1054,7 @@ async def test_the_booked_time_moved_by_an_amount_is_the_new_time(dispatcher, fo
 READ_BACK = {
     "appointment_time": "2026-11-28T10:00:00+08:00", "appointment_display": "11月28日(周六) 10:00",
     "service_type": "maintenance", "customer_name": "王", "phone": "13812345678", "first_visit": True,
-    "plate": "沪A12345", "car_model": "迈腾", "mileage": "35000", "last_service": "unknown", "extra_requests": "unknown",
+    "plate": "沪A12345", "vin": "unknown", "car_model": "迈腾", "mileage": "35000", "last_service": "unknown", "extra_requests": "unknown",
 }
 
 
@@ -1240,6 +1239,14 @@ async def test_the_name_to_book_under_is_the_one_given_after_the_own(dispatcher,
     tracker = form_tracker({"customer_name": "张"}, requested_slot="customer_name", text=text,
                            entities=[{"entity": "customer_name", "value": "张", "start": 0, "end": 1}])
     assert slot_values(await run_form(dispatcher, tracker, domain))["customer_name"] == "林小红"
+
+
+async def test_the_name_to_book_under_told_at_the_read_back_corrects_it(dispatcher, form_tracker, domain):
+    text = "名字登记我老婆的吧,周丽,车在她名下,到时候她开过来"
+    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text, slots={**READ_BACK, "customer_name": "何"})
+    tracker.latest_message["intent"] = {"name": "nlu_fallback", "confidence": 0.3}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["customer_name"] == "周丽" and slots.get("booking_confirmed") is None
 
 
 async def test_a_bare_greeting_answers_nothing(dispatcher, form_tracker, domain):
@@ -1788,17 +1795,34 @@ async def test_the_bodywork_offered_taken_up_with_xiu_stays_bodywork(dispatcher,
     assert slots["service_type"] == "body_paint"
 
 
-async def test_yes_with_the_booked_hour_said_again_confirms(dispatcher, form_tracker, domain):
+@pytest.mark.parametrize(("text", "said", "dated"), [
+    ("确认,五点到", "2026-11-26T17:00:00+08:00", False),
+    # next Friday booked; 礼拜五 read as this week's (a day gone by): the same weekday and hour
+    ("对,礼拜五下午五点,没错", "2026-11-20T17:00:00+08:00", True),
+])
+async def test_yes_with_the_booked_hour_said_again_confirms(dispatcher, form_tracker, domain, text, said, dated):
     """确认,五点到 at the read-back: the booked time of day said again is no change."""
     booked = "2026-11-27T17:00:00+08:00"
-    entity = {"entity": "time", "value": "2026-11-26T17:00:00+08:00", "start": 3, "end": 5,
-              "additional_info": {"dated": False, "grain": "hour"}}
+    entity = {"entity": "time", "value": said, "start": 3, "end": 5,
+              "additional_info": {"dated": dated, "grain": "hour"}}
     tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot="booking_confirmed",
-                           text="确认,五点到", entities=[entity], slots={"appointment_time": booked})
+                           text=text, entities=[entity], slots={"appointment_time": booked})
     tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots["booking_confirmed"] is True
     assert slots.get("appointment_time", booked) == booked
+
+
+async def test_another_weekday_said_at_the_read_back_is_no_restatement(dispatcher, form_tracker, domain):
+    from actions.booking_form import _the_booked_hour_again
+
+    booked = "2026-11-27T17:00:00+08:00"
+    entity = {"entity": "time", "value": "2026-11-26T17:00:00+08:00", "start": 0, "end": 3,
+              "additional_info": {"dated": True, "grain": "hour"}}
+    tracker = form_tracker({"appointment_time": entity["value"]}, requested_slot="booking_confirmed",
+                           text="礼拜四下午五点", entities=[entity], slots={"appointment_time": booked})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
+    assert _the_booked_hour_again(entity["value"], tracker) is False
 
 
 async def test_the_mileage_corrected_at_an_interview_question_asks_it_again(dispatcher, form_tracker, domain):

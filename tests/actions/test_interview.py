@@ -31,7 +31,7 @@ FIRST = {
 INTERVIEWING = {
     "appointment_time": "2026-11-27T15:00:00+08:00", "appointment_display": "11月27日(周五) 15:00",
     "service_type": "repair", "customer_name": "王先生", "phone": "13812345678", "first_visit": True,
-    "plate": "沪A12345", "car_model": "迈腾", "mileage": "35000", "extra_requests": "unknown", **FIRST,
+    "plate": "沪A12345", "vin": "unknown", "car_model": "迈腾", "mileage": "35000", "extra_requests": "unknown", **FIRST,
     "symptom_detail": "吱吱的",  # what the 异响 sounds like, asked after what
     "phenomenon_asked": True,  # the phenomenon of the opening's complaint already asked (Chery step 6)
 }
@@ -652,3 +652,17 @@ async def test_what_told_in_answer_to_the_what_question_is_not_asked_at_the_next
     events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
     requested = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "requested_slot"]
     assert requested and "symptom_what" not in requested
+
+
+async def test_a_day_corrected_at_the_restatement_is_no_booking_time(form_tracker, domain):
+    text = "不太对，不是前天，是大前天晚上亮的"
+    booked = INTERVIEWING["appointment_time"]
+    entity = {"entity": "time", "value": "2026-11-23T20:00:00+08:00", "start": 10, "end": 15,
+              "additional_info": {"dated": True, "grain": "hour"}}
+    tracker = form_tracker({"symptom_confirmed": text, "appointment_time": entity["value"]},
+                           requested_slot="symptom_confirmed", slots=INTERVIEWING, text=text, entities=[entity])
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "appointment_time", "value": booked})
+    tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.9}
+    slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots.get("appointment_time", booked) == booked
+    assert "大前天晚上" in str(slots.get("symptom_what") or slots.get("symptom_when"))

@@ -902,3 +902,16 @@ async def test_the_maintenance_declined_for_a_fault_at_the_extra_work_step_makes
     slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
     assert slots["service_type"] == "repair" and "不凉" in slots["symptom_what"]
     assert slots.get("extra_requests") is None
+
+
+async def test_a_second_problem_told_while_the_booking_is_offered_gets_its_own_interview(chat, domain):
+    first = {"service_type": "repair", "complaint": "刹车踩下去软绵绵的", "text": "刹车踩下去软绵绵的,要踩很深才刹得住",
+             "car_model": None}
+    events = await ActionAcknowledgeProblem().run(
+        CollectingDispatcher(), chat("还有就是松开方向盘车会往右跑", "report_problem", {"booking_offer": first}), domain)
+    offer = slot_values(events)["booking_offer"]
+    from actions.offers import offer_slots
+
+    slots = offer_slots(chat("那约一下,越快越好", "book_service", {"booking_offer": offer}), offer)
+    assert "往右跑" not in slots["symptom_what"] and "刹车" in slots["symptom_what"]
+    assert ["松开方向盘车会往右跑"] == slots["pending_complaints"]

@@ -49,7 +49,7 @@ def direct_draft(system, **fields) -> int:
 def test_review_a_booking_from_login_to_the_arrivals_board(running_system, page: Page) -> None:
     sender = f"page-{uuid.uuid4().hex[:8]}"
     for text in ("我想预约明天下午四点半做保养", "同意", "赵先生", "137 0000 1234", "第一次来", "苏E·12345",
-                 "速腾", "两万", "没有了", "对的"):
+                 "不记得", "速腾", "两万", "没有了", "对的"):
         running_system.say(sender, text)
     with running_system.api() as api:
         [draft] = api.get("/api/drafts", params={"phone": "13700001234"}).json()["items"]

@@ -84,6 +84,8 @@ def test_chat_page_books_with_buttons_and_continues_after_reload(page: Page, run
     assert page.evaluate("localStorage.getItem('ruitong-chat-conversation')") == conversation
 
     send(page, "浙C24680")
+    assert "车架号" in last_answer(page)
+    send(page, "不记得")
     assert "车型" in last_answer(page)
     send(page, "朗逸")
     send(page, "一万二")

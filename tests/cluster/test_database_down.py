@@ -47,7 +47,7 @@ def test_a_confirmation_while_the_database_is_down_is_refused_and_books_once_it_
 
     for text, expected in (("我想预约大大后天下午两点做保养", "请问您同意吗"), ("同意", "贵姓"),
                            ("郑先生", "手机号"), ("13600007711", "之前来我们店"), ("第一次来", "车牌"),
-                           ("苏E6F8K1", "车型"), ("帕萨特", "公里"), ("两万", "其他需要")):
+                           ("苏E6F8K1", "车架号"), ("不记得", "车型"), ("帕萨特", "公里"), ("两万", "其他需要")):
         assert expected in texts(say(text)), text
     read_back = say("没有了")
     assert "信息是否正确" in texts(read_back)
@@ -115,7 +115,7 @@ def test_a_silent_database_at_the_confirmation_gets_the_apology_in_time_and_book
 
     for text, expected in (("我想预约大大后天下午两点做保养", "请问您同意吗"), ("同意", "贵姓"),
                            ("吴先生", "手机号"), ("13600007712", "之前来我们店"), ("第一次来", "车牌"),
-                           ("苏E6F8K3", "车型"), ("帕萨特", "公里"), ("两万", "其他需要"),
+                           ("苏E6F8K3", "车架号"), ("不记得", "车型"), ("帕萨特", "公里"), ("两万", "其他需要"),
                            ("没有了", "信息是否正确")):
         assert expected in texts(say(text)), text
 

@@ -35,7 +35,7 @@ STALL_SHARE = 0.85
 
 def booking(time_words: str, name: str, phone: str, plate: str) -> list[tuple[str, str]]:
     return [(f"我想预约{time_words}做保养", "请问您同意吗"), ("同意", "贵姓"), (name, "手机号"),
-            (phone, "之前来我们店"), ("第一次来", "车牌"), (plate, "车型"), ("帕萨特", "公里"),
+            (phone, "之前来我们店"), ("第一次来", "车牌"), (plate, "车架号"), ("不记得", "车型"), ("帕萨特", "公里"),
             ("两万", "其他需要"), ("没有了", "信息是否正确"), ("对的", "预约成功")]
 
 

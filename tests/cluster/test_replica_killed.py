@@ -130,7 +130,7 @@ def answer(question: str, slot: datetime) -> str | None:
     for keyword, message in (
         ("同意吗", "同意"),  # the privacy notice first: its text names the phone, plate and model
         ("是否正确", "对的"), ("其他需要", "没有了"), ("上次保养", "记不清了"), ("之前来", "第一次来"),
-        ("公里", "三万五公里"), ("车型", "迈腾"), ("车牌", PLATE), ("手机号", PHONE), ("贵姓", "周先生"),
+        ("公里", "三万五公里"), ("车型", "迈腾"), ("车架号", "不记得"), ("车牌", PLATE), ("手机号", PHONE), ("贵姓", "周先生"),
         ("几点", '/inform{"time": "%s"}' % slot.isoformat()), ("什么项目", "保养"),
     ):
         if keyword in question:

@@ -58,8 +58,9 @@ def test_the_main_service_is_what_the_customer_asks_for(words, fault, expected):
 
 @pytest.mark.parametrize(
     ("code", "interview", "vin", "described"),
-    [("maintenance", False, False, False), ("repair", True, False, False), ("warranty", True, True, False),
-     ("inspection", True, False, False), ("body_paint", False, False, True)],
+    # The demo dealer asks the VIN for every service (FAW-VW step c: 车牌号(底盘号)).
+    [("maintenance", False, True, False), ("repair", True, True, False), ("warranty", True, True, False),
+     ("inspection", True, True, False), ("body_paint", False, True, True)],
 )
 def test_the_script_steps_follow_the_service_attributes(code, interview, vin, described):
     steps = set(SCRIPT.slots_to_ask(CATALOG.service_type(code).flags, first_visit=True))
@@ -444,3 +445,11 @@ def test_a_service_said_by_the_way_after_the_main_fault_gives_way():
     dealer = load_catalog()
     assert dealer.main_service_for("主要是跑偏这个想让师傅看看,保养顺便做了", True) is None
     assert dealer.main_service_for("做保养顺便补个漆", False) == "maintenance"
+
+
+def test_a_dealer_may_ask_the_vin_for_warranty_only():
+    from dealer.catalog import load_dealers
+
+    pudong = next(dealer for dealer in load_dealers().values() if dealer is not None and dealer.code != CATALOG.code)
+    assert "vin" in SCRIPT.slots_to_ask(pudong.service_type("warranty").flags, first_visit=True)
+    assert "vin" not in SCRIPT.slots_to_ask(pudong.service_type("maintenance").flags, first_visit=True)

@@ -305,6 +305,7 @@ def test_normalize_or_none_returns_the_value_or_none():
      ("俺姓鞠", "鞠"), ("咱叫李强", "李强"), ("阿拉姓顾", "顾"), ("我免贵姓张", "张"),
      # how the customer would be called: the surname, with 哥 / 姐 kept
      ("张,哦车是我老婆的,登记她名字吧,林小红", "林小红"),  # booked under another's name
+     ("名字登记我老婆的吧,周丽,车在她名下", "周丽"),
      ("喊我柯哥就行", "柯哥"), ("你就叫我李工吧", "李"), ("称呼我陈师傅", "陈"), ("欧阳老师", "欧阳")],
 )
 def test_a_name_as_customers_give_it(given, expected):

@@ -31,7 +31,8 @@ def test_thin_slice_booking_lands_one_draft(running_system):
     assert "手机号好像不对" in say("12345")
     assert "之前来我们店" in say("138 1234 5678")
     assert "车牌" in say("第一次来")
-    assert "车型" in say("沪A·12345")
+    assert "车架号" in say("沪A·12345")  # optional: the vehicle record is made from it
+    assert "车型" in say("不记得了")
     assert "公里" in say("迈腾")
     assert "其他需要" in say("三万五")
     read_back = say("没有了")
@@ -64,7 +65,7 @@ def test_thin_slice_booking_lands_one_draft(running_system):
 def test_confirming_twice_leaves_one_draft(running_system):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     for text in (
-        "我想预约后天上午十点做保养", "同意", "李女士", "13900001111", "来过", "京A88888", "朗逸", "不清楚",
+        "我想预约后天上午十点做保养", "同意", "李女士", "13900001111", "来过", "京A88888", "不记得", "朗逸", "不清楚",
         "上个月做的小保养", "没有", "确认", "确认",
     ):
         running_system.say(sender, text)
@@ -89,8 +90,9 @@ def test_facts_up_front_are_not_asked_again_and_questions_are_answered(running_s
     assert "08:30–17:30" in interrupted and "手机号" in interrupted  # answered, then resumed
     assert "之前来我们店" in say("13700001111")
     replies = say("第一次来")
-    assert "车牌" not in replies and "车型" not in replies  # given up front, never asked
-    assert "公里" in replies
+    assert "车牌号是多少" not in replies and "车型" not in replies  # given up front, never asked
+    assert "车架号" in replies
+    assert "公里" in say("不记得")
 
 
 def test_abandoning_writes_no_draft(running_system):
@@ -188,7 +190,7 @@ def test_handing_over_without_a_phone_asks_for_one_first(running_system):
 
 
 def book(running_system, sender: str, when: str, phone: str, plate: str) -> None:
-    for text in (f"我想预约{when}做保养", "同意", "周先生", phone, "来过", plate, "朗逸", "不清楚", "记不清了", "没有", "对的"):
+    for text in (f"我想预约{when}做保养", "同意", "周先生", phone, "来过", plate, "不记得", "朗逸", "不清楚", "记不清了", "没有", "对的"):
         replies = texts(running_system.say(sender, text))
     assert "预约成功" in replies
 
@@ -356,7 +358,7 @@ def test_a_price_question_first_then_yes_books_the_maintenance(running_system):
     assert "480" in answered and "需要我帮您预约" in answered
     assert "哪天、几点" in say("行")
     assert "请问您同意吗" in say("大大后天上午九点半")
-    for text in ("同意", "周先生", "13300003333", "第一次来", "浙A33333"):
+    for text in ("同意", "周先生", "13300003333", "第一次来", "浙A33333", "不记得"):
         last = say(text)
     assert "行驶了多少公里" in last  # the model (宝来) came with the question
     mid = say("保养大概多少钱?")  # a question instead of the answer: answered, then asked again

@@ -50,6 +50,7 @@ QUESTION_MARKERS: tuple[tuple[str, str], ...] = (
     ("phone", "手机号码是多少"),
     ("first_visit", "之前来我们店"),
     ("plate", "车牌号是多少"),
+    ("vin", "车架号(VIN码)是多少"),
     ("car_model", "什么车型"),
     ("mileage", "行驶了多少公里"),
     ("last_service", "上次保养或维修"),
@@ -151,6 +152,8 @@ def answer_for(case: dict, specs: list[dict], index: int, question: str, replies
         return case["phone"]
     if question == "privacy_consent":
         return case.get("privacy_consent", "同意")
+    if question == "vin":  # optional: 不记得 leaves it to the advisor
+        return case.get("vin", "不记得了")
     key = FACT_KEYS.get(question)
     return None if key is None else case.get(key)
 

@@ -37,7 +37,7 @@ def book_on_rest(running_system, sender: str, when: str, phone: str, plate: str,
     """A maintenance booking through the REST channel; returns the last reply (the confirmation)."""
     # The last service is asked only of a customer who has been here before.
     last_service = ("记不清了",) if visited == "来过" else ()
-    for text in (f"我想预约{when}做保养", "同意", "郑先生", phone, visited, plate, "朗逸", "不清楚",
+    for text in (f"我想预约{when}做保养", "同意", "郑先生", phone, visited, plate, "不记得", "朗逸", "不清楚",
                  *last_service, "没有"):
         replies = texts(running_system.say(sender, text))
     assert "请问以上信息是否正确" in replies  # the read-back, answered below

@@ -121,7 +121,8 @@ def test_a_booking_over_wechat_spans_many_messages_and_records_channel_wechat(we
     first_visit = customer.says("13955501234")
     assert "请回复数字选择:\n1. 来过\n2. 第一次来" in first_visit
     assert "车牌" in customer.says("2")  # the digit picks 第一次来
-    assert "车型" in customer.says("苏E12345")
+    assert "车架号" in customer.says("苏E12345")
+    assert "车型" in customer.says("不记得")
     assert "公里" in customer.says("帕萨特")
     assert "其他需要" in customer.says("两万")
     read_back = customer.says("没有了")

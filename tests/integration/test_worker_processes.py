@@ -336,7 +336,7 @@ def test_a_webchat_booking_is_reminded_by_a_call_not_on_wechat(system):
     conversation = f"web-{uuid.uuid4().hex}"
     phone, plate = "13812346655", "粤B46655"
     replies = [webchat_says(system, conversation, text)
-               for text in ("我想预约大后天上午十一点做保养", "同意", "吴先生", phone, "第一次来", plate, "速腾",
+               for text in ("我想预约大后天上午十一点做保养", "同意", "吴先生", phone, "第一次来", plate, "不记得", "速腾",
                             "三万", "没有", "对的")]
     assert "请问以上信息是否正确" in replies[-2]  # the read-back (no last service for a first visit)
     assert "预约成功" in replies[-1], replies[-1]

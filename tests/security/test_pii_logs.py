@@ -86,7 +86,7 @@ def book(system: System, who: Customer) -> str:
     sender = f"pii-{uuid.uuid4().hex[:8]}"
     # The read-back names every fact, so it is recognised first.
     answers = [("是否正确", "对的"), ("贵姓", who.name), ("同意", "同意"), ("手机号", who.typed_phone), ("之前来", "第一次来"),
-               ("车牌", who.typed_plate), ("车型", "迈腾"), ("公里", "三万五"), ("其他需要", "没有了")]
+               ("车架号", "不记得"), ("车牌", who.typed_plate), ("车型", "迈腾"), ("公里", "三万五"), ("其他需要", "没有了")]
     reply = system.say(sender, "我想预约后天上午十点做保养")
     for _ in range(15):
         answer = next((a for cue, a in answers if cue in reply), None)

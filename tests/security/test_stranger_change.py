@@ -61,7 +61,7 @@ def test_a_stranger_with_phone_and_plate_learns_nothing_and_changes_nothing(runn
     owner = f"owner-{uuid.uuid4().hex[:8]}"
     say = lambda text: texts(running_system.say(owner, text))  # noqa: E731
     say(f"我想预约{A_BOOKS}做保养")
-    for text in ("同意", "欧阳先生", phone, "第一次来", plate, "朗逸", "三万公里", "没有了"):
+    for text in ("同意", "欧阳先生", phone, "第一次来", plate, "不记得", "朗逸", "三万公里", "没有了"):
         read_back = say(text)
     assert "欧阳先生" in read_back and phone in read_back
     assert "预约成功" in say("对的")
