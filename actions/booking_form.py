@@ -88,6 +88,8 @@ WHERE_TO_SEE = re.compile(r"(?:在哪|哪里|哪儿|什么地方|怎么)[^,，�
 
 # Answers to these questions may set the booking time; elsewhere only words that change it do.
 TIME_STEPS = ("appointment_time", "booking_confirmed")
+# Words that change what the visit is for (改成做保养 / 其实是想喷漆 / 不是保养,是修空调).
+SERVICE_CHANGE_WORDS = re.compile(r"改成|改为|换成|其实是|其实想|而是|不是[^,，。]{0,8}[,，]?是")
 # The time of day already booked, kept on a new day (改到后天同一时间 / 还是这个点).
 SAME_TIME_OF_DAY = re.compile(r"同一个?时间|同样的?时间|一样的时间|时间一样|时间不变|同一个?点|还是这个(?:时间|点)|原来的?时间|原来那个点")
 
@@ -635,6 +637,8 @@ def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
     if tracker.slots_to_validate().get(slot) is not None and not (asked_again and slot == asked):
         return None
     given = last_value_given(tracker, slot, (None, NOT_GIVEN)) if asked_again and slot == asked else tracker.get_slot(slot)
+    if given is None and slot == asked == "phone" and len(re.sub(r"\D", "", before)) == 11:
+        given = re.sub(r"\D", "", before)  # 159 2837 6604……不对不对,尾号是6605: taken back in the answer
     old = str(given or "")
     tail = said.group(1).upper()
     if not old or old == NOT_GIVEN or len(tail) >= len(old):
@@ -1351,7 +1355,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     @staticmethod
     def _changes_service(tracker: Tracker) -> bool:
         asked = tracker.get_slot("requested_slot")
-        return asked == "service_type" or latest_intent(tracker) == "correct_info" or (
+        # A correction at a question about the past (上个月来弄过一次,升级了下系统,没管用 at
+        # 之前在我们店修过吗) tells what was done then; it changes the service only in words
+        # that change it (改成 / 其实是).
+        corrects = latest_intent(tracker) == "correct_info" and (
+            asked not in (*PAST_TENSE_STEPS, "repeat_repair") or bool(SERVICE_CHANGE_WORDS.search(latest_text(tracker))))
+        return asked == "service_type" or corrects or (
             asked == "booking_confirmed" and tracker.get_slot("awaiting_correction")
         ) or _service_wanted_instead(tracker) is not None
 

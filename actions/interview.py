@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.conversation import message_time, value_before_latest_message
+from actions.conversation import latest_entity, message_time, value_before_latest_message
 from dealer.script import NOT_GIVEN
 from dealer.symptoms import (
     QUESTIONS,
@@ -487,6 +487,9 @@ class InterviewValidation:
         if reply.correction and names_a_place(reply.correction) and not names_a_problem(reply.correction):
             # 不对,是左前轮: the place is corrected, the complaint stands.
             return {"symptom_where": reply.correction, "symptom_confirmed": True, **done}
+        if reply.correction and latest_entity(tracker, "time") and not names_a_problem(reply.correction):
+            # 不是前天,是大前天晚上亮的: when it began is corrected, the complaint stands.
+            return {"symptom_when": reply.correction, "symptom_confirmed": True, **done}
         if reply.correction:
             if state == RESTATED_AGAIN:
                 # Restated once more already: the customer's latest words stand.

@@ -1473,11 +1473,15 @@ def _compact(text: str) -> str:
 def _repeats(said: str, restating: bool, recorded: str) -> bool:
     """Whether these words tell the recorded complaint: its words, or its part and kind of symptom."""
     parts, kinds = _parts_in(said), _kinds(said)
-    if parts - _parts_in(recorded):
+    # One part by a shorter or longer name (雨刮 / 雨刮器) is the same part.
+    same_parts = {p for p in parts if any(p in q or q in p for q in _parts_in(recorded))}
+    if parts - same_parts:
         return False  # another part: a new complaint
     if len(said) >= 2 and (said in recorded or recorded in said):
         return True
-    same_parts, same_kinds = parts & _parts_in(recorded), kinds & _kinds(recorded)
+    same_kinds = kinds & _kinds(recorded)
+    if any(len(rest) >= 2 and rest in recorded for p in same_parts for rest in [said.split(p, 1)[-1]]):
+        return True  # 雨刮刮不干净 / 雨刮器刮不干净: the same part doing the same
     if same_parts and same_kinds:
         return True  # 刹车响 / 刹车的时候有异响
     return restating and bool(same_kinds or same_parts) and not (parts and kinds)  # 就是异响 / 还是刹车

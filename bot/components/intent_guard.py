@@ -9,6 +9,7 @@ dealers' advisors, or read as cancel_booking without a cancelling word (``cancel
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,8 +30,13 @@ def _person_words() -> tuple[str, ...]:
     return (*load_script().human_request_words, *sorted(advisors))
 
 
+# 顾问别老给我推销东西 / 不用转人工: a person named in a clause that says "don't" asks for nobody.
+_DONT = re.compile(r"别|不要|不用|甭|不需要|用不着")
+
+
 def asks_for_a_person(text: str) -> bool:
-    return any(word in text for word in _person_words())
+    clauses = re.split(r"[,，。.!！?？;；~～\s]+", text)
+    return any(word in clause and not _DONT.search(clause) for clause in clauses for word in _person_words())
 
 
 def asks_to_cancel(text: str) -> bool:

@@ -1071,6 +1071,12 @@ async def test_a_fact_said_wrong_without_its_value_is_asked_again(dispatcher, fo
     assert slots["awaiting_correction"] is False
 
 
+async def test_the_end_of_the_phone_taken_back_in_the_answer_is_corrected(dispatcher, form_tracker, domain):
+    text = "159 2837 6604……不对不对，尾号是6605"
+    tracker = form_tracker({"phone": text}, requested_slot="phone", text=text)
+    assert slot_values(await run_form(dispatcher, tracker, domain))["phone"] == "15928376605"
+
+
 async def test_the_end_of_the_plate_said_wrong_is_corrected_when_asked_again(dispatcher, form_tracker, domain):
     tracker = form_tracker({"plate": "最后是357"}, requested_slot="plate", text="最后是357", slots={"plate": None})
     said_wrong = [{"event": "slot", "timestamp": 1.0, "name": "plate", "value": "桂A6H375"},
@@ -1880,3 +1886,14 @@ async def test_names_of_the_model_told_side_by_side_are_kept_together(dispatcher
     found = [{"entity": "car_model", "value": v, "start": a, "end": b} for v, a, b in entities]
     tracker = form_tracker({"car_model": found[0]["value"]}, requested_slot="car_model", text=text, entities=found)
     assert slot_values(await run_form(dispatcher, tracker, domain))["car_model"] == model
+
+
+async def test_what_was_done_before_told_at_the_repeat_repair_question_changes_no_service(dispatcher, form_tracker, domain):
+    text = "上个月来弄过一次，升级了下系统，没管用"
+    tracker = form_tracker({"repeat_repair": text, "service_type": "升级"}, requested_slot="repeat_repair", text=text,
+                           slots={"service_type": "warranty"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1.0, "name": "service_type", "value": "warranty"})
+    tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.8}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots.get("service_type", "warranty") == "warranty"
+    assert slots["repeat_repair"] is True

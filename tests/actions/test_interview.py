@@ -665,4 +665,5 @@ async def test_a_day_corrected_at_the_restatement_is_no_booking_time(form_tracke
     tracker.latest_message["intent"] = {"name": "correct_info", "confidence": 0.9}
     slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
     assert slots.get("appointment_time", booked) == booked
-    assert "大前天晚上" in str(slots.get("symptom_what") or slots.get("symptom_when"))
+    assert slots["symptom_when"] == "大前天晚上亮的" and "symptom_what" not in slots  # the complaint stands
+    assert slots["symptom_confirmed"] is True

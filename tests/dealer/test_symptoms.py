@@ -403,6 +403,7 @@ def test_nothing_else_then_the_recorded_complaint(text, same):
     ("还有尾门那个", "电动尾门关一半就停"),
     ("还有就是左后轮那有点异响，刚说了的", "左后轮那有点异响"),
     ("天窗那个前面提过了", "天窗漏水"),
+    ("还有雨刮刮不干净", "雨刮器刮不干净"),  # one part by a shorter name
 ])
 def test_a_part_pointed_back_at_is_the_complaint_told_before(text, recorded):
     assert same_complaint(text, [recorded])
