@@ -45,10 +45,11 @@ from actions.interview import (
     latest_intent,
     latest_text,
     settled_service,
+    without_interview,
 )
 from actions.warranty_check import answering_warranty_question, take_warranty_answer, warranty_question_due
 from dealer.script import NOT_GIVEN, WARRANTY_COST, given
-from dealer.symptoms import GREETING, answers_in, clauses, names_a_problem, same_complaint, tells_a_fault
+from dealer.symptoms import GREETING, HEDGE, answers_in, clauses, names_a_problem, same_complaint, tells_a_fault
 from dealer.services.schedule import SlotProblem
 from dealer.timefmt import format_slot
 from dealer.time_shift import time_shift
@@ -1345,8 +1346,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             # 左前门被电动车撞了个坑 … 对,想修一下: the bodywork offered is taken up; 修 says no less.
             code = offered
         slots: dict[str, Any] = {"service_type": code, "service_display": dealer.service_type(code).name}
-        if dealer.is_interview(code):
-            text = latest_text(tracker)
+        text = latest_text(tracker)
+        if dealer.service_type(code).with_fault and not fault and (
+                backend.script().says_no_fault(text) or HEDGE.search(text)):
+            # 下个月要年审了,先检查一遍,怕上线过不了: a check with no fault told, only a worry:
+            # nothing to interview (as an offer taken up says, actions/offers.py).
+            slots.update(without_interview())
+        elif dealer.is_interview(code):
             slots.update(complaint_prefill(text, tracker))
             slots.update(danger_check(text, dispatcher, tracker))
         slots.update(job_prefill(code, latest_text(tracker), tracker))

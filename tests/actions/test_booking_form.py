@@ -1897,3 +1897,15 @@ async def test_what_was_done_before_told_at_the_repeat_repair_question_changes_n
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots.get("service_type", "warranty") == "warranty"
     assert slots["repeat_repair"] is True
+
+
+@pytest.mark.parametrize(("text", "interviewed"), [
+    ("车子下个月要年审了,你们能帮忙先检查一遍吗?怕上线过不了", False),
+    ("想做个全车检查,没啥毛病,例行看看", False),
+    ("想检查一下,刹车有点异响", True),  # a fault: a repair, interviewed
+])
+async def test_a_check_with_only_a_worry_has_nothing_to_interview(dispatcher, form_tracker, domain, text, interviewed):
+    tracker = form_tracker({"service_type": "检查"}, requested_slot=None, text=text)
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert (slots.get("symptom_what") != NOT_GIVEN) is interviewed
+    assert ("怕上线过不了" in str(slots.get("symptom_what"))) is False
