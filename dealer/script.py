@@ -50,6 +50,12 @@ COMING_IN = re.compile(
     r"(?:一趟(?![吗么嘛?？])|(?:一趟|一下|下)?[，,\s]*(?:让|给|叫|请|找)?(?:你们|师傅|技师)?"
     r"(?:看看|看一下|看下|瞧瞧|查查|查一下|检查一下|检查下|弄弄|修修|修一下)(?![吗么嘛?？]))"
 )
+# Asking when the car can come in (那看看什么时候能去 / 哪天可以过来): the visit asked for (not
+# when it can be picked up: 什么时候能去取车).
+WHEN_TO_COME = re.compile(
+    r"(?:什么时候|啥时候|哪天|哪一天|几点|什么时间|啥时间)(?:能|可以|方便|好)?(?:去|来|过去|过来|到店|约|排|有空位|有位置)"
+    r"(?![^,，。]{0,2}(?:取|拿|提))"
+)
 # What a warranty repair costs (保修的话不收费吧 / 质保要钱吗 / 三包能全免吗).
 WARRANTY_COST = re.compile(r"(?:保修|质保|三包|索赔)[^,，。?？]{0,6}(?:收费|要钱|免费|花钱|自费|全免|掏钱|给钱|付钱)")
 # "Never did it before", whatever the verb: 以前没出过这毛病, 电瓶没换过, 从来没在这修过.
@@ -283,7 +289,7 @@ class BookingScript:
 
     def asks_for_booking(self, text: str) -> bool:
         return (any(word in text for word in self.booking_request_words) or bool(BOOK_AT_TIME.search(text))
-                or bool(COMING_IN.search(text)))
+                or bool(COMING_IN.search(text)) or bool(WHEN_TO_COME.search(text)))
 
     def asks_if_done_here(self, text: str) -> bool:
         """能修空调不? / 能装行车记录仪吗?: whether the shop does the work (not when)."""

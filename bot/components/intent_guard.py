@@ -34,9 +34,17 @@ def _person_words() -> tuple[str, ...]:
 _DONT = re.compile(r"别|不要|不用|甭|不需要|用不着")
 
 
+# 想要个女顾问 / 换个顾问吧 / 安排个耐心点的顾问: a wish about who receives the customer, no
+# request to talk to a person now.
+_ADVISOR_WISHED = re.compile(
+    r"(?:换|要|安排|派)(?:个|一个|一位|位)[^,，。!！?？]{0,6}顾问|(?:女|男|耐心|资深|有经验|老)[^,，。!！?？]{0,3}的?顾问"
+)
+
+
 def asks_for_a_person(text: str) -> bool:
     clauses = re.split(r"[,，。.!！?？;；~～\s]+", text)
-    return any(word in clause and not _DONT.search(clause) for clause in clauses for word in _person_words())
+    return any(word in clause and not _DONT.search(clause) and not _ADVISOR_WISHED.search(clause)
+               for clause in clauses for word in _person_words())
 
 
 def asks_to_cancel(text: str) -> bool:

@@ -341,6 +341,14 @@ def test_yue_followed_by_the_time_asks_for_a_booking(words, asks):
     assert SCRIPT.asks_for_booking(words) is asks
 
 
+@pytest.mark.parametrize(("words", "asks"), [
+    ("那看看什么时候能去", True), ("哪天可以过来", True), ("啥时候有空位", True),
+    ("什么时候能去取车", False), ("什么时候能修好", False), ("你们几点开门", False),
+])
+def test_asking_when_the_car_can_come_in_asks_for_a_booking(words, asks):
+    assert SCRIPT.asks_for_booking(words) is asks
+
+
 @pytest.mark.parametrize(("what", "ask"), [
     ("底盘异响", "utter_ask_symptom_detail_noise"),
     ("刹车又响了", "utter_ask_symptom_detail_noise"),
