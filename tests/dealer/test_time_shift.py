@@ -21,6 +21,7 @@ def test_a_move_by_an_amount_is_read(text, shift):
     assert time_shift(text) == shift
 
 
-@pytest.mark.parametrize("text", ["改到后天上午十点", "晚点到可以吗", "一天到晚都在忙", "提前到了等一会儿"])
+@pytest.mark.parametrize("text", ["改到后天上午十点", "晚点到可以吗", "一天到晚都在忙", "提前到了等一会儿",
+                                  "到时候让顾问提前一天打电话提醒我一下", "提前半小时通知我"])
 def test_words_without_an_amount_move_nothing(text):
     assert time_shift(text) is None
