@@ -1,11 +1,12 @@
-"""A request for a person, or to cancel a booking, only when the words ask for one.
+"""A request for a person, to cancel or to reschedule a booking, only when the words ask for one.
 
 The intent classifier reads character n-grams, so 没找人看过 (to 您自己有没有处理过?) scores as
 request_human for its 找人 and the booking was handed over mid-interview; 好的,确认预约了 scored
 as cancel_booking. A message read as request_human that names neither a person-asking word
 (dealer/booking_script.yml ``human_request_words``: 人工, 客服, 顾问 …) nor one of the
 dealers' advisors, or read as cancel_booking without a cancelling word (``cancel_words``:
-取消, 不去了 …), gets the classifier's next intent instead.
+取消, 不去了 …), or as reschedule_booking without a word that changes the time
+(``time_change_words``; 改装 is work on the car), gets the classifier's next intent instead.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from dealer.script import load_script
 
 HUMAN = "request_human"
 CANCEL = "cancel_booking"
+RESCHEDULE = "reschedule_booking"
 
 
 @lru_cache(maxsize=1)
@@ -51,8 +53,17 @@ def asks_to_cancel(text: str) -> bool:
     return any(word in text for word in load_script().cancel_words)
 
 
+# 改装 / 改色 / 加装: work on the car, no change of a booking (想顺便问问改装的事).
+_CAR_WORK = re.compile(r"改装|改色|改造|改款|改灯|改排气|加装|换装")
+
+
+def asks_to_reschedule(text: str) -> bool:
+    words = _CAR_WORK.sub(" ", text)
+    return any(word in words for word in load_script().time_change_words)
+
+
 # Each guarded intent and the words it needs.
-WORDS_NEEDED = {HUMAN: asks_for_a_person, CANCEL: asks_to_cancel}
+WORDS_NEEDED = {HUMAN: asks_for_a_person, CANCEL: asks_to_cancel, RESCHEDULE: asks_to_reschedule}
 
 
 def guarded(message: Message) -> None:

@@ -59,3 +59,12 @@ def test_every_cancellation_the_classifier_learns_holds_a_cancelling_word():
     examples = [line[2:] for item in data["nlu"] if item.get("intent") == "cancel_booking"
                 for line in item["examples"].splitlines() if line.startswith("- ")]
     assert len(examples) > 50 and [e for e in examples if not asks_to_cancel(e)] == []
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("坦克300要做保养,有没有懂越野车的顾问?想顺便问问改装的事", False),
+    ("预约能改到周五吗", True), ("时间要调一下", True), ("明天去不了了", True),
+])
+def test_a_reschedule_needs_words_that_change_the_time(text, kept):
+    message = _read(text, [("reschedule_booking", 0.54), ("book_service", 0.4), ("inform", 0.06)])
+    assert (message.get(INTENT)["name"] == "reschedule_booking") is kept
