@@ -638,8 +638,9 @@ def corrected_tail(tracker: Tracker) -> tuple[str, str] | None:
     if tracker.slots_to_validate().get(slot) is not None and not (asked_again and slot == asked):
         return None
     given = last_value_given(tracker, slot, (None, NOT_GIVEN)) if asked_again and slot == asked else tracker.get_slot(slot)
-    if given is None and slot == asked == "phone" and len(re.sub(r"\D", "", before)) == 11:
-        given = re.sub(r"\D", "", before)  # 159 2837 6604……不对不对,尾号是6605: taken back in the answer
+    digits_before = re.sub(r"\D", "", before)
+    if given is None and slot == asked == "phone" and len(digits_before) == 11:
+        given = digits_before  # 159 2837 6604……不对不对,尾号是6605: taken back in the answer
     old = str(given or "")
     tail = said.group(1).upper()
     if not old or old == NOT_GIVEN or len(tail) >= len(old):

@@ -197,8 +197,7 @@ def without_other_services_declined(text: str, offered: str | None) -> str:
     declined = dealer.services_declined(text) - {offered}
     if not declined:
         return text
-    clauses = re.split(r"[,，。;；!！?？\s]+", text)
-    return ",".join(clause for clause in clauses if clause and not dealer.services_declined(clause) & declined)
+    return ",".join(clause for clause in clauses(text) if not dealer.services_declined(clause) & declined)
 
 
 def reply_to_offer(tracker: Tracker) -> bool | None:
@@ -302,7 +301,8 @@ def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     events = say_problem_noted(dispatcher, tracker)
     recorded = tracker.get_slot("symptom_what")
     slots: dict[str, Any] = {}
-    if tracker.get_slot("extra_requests") in {dealer.service_type(code).name for code in dealer.services_declined(text)}:
+    declined = dealer.services_declined(text)
+    if tracker.get_slot("extra_requests") in {dealer.service_type(code).name for code in declined}:
         # 保养还没到公里数,这次先不保养了,就看空调那个味儿: the maintenance kept as extra work
         # when the fault was told is taken back.
         slots["extra_requests"] = None  # asked again in its turn
@@ -331,7 +331,7 @@ def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     else:
         service = named or dealer.fault_service(text)
         if current == "maintenance" and dealer.service_type(service).rank > dealer.service_type(current).rank \
-                and tracker.get_slot("extra_requests") in (None, NOT_GIVEN) and current not in dealer.services_declined(text):
+                and tracker.get_slot("extra_requests") in (None, NOT_GIVEN) and current not in declined:
             slots["extra_requests"] = dealer.service_type(current).name  # the maintenance, by the way
         slots.update(service_type=service, service_display=dealer.service_type(service).name)
         if dealer.is_interview(service):

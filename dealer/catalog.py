@@ -251,8 +251,8 @@ class Catalog:
     def services_declined(self, words: str) -> set[str]:
         """The services the words name only to decline them (这次先不保养了, 保养上个月刚做过)."""
         words = _without_measure_words(words)
-        return {code for code, synonym in self._synonyms() if synonym in words and not _named(synonym, words)
-                and any(declined_at(words, m.start(), m.end()) for m in re.finditer(re.escape(synonym), words))
+        return {code for code, synonym in self._synonyms()
+                if any(declined_at(words, m.start(), m.end()) for m in re.finditer(re.escape(synonym), words))
                 } - self.services_named(words)
 
     def _named_by_part(self, words: str) -> set[str]:
