@@ -449,14 +449,21 @@ def _names_the_mileage(tracker: Tracker) -> bool:
     script = backend.script()
     said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
     named_before = bool(tracker.get_slot("awaiting_correction")) and len(said) >= 2 and script.names_odometer(said[-2])
-    return script.names_odometer(latest_text(tracker)) or named_before
+    return script.names_odometer(latest_text(tracker)) or bool(GAUGE_READ.search(latest_text(tracker))) or named_before
+
+
+# 我看了眼仪表,是53200公里: the figure just read off the gauge.
+GAUGE_READ = re.compile(r"(?:看|瞄|瞅|查|对)了?(?:一|下)?[眼下]?(?:仪表盘?|码表|表盘|里程表?|公里数)")
 
 
 def _corrects_the_mileage(tracker: Tracker) -> bool:
-    """里程不是七万五,是八万一千二 at another step: the mileage told before, taken back."""
+    """里程不是七万五,是八万一千二 at another step: the mileage told before, taken back; or
+    read off the gauge now (五万左右吧 … 等一下我看了眼仪表,是53200公里)."""
     text = latest_text(tracker)
-    return (tracker.get_slot("requested_slot") != "mileage" and backend.script().names_odometer(text)
-            and after_taking_back(text) is not None)
+    if tracker.get_slot("requested_slot") == "mileage":
+        return False
+    taken_back = backend.script().names_odometer(text) and after_taking_back(text) is not None
+    return taken_back or (bool(GAUGE_READ.search(text)) and latest_entity(tracker, "mileage") is not None)
 
 
 # Answers told late without a word of correction (哦对了 车牌昨天刚下来了,粤BD37791): their
@@ -507,6 +514,19 @@ def _another_fault(text: str, tracker: Tracker) -> bool:
         and not backend.catalog().services_named(text)
         and not same_complaint(text, [str(recorded)])
     )
+
+
+# Words about who receives the customer (顾问随便安排 / 想让女顾问接待).
+ABOUT_THE_ADVISOR = re.compile(r"顾问|接待")
+# Any advisor will do (随便安排个有空的 / 谁都行 / 不用指定).
+ANY_WILL_DO = re.compile(r"随便|都行|都可以|无所谓|不挑|不用指定|不指定|谁都|哪个都|哪位都|有空的就")
+
+
+def _without_any_advisor_will_do(text: str) -> str:
+    """The clauses of an answer but those saying any advisor will do (a service named stays)."""
+    dealer = backend.catalog()
+    return ",".join(c for c in clauses(text)
+                    if not (ABOUT_THE_ADVISOR.search(c) and ANY_WILL_DO.search(c)) or dealer.services_named(c))
 
 
 # The steps answered in free words, which any message could seem to answer.
@@ -748,6 +768,28 @@ def _service_wanted_instead(tracker: Tracker) -> str | None:
     return named if named in backend.catalog().service_codes and named != current else None
 
 
+# Work given up (洗车就算了 / 不用洗了 / 机舱清洗先不做了).
+GIVEN_UP = re.compile(r"算了|不(?:用|要|弄|搞|做|换|洗|加|装|整)了|不用|不做|取消|去掉|免了|省了|先不")
+# Characters too common to tell which work is meant.
+_COMMON_CHARACTERS = set("车个一下的了把给帮做也再还就完后")
+
+
+def _extra_work_given_up(tracker: Tracker) -> str | None:
+    """At the read-back, the extra work read back taken back: the message's other words ("" when
+    none); None when the extra work is not taken back."""
+    extra = given(tracker.get_slot("extra_requests"))
+    if _answering(tracker) != "booking_confirmed" or not extra:
+        return None
+    keys = {ch for ch in extra if "\u4e00" <= ch <= "\u9fff"} - _COMMON_CHARACTERS
+    booked = tracker.get_slot("service_type")
+    parts = clauses(latest_text(tracker))
+    taken = [c for c in parts if GIVEN_UP.search(c) and keys & set(c)
+             and booked not in backend.catalog().services_declined(c)]
+    if not taken:
+        return None
+    return ",".join(c for c in parts if c not in taken and not GIVEN_UP.search(c))
+
+
 # 其实是想 / 改成 / 换成 / 想做的是: what the customer wants instead.
 WANTED_INSTEAD = re.compile(r"其实|改成|改为|换成|改做|想做的是|实际上|应该是|本来是想|是想")
 
@@ -806,6 +848,10 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
         return None  # 后天不行,要带娃去医院,改到下周二下午三点行不: the time moves (带 asks nothing)
     text = latest_text(tracker)
     kind = backend.script().question_kind(text)
+    if kind == "ask_advisor" and not asks_directly(text) and (ANY_WILL_DO.search(text) or asked == "extra_requests"):
+        # 接待的顾问谁有空都行: no question, and no wish either; 顺便洗个车,最好女顾问: a
+        # wish told with the other needs, noted with them (validate_extra_requests)
+        return None
     if kind == "ask_warranty" and asked == "service_type":
         return None  # 能走保修吗 to "做什么项目?": the service is the answer
     if asked == "vin" and kind in (None, "ask_address") and WHERE_TO_SEE.search(text):
@@ -1561,6 +1607,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         other = _another_step_answered("extra_requests", dispatcher, tracker)
         if other is not None:
             return other
+        if value is not None and ABOUT_THE_ADVISOR.search(str(value)):
+            # 没有,顾问随便安排个有空的就行: no wish about who receives the customer, and no work
+            # on the car (安排个女顾问 is a wish the advisor reads on the order).
+            value = _without_any_advisor_will_do(str(value)) or NOT_GIVEN
+            if value != NOT_GIVEN and backend.catalog().advisor_named(str(value))[1]:
+                answer_question("ask_advisor", str(value), dispatcher, tracker)  # 最好女顾问: noted
         if value is not None and _another_fault(str(value), tracker):
             # 还有个问题,空调不太凉 for a repair: a further complaint, interviewed after the
             # first one (as if told with it), not work asked by the way.
@@ -1649,6 +1701,14 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             return {"booking_confirmed": None, "awaiting_correction": True}
         if restates_the_read_back(tracker):
             return {"booking_confirmed": True, "awaiting_correction": False}  # 是五万四 / 不是四万五
+        rest = _extra_work_given_up(tracker)
+        if rest is not None:
+            # 洗车就算了,不用洗了,别的没问题: that work is off the order; the rest confirmed, or
+            # the booking read back again without it.
+            dispatcher.utter_message(response="utter_other_answer_noted")
+            confirmed = bool(rest) and backend.script().read_yes_no("booking_confirmed", rest) is True
+            return {"extra_requests": NOT_GIVEN, "booking_confirmed": True if confirmed else None,
+                    "awaiting_correction": False}
         if _service_wanted_instead(tracker):
             return {"booking_confirmed": None}  # the service changed: read back again
         if _answering(tracker) == "booking_confirmed":

@@ -20,6 +20,7 @@ from actions.conversation import latest_entity, message_time, model_as_said, use
 from actions.interview import (
     complaint_prefill,
     danger_check,
+    interview_prefill,
     is_visit_time,
     job_prefill,
     latest_intent,
@@ -34,6 +35,7 @@ from dealer.symptoms import (
     only_that_a_part_is_wrong,
     same_complaint,
     complaint_words,
+    tags,
     names_a_part,
     tells_a_fault,
     tells_a_vague_fault,
@@ -286,6 +288,28 @@ def say_problem_noted(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     return events
 
 
+def details_of_the_complaint(text: str, tracker: Tracker) -> dict[str, Any] | None:
+    """上周开始的 / 高速上一过一百就抖 while the booking asks something else, after 方向盘抖得厉害:
+    more of the complaint recorded (since when, where …), told in bursts as on WeChat, not
+    another complaint (no other part named). The interview's prefill; None when it has none."""
+    dealer = backend.catalog()
+    recorded = tracker.get_slot("symptom_what")
+    asked = tracker.get_slot("requested_slot") or ""
+    if (recorded in (None, NOT_GIVEN) or not dealer.is_interview(tracker.get_slot("service_type"))
+            or asked in ("", "extra_requests") or asked.startswith("symptom_")):
+        return None
+    details = {slot: words for slot, words in interview_prefill(text, tracker).items() if slot != "symptom_what"}
+    told = text.replace(details.get("symptom_tried") or "\0", "")  # (插过电瓶线: a part tried, no complaint)
+    if set(tags(told)["parts"]) - set(tags(str(recorded))["parts"]):
+        return None  # 空调也不凉了: another part, another complaint
+    return details or None
+
+
+def note_details_of_the_complaint(dispatcher: CollectingDispatcher, details: dict[str, Any]) -> list[EventType]:
+    dispatcher.utter_message(response="utter_other_answer_noted")
+    return [SlotSet(slot, words) for slot, words in details.items()]
+
+
 def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """A problem told while the booking asks something else (请问您希望哪天… → 后杠 尾灯碎了):
     heard and written into the booking under way, not offered as a booking of its own; the
@@ -297,6 +321,9 @@ def complaint_in_booking(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     current = tracker.get_slot("service_type")
     if current in dealer.service_codes and dealer.service_type(current).with_fault and not tells_a_fault(text, True):
         return []  # 看看灯啊刹车啥的有没问题 for a check: what to look at, no fault; the question again
+    details = details_of_the_complaint(text, tracker)
+    if details:
+        return note_details_of_the_complaint(dispatcher, details)
     complaint = complaint_words(text) or text.strip(" ,，。.!！~～")
     events = say_problem_noted(dispatcher, tracker)
     recorded = tracker.get_slot("symptom_what")

@@ -62,7 +62,9 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
             dispatcher.utter_message(response=response, advisor_name=advisor, dealer_phone=dealer.phone)
         elif wished:
             # 上回是张顾问接待的,这次还能找他吗: asked for when the booking is made (if free then).
-            dispatcher.utter_message(response="utter_advisor_wish_noted", advisor_name=wished.name)
+            by_gender = said in ("女", "男")  # 有女的服务顾问吗: who that is, and the wish noted
+            dispatcher.utter_message(response="utter_advisor_of_gender" if by_gender else "utter_advisor_wish_noted",
+                                     advisor_name=wished.name)
         elif said:
             dispatcher.utter_message(response="utter_advisor_not_here", said=said,
                                      advisor_names="、".join(a.name for a in dealer.advisors))

@@ -21,6 +21,8 @@ from actions.offers import (
     answer_can_you_do,
     booking_start,
     complaint_in_booking,
+    details_of_the_complaint,
+    note_details_of_the_complaint,
     told_more_while_offered,
     damage_told,
     describes_a_fault,
@@ -237,6 +239,9 @@ class ActionHandleUnclearMessage(Action):
                 # 还没想好 / 我看看哪天有空: no answer yet, and no "not understood" either.
                 dispatcher.utter_message(response="utter_time_undecided")
                 return []
+            details = details_of_the_complaint(text, tracker)
+            if details and not asks_directly(text):
+                return note_details_of_the_complaint(dispatcher, details)  # 上周开始的, after 方向盘抖
             if asks_directly(text):
                 # 走保险的话要我自己先垫钱吗? mid-booking: a question for the advisor; the
                 # booking question comes again after it.

@@ -128,6 +128,8 @@ def _reminder_policy(raw: dict | None) -> ReminderPolicy:
 class AdvisorEntry:
     code: str
     name: str
+    # female / male, when the dealer's file says: a customer may wish for a female advisor.
+    gender: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,12 @@ class Catalog:
         for advisor in self.advisors:
             if advisor.name in text:
                 return advisor, advisor.name
-        said = next((m[1] for m in _ADVISOR_SAID.finditer(text) if m[1] not in _NOT_A_SURNAME), None)
+        gender = _GENDER_WISHED.search(text)
+        if gender:
+            # 有女的服务顾问吗 / 安排女顾问接待: the first advisor of that gender ("女" when none).
+            wanted = "female" if gender[1] == "女" else "male"
+            return next((a for a in self.advisors if a.gender == wanted), None), gender[1]
+        said = next((m[1] or m[2] for m in _ADVISOR_SAID.finditer(text) if (m[1] or m[2]) not in _NOT_A_SURNAME), None)
         if said is None:
             return None, None
         matching = [advisor for advisor in self.advisors if advisor.name.startswith(said)]
@@ -420,9 +427,11 @@ def _sounds_in(synonym: str, words: str) -> bool:
 
 # 刘顾问 / 小王顾问 / 张经理: an advisor by surname and title (the 小/老 before it goes; a
 # 师傅 is the technician, no advisor).
-_ADVISOR_SAID = re.compile(r"(?:[小老])?([\u4e00-\u9fff])(?:顾问|经理)")
+_ADVISOR_SAID = re.compile(r"(?:[小老])?([\u4e00-\u9fff])(?:顾问|经理)|[小老]([\u4e00-\u9fff])(?=(?:来|帮我|给我)?接待)")
+# 女顾问 / 女的服务顾问 / 男的来接待: an advisor wished for by gender.
+_GENDER_WISHED = re.compile(r"([女男])(?:的|生|士|性)?(?:服务)?(?:顾问|接待|来接待)")
 # Words before a title that are no surname (服务顾问, 维修师傅, 哪个顾问).
-_NOT_A_SURNAME = set("务修个位的是找些那这哪啥么客店")
+_NOT_A_SURNAME = set("务修个位的是找些那这哪啥么客店女男")
 
 # How long the customer has had the car: 新车 / 刚提车 (new), 才买半年, 买了一年多, 提车三个月.
 _OWNED = re.compile(
@@ -495,7 +504,7 @@ def parse_catalog(raw: dict) -> Catalog:
         training_pass_mark=int(raw.get("training", {}).get("pass_mark", 80)),
         warranty_months=int(raw.get("warranty", {}).get("months", 36)),
         shop_facts=tuple((str(topic), str(answer).strip()) for topic, answer in (raw.get("shop_facts") or {}).items()),
-        advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"]) for a in raw["advisors"]),
+        advisors=tuple(AdvisorEntry(code=a["code"], name=a["name"], gender=a.get("gender")) for a in raw["advisors"]),
         service_types=tuple(
             ServiceType(
                 code=s["code"],

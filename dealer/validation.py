@@ -136,7 +136,9 @@ _SURNAME_PARTS = ("弓长", "立早", "耳东", "木子", "口天", "古月", "�
 
 
 # Courtesy words said first (不好意思,… / 你好 / 稍等): no name.
-_NOT_A_NAME = re.compile(r"不好意思|抱歉|对不起|你好|您好|谢谢|稍等|等一下|等下|麻烦|请问|那个|这个|不是|没有|不用|不要")
+_NOT_A_NAME = re.compile(r"不好意思|抱歉|对不起|你好|您好|谢谢|稍等|等一下|等下|麻烦|请问|那个|这个|不是|没有|不用|不要|对了|好的|是的|可以")
+# A filler said before the answer, as its own clause (对了, / 嗯, / 好的,).
+_FILLER_LEAD = re.compile(r"^(?:(?:对了|好的|好滴|好嘞|嗯+|哦+|噢|啊|那个|行|可以|ok|OK)[,，、\s~～!！。.…]+)+")
 
 
 def normalize_name(text: str) -> str:
@@ -146,6 +148,7 @@ def normalize_name(text: str) -> str:
     other = _FOR_SOMEONE_ELSE.search(said)
     if other and re.search(r"[\u4e00-\u9fff]", said[other.end():]):
         said = said[other.end():]  # 张,哦车是我老婆的,登记她名字吧,林小红: the name to book under
+    said = _FILLER_LEAD.sub("", said).strip()  # 对了,我姓汪 / 嗯,李强: the name after the filler
     said = _NAME_PREFIX.sub("", said, count=1).strip()  # 免贵 欧阳: the name after the courtesy
     words = [w for w in re.split(r"[\s,、。.!?~;]+", said) if w]
     name = words[0] if words and re.search(r"[\u4e00-\u9fff]", words[0]) else " ".join(words)

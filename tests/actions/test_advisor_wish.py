@@ -38,3 +38,32 @@ def test_the_advisor_asked_for_goes_with_the_booking(form_tracker):
     tracker.events.insert(-1, {"event": "user", "timestamp": 1.0, "text": "上回是张顾问接待的,这次还能找他吗?"})
     assert wanted_advisor(tracker) == "张华"
     assert wanted_advisor(form_tracker({}, text="到了找谁")) is None
+
+
+@pytest.mark.parametrize(("text", "response", "wanted"), [
+    ("店里有没有女的服务顾问呀?", "utter_advisor_of_gender", "王芳"),  # the dealer's file says who
+    ("想找个男顾问聊,方便吗", "utter_advisor_of_gender", "李明"),
+    ("让上次那个小周接待我可以吗", "utter_advisor_not_here", None),  # nobody called 周 here
+])
+async def test_an_advisor_wished_for_by_gender_or_nickname_is_answered_at_the_name(
+        dispatcher, form_tracker, domain, text, response, wanted):
+    tracker = form_tracker({"customer_name": text}, requested_slot="customer_name", text=text)
+    tracker.latest_message["intent"] = {"name": "book_service", "confidence": 0.7}
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert [m["response"] for m in dispatcher.messages] == [response]
+    assert slots.get("customer_name") is None and slots["requested_slot"] == "customer_name"
+    tracker.events.insert(-1, {"event": "user", "timestamp": 1.0, "text": text})
+    assert wanted_advisor(tracker) == wanted
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("不用了,接待的顾问谁有空都行", "unknown"),  # no wish and no work
+    ("帮忙查下胎压,顾问无所谓", "查下胎压"),
+    ("顺便洗个车,最好女顾问", "女顾问"),  # a wish the advisor reads on the order
+])
+async def test_any_advisor_will_do_is_no_extra_work(dispatcher, form_tracker, domain, text, kept):
+    tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests", text=text,
+                           slots={k: v for k, v in BOOKED.items() if k != "extra_requests"})
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.7}
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert kept in slots["extra_requests"] and "无所谓" not in slots["extra_requests"]

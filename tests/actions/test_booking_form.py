@@ -823,6 +823,17 @@ async def test_the_mileage_taken_back_at_the_last_service_step_is_corrected_and_
     assert [m.get("response") for m in dispatcher.messages][0] == "utter_mileage_corrected"
 
 
+async def test_the_mileage_read_off_the_gauge_at_a_later_step_replaces_the_rough_one(dispatcher, form_tracker, domain):
+    text = "稍等,我瞄了一眼码表,现在是61480"
+    tracker = form_tracker({"mileage": "61480", "last_service": text}, requested_slot="last_service", text=text,
+                           entities=[{"entity": "mileage", "value": "61480"}],
+                           slots={"first_visit": False, "service_type": "maintenance"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1795676300.0, "name": "mileage", "value": "60000"})
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["mileage"] == "61480" and slots["last_service"] is None
+    assert [m.get("response") for m in dispatcher.messages][0] == "utter_mileage_corrected"
+
+
 @pytest.mark.parametrize(
     ("slot", "text"),
     [("car_model", "你们那边能洗车吗？"), ("plate", "车牌不说不行吗？"), ("last_service", "你们系统里查不到吗？"),
@@ -1069,6 +1080,27 @@ async def test_a_fact_said_wrong_without_its_value_is_asked_again(dispatcher, fo
     slots = slot_values(await run_form(dispatcher, tracker, domain))
     assert slots[slot] is None and slots["requested_slot"] == slot
     assert slots["awaiting_correction"] is False
+
+
+@pytest.mark.parametrize(("text", "confirmed"), [
+    ("轮胎换位就不弄了,其他都对", True),  # the rest confirmed in the same message
+    ("算了,换位先不做了", None),  # read back again without it
+])
+async def test_extra_work_given_up_at_the_read_back_comes_off_the_order(dispatcher, form_tracker, domain, text, confirmed):
+    tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text,
+                           slots={**READ_BACK, "extra_requests": "顺便做个轮胎换位"})
+    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.6}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["extra_requests"] == "unknown" and slots.get("booking_confirmed") is confirmed
+
+
+async def test_the_booked_service_declined_at_the_read_back_is_no_extra_work_given_up(dispatcher, form_tracker, domain):
+    text = "保养先不做了"
+    tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text,
+                           slots={**READ_BACK, "extra_requests": "保养完洗个车"})
+    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.6}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots.get("extra_requests", "保养完洗个车") == "保养完洗个车"
 
 
 async def test_the_end_of_the_phone_taken_back_in_the_answer_is_corrected(dispatcher, form_tracker, domain):

@@ -915,3 +915,27 @@ async def test_a_second_problem_told_while_the_booking_is_offered_gets_its_own_i
     slots = offer_slots(chat("那约一下,越快越好", "book_service", {"booking_offer": offer}), offer)
     assert "往右跑" not in slots["symptom_what"] and "刹车" in slots["symptom_what"]
     assert ["松开方向盘车会往右跑"] == slots["pending_complaints"]
+
+
+@pytest.mark.parametrize(("text", "slot", "words"), [
+    ("大概是前天下午开始的", "symptom_when", "前天下午开始"),
+    ("我自己重新插过电瓶线", "symptom_tried", "插过电瓶线"),
+])
+async def test_more_of_the_complaint_told_while_the_time_is_asked_is_noted_for_it(form_tracker, domain, text, slot, words):
+    from actions.offers import complaint_in_booking
+
+    tracker = _in_booking(form_tracker, text, "report_problem", "appointment_time",
+                          {"service_type": "repair", "symptom_what": "中控屏黑屏"})
+    dispatcher = CollectingDispatcher()
+    slots = slot_values(complaint_in_booking(dispatcher, tracker))
+    assert words in slots[slot] and "pending_complaints" not in slots and "symptom_what" not in slots
+    assert [m["response"] for m in dispatcher.messages] == ["utter_other_answer_noted"]
+
+
+async def test_another_part_told_while_the_time_is_asked_is_another_complaint(form_tracker, domain):
+    from actions.offers import complaint_in_booking
+
+    tracker = _in_booking(form_tracker, "还有空调也不制冷,上周开始的", "report_problem", "appointment_time",
+                          {"service_type": "repair", "symptom_what": "中控屏黑屏"})
+    slots = slot_values(complaint_in_booking(CollectingDispatcher(), tracker))
+    assert slots["pending_complaints"] and "symptom_when" not in slots

@@ -50,6 +50,9 @@ INTERVIEW_STEPS = {"symptom_what", "symptom_when", "symptom_where", "symptom_fre
         ("先做保养,再把四个轮胎换了", False, "maintenance"),
         ("阿拉车子轮胎要调了,周末有空伐", False, "other"),  # a tyre rotation, no fault
         ("后轮扎了个钉,想补个胎", False, "other"),
+        # A repair asked for by the verb alone (修东西 / 有个地方要修), even beside a service declined.
+        ("是来修东西的,不做保养", False, "repair"),
+        ("车上有个地方得修", False, "repair"),
     ],
 )
 def test_the_main_service_is_what_the_customer_asks_for(words, fault, expected):

@@ -34,7 +34,7 @@ def test_an_opening_sentence_answers_what_where_and_when():
 def test_frequency_impact_and_tried_are_recognised():
     found = answers_in("冷车启动的时候抖动,每次都这样,还能开,自己重启过没用")
     assert found["where"] == "冷车启动的时候"
-    assert found["frequency"] == "每次"
+    assert found["frequency"] == "每次都这样"
     assert found["driving_impact"] == "还能开"
     assert found["tried"] == "自己重启过没用"
 
@@ -149,7 +149,9 @@ def test_a_time_is_not_a_situation(text):
 @pytest.mark.parametrize(
     "text,frequency",
     [
-        ("每次都这样", "每次"),
+        # how often, as the customer put it (每次…都有 / 都这样), not only its first word
+        ("每次都这样", "每次都这样"),
+        ("每次打方向都会有", "每次打方向都会有"),
         ("每次踩刹车都响", "每次踩刹车"),
         ("空调是上周开始的,刹车一直都响", "一直"),
         ("刹车有时候踩不住", "有时候"),
@@ -187,7 +189,7 @@ def test_driving_impact_is_the_impact_phrase(text, impact):
 
 @pytest.mark.parametrize(
     "text",
-    ["车门开不了", "电动座椅不能调了", "能不能顺便检查下空调", "车子早上启动不了", "加满一箱油跑不了三百公里,以前能跑五百多"],
+    ["车门开不了", "电动座椅不能调了", "在小区里正常开着突然就熄火了", "能不能顺便检查下空调", "车子早上启动不了", "加满一箱油跑不了三百公里,以前能跑五百多"],
 )
 def test_no_driving_impact(text):
     assert "driving_impact" not in answers_in(text)

@@ -114,13 +114,16 @@ def test_vin_known_check_digit():
     [("王先生", "王先生"), ("我姓李", "李"), ("免贵姓张", "张"), ("我叫刘洋", "刘洋"), ("欧阳女士", "欧阳女士"),
      # The character explained after a full-width comma (typed on a phone): the name is the first word.
      ("吴，口天吴", "吴"), ("我姓章，立早章", "章"), ("孙女士！", "孙女士"),
-     ("我性郑", "郑"), ("免贵性岳", "岳"), ("免贵梁", "梁"), ("免贵 欧阳", "欧阳")],  # 性 typed for 姓 (the same xing)
+     ("我性郑", "郑"), ("免贵性岳", "岳"), ("免贵梁", "梁"), ("免贵 欧阳", "欧阳"),  # 性 typed for 姓 (the same xing)
+     ("哦,我姓卢", "卢"), ("好的,方静", "方静")],  # a filler said first
+
 )
 def test_name(given, expected):
     assert normalize_name(given) == expected
 
 
-@pytest.mark.parametrize("given", ["13812345678", "我想明天下午三点去做保养可以吗", "", "不好意思", "请问"])
+@pytest.mark.parametrize("given", ["13812345678", "我想明天下午三点去做保养可以吗", "", "不好意思", "请问",
+                                   "对了,上次那个顾问还在吗", "好的"])
 def test_name_rejects_non_names(given):
     with pytest.raises(InvalidValue):
         normalize_name(given)
