@@ -516,6 +516,8 @@ def _another_fault(text: str, tracker: Tracker) -> bool:
     )
 
 
+# Someone of the shop by name (姓孙的顾问 / 叫小王的那个师傅): no name of the customer's.
+ADVISOR_BY_NAME = re.compile(r"(?:姓|叫)[\u4e00-\u9fff]{1,3}?的?(?:那个|那位)?(?:顾问|师傅|经理|技师|接待)")
 # Words about who receives the customer (顾问随便安排 / 想让女顾问接待).
 ABOUT_THE_ADVISOR = re.compile(r"顾问|接待")
 # Any advisor will do (随便安排个有空的 / 谁都行 / 不用指定).
@@ -790,6 +792,30 @@ def _extra_work_given_up(tracker: Tracker) -> str | None:
     return ",".join(c for c in parts if c not in taken and not GIVEN_UP.search(c))
 
 
+# Work asked besides at the read-back (再加一个 / 顺便把玻璃水加满 / 另外洗个车).
+ADDED = re.compile(r"再加|加一[个项下]|加个|还要|还想|顺便|顺带|另外|再帮我|再给我")
+# A clause that only leads the added work in (哦对 / 再加一个).
+_ADDING_LEAD = re.compile(r"(?:哦|噢|啊|嗯|对|对了|那个|还有|再加一[个项下]?|加一[个项下]|再加个|另外)+")
+
+
+def _extra_work_added(tracker: Tracker) -> str | None:
+    """At the read-back, work asked besides what is read back, as a work-order line."""
+    text = latest_text(tracker)
+    if (_answering(tracker) != "booking_confirmed" or not ADDED.search(text) or asks_directly(text)
+            or backend.script().question_kind(text) or _moves_the_booking(tracker) or _facts_told_now(tracker)):
+        return None
+    said = ",".join(c for c in clauses(text) if not _ADDING_LEAD.fullmatch(c))
+    line = request_line(said) if said else ""
+    if not re.search(r"[\u4e00-\u9fff]{2}", line) or backend.script().declines_extra(line):
+        return None
+    return line
+
+
+def changes_extra_work_at_the_read_back(tracker: Tracker) -> bool:
+    """Work added or given up at the read-back: the form takes it (no "not understood")."""
+    return _extra_work_added(tracker) is not None or _extra_work_given_up(tracker) is not None
+
+
 # 其实是想 / 改成 / 换成 / 想做的是: what the customer wants instead.
 WANTED_INSTEAD = re.compile(r"其实|改成|改为|换成|改做|想做的是|实际上|应该是|本来是想|是想")
 
@@ -848,7 +874,7 @@ def _question_instead_of_answer(tracker: Tracker) -> str | None:
         return None  # 后天不行,要带娃去医院,改到下周二下午三点行不: the time moves (带 asks nothing)
     text = latest_text(tracker)
     kind = backend.script().question_kind(text)
-    if kind == "ask_advisor" and not asks_directly(text) and (ANY_WILL_DO.search(text) or asked == "extra_requests"):
+    if kind in ("ask_advisor", "ask_staff") and not asks_directly(text) and (ANY_WILL_DO.search(text) or asked == "extra_requests"):
         # 接待的顾问谁有空都行: no question, and no wish either; 顺便洗个车,最好女顾问: a
         # wish told with the other needs, noted with them (validate_extra_requests)
         return None
@@ -1426,6 +1452,9 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _answering(tracker) != "customer_name" and ADVISOR_BY_NAME.search(latest_text(tracker)):
+            # 别再安排那个姓孙的顾问了 at another step: the advisor's name, not the customer's.
+            return {"customer_name": value_before_latest_message(tracker, "customer_name")}
         if _moves_the_booking(tracker) and not latest_entity(tracker, "customer_name"):
             # 不好意思,时间要改一下,改成下周一上午九点吧 at the name: the time moves; the name is still to be told.
             return {"customer_name": None}
@@ -1689,6 +1718,8 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         ]
         if restates_the_read_back(tracker):
             return {"booking_confirmed": True}  # 里程是五万四: the figure read back, said again
+        if not changed and changes_extra_work_at_the_read_back(tracker):
+            return {"booking_confirmed": False}  # 再加一个,顺便洗个车: validate_booking_confirmed takes it
         reading = None if changed else backend.script().read_yes_no("booking_confirmed", latest_text(tracker))
         return {} if reading is None else {"booking_confirmed": reading}
 
@@ -1701,6 +1732,13 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             return {"booking_confirmed": None, "awaiting_correction": True}
         if restates_the_read_back(tracker):
             return {"booking_confirmed": True, "awaiting_correction": False}  # 是五万四 / 不是四万五
+        added = _extra_work_added(tracker)
+        if added:
+            # 哦对,再加一个,顺便把玻璃水加满: on the order with the rest; read back again.
+            extra = given(tracker.get_slot("extra_requests"))
+            dispatcher.utter_message(response="utter_other_answer_noted")
+            return {"extra_requests": f"{extra},{added}" if extra else added, "booking_confirmed": None,
+                    "awaiting_correction": False}
         rest = _extra_work_given_up(tracker)
         if rest is not None:
             # 洗车就算了,不用洗了,别的没问题: that work is off the order; the rest confirmed, or

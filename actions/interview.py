@@ -108,6 +108,9 @@ def answers_taken(text: str, tracker: Tracker, complaint: bool = False) -> dict[
         # 老是 / 时不时; and 一直 inside the complaint (暖风一直不热): how often is still asked
         # (一直不出风 told when asked since when does answer it).
         del answers["frequency"]
+    if answers.get("driving_impact", "").startswith("开不") and OPENING_FAULT.search(
+            f"{tracker.get_slot('symptom_what') or ''} {text}"):
+        del answers["driving_impact"]  # 按钮都开不了, of a tailgate that does not open: it drives
     if answers.get("when") and (_names_a_future_time(answers["when"], tracker) or is_vague_time(answers["when"])):
         del answers["when"]  # (这两天: since when exactly is asked, as for 最近)
     if complaint and answers.get("when") and _said_of_another_event(answers["when"], answers.get("what", ""), text):
@@ -143,6 +146,8 @@ def _said_of_another_event(when: str, what: str, text: str) -> bool:
 # 上周开始 / 前天发现的 / 最近一周都这样: the time the fault began or was found.
 ONSET_SAID = re.compile(r"开始|以后|之后|以来|起|发现|出现|这样|就有|有的|才有|这毛病|这问题|这情况")
 ALWAYS_ALONE = re.compile(r"(?:一直|始终|总)(?:[亮响闪漏抖]着?)?")
+# A door, lid or window that does not open (尾门打不开): its 开不了 is no driving impact.
+OPENING_FAULT = re.compile(r"(?:门|箱|盖|窗|锁)[^,，。]{0,4}(?:打不开|开不了|开不开)")
 THIS_DEALER = re.compile(r"你们|贵店|咱们店|咱店|这边|你这")
 REPAIRED = re.compile(r"(?<!自己)(?<![没未])(?<!没有)(?:修|维修|检修)(?:过|了)")
 ELSEWHERE = re.compile(r"自己|外面|外边|别的|别家|别处|路边|修理厂|修理店|快修|汽修|小店|朋友|4[sS]店")

@@ -10,11 +10,12 @@ from actions import backend
 from actions.conversation import user_texts
 from dealer.symptoms import is_dangerous
 
-# Intents of the classifier, and ask_duration / ask_can_drive, read from the words only
-# (dealer/booking_script.yml).
+# Intents of the classifier, and ask_duration / ask_can_drive / ask_if_cannot_come / ask_staff,
+# read from the words only (dealer/booking_script.yml).
 QUESTION_KINDS = (
     "ask_hours", "ask_address", "ask_price", "ask_duration", "ask_can_drive", "ask_documents", "ask_advisor",
-    "ask_warranty", "ask_vin_location", "ask_reminder", "ask_shop_fact",
+    "ask_warranty", "ask_vin_location", "ask_reminder", "ask_shop_fact", "ask_if_cannot_come",
+    "ask_staff",
 )
 # Kinds the bot names itself, never an intent: ask_other (only the technician can tell) and
 # ask_beyond_bot (a question the bot has no answer for, asked at a fact step).
@@ -74,6 +75,10 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
             dispatcher.utter_message(response="utter_answer_advisor_at_desk")
     elif kind == "ask_vin_location":
         dispatcher.utter_message(response="utter_answer_vin_location")
+    elif kind == "ask_staff":
+        dispatcher.utter_message(response="utter_answer_staff")
+    elif kind == "ask_if_cannot_come":
+        dispatcher.utter_message(response="utter_answer_if_cannot_come", dealer_phone=dealer.phone)
     elif kind == "ask_reminder":
         dispatcher.utter_message(response="utter_answer_reminder")
     elif kind == "ask_warranty":

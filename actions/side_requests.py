@@ -15,7 +15,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.interview import latest_intent, latest_text
-from actions.booking_form import answers_while_asking_to_wait, restates_the_read_back, service_left_for_advisor
+from actions.booking_form import (
+    answers_while_asking_to_wait,
+    changes_extra_work_at_the_read_back,
+    restates_the_read_back,
+    service_left_for_advisor,
+)
 from actions.offers import (
     acknowledge_problem,
     answer_can_you_do,
@@ -233,8 +238,8 @@ class ActionHandleUnclearMessage(Action):
             return []
         if tracker.active_loop_name == "booking_form":
             text = latest_text(tracker)
-            if restates_the_read_back(tracker):
-                return []  # 是五万四 at the read-back: a yes, the form takes it
+            if restates_the_read_back(tracker) or changes_extra_work_at_the_read_back(tracker):
+                return []  # 是五万四 / 再加一个,顺便洗个车 at the read-back: the form takes it
             if tracker.get_slot("requested_slot") == "appointment_time" and backend.script().undecided(text):
                 # 还没想好 / 我看看哪天有空: no answer yet, and no "not understood" either.
                 dispatcher.utter_message(response="utter_time_undecided")

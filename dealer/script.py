@@ -307,6 +307,8 @@ class BookingScript:
             return "ask_shop_fact"  # 修车能开发票吗 / 有代步车吗: what the shop offers, from the dealer's file
         for kind, words in (self.question_words or {}).items():
             if any(word in text for word in words):
+                if kind == "ask_if_cannot_come" and not (ASKED.search(text) or IF_SO.search(text)):
+                    continue  # 周六去不了了: said, not asked (the booking moves or is cancelled)
                 return kind
         return None
 
@@ -379,6 +381,8 @@ class BookingScript:
 
 
 # Question-shaped words: a particle, a question mark, or an A-not-A.
+# 咋办 / 怎么办 / 要是…: what then, asked.
+IF_SO = re.compile(r"咋办|怎么办|咋整|怎么弄|要是|万一|如果")
 ASKED = re.compile(r"[吗么嘛?？]|[不没]$|有没有|能不能|可不可以|可以不|行不|有不|支不支持|提不提供|开不开|多久|多长时间|几分钟|怎么")
 
 

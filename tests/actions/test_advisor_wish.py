@@ -60,6 +60,7 @@ async def test_an_advisor_wished_for_by_gender_or_nickname_is_answered_at_the_na
     ("不用了,接待的顾问谁有空都行", "unknown"),  # no wish and no work
     ("帮忙查下胎压,顾问无所谓", "查下胎压"),
     ("顺便洗个车,最好女顾问", "女顾问"),  # a wish the advisor reads on the order
+    ("麻烦安排个懂电车的顾问", "懂电车的顾问"),
 ])
 async def test_any_advisor_will_do_is_no_extra_work(dispatcher, form_tracker, domain, text, kept):
     tracker = form_tracker({"extra_requests": text}, requested_slot="extra_requests", text=text,
@@ -67,3 +68,13 @@ async def test_any_advisor_will_do_is_no_extra_work(dispatcher, form_tracker, do
     tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.7}
     slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
     assert kept in slots["extra_requests"] and "无所谓" not in slots["extra_requests"]
+
+
+async def test_an_advisor_named_by_surname_at_a_later_step_is_not_the_customers_name(dispatcher, form_tracker, domain):
+    text = "上次那个姓钱的顾问态度不好,这次换个人"
+    tracker = form_tracker({"customer_name": "钱", "extra_requests": text}, requested_slot="extra_requests", text=text,
+                           entities=[{"entity": "customer_name", "value": "钱"}],
+                           slots={k: v for k, v in BOOKED.items() if k != "extra_requests"})
+    tracker.events.insert(0, {"event": "slot", "timestamp": 1795676300.0, "name": "customer_name", "value": "聂"})
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert slots["customer_name"] == "聂" and "换个人" in slots["extra_requests"]

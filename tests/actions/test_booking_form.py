@@ -1094,6 +1094,27 @@ async def test_extra_work_given_up_at_the_read_back_comes_off_the_order(dispatch
     assert slots["extra_requests"] == "unknown" and slots.get("booking_confirmed") is confirmed
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    ("噢还有,再加一项,帮我把轮胎气压调一下", "把轮胎气压调一下"),
+    ("另外顺便给车打个蜡", "给车打个蜡"),
+])
+async def test_extra_work_added_at_the_read_back_is_read_back_with_the_rest(dispatcher, form_tracker, domain, text, line):
+    tracker = form_tracker({}, requested_slot="booking_confirmed", text=text,  # no yes or no read from it
+                           slots={**READ_BACK, "extra_requests": "检查刹车片"})
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["extra_requests"] == f"检查刹车片,{line}" and slots.get("booking_confirmed") is None
+    assert slots["requested_slot"] == "booking_confirmed"
+
+
+@pytest.mark.parametrize("text", ["对,另外没别的了", "对的,顺便问下几点能取车?"])
+async def test_no_work_added_at_the_read_back(dispatcher, form_tracker, domain, text):
+    tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text, slots=READ_BACK)
+    tracker.latest_message["intent"] = {"name": "affirm", "confidence": 0.8}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots.get("extra_requests", "unknown") == "unknown"
+
+
 async def test_the_booked_service_declined_at_the_read_back_is_no_extra_work_given_up(dispatcher, form_tracker, domain):
     text = "保养先不做了"
     tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text,

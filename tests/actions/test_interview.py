@@ -667,3 +667,10 @@ async def test_a_day_corrected_at_the_restatement_is_no_booking_time(form_tracke
     assert slots.get("appointment_time", booked) == booked
     assert slots["symptom_when"] == "大前天晚上亮的" and "symptom_what" not in slots  # the complaint stands
     assert slots["symptom_confirmed"] is True
+
+
+def test_a_tailgate_that_does_not_open_tells_no_driving_impact(form_tracker):
+    tracker = form_tracker({}, text="遥控和车里的开关都开不了", slots={"symptom_what": "后备箱盖打不开"})
+    assert "symptom_driving_impact" not in interview_prefill("遥控和车里的开关都开不了", tracker)
+    tracker = form_tracker({}, text="水温太高,车都开不了了", slots={"symptom_what": "水温高"})
+    assert interview_prefill("水温太高,车都开不了了", tracker)["symptom_driving_impact"] == "开不了了"

@@ -184,6 +184,8 @@ def test_what_is_quoted_is_catalogue_data(code, quote):
         ("first_visit", "之前都在别家做的", False),
         ("first_visit", "在别的4S店买的", False),
         ("first_visit", "你们这提的车", True),
+        ("first_visit", "在你们那儿做过几次保养", True),
+        ("first_visit", "修过两回车了", True),
         # another problem repaired: no repeat repair of this one; this one repaired elsewhere is one
         ("repeat_repair", "去年在别的店修过一次,又开始烧了", True),
         ("repeat_repair", "修过但不是这个毛病", False),
@@ -253,7 +255,12 @@ def test_words_that_leave_the_time_to_the_dealer(words, leaves_it):
 @pytest.mark.parametrize(
     ("words", "kind"),
     [("保养大概多少钱?", "ask_price"), ("你们周末上班吗", "ask_hours"), ("店在哪里啊", "ask_address"),
-     ("三万五公里", None)],
+     ("三万五公里", None),
+     # what to do if the booked time cannot be kept, asked (said plainly, it moves the booking)
+     ("万一那天临时来不了怎么办", "ask_if_cannot_come"), ("要是那天有事过不去咋办", "ask_if_cannot_come"),
+     ("礼拜三来不了了", None),
+     # the staff's experience, asked or wished (answered; the booking question comes again)
+     ("你们店有懂新能源的师傅吗", "ask_staff"), ("给我派个经验丰富点的", "ask_staff")],
 )
 def test_a_question_is_recognised_by_its_words(words, kind):
     assert SCRIPT.question_kind(words) == kind
