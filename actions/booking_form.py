@@ -141,6 +141,8 @@ def offered_starts(tracker: Tracker) -> list[datetime]:
 # 第一个吧 / 第2个 / 最后那个 / 中间那个: a slot offered as a button, by its place.
 SLOT_BY_PLACE = re.compile(
     r"(?:第|头)([一二三1-3])个|(最后|末尾|最晚)(?:一个|那个|那)|(中间)(?:那个|一个|那)|(最早)(?:的)?(?:一个|那个|那)"
+    # 越早越好,你们一开门我就到 after slots were offered: the earliest of them (that day's)
+    r"|(越早越好|一开门|开门就|开门我就|一上班就|早点过去|最早的?时间)"
 )
 
 
@@ -152,7 +154,7 @@ def _slot_chosen_by_place(text: str, starts: list[datetime]) -> datetime | None:
         return starts[-1]
     if found.group(3):
         return starts[len(starts) // 2]
-    if found.group(4):
+    if found.group(4) or found.group(5):
         return starts[0]  # 最早那个: the earliest offered (they are offered in order)
     place = "一二三".find(found.group(1)) if found.group(1) in "一二三" else int(found.group(1)) - 1
     return starts[place] if place < len(starts) else None
@@ -1234,6 +1236,12 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
         if wrong:
             events.append(SlotSet("awaiting_correction", False))
         events = await self._recheck_unvalidated(events, dispatcher, tracker, domain)
+        if (asked in STEPS_BESIDE_THE_PROBLEM and asked not in FREE_ANSWER_STEPS
+                and _service_declined_for_a_fault(tracker)):
+            # 等下,保养不做了,上个月刚做过。这次就是空调不凉 at 来过吗: no answer to the step (its
+            # 做过 is the maintenance's); the fault is the job now, and the step is asked again.
+            events = [e for e in events if not (e.get("event") == "slot" and e.get("name") in (asked, "requested_slot"))]
+            events += [SlotSet(asked, None), SlotSet("requested_slot", asked)]
         if _problem_told_instead(tracker, asked, events):
             # 请问您希望哪天… → 前两天等红灯被人追尾了,后杠撞瘪了: heard and noted in this booking
             # (said back only, when the form's own reading of the message already noted it;

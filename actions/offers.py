@@ -199,7 +199,16 @@ def without_other_services_declined(text: str, offered: str | None) -> str:
     declined = dealer.services_declined(text) - {offered}
     if not declined:
         return text
-    return ",".join(clause for clause in clauses(text) if not dealer.services_declined(clause) & declined)
+    kept, after_declined = [], False
+    for clause in clauses(text):
+        if dealer.services_declined(clause) & declined:
+            after_declined = True
+        elif after_declined and not describes_a_fault(clause) and not names_a_part(clause):
+            continue  # 保养不做了,上个月刚做过: what follows still speaks of the service declined
+        else:
+            after_declined = False
+            kept.append(clause)
+    return ",".join(kept)
 
 
 def reply_to_offer(tracker: Tracker) -> bool | None:

@@ -36,10 +36,12 @@ def _person_words() -> tuple[str, ...]:
 _DONT = re.compile(r"别|不要|不用|甭|不需要|用不着")
 
 
-# 想要个女顾问 / 换个顾问吧 / 安排个耐心点的顾问: a wish about who receives the customer, no
-# request to talk to a person now.
+# 想要个女顾问 / 换个顾问吧 / 安排个耐心点的顾问 / 还找上次那个孙顾问: a wish about who receives
+# the customer, no request to talk to a person now.
 _ADVISOR_WISHED = re.compile(
     r"(?:换|要|安排|派)(?:个|一个|一位|位)[^,，。!！?？]{0,6}顾问|(?:女|男|耐心|资深|有经验|老)[^,，。!！?？]{0,3}的?顾问"
+    # 还找上次那个孙顾问吧 / 就是希望唐顾问接待: who receives the customer at the booked visit
+    r"|顾问接待|(?:上次|上回|之前|以前)[^,，。!！?？]{0,6}顾问|希望[^,，。!！?？]{0,8}顾问|还(?:是)?(?:找|要|让)[^,，。!！?？]{0,8}顾问"
 )
 
 

@@ -1507,6 +1507,7 @@ async def test_a_time_left_to_the_dealer_takes_the_first_slot_offered_and_says_i
 @pytest.mark.parametrize(("text", "chosen"), [
     ("第二个吧", "2026-11-30T13:30:00+08:00"), ("就头一个,越早越好", "2026-11-30T13:00:00+08:00"),
     ("最后那个", "2026-11-30T14:00:00+08:00"), ("那就最早那个", "2026-11-30T13:00:00+08:00"),
+    ("越早越好,你们一开门我就过去", "2026-11-30T13:00:00+08:00"),  # the earliest of those offered
 ])
 async def test_an_offered_slot_chosen_by_its_place_is_booked(dispatcher, form_tracker, domain, text, chosen):
     offered = ["2026-11-30T13:00:00+08:00", "2026-11-30T13:30:00+08:00", "2026-11-30T14:00:00+08:00"]

@@ -885,6 +885,18 @@ async def test_the_maintenance_declined_for_a_fault_at_another_step_makes_it_a_r
     assert "油耗" in slots["symptom_what"] and not slots.get("extra_requests") and not slots.get("symptom_tried")
 
 
+async def test_the_maintenance_declined_for_a_fault_at_a_yes_no_step_makes_it_a_repair(form_tracker, domain):
+    from actions.booking_form import ValidateBookingForm
+
+    text = "稍等,保养先不弄了,三个月前才做过。其实是雨刮器刮不干净"
+    tracker = _in_booking(form_tracker, text, "correct_info", "first_visit", {"service_type": "maintenance"},
+                          {"first_visit": False})
+    slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["service_type"] == "repair" and "雨刮器" in slots["symptom_what"]
+    assert slots.get("first_visit") is None  # its 做过 was the maintenance's: still to be asked
+    assert not slots.get("symptom_tried")  # nor anything tried for the fault
+
+
 async def test_another_service_declined_in_reply_to_the_offer_is_no_refusal(chat):
     from actions.offers import reply_to_offer
 

@@ -17,7 +17,9 @@ def _read(text: str, ranking: list[tuple[str, float]]) -> Message:
 
 @pytest.mark.parametrize("text", ["没找人看过", "找人帮忙搭了个电", "让师傅看看吧", "吵得跟人讲话都要大声",
                                   "我个人觉得没啥影响", "前杠让人给蹭了", "就一点，顾问别老给我推销东西", "不用转人工",
-                                  "想要个女顾问，说话耐心点的", "换个顾问吧，别安排王顾问了", "想找个女顾问,沟通起来方便点"])
+                                  "想要个女顾问，说话耐心点的", "换个顾问吧，别安排王顾问了", "想找个女顾问,沟通起来方便点",
+                                  # who receives the customer at the visit booked
+                                  "还是找上回那个周顾问吧", "别的没有,就是希望钱顾问接待"])
 def test_a_message_without_a_person_asked_for_gets_the_next_intent(text):
     message = _read(text, [("request_human", 0.55), ("deny", 0.3), ("inform", 0.15)])
     assert message.get(INTENT)["name"] == "deny"

@@ -153,6 +153,7 @@ def test_a_time_is_not_a_situation(text):
         ("每次都这样", "每次都这样"),
         ("每次打方向都会有", "每次打方向都会有"),
         ("每次踩刹车都响", "每次踩刹车都响"),
+        ("每次挂倒挡都咯噔一下", "每次挂倒挡都"),
         ("空调是上周开始的,刹车一直都响", "一直"),
         ("刹车有时候踩不住", "有时候"),
         ("中控屏幕经常黑屏", "经常"),
@@ -189,7 +190,7 @@ def test_driving_impact_is_the_impact_phrase(text, impact):
 
 @pytest.mark.parametrize(
     "text",
-    ["车门开不了", "电动座椅不能调了", "在小区里正常开着突然就熄火了", "能不能顺便检查下空调", "车子早上启动不了", "加满一箱油跑不了三百公里,以前能跑五百多"],
+    ["车门开不了", "电动座椅不能调了", "在小区里正常开着突然就熄火了", "高速上正常开就会报警", "能不能顺便检查下空调", "车子早上启动不了", "加满一箱油跑不了三百公里,以前能跑五百多"],
 )
 def test_no_driving_impact(text):
     assert "driving_impact" not in answers_in(text)
@@ -446,7 +447,9 @@ def test_a_further_complaint_without_its_lead_in():
      # 没错了 holds the no-word 错了 but says yes; remarks on one's own words are no complaint.
      ("对,现在没错了", True, None), ("这回没错了", True, None),
      ("不对不对,是左前轮异响,我刚说错了", False, "左前轮异响"), ("不好意思,是方向盘抖", None, "方向盘抖"),
-     ("我说错了", False, None)],
+     ("我说错了", False, None),
+     # a yes in regional words
+     ("差不离,就这么回事", True, None), ("八九不离十吧", True, None)],
 )
 def test_the_reply_to_the_restated_complaint(text, agrees, correction):
     reply = read_restatement_reply(text)
