@@ -873,28 +873,22 @@ async def test_the_maintenance_kept_as_extra_work_is_taken_back_when_declined(fo
     assert slots["extra_requests"] is None
 
 
-async def test_the_maintenance_declined_for_a_fault_at_another_step_makes_it_a_repair(form_tracker, domain):
+@pytest.mark.parametrize(("step", "text", "told", "answer"), [
+    ("last_service", "哎对了,保养我上礼拜其实在外面做过了,这次不保养了,主要是想查查为啥油耗突然变高了", "油耗", "text"),
+    ("extra_requests", "哦对了，其实保养上个月刚做过，我主要是想看看空调，开了半天都不凉", "不凉", "text"),
+    # at a yes/no step its 做过 is the maintenance's: no answer to it
+    ("first_visit", "稍等,保养先不弄了,三个月前才做过。其实是雨刮器刮不干净", "雨刮器", False),
+])
+async def test_the_maintenance_declined_for_a_fault_at_another_step_makes_it_a_repair(
+        form_tracker, domain, step, text, told, answer):
     from actions.booking_form import ValidateBookingForm
 
-    text = "哎对了,保养我上礼拜其实在外面做过了,这次不保养了,主要是想查查为啥油耗突然变高了"
-    tracker = _in_booking(form_tracker, text, "report_problem", "last_service", {"service_type": "maintenance"},
-                          {"last_service": text})
-    events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
-    slots = slot_values(events)
-    assert slots["service_type"] == "repair" and slots.get("last_service") is None
-    assert "油耗" in slots["symptom_what"] and not slots.get("extra_requests") and not slots.get("symptom_tried")
-
-
-async def test_the_maintenance_declined_for_a_fault_at_a_yes_no_step_makes_it_a_repair(form_tracker, domain):
-    from actions.booking_form import ValidateBookingForm
-
-    text = "稍等,保养先不弄了,三个月前才做过。其实是雨刮器刮不干净"
-    tracker = _in_booking(form_tracker, text, "correct_info", "first_visit", {"service_type": "maintenance"},
-                          {"first_visit": False})
+    tracker = _in_booking(form_tracker, text, "correct_info", step, {"service_type": "maintenance"},
+                          {step: text if answer == "text" else answer})
     slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
-    assert slots["service_type"] == "repair" and "雨刮器" in slots["symptom_what"]
-    assert slots.get("first_visit") is None  # its 做过 was the maintenance's: still to be asked
-    assert not slots.get("symptom_tried")  # nor anything tried for the fault
+    assert slots["service_type"] == "repair" and told in slots["symptom_what"]
+    assert slots.get(step) is None  # still to be answered
+    assert not slots.get("extra_requests") and not slots.get("symptom_tried")  # nothing tried for the fault
 
 
 async def test_another_service_declined_in_reply_to_the_offer_is_no_refusal(chat):
@@ -903,17 +897,6 @@ async def test_another_service_declined_in_reply_to_the_offer_is_no_refusal(chat
     offer = {"service_type": "body_paint", "complaint": "下面裂了条缝", "text": "前保险杠裂了条缝", "car_model": None}
     assert reply_to_offer(chat("看看是修还是换,保养上个月刚做过不用弄", "correct_info", {"booking_offer": offer})) is not False
     assert reply_to_offer(chat("先不用了", "deny", {"booking_offer": offer})) is False
-
-
-async def test_the_maintenance_declined_for_a_fault_at_the_extra_work_step_makes_it_a_repair(form_tracker, domain):
-    from actions.booking_form import ValidateBookingForm
-
-    text = "哦对了，其实保养上个月刚做过，我主要是想看看空调，开了半天都不凉"
-    tracker = _in_booking(form_tracker, text, "correct_info", "extra_requests", {"service_type": "maintenance"},
-                          {"extra_requests": text})
-    slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
-    assert slots["service_type"] == "repair" and "不凉" in slots["symptom_what"]
-    assert slots.get("extra_requests") is None
 
 
 async def test_a_second_problem_told_while_the_booking_is_offered_gets_its_own_interview(chat, domain):

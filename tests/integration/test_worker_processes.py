@@ -137,7 +137,9 @@ def worker_process(system: System, name: str, database_url: str, api: FakeWeChat
     try:
         yield stack
     finally:
-        stack.stop()
+        # A generous grace: on a loaded machine the task in hand (a send, a retention job) may
+        # take a while; a worker that never stops is still killed, and fails the checks.
+        stack.stop(grace=60.0)
 
 
 def worker_log(name: str) -> str:
