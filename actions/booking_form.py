@@ -778,20 +778,27 @@ GIVEN_UP = re.compile(r"算了|不(?:用|要|弄|搞|做|换|洗|加|装|整)了
 _COMMON_CHARACTERS = set("车个一下的了把给帮做也再还就完后")
 
 
-def _extra_work_given_up(tracker: Tracker) -> str | None:
-    """At the read-back, the extra work read back taken back: the message's other words ("" when
-    none); None when the extra work is not taken back."""
+def _telling(words: str) -> set[str]:
+    """The characters of the words that tell which work is meant."""
+    return {ch for ch in words if "\u4e00" <= ch <= "\u9fff"} - _COMMON_CHARACTERS
+
+
+def _extra_work_given_up(tracker: Tracker) -> tuple[str, str] | None:
+    """At the read-back, extra work read back taken back: (the message's other words, "" when
+    none; the extra work left, NOT_GIVEN when none); None when no extra work is taken back."""
     extra = given(tracker.get_slot("extra_requests"))
     if _answering(tracker) != "booking_confirmed" or not extra:
         return None
-    keys = {ch for ch in extra if "\u4e00" <= ch <= "\u9fff"} - _COMMON_CHARACTERS
     booked = tracker.get_slot("service_type")
     parts = clauses(latest_text(tracker))
-    taken = [c for c in parts if GIVEN_UP.search(c) and keys & set(c)
+    taken = [c for c in parts if GIVEN_UP.search(c) and _telling(extra) & set(c)
              and booked not in backend.catalog().services_declined(c)]
     if not taken:
         return None
-    return ",".join(c for c in parts if c not in taken and not GIVEN_UP.search(c))
+    # 洗个车,查下胎压 … 洗车就算了: only the car wash comes off.
+    left = [item for item in re.split(r"[,，、;；]", extra) if item.strip() and not _telling(item) & set("".join(taken))]
+    rest = ",".join(c for c in parts if c not in taken and not GIVEN_UP.search(c))
+    return rest, ",".join(left) or NOT_GIVEN
 
 
 # Work asked besides at the read-back (再加一个 / 顺便把玻璃水加满 / 另外洗个车).
@@ -1747,13 +1754,14 @@ class ValidateBookingForm(InterviewValidation, FormValidationAction):
             dispatcher.utter_message(response="utter_other_answer_noted")
             return {"extra_requests": f"{extra},{added}" if extra else added, "booking_confirmed": None,
                     "awaiting_correction": False}
-        rest = _extra_work_given_up(tracker)
-        if rest is not None:
+        given_up = _extra_work_given_up(tracker)
+        if given_up is not None:
             # 洗车就算了,不用洗了,别的没问题: that work is off the order; the rest confirmed, or
             # the booking read back again without it.
+            rest, left = given_up
             dispatcher.utter_message(response="utter_other_answer_noted")
             confirmed = bool(rest) and backend.script().read_yes_no("booking_confirmed", rest) is True
-            return {"extra_requests": NOT_GIVEN, "booking_confirmed": True if confirmed else None,
+            return {"extra_requests": left, "booking_confirmed": True if confirmed else None,
                     "awaiting_correction": False}
         if _service_wanted_instead(tracker):
             return {"booking_confirmed": None}  # the service changed: read back again

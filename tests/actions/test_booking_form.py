@@ -1115,6 +1115,15 @@ async def test_no_work_added_at_the_read_back(dispatcher, form_tracker, domain, 
     assert slots.get("extra_requests", "unknown") == "unknown"
 
 
+async def test_only_the_extra_work_given_up_comes_off_the_order(dispatcher, form_tracker, domain):
+    text = "打蜡不用了,其他没问题"
+    tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text,
+                           slots={**READ_BACK, "extra_requests": "顺便做个轮胎换位,打个蜡"})
+    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.6}
+    slots = slot_values(await run_form(dispatcher, tracker, domain))
+    assert slots["extra_requests"] == "顺便做个轮胎换位" and slots.get("booking_confirmed") is True
+
+
 async def test_the_booked_service_declined_at_the_read_back_is_no_extra_work_given_up(dispatcher, form_tracker, domain):
     text = "保养先不做了"
     tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text,
