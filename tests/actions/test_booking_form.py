@@ -1115,22 +1115,16 @@ async def test_no_work_added_at_the_read_back(dispatcher, form_tracker, domain, 
     assert slots.get("extra_requests", "unknown") == "unknown"
 
 
-async def test_only_the_extra_work_given_up_comes_off_the_order(dispatcher, form_tracker, domain):
-    text = "打蜡不用了,其他没问题"
+@pytest.mark.parametrize(("extra", "text", "left"), [
+    ("顺便做个轮胎换位,打个蜡", "打蜡不用了,其他没问题", "顺便做个轮胎换位"),  # only that item comes off
+    ("保养完洗个车", "保养先不做了", "保养完洗个车"),  # the booked service declined: no extra work given up
+])
+async def test_only_the_extra_work_given_up_comes_off_the_order(dispatcher, form_tracker, domain, extra, text, left):
     tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text,
-                           slots={**READ_BACK, "extra_requests": "顺便做个轮胎换位,打个蜡"})
+                           slots={**READ_BACK, "extra_requests": extra})
     tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.6}
     slots = slot_values(await run_form(dispatcher, tracker, domain))
-    assert slots["extra_requests"] == "顺便做个轮胎换位" and slots.get("booking_confirmed") is True
-
-
-async def test_the_booked_service_declined_at_the_read_back_is_no_extra_work_given_up(dispatcher, form_tracker, domain):
-    text = "保养先不做了"
-    tracker = form_tracker({"booking_confirmed": text}, requested_slot="booking_confirmed", text=text,
-                           slots={**READ_BACK, "extra_requests": "保养完洗个车"})
-    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.6}
-    slots = slot_values(await run_form(dispatcher, tracker, domain))
-    assert slots.get("extra_requests", "保养完洗个车") == "保养完洗个车"
+    assert slots.get("extra_requests", extra) == left
 
 
 async def test_the_end_of_the_phone_taken_back_in_the_answer_is_corrected(dispatcher, form_tracker, domain):
