@@ -308,7 +308,8 @@ def details_of_the_complaint(text: str, tracker: Tracker) -> dict[str, Any] | No
             or asked in ("", "extra_requests") or asked.startswith("symptom_")):
         return None
     details = {slot: words for slot, words in interview_prefill(text, tracker).items() if slot != "symptom_what"}
-    told = text.replace(details.get("symptom_tried") or "\0", "")  # (插过电瓶线: a part tried, no complaint)
+    tried = details.get("symptom_tried")
+    told = text.replace(tried, "") if tried else text  # (插过电瓶线: a part tried, no complaint)
     if set(tags(told)["parts"]) - set(tags(str(recorded))["parts"]):
         return None  # 空调也不凉了: another part, another complaint
     return details or None

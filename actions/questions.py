@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
 from actions.conversation import user_texts
+from dealer.catalog import ADVISOR_GENDERS
 from dealer.symptoms import is_dangerous
 
 # Intents of the classifier, and ask_duration / ask_can_drive / ask_if_cannot_come / ask_staff,
@@ -63,7 +64,7 @@ def answer_question(kind: str, text: str, dispatcher: CollectingDispatcher, trac
             dispatcher.utter_message(response=response, advisor_name=advisor, dealer_phone=dealer.phone)
         elif wished:
             # 上回是张顾问接待的,这次还能找他吗: asked for when the booking is made (if free then).
-            by_gender = said in ("女", "男")  # 有女的服务顾问吗: who that is, and the wish noted
+            by_gender = said in ADVISOR_GENDERS  # 有女的服务顾问吗: who that is, and the wish noted
             dispatcher.utter_message(response="utter_advisor_of_gender" if by_gender else "utter_advisor_wish_noted",
                                      advisor_name=wished.name)
         elif said:

@@ -188,7 +188,7 @@ class Catalog:
         gender = _GENDER_WISHED.search(text)
         if gender:
             # 有女的服务顾问吗 / 安排女顾问接待: the first advisor of that gender ("女" when none).
-            wanted = "female" if gender[1] == "女" else "male"
+            wanted = ADVISOR_GENDERS[gender[1]]
             return next((a for a in self.advisors if a.gender == wanted), None), gender[1]
         said = next((m[1] or m[2] for m in _ADVISOR_SAID.finditer(text) if (m[1] or m[2]) not in _NOT_A_SURNAME), None)
         if said is None:
@@ -428,6 +428,8 @@ def _sounds_in(synonym: str, words: str) -> bool:
 # 刘顾问 / 小王顾问 / 张经理: an advisor by surname and title (the 小/老 before it goes; a
 # 师傅 is the technician, no advisor).
 _ADVISOR_SAID = re.compile(r"(?:[小老])?([\u4e00-\u9fff])(?:顾问|经理)|[小老]([\u4e00-\u9fff])(?=(?:来|帮我|给我)?接待)")
+# The word said for each gender of the dealer file's advisors.
+ADVISOR_GENDERS = {"女": "female", "男": "male"}
 # 女顾问 / 女的服务顾问 / 男的来接待: an advisor wished for by gender.
 _GENDER_WISHED = re.compile(r"([女男])(?:的|生|士|性)?(?:服务)?(?:顾问|接待|来接待)")
 # Words before a title that are no surname (服务顾问, 维修师傅, 哪个顾问).
