@@ -336,14 +336,37 @@ def _column_values(result: Any) -> list:
     return [row[0] for row in result.cursor_strategy.fetchall(result, result.cursor)]
 
 
+_tracker_cache_on = True  # BOT_SPEEDUPS_OFF=tracker_cache: every read parses and replays all rows
+
+
+def _tracker_cache(store: Any) -> Any:
+    """The store's bot/tracker_cache.py cache (made on first use, from the environment)."""
+    if not _tracker_cache_on:
+        return None
+    cache = store.__dict__.get("_speedups_tracker_cache")
+    if cache is None:
+        from bot.tracker_cache import from_environment
+
+        cache = store.__dict__["_speedups_tracker_cache"] = from_environment()
+    return cache
+
+
 async def _sql_retrieve(self: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
     from rasa.shared.core.trackers import DialogueStateTracker
 
+    from bot.tracker_cache import mark
+
     statement = _events_statement(self.SQLEvent.__table__, "data", fetch_events_from_all_sessions)
     with self.session_scope() as session:
-        events = [_json_loads(data) for data in _column_values(session.execute(statement, {"sender_id": sender_id}))]
-    if self.domain and events:
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        texts = _column_values(session.execute(statement, {"sender_id": sender_id}))
+    cache = None if fetch_events_from_all_sessions else _tracker_cache(self)
+    if cache is not None and texts:
+        kept = cache.take(sender_id, self.domain, texts, _json_loads)
+        if kept is not None:
+            return kept
+    if self.domain and texts:
+        tracker = DialogueStateTracker.from_dict(sender_id, [_json_loads(text) for text in texts], self.domain.slots)
+        return mark(tracker, texts) if cache is not None else tracker
     return None
 
 
@@ -380,6 +403,9 @@ async def _sql_save(self: Any, tracker: Any) -> None:
         if rows:
             session.execute(self.SQLEvent.__table__.insert(), rows)
         session.commit()
+    cache = _tracker_cache(self)
+    if cache is not None:
+        cache.keep(tracker, [row["data"] for row in rows], self.domain)
 
     logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
 
@@ -906,7 +932,7 @@ def install() -> None:
     global rasa_check, rasa_resolve_by_type, rasa_sql_retrieve, rasa_sql_additional_events
     global rasa_action_call_format, rasa_endpoint_session, rasa_applied_events, rasa_unique_entity_mappings
     global rasa_agent_handle_message, rasa_sql_save, rasa_endpoint_request, rasa_session_scope
-    global rasa_current_state, _fast_fold_on, _compiled_check_on, _raw_rows_on
+    global rasa_current_state, _fast_fold_on, _compiled_check_on, _raw_rows_on, _tracker_cache_on
     from rasa.core.agent import Agent
     from rasa.shared.core.slots import Slot
     from rasa.core.actions.action import RemoteAction
@@ -948,6 +974,7 @@ def install() -> None:
     _copy_only_logged(True)
     _compiled_check_on = True
     _raw_rows_on = True
+    _tracker_cache_on = True
     _switch_off(os.environ.get("BOT_SPEEDUPS_OFF", ""))
 
 
@@ -980,6 +1007,7 @@ def _switch_off(names: str) -> None:
         "fast_fold": (sys.modules[__name__], "_fast_fold_on", False),
         "compiled_check": (sys.modules[__name__], "_compiled_check_on", False),
         "raw_rows": (sys.modules[__name__], "_raw_rows_on", False),
+        "tracker_cache": (sys.modules[__name__], "_tracker_cache_on", False),
     }
     wanted = {name.strip() for name in names.split(",") if name.strip()}
     if "all" in wanted:

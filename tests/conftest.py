@@ -8,9 +8,10 @@
 """
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,26 @@ from tests import wechat_sim
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-ARTIFACTS = REPO_ROOT / "test-artifacts"
+# Every Rasa server the tests start checks each tracker it kept between turns against a
+# replay of the stored rows (bot/tracker_cache.py); a difference is an error in its log.
+os.environ.setdefault("BOT_TRACKER_CACHE_VERIFY", "1")
+TRACKER_CACHE_MISMATCH = "kept tracker differs from the stored rows"
+
+
+def kept_trackers_check(log_dir: Path) -> Callable[[], None]:
+    """Call before starting Rasa servers that log into ``log_dir``; the check it returns
+    fails if any of them has since logged a kept tracker unlike its stored rows."""
+    seen = {log: log.stat().st_size for log in log_dir.rglob("rasa*.log")}
+
+    def check() -> None:
+        for log in log_dir.rglob("rasa*.log"):
+            with log.open("rb") as text:
+                text.seek(seen.get(log, 0))
+                found = [line for line in text.read().decode(errors="replace").splitlines()
+                         if TRACKER_CACHE_MISMATCH in line]
+            assert not found, f"{log}: {found[:3]}"
+
+    return check
 
 
 @pytest.fixture
@@ -104,12 +124,14 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     env["LOGIN_RATE_LIMIT"] = "1000/minute"
     stack, database_url = fresh_stack(workdir, ARTIFACTS / "integration-logs", env)
     config = stack.config
+    verified = kept_trackers_check(config.log_dir)
     stack.start()
     try:
         stack.wait_healthy(timeout=300)
         yield RunningSystem(config=config, database_url=database_url, stack=stack)
     finally:
         stack.stop()
+    verified()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

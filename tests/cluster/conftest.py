@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from dealer.__main__ import migrate, seed
 from dealer.settings import get_settings
 from devtools.stack import REPO_ROOT, Stack, StackConfig
+from tests.conftest import kept_trackers_check
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 LOGS = REPO_ROOT / "test-artifacts" / "cluster-logs"
@@ -93,6 +94,7 @@ def postgres_dealer_database() -> Iterator[OwnDatabase]:
 def own_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
     """``own_stack(name, database_url, services)``: started and healthy; stopped afterwards."""
     started: list[Stack] = []
+    checks: list[Callable[[], None]] = []
 
     def start(name: str, database_url: str, services: tuple[str, ...] = ("rasa", "actions"),
               extra_env: dict[str, str] | None = None, timeout: float = 240) -> Stack:
@@ -107,6 +109,7 @@ def own_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
         )
         stack = Stack(config)
         started.append(stack)
+        checks.append(kept_trackers_check(config.log_dir))
         stack.start()
         stack.wait_healthy(timeout=timeout)
         return stack
@@ -116,6 +119,8 @@ def own_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
     finally:
         for stack in started:
             stack.stop()
+    for verified in checks:
+        verified()
 
 
 @pytest.fixture(scope="module")

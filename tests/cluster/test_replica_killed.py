@@ -36,6 +36,7 @@ from dealer.settings import get_settings
 from devtools.cluster import Cluster, ClusterConfig, ensure_haproxy
 from devtools.stack import REPO_ROOT, StackConfig
 from tests.cluster.conftest import distinct_free_ports
+from tests.conftest import kept_trackers_check
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 LOGS = REPO_ROOT / "test-artifacts" / "cluster-logs" / "replica-killed"
@@ -82,6 +83,7 @@ def cluster(tmp_path_factory, redis_url, tracker_url) -> Iterator[Cluster]:
     config = ClusterConfig(base=base, rasa_ports=(rasa1, rasa2), action_ports=(actions1,), api_port=None,
                            stats_port=stats, log_dir=LOGS, balancer_config=workdir / "haproxy.cfg")
     cluster = Cluster(config)
+    verified = kept_trackers_check(LOGS)
     try:
         cluster.start()
         print(f"\ntwo replicas, the action server and the balancer healthy in {cluster.wait_healthy(240):.1f} s")
@@ -91,6 +93,7 @@ def cluster(tmp_path_factory, redis_url, tracker_url) -> Iterator[Cluster]:
         cluster.stop()
         _redis(redis_url, "EVAL", "for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end",
                "0", f"{key_prefix}:*")
+    verified()
 
 
 def _redis(url: str, *args: str):
