@@ -71,6 +71,7 @@ class TrackerCache:
         from rasa.shared.core.events import deserialise_events
 
         kept = self._kept.pop(sender_id, None)
+        self._drop_expired(self._clock())
         if kept is None or not domain or kept.domain is not domain or self._expired(kept, self._clock()):
             return None
         count = len(kept.texts)
@@ -111,7 +112,13 @@ class TrackerCache:
         now = self._clock()
         self._kept.pop(tracker.sender_id, None)
         self._kept[tracker.sender_id] = _Kept(tracker, texts, domain, now)
-        while self._kept and (len(self._kept) > self.size or self._expired(next(iter(self._kept.values())), now)):
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        self._drop_expired(now)
+
+    def _drop_expired(self, now: float) -> None:
+        """Trackers unused for longer than ``seconds`` (the oldest saves come first)."""
+        while self._kept and self._expired(next(iter(self._kept.values())), now):
             self._kept.popitem(last=False)
 
     def _expired(self, kept: _Kept, now: float) -> bool:

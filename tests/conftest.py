@@ -30,6 +30,8 @@ from tests import wechat_sim
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
 # Every Rasa server the tests start checks each tracker it kept between turns against a
 # replay of the stored rows (bot/tracker_cache.py); a difference is an error in its log.
 os.environ.setdefault("BOT_TRACKER_CACHE_VERIFY", "1")

@@ -182,8 +182,10 @@ def test_a_tracker_unused_for_longer_than_the_limit_is_read_again(tmp_path) -> N
     now[0] += 599
     assert read(store) is kept
     save(store, kept)
+    start(store, "c2")
     now[0] += 601
     assert read(store) is not kept
+    assert len(cache) == 0  # every tracker unused for as long went with the first read after
 
 
 def test_switched_off_every_read_replays_the_rows(tmp_path, monkeypatch) -> None:
