@@ -79,6 +79,10 @@ Fourth round (issue 14):
     taken (with any later rows applied) instead of parsing and replaying every row (a
     booking's ~80: ~1.5 ms of its read, against ~0.2 ms of a greeting conversation's).
 
+18. **Copies of a tracker made from its state** (``tracker_copy``; bot/tracker_copy.py)
+    instead of a replay of all its events: before each action and for the form's
+    validation and next question (four replays of a booking's ~80 events a turn).
+
 ``BOT_SPEEDUPS_OFF`` (comma-separated names, or ``all``; see ``_switch_off``) puts Rasa's
 own back, to measure a speedup against it under the same load (benchmarks/turn_cost.py).
 """
@@ -93,6 +97,8 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import exceptions, validators
+
+from bot import tracker_copy
 
 # Rasa's own methods, kept for comparison in the tests.
 rasa_check: Any = None
@@ -983,6 +989,7 @@ def install() -> None:
     _compiled_check_on = True
     _raw_rows_on = True
     _tracker_cache_on = True
+    tracker_copy.install()
     _switch_off(os.environ.get("BOT_SPEEDUPS_OFF", ""))
 
 
@@ -1019,7 +1026,7 @@ def _switch_off(names: str) -> None:
     }
     wanted = {name.strip() for name in names.split(",") if name.strip()}
     if "all" in wanted:
-        wanted = set(own) | {"slot_copy", "log_copies"}
+        wanted = set(own) | {"slot_copy", "log_copies", "tracker_copy"}
     for name in wanted & set(own):
         owner, attribute, theirs = own[name]
         setattr(owner, attribute, theirs)
@@ -1027,3 +1034,5 @@ def _switch_off(names: str) -> None:
         del Slot.__copy__
     if "log_copies" in wanted:
         _copy_only_logged(False)
+    if "tracker_copy" in wanted:
+        tracker_copy.uninstall()

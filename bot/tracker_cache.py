@@ -20,7 +20,7 @@ The store stays the one source of truth; nothing is written differently:
 Why the kept tracker equals a replay of its rows: both are the same events applied by
 ``update`` in the same order to a tracker made from the same domain's slots; the stored
 text of each event is its ``as_dict``, whose values are what a replay reads back.
-``BOT_TRACKER_CACHE_VERIFY=1`` (set by the test suite for every process it starts)
+``BOT_VERIFY_TRACKERS=1`` (set by the test suite for every process it starts)
 replays the rows on every hit as well and raises ``TrackerCacheMismatch`` if anything a
 policy, an action or the store could see differs (see ``differences``).
 """
@@ -90,7 +90,7 @@ class TrackerCache:
             replayed = DialogueStateTracker.from_dict(sender_id, [parse(text) for text in texts], domain.slots)
             found = differences(tracker, replayed, domain)
             if found:
-                raise TrackerCacheMismatch(f"kept tracker differs from the stored rows in: {', '.join(found)}")
+                raise TrackerCacheMismatch(f"kept tracker differs from Rasa's replay of the stored rows in: {', '.join(found)}")
         return tracker
 
     def keep(self, tracker: Any, written: list[str], domain: Any) -> None:
@@ -192,14 +192,15 @@ def from_environment() -> TrackerCache:
     environ = os.environ
     return TrackerCache(size=int(environ.get("TRACKER_CACHE_SIZE") or DEFAULT_SIZE),
                         seconds=float(environ.get("TRACKER_CACHE_SECONDS") or DEFAULT_SECONDS),
-                        verify=environ.get("BOT_TRACKER_CACHE_VERIFY", "") not in ("", "0", "false"))
+                        verify=environ.get("BOT_VERIFY_TRACKERS", "") not in ("", "0", "false"))
 
 
-def differences(kept: Any, replayed: Any, domain: Any) -> list[str]:
+def differences(kept: Any, replayed: Any, domain: Any = None) -> list[str]:
     """What differs between two trackers in anything the processor, the policies, the
     actions or the store read: the whole state sent to actions (events, slots, latest
     message, loop, pause, followup), the slots' value types, the events applied, the
-    policies' states, and every other attribute. Names only: no values (personal data)."""
+    policies' states (given the domain), and every other attribute. Names only: no values
+    (personal data)."""
     from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import EventVerbosity
 
@@ -221,7 +222,7 @@ def differences(kept: Any, replayed: Any, domain: Any) -> list[str]:
         "slot types": lambda t: {name: (type(slot.value).__name__, repr(slot.value)) for name, slot in t.slots.items()},
         "event classes": lambda t: [type(event).__name__ for event in t.events],
         "applied events": lambda t: [event.as_dict() for event in t.applied_events()],
-        "policy states": lambda t: t.past_states(domain),
+        "policy states": lambda t: t.past_states(domain) if domain is not None else None,
         "latest message": lambda t: (untimed(t.latest_message), t.latest_message.intent, t.latest_message.entities,
                                      t.latest_message.use_text_for_featurization) if t.latest_message else None,
         "attributes": attributes,

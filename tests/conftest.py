@@ -33,14 +33,15 @@ if TYPE_CHECKING:
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 # Every Rasa server the tests start checks each tracker it kept between turns against a
-# replay of the stored rows (bot/tracker_cache.py); a difference is an error in its log.
-os.environ.setdefault("BOT_TRACKER_CACHE_VERIFY", "1")
-TRACKER_CACHE_MISMATCH = "kept tracker differs from the stored rows"
+# replay of the stored rows (bot/tracker_cache.py), and each copy it makes of a tracker
+# against Rasa's replay (bot/tracker_copy.py); a difference is an error in its log.
+os.environ.setdefault("BOT_VERIFY_TRACKERS", "1")
+TRACKER_MISMATCH = "differs from Rasa's replay"
 
 
 def kept_trackers_check(log_dir: Path) -> Callable[[], None]:
     """Call before starting Rasa servers that log into ``log_dir``; the check it returns
-    fails if any of them has since logged a kept tracker unlike its stored rows."""
+    fails if any of them has since logged a tracker unlike Rasa's replay of its events."""
     seen = {log: log.stat().st_size for log in log_dir.rglob("rasa*.log")}
 
     def check() -> None:
@@ -48,7 +49,7 @@ def kept_trackers_check(log_dir: Path) -> Callable[[], None]:
             with log.open("rb") as text:
                 text.seek(seen.get(log, 0))
                 found = [line for line in text.read().decode(errors="replace").splitlines()
-                         if TRACKER_CACHE_MISMATCH in line]
+                         if TRACKER_MISMATCH in line]
             assert not found, f"{log}: {found[:3]}"
 
     return check

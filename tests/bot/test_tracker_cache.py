@@ -199,7 +199,7 @@ def test_switched_off_every_read_replays_the_rows(tmp_path, monkeypatch) -> None
 def test_the_cache_is_made_from_the_environment(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("TRACKER_CACHE_SIZE", "5")
     monkeypatch.setenv("TRACKER_CACHE_SECONDS", "30")
-    monkeypatch.setenv("BOT_TRACKER_CACHE_VERIFY", "1")
+    monkeypatch.setenv("BOT_VERIFY_TRACKERS", "1")
     store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
     tracker = start(store)
     cache = store.__dict__["_speedups_tracker_cache"]
