@@ -17,13 +17,15 @@ saturates: one event loop on one core) moves far less than wall-clock throughput
 whatever else uses the two cores. Run it twice or more.
 
     PYTHONPATH=. .venv/app/bin/python benchmarks/turn_cost.py [--conversations 60] [--concurrency 20]
-        [--py-spy /path/to/py-spy --profile-dir DIR] [--speedups-off NAMES]
+        [--py-spy /path/to/py-spy --profile-dir DIR] [--speedups-off NAMES] [--postgres]
 
 With ``--py-spy`` (a py-spy binary; not a dependency of the project) the Rasa server and
 the action server are sampled during each phase; the collapsed stacks are written to
 DIR/<phase>-rasa.txt and DIR/<phase>-actions.txt. ``--speedups-off`` (names of
 bot/speedups.py, comma-separated, or ``all``) runs the Rasa server with Rasa's own methods
-in their place (BOT_SPEEDUPS_OFF), to compare under the same load.
+in their place (BOT_SPEEDUPS_OFF), to compare under the same load. ``--postgres`` runs the
+production stores of one replica (PostgreSQL dealer database and tracker store, the Redis
+lock store: bot/endpoints.cluster.yml) instead of the SQLite files.
 """
 from __future__ import annotations
 
@@ -141,28 +143,48 @@ def main() -> int:
     parser.add_argument("--py-spy", help="a py-spy binary: sample the Rasa and action servers while they book")
     parser.add_argument("--profile-dir", type=Path, default=Path("results/profile"))
     parser.add_argument("--speedups-off", default="", help="bot/speedups.py names to leave out (BOT_SPEEDUPS_OFF)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="the production stores of one replica: the dealer database and the tracker store on "
+                             "fresh PostgreSQL databases (dropped afterwards), the lock store on Redis")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="turn-cost-"))
-    database_url = f"sqlite:///{workdir / 'dealer.db'}"
-    migrate(database_url)
-    seed(database_url, get_settings().catalog_path, demo=True)
+    stores: dict = {"tracker_db": workdir / "tracker.db"}
+    if args.postgres:
+        from benchmarks.cluster_load import drop_database, new_database
+        from devtools.cluster import ensure_postgres, ensure_redis, prepare_dealer_database
+
+        ensure_postgres()
+        database_url, tracker_url = new_database("cost_dealer"), new_database("cost_tracker")
+        prepare_dealer_database(database_url)
+        stores.update(tracker_store_url=tracker_url, lock_store_url=ensure_redis())
+    else:
+        database_url = f"sqlite:///{workdir / 'dealer.db'}"
+        migrate(database_url)
+        seed(database_url, get_settings().catalog_path, demo=True)
     config = StackConfig(
-        rasa_port=free_port(), action_port=free_port(), api_port=free_port(),
-        database_url=database_url, tracker_db=workdir / "tracker.db", log_dir=workdir / "logs",
-        extra_env={"APP_ENV": "test", "BOT_SPEEDUPS_OFF": args.speedups_off},
+        rasa_port=free_port(), action_port=free_port(), api_port=free_port(), worker_port=free_port(),
+        database_url=database_url, log_dir=workdir / "logs", **stores,
+        extra_env={"APP_ENV": "test", "BOT_SPEEDUPS_OFF": args.speedups_off,
+                   "LOCK_STORE_KEY_PREFIX": f"cost{os.getpid()}"},
     )
-    with Stack(config) as stack:
-        stack.wait_healthy(timeout=300)
-        pids = {name: stack.processes[name].pid for name in ("rasa", "actions")}
-        figures = asyncio.run(measure(config.url(config.rasa_port, "/webhooks/rest/webhook"),
-                                      args.conversations, args.greetings, args.concurrency,
-                                      (args.py_spy, args.profile_dir, pids)))
+    try:
+        with Stack(config) as stack:
+            stack.wait_healthy(timeout=300)
+            pids = {name: stack.processes[name].pid for name in ("rasa", "actions")}
+            figures = asyncio.run(measure(config.url(config.rasa_port, "/webhooks/rest/webhook"),
+                                          args.conversations, args.greetings, args.concurrency,
+                                          (args.py_spy, args.profile_dir, pids)))
+    finally:
+        if args.postgres:
+            drop_database(database_url)
+            drop_database(tracker_url)
 
     trivial_rate = figures["trivial_turns"] / figures["trivial_wall"]
     booking_rate = figures["booking_turns"] / figures["booking_wall"]
     print(f"load average {os.getloadavg()[0]:.1f}; {args.conversations} conversations each, "
           f"{args.concurrency} at a time, back-to-back"
+          + ("; PostgreSQL stores, Redis lock store" if args.postgres else "")
           + (f"; Rasa's own for: {args.speedups_off}" if args.speedups_off else ""))
     print(f"trivial: {figures['trivial_turns']} turns in {figures['trivial_wall']:.1f} s = {trivial_rate:.1f} turns/s "
           f"(p50 {figures['trivial_p50']:.0f} ms, p95 {figures['trivial_p95']:.0f} ms)")

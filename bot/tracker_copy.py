@@ -85,6 +85,8 @@ def copy_of(tracker: Any, sender_id: str, is_rule_tracker: bool) -> Any:
     state["active_loop"] = dataclasses.replace(active_loop) if active_loop is not None else None
     state["model_id"] = None
     state["assistant_id"] = None
+    if _SLOTS_OF in tracker.__dict__:  # copies of the same slots
+        state[_SLOTS_OF] = tracker.__dict__[_SLOTS_OF]
     return new
 
 
@@ -115,10 +117,20 @@ def _copy(self: Any) -> Any:
 
 
 def _same_domain_slots(tracker: Any, domain: Any) -> bool:
+    """Whether the tracker's slots are the domain's (names, kinds, initial values). Known
+    once per tracker and domain: a tracker's slots are made with it and never replaced."""
+    if tracker.__dict__.get(_SLOTS_OF) is domain:
+        return True
     slots = tracker.slots
-    return len(slots) == len(domain.slots) and all(
+    same = len(slots) == len(domain.slots) and all(
         type(slots.get(slot.name)) is type(slot) and slots[slot.name].initial_value == slot.initial_value
         for slot in domain.slots)
+    if same:
+        tracker.__dict__[_SLOTS_OF] = domain
+    return same
+
+
+_SLOTS_OF = "_speedups_slots_of"  # on a tracker: the domain its slots were found to be
 
 
 def _temporary_tracker(self: Any, current_tracker: Any, additional_events: list, domain: Any) -> Any:

@@ -113,8 +113,11 @@ def test_a_temporary_tracker_on_another_domains_slots_is_rasas_replay(monkeypatc
     other = Domain.from_dict({"slots": {"phone": {"type": "text", "initial_value": "000",
                                                   "mappings": [{"type": "custom"}]}}})
     tracker = tracker_of([ActionExecuted("action_listen"), SlotSet("phone", "138")])
+    assert tracker_copy._same_domain_slots(tracker, DOMAIN)  # known from now on, for its copies too
+    assert tracker_copy._same_domain_slots(tracker.copy(), DOMAIN)
     monkeypatch.setattr(tracker_copy, "rasa_temporary_tracker", lambda *args: "rasa's")
     assert tracker_copy._temporary_tracker(FORM, tracker, [], other) == "rasa's"
+    assert tracker_copy._temporary_tracker(FORM, tracker.copy(), [], other) == "rasa's"
 
 
 def test_verification_refuses_a_tracker_changed_without_an_event(monkeypatch) -> None:
