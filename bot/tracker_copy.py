@@ -12,10 +12,12 @@ processing all the events"; bot/tracker_cache.py verifies the trackers it keeps 
 replay of their stored rows). So the copy is that state copied: the events, a copy of each
 slot, of the latest action and of the active loop; the latest message and bot utterance
 are the same event objects a replay sets (a new empty one where no event set them), and
-the model id, assistant id and source are unset as on a replayed tracker. Where it cannot
+the model id, assistant id and source are unset as on a replayed tracker, and the followup
+action is the one the events leave (the processor clears it without an event when it runs
+it; a replay sets it again). Where it cannot
 say so cheaply — a Restarted event (the temporary tracker replays only what follows it), a
-bounded history, a subclass, an attribute it does not know, slots of another domain —
-Rasa's replay is used. ``BOT_VERIFY_TRACKERS=1`` (the test suite's) compares every copy
+revert since the last action, a bounded history, a subclass, an attribute it does not
+know, slots of another domain — Rasa's replay is used. ``BOT_VERIFY_TRACKERS=1`` (the test suite's) compares every copy
 with Rasa's replay and raises ``TrackerCopyMismatch`` if anything differs.
 """
 from __future__ import annotations
@@ -55,7 +57,31 @@ def _copyable(tracker: Any) -> bool:
         return False  # AnySlotDict: a tracker made without slots
     if any(name not in _RASAS and not name.startswith(_OURS_PREFIX) for name in vars(tracker)):
         return False
-    return not any(isinstance(event, Restarted) for event in tracker.events)
+    return not any(isinstance(event, Restarted) for event in tracker.events) and _followup(tracker.events) is not _UNKNOWN
+
+
+_UNKNOWN = object()
+
+
+def _followup(events: Any) -> Any:
+    """The followup action a replay of ``events`` leaves. Not the tracker's own: the
+    processor clears it directly when it runs it (``_predict_next_with_tracker``), the
+    one change of a tracker that is no event, and a replay sets it again. ``_UNKNOWN``
+    after a revert (the replay of the events left), which Rasa's replay works out."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, FollowupAction, SessionStarted,
+                                         UserUttered, UserUtteranceReverted)
+
+    for event in reversed(events):
+        if isinstance(event, (UserUttered, ActionExecuted)):
+            return None
+        if isinstance(event, FollowupAction):
+            return event.action_name
+        if isinstance(event, SessionStarted):
+            return ACTION_LISTEN_NAME
+        if isinstance(event, (ActionReverted, UserUtteranceReverted)):
+            return _UNKNOWN
+    return ACTION_LISTEN_NAME  # as a new tracker has it
 
 
 def copy_of(tracker: Any, sender_id: str, is_rule_tracker: bool) -> Any:
@@ -73,7 +99,7 @@ def copy_of(tracker: Any, sender_id: str, is_rule_tracker: bool) -> Any:
     state["sender_source"] = None
     state["is_rule_tracker"] = is_rule_tracker
     state["_paused"] = tracker._paused
-    state["followup_action"] = tracker.followup_action
+    state["followup_action"] = _followup(events)
     latest_action = tracker.latest_action
     state["latest_action"] = dict(latest_action) if type(latest_action) is dict else latest_action
     latest_message, latest_bot = tracker.latest_message, tracker.latest_bot_utterance

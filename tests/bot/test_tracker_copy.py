@@ -61,6 +61,8 @@ def test_copies_are_rasas_replay_at_every_step_of_random_conversations(seed, mon
     tracker.assistant_id = "a1"
     for step, event in enumerate(random_events(rng, 150, with_restart=False)):
         tracker.update(event, DOMAIN)
+        if rng.random() < 0.2:
+            tracker.clear_followup_action()  # as the processor does when it runs the followup action
         if step % 7:
             continue
         ours, theirs = tracker.copy(), tracker_copy.rasa_copy(tracker)
@@ -75,6 +77,14 @@ def test_copies_are_rasas_replay_at_every_step_of_random_conversations(seed, mon
         assert differences(made, replayed, DOMAIN) == [], step
 
 
+def test_a_followup_action_the_processor_took_is_set_again_in_a_copy_as_a_replay_sets_it() -> None:
+    tracker = tracker_of([ActionExecuted("action_listen"), UserUttered("好的", {"name": "affirm"}),
+                          ActionExecuted("action_handle_affirm"), FollowupAction("booking_form")])
+    tracker.clear_followup_action()  # MessageProcessor._predict_next_with_tracker, no event
+    assert tracker.followup_action is None
+    assert tracker.copy().followup_action == "booking_form" == tracker_copy.rasa_copy(tracker).followup_action
+
+
 def test_a_copy_changed_leaves_the_original_as_it_was() -> None:
     tracker = tracker_of([ActionExecuted("action_listen"), UserUttered("预约", {"name": "book_service"}),
                           ActionExecuted("booking_form"), ActiveLoop("booking_form"), SlotSet("phone", "138")])
@@ -87,11 +97,13 @@ def test_a_copy_changed_leaves_the_original_as_it_was() -> None:
     assert tracker.active_loop.is_interrupted is False and copied.active_loop.is_interrupted is True
 
 
-@pytest.mark.parametrize("why", ["restart", "bounded", "subclass", "unknown attribute", "no slots"])
+@pytest.mark.parametrize("why", ["restart", "revert", "bounded", "subclass", "unknown attribute", "no slots"])
 def test_rasas_replay_is_used_where_a_copy_cannot_be_vouched_for(why, monkeypatch) -> None:
     events = [ActionExecuted("action_listen"), UserUttered("预约", {"name": "book_service"}), SlotSet("phone", "138")]
     if why == "restart":
         tracker = tracker_of([SlotSet("plate", "沪A1"), Restarted(), *events])
+    elif why == "revert":
+        tracker = tracker_of([*events, ActionExecuted("action_default_fallback"), UserUtteranceReverted()])
     elif why == "bounded":
         tracker = DialogueStateTracker.from_events("c1", events, DOMAIN.slots, max_event_history=2)
     elif why == "subclass":
