@@ -71,8 +71,9 @@ class TrackerCache:
         from rasa.shared.core.events import deserialise_events
 
         kept = self._kept.pop(sender_id, None)
-        self._drop_expired(self._clock())
-        if kept is None or not domain or kept.domain is not domain or self._expired(kept, self._clock()):
+        now = self._clock()
+        self._drop_expired(now)
+        if kept is None or not domain or kept.domain is not domain or self._expired(kept, now):
             return None
         count = len(kept.texts)
         if len(texts) < count or texts[:count] != kept.texts:
@@ -188,11 +189,16 @@ def mark(tracker: Any, texts: list[str]) -> Any:
     return tracker
 
 
+def verifying() -> bool:
+    """BOT_VERIFY_TRACKERS: compare kept trackers and copies with Rasa's replay (the tests')."""
+    return os.environ.get("BOT_VERIFY_TRACKERS", "") not in ("", "0", "false")
+
+
 def from_environment() -> TrackerCache:
     environ = os.environ
     return TrackerCache(size=int(environ.get("TRACKER_CACHE_SIZE") or DEFAULT_SIZE),
                         seconds=float(environ.get("TRACKER_CACHE_SECONDS") or DEFAULT_SECONDS),
-                        verify=environ.get("BOT_VERIFY_TRACKERS", "") not in ("", "0", "false"))
+                        verify=verifying())
 
 
 def differences(kept: Any, replayed: Any, domain: Any = None) -> list[str]:

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 from collections import deque
 from typing import Any
+
+from bot.tracker_cache import differences, verifying
 
 # The attributes of a DialogueStateTracker (Rasa 3.6 __init__), and ours that a copy drops.
 _RASAS = frozenset({"_max_event_history", "events", "sender_id", "slots", "sender_source", "is_rule_tracker",
@@ -41,10 +42,6 @@ rasa_temporary_tracker: Any = None
 
 class TrackerCopyMismatch(AssertionError):
     """A copy made from the state differs from Rasa's replay (verification mode)."""
-
-
-def _verifying() -> bool:
-    return os.environ.get("BOT_VERIFY_TRACKERS", "") not in ("", "0", "false")
 
 
 def _copyable(tracker: Any) -> bool:
@@ -137,7 +134,7 @@ def _copy(self: Any) -> Any:
     if not _copyable(self):
         return rasa_copy(self)
     made = copy_of(self, self.sender_id or DEFAULT_SENDER_ID, self.is_rule_tracker)
-    if _verifying():
+    if verifying():
         _check(made, rasa_copy(self), "copy")
     return made
 
@@ -172,7 +169,7 @@ def _temporary_tracker(self: Any, current_tracker: Any, additional_events: list,
              *additional_events]
     for event in added:
         made.update(event)
-    if _verifying():  # Rasa's own replay, of the very same event objects
+    if verifying():  # Rasa's own replay, of the very same event objects
         from rasa.shared.core.trackers import DialogueStateTracker
 
         replayed = DialogueStateTracker.from_events(
@@ -182,8 +179,6 @@ def _temporary_tracker(self: Any, current_tracker: Any, additional_events: list,
 
 
 def _check(made: Any, replayed: Any, what: str) -> None:
-    from bot.tracker_cache import differences
-
     found = differences(made, replayed, None)
     if len(made.events) != len(replayed.events):
         found.append("event count")
