@@ -14,7 +14,8 @@ Prints turns per second of each and the cost ratio (trivial turns/s ÷ booking t
 1.0: a booking turn costs no more than a trivial one), and the CPU time each process spent
 per turn (from /proc: user + system), whose ratio for the Rasa server (the process that
 saturates: one event loop on one core) moves far less than wall-clock throughput with
-whatever else uses the two cores. Run it twice or more.
+whatever else uses the two cores. ``--rounds`` (3) alternates the two phases so that the
+machine's other load weighs on both; run it twice or more.
 
     PYTHONPATH=. .venv/app/bin/python benchmarks/turn_cost.py [--conversations 60] [--concurrency 20]
         [--py-spy /path/to/py-spy --profile-dir DIR] [--speedups-off NAMES] [--postgres]
@@ -38,6 +39,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -47,6 +49,7 @@ from dealer.settings import get_settings
 from devtools.stack import Stack, StackConfig, free_port
 
 SLOTS_PER_DAY = 16  # 09:00-16:30, two bookings each (the demo dealer's capacity)
+MOBILE_PREFIXES = ("139", "138", "137", "136", "135", "150", "151", "152")
 
 
 async def greetings(client: httpx.AsyncClient, url: str, sender: str, count: int, gate: asyncio.Semaphore) -> list[float]:
@@ -66,10 +69,22 @@ async def booking(client, url, customer, gate: asyncio.Semaphore):
         return await converse(client, url, customer, opened, 0.0)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15)."""
+def cpu_seconds(pid: int) -> Cpu:
+    """User and system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return Cpu(int(fields[11]) / tick, int(fields[12]) / tick)
+
+
+class Cpu(NamedTuple):
+    user: float
+    system: float
+
+    def __sub__(self, other: "Cpu") -> "Cpu":  # type: ignore[override]
+        return Cpu(self.user - other.user, self.system - other.system)
+
+    def __add__(self, other: "Cpu") -> "Cpu":  # type: ignore[override]
+        return Cpu(self.user + other.user, self.system + other.system)
 
 
 def start_profilers(phase: str, py_spy: str | None, out: Path | None, pids: dict[str, int]) -> list[subprocess.Popen]:
@@ -89,9 +104,12 @@ def stop_profilers(profilers: list[subprocess.Popen]) -> None:
         profiler.wait(timeout=60)
 
 
-async def measure(url: str, conversations: int, per_conversation: int, concurrency: int,
+async def measure(url: str, conversations: int, per_conversation: int, concurrency: int, rounds: int = 1,
                   profile: tuple[str | None, Path | None, dict[str, int]] = (None, None, {})) -> dict:
+    """``rounds`` rounds of a trivial phase then a booking phase, so that whatever else
+    the machine does weighs on both kinds alike; py-spy samples the first round only."""
     limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
+    figures: dict = {"trivial": [], "booking": []}
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         for i in range(20):  # warm-up: NLU, a rule, the action server, a form
             (await client.post(url, json={"sender": f"warm-{i % 3}", "message": "您好"})).raise_for_status()
@@ -99,40 +117,43 @@ async def measure(url: str, conversations: int, per_conversation: int, concurren
 
         gate = asyncio.Semaphore(concurrency)
         run = f"{int(time.time())}"
-        pids = profile[2]
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        profilers = start_profilers("trivial", *profile)
-        began = time.perf_counter()
-        trivial = await asyncio.gather(*(greetings(client, url, f"cost-hi-{run}-{i}", per_conversation, gate)
-                                         for i in range(conversations)))
-        trivial_wall = time.perf_counter() - began
-        stop_profilers(profilers)
-        trivial_cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        days_per_round = -(-conversations // (2 * SLOTS_PER_DAY)) + 1
+        first_day = (datetime.now(SHANGHAI) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+        for round_ in range(rounds):
+            sampled = profile if round_ == 0 else (None, None, profile[2])
+            figures["trivial"].append(await _phase("trivial", sampled, lambda: asyncio.gather(
+                *(greetings(client, url, f"cost-hi-{run}-{round_}-{i}", per_conversation, gate)
+                  for i in range(conversations)))))
 
-        people = customers(conversations, SLOTS_PER_DAY, f"cost-bk-{run}")
-        day = (datetime.now(SHANGHAI) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
-        for i, person in enumerate(people):  # two per slot, as many days as it takes
-            slot = i // 2
-            person.start = day + timedelta(days=slot // SLOTS_PER_DAY, minutes=30 * (slot % SLOTS_PER_DAY))
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        profilers = start_profilers("booking", *profile)
-        began = time.perf_counter()
-        outcomes = await asyncio.gather(*(booking(client, url, person, gate) for person in people))
-        booking_wall = time.perf_counter() - began
-        stop_profilers(profilers)
-        booking_cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+            people = customers(conversations, SLOTS_PER_DAY, f"cost-bk-{run}-{round_}")
+            day = first_day + timedelta(days=round_ * days_per_round)
+            for i, person in enumerate(people):  # two per slot, as many days as it takes
+                if round_:  # new customers: an earlier round's would find their own booking
+                    person.phone = MOBILE_PREFIXES[round_ % len(MOBILE_PREFIXES)] + person.phone[3:]
+                    person.plate = f"{person.plate[:2]}{((i + 1) * 137 + round_ * 7) % 100000:05d}"
+                slot = i // 2
+                person.start = day + timedelta(days=slot // SLOTS_PER_DAY, minutes=30 * (slot % SLOTS_PER_DAY))
+            figures["booking"].append(await _phase("booking", sampled, lambda: asyncio.gather(
+                *(booking(client, url, person, gate) for person in people))))
+    return figures
 
-    trivial_ms = [t for timings in trivial for t in timings]
-    booking_ms = [t for outcome in outcomes for t in outcome.timings_ms]
-    return {
-        "trivial_turns": len(trivial_ms), "trivial_wall": trivial_wall,
-        "trivial_p50": percentile(trivial_ms, 0.5), "trivial_p95": percentile(trivial_ms, 0.95),
-        "booking_turns": len(booking_ms), "booking_wall": booking_wall,
-        "booking_p50": percentile(booking_ms, 0.5), "booking_p95": percentile(booking_ms, 0.95),
-        "booked": sum(outcome.booked for outcome in outcomes), "bookings": len(outcomes),
-        "errors": sum(len(outcome.http_errors) + len(outcome.deviations) for outcome in outcomes),
-        "trivial_cpu": trivial_cpu, "booking_cpu": booking_cpu,
-    }
+
+async def _phase(name: str, profile: tuple[str | None, Path | None, dict[str, int]], run: Any) -> dict:
+    """One phase's turns, wall time, CPU time per process and (bookings) outcomes."""
+    pids = profile[2]
+    cpu_before = {process: cpu_seconds(pid) for process, pid in pids.items()}
+    profilers = start_profilers(name, *profile)
+    began = time.perf_counter()
+    results = await run()
+    wall = time.perf_counter() - began
+    stop_profilers(profilers)
+    cpu = {process: cpu_seconds(pid) - cpu_before[process] for process, pid in pids.items()}
+    if name == "trivial":
+        timings = [t for conversation in results for t in conversation]
+        return {"turns": timings, "wall": wall, "cpu": cpu, "booked": 0, "bookings": 0, "errors": 0}
+    return {"turns": [t for outcome in results for t in outcome.timings_ms], "wall": wall, "cpu": cpu,
+            "booked": sum(outcome.booked for outcome in results), "bookings": len(results),
+            "errors": sum(len(outcome.http_errors) + len(outcome.deviations) for outcome in results)}
 
 
 def main() -> int:
@@ -140,6 +161,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=60)
     parser.add_argument("--greetings", type=int, default=10, help="turns per trivial conversation (a booking has 10-11)")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of a trivial then a booking phase")
     parser.add_argument("--py-spy", help="a py-spy binary: sample the Rasa and action servers while they book")
     parser.add_argument("--profile-dir", type=Path, default=Path("results/profile"))
     parser.add_argument("--speedups-off", default="", help="bot/speedups.py names to leave out (BOT_SPEEDUPS_OFF)")
@@ -173,31 +195,57 @@ def main() -> int:
             stack.wait_healthy(timeout=300)
             pids = {name: stack.processes[name].pid for name in ("rasa", "actions")}
             figures = asyncio.run(measure(config.url(config.rasa_port, "/webhooks/rest/webhook"),
-                                          args.conversations, args.greetings, args.concurrency,
+                                          args.conversations, args.greetings, args.concurrency, args.rounds,
                                           (args.py_spy, args.profile_dir, pids)))
     finally:
         if args.postgres:
             drop_database(database_url)
             drop_database(tracker_url)
 
-    trivial_rate = figures["trivial_turns"] / figures["trivial_wall"]
-    booking_rate = figures["booking_turns"] / figures["booking_wall"]
     print(f"load average {os.getloadavg()[0]:.1f}; {args.conversations} conversations each, "
-          f"{args.concurrency} at a time, back-to-back"
+          f"{args.concurrency} at a time, back-to-back, {args.rounds} round(s) of both kinds"
           + ("; PostgreSQL stores, Redis lock store" if args.postgres else "")
           + (f"; Rasa's own for: {args.speedups_off}" if args.speedups_off else ""))
-    print(f"trivial: {figures['trivial_turns']} turns in {figures['trivial_wall']:.1f} s = {trivial_rate:.1f} turns/s "
-          f"(p50 {figures['trivial_p50']:.0f} ms, p95 {figures['trivial_p95']:.0f} ms)")
-    print(f"booking: {figures['booking_turns']} turns in {figures['booking_wall']:.1f} s = {booking_rate:.1f} turns/s "
-          f"(p50 {figures['booking_p50']:.0f} ms, p95 {figures['booking_p95']:.0f} ms); "
-          f"{figures['booked']}/{figures['bookings']} booked, {figures['errors']} errors or deviations")
-    print(f"cost of a booking turn / a trivial turn: {trivial_rate / booking_rate:.2f}")
+    for round_, (trivial, booking) in enumerate(zip(figures["trivial"], figures["booking"]), 1):
+        if args.rounds > 1:
+            print(f"round {round_}: cost {_rate(trivial) / _rate(booking):.2f}, Rasa CPU "
+                  f"{_cpu_ms(trivial, 'rasa'):.1f} / {_cpu_ms(booking, 'rasa'):.1f} ms "
+                  f"(ratio {_cpu_ms(booking, 'rasa') / _cpu_ms(trivial, 'rasa'):.2f})")
+    trivial, booking = _total(figures["trivial"]), _total(figures["booking"])
+    print(f"trivial: {len(trivial['turns'])} turns in {trivial['wall']:.1f} s = {_rate(trivial):.1f} turns/s "
+          f"(p50 {percentile(trivial['turns'], 0.5):.0f} ms, p95 {percentile(trivial['turns'], 0.95):.0f} ms)")
+    print(f"booking: {len(booking['turns'])} turns in {booking['wall']:.1f} s = {_rate(booking):.1f} turns/s "
+          f"(p50 {percentile(booking['turns'], 0.5):.0f} ms, p95 {percentile(booking['turns'], 0.95):.0f} ms); "
+          f"{booking['booked']}/{booking['bookings']} booked, {booking['errors']} errors or deviations")
+    print(f"cost of a booking turn / a trivial turn: {_rate(trivial) / _rate(booking):.2f}")
     for name in ("rasa", "actions"):
-        trivial_ms = figures["trivial_cpu"][name] * 1000 / figures["trivial_turns"]
-        booking_ms = figures["booking_cpu"][name] * 1000 / figures["booking_turns"]
-        print(f"CPU per turn, {name}: trivial {trivial_ms:.1f} ms, booking {booking_ms:.1f} ms"
-              + (f" (ratio {booking_ms / trivial_ms:.2f})" if name == "rasa" else ""))
+        print(f"CPU per turn, {name}: trivial {_cpu_ms(trivial, name):.1f} ms, booking {_cpu_ms(booking, name):.1f} ms"
+              + (f" (ratio {_cpu_ms(booking, name) / _cpu_ms(trivial, name):.2f})" if name == "rasa" else "")
+              + f"; of which in the kernel: trivial {_cpu_ms(trivial, name, 'system'):.1f} ms,"
+              f" booking {_cpu_ms(booking, name, 'system'):.1f} ms")
+    figures = booking
     return 0 if figures["booked"] == figures["bookings"] and not figures["errors"] else 1
+
+
+def _total(phases: list[dict]) -> dict:
+    """The phases of one kind added up."""
+    total: dict = {"turns": [], "wall": 0.0, "cpu": {}, "booked": 0, "bookings": 0, "errors": 0}
+    for phase in phases:
+        total["turns"] += phase["turns"]
+        for key in ("wall", "booked", "bookings", "errors"):
+            total[key] += phase[key]
+        for process, cpu in phase["cpu"].items():
+            total["cpu"][process] = total["cpu"][process] + cpu if process in total["cpu"] else cpu
+    return total
+
+
+def _rate(phase: dict) -> float:
+    return len(phase["turns"]) / phase["wall"]
+
+
+def _cpu_ms(phase: dict, process: str, part: str | None = None) -> float:
+    cpu = phase["cpu"][process]
+    return (getattr(cpu, part) if part else sum(cpu)) * 1000 / len(phase["turns"])
 
 
 if __name__ == "__main__":

@@ -83,6 +83,19 @@ Fourth round (issue 14):
     instead of a replay of all its events: before each action and for the form's
     validation and next question (four replays of a booking's ~80 events a turn).
 
+Fifth round (issue 14):
+
+19. **An action call's events sent as their stored texts** (``stored_events``): each event
+    read from or written to the tracker store carries the JSON text of its row
+    (json.dumps of its ``as_dict``, bot/tracker_cache.py ``EVENT_TEXT``), spliced into the
+    body instead of ``as_dict`` and ujson again for every event of every call (a booking's
+    ~80); only the turn's new events are encoded. The action server reads the same values.
+    An EntitiesAdded among the events (it changes the message before it in place) means
+    Rasa's own body. ``BOT_VERIFY_TRACKERS`` compares every such body with Rasa's values.
+20. **The SQLite tracker file in WAL mode** (with ``sqlite_pool``; synchronous stays FULL):
+    one log append and fsync per commit instead of a rollback journal written, synced and
+    deleted; readers (the advisor API) and the writer no longer block each other.
+
 ``BOT_SPEEDUPS_OFF`` (comma-separated names, or ``all``; see ``_switch_off``) puts Rasa's
 own back, to measure a speedup against it under the same load (benchmarks/turn_cost.py).
 """
@@ -99,6 +112,7 @@ from typing import Any
 from jsonschema import exceptions, validators
 
 from bot import tracker_copy
+from bot.tracker_cache import verifying
 
 # Rasa's own methods, kept for comparison in the tests.
 rasa_check: Any = None
@@ -446,6 +460,8 @@ _pooling = threading.Lock()
 
 
 def _pool_engine(engine: Any) -> None:
+    import sqlite3
+
     from sqlalchemy import event
     from sqlalchemy.pool import NullPool, QueuePool
 
@@ -461,6 +477,21 @@ def _pool_engine(engine: Any) -> None:
                             logging_name=old._orig_logging_name, reset_on_return=old._reset_on_return,
                             pre_ping=old._pre_ping, _dispatch=old.dispatch, dialect=old._dialect)
     old.dispose()
+
+    def write_ahead_log(dbapi_connection: Any, record: Any) -> None:
+        # WAL (kept in the file, so the advisor API's reads use it too): a commit is one
+        # append and one fsync of the log (synchronous stays FULL: as durable as before)
+        # instead of a rollback journal written, synced, and deleted; readers and the
+        # writer no longer block each other. A file another connection holds stays as it is.
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            cursor.close()
+
+    event.listen(engine, "connect", write_ahead_log)
 
 
 def _session_scope(self: Any) -> Any:
@@ -500,15 +531,54 @@ def _action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
     import rasa
     from rasa.shared.core.trackers import EventVerbosity
 
+    events = _stored_events_json(tracker.events) if _stored_events_on else None
+    if events is None:
+        state = tracker.current_state(EventVerbosity.ALL)
+    else:
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = events
+        if verifying():
+            _check_events_json(events, tracker)
     result = {
         "next_action": self._name,
         "sender_id": tracker.sender_id,
-        "tracker": tracker.current_state(EventVerbosity.ALL),
+        "tracker": state,
         "version": rasa.__version__,
     }
     if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
         result["domain"] = _domain_json(domain)
     return result
+
+
+_stored_events_on = True  # BOT_SPEEDUPS_OFF=stored_events: every event of an action call encoded again
+
+
+def _stored_events_json(events: Any) -> EncodedJson | None:
+    """The events of an action call's tracker as JSON, each event read from or written to
+    the tracker store as its stored text (json.dumps of its as_dict, bot/tracker_cache.py)
+    and the others encoded: the values Rasa's ``[event.as_dict() ...]`` has. None (Rasa's
+    way) when an EntitiesAdded is among them: it changes the message it follows in place."""
+    from rasa.shared.core.events import EntitiesAdded
+
+    from bot.tracker_cache import EVENT_TEXT
+
+    if not events:
+        return None
+    parts = []
+    for event in events:
+        if isinstance(event, EntitiesAdded):
+            return None
+        text = event.__dict__.get(EVENT_TEXT)
+        parts.append(text if text is not None else json_dumps(event.as_dict()))
+    return EncodedJson("[" + ",".join(parts) + "]")
+
+
+def _check_events_json(events: EncodedJson, tracker: Any) -> None:
+    """Verification (BOT_VERIFY_TRACKERS): the events sent read back as Rasa's own."""
+    from bot.tracker_copy import MISMATCH, TrackerCopyMismatch
+
+    if json.loads(events.text) != json.loads(json_dumps([event.as_dict() for event in tracker.events])):
+        raise TrackerCopyMismatch(f"action call events {MISMATCH}")
 
 
 def _endpoint_session(self: Any) -> Any:
@@ -946,7 +1016,7 @@ def install() -> None:
     global rasa_check, rasa_resolve_by_type, rasa_sql_retrieve, rasa_sql_additional_events
     global rasa_action_call_format, rasa_endpoint_session, rasa_applied_events, rasa_unique_entity_mappings
     global rasa_agent_handle_message, rasa_sql_save, rasa_endpoint_request, rasa_session_scope
-    global rasa_current_state, _fast_fold_on, _compiled_check_on, _raw_rows_on, _tracker_cache_on
+    global rasa_current_state, _fast_fold_on, _compiled_check_on, _raw_rows_on, _tracker_cache_on, _stored_events_on
     from rasa.core.agent import Agent
     from rasa.shared.core.slots import Slot
     from rasa.core.actions.action import RemoteAction
@@ -989,6 +1059,7 @@ def install() -> None:
     _compiled_check_on = True
     _raw_rows_on = True
     _tracker_cache_on = True
+    _stored_events_on = True
     tracker_copy.install()
     _switch_off(os.environ.get("BOT_SPEEDUPS_OFF", ""))
 
@@ -1023,6 +1094,7 @@ def _switch_off(names: str) -> None:
         "compiled_check": (sys.modules[__name__], "_compiled_check_on", False),
         "raw_rows": (sys.modules[__name__], "_raw_rows_on", False),
         "tracker_cache": (sys.modules[__name__], "_tracker_cache_on", False),
+        "stored_events": (sys.modules[__name__], "_stored_events_on", False),
     }
     wanted = {name.strip() for name in names.split(",") if name.strip()}
     if "all" in wanted:

@@ -35,6 +35,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 STORED_TEXTS = "_stored_texts"  # on a tracker: the stored texts of its events, in order
+# On an event: the JSON text of its stored row (json.dumps of its as_dict when saved), which
+# the action call's body reuses (bot/speedups.py, ``stored_events``).
+EVENT_TEXT = "_speedups_stored_text"
 
 DEFAULT_SIZE = 256
 DEFAULT_SECONDS = 600.0
@@ -81,7 +84,9 @@ class TrackerCache:
         tracker = kept.tracker
         tracker.model_id = None  # as a tracker made from the rows: the processor sets both
         tracker.assistant_id = None
-        for event in deserialise_events([parse(text) for text in texts[count:]]):
+        later = deserialise_events([parse(text) for text in texts[count:]])
+        _mark_events(later, texts[count:])
+        for event in later:
             tracker.update(event)
         setattr(tracker, STORED_TEXTS, texts)
         self.hits += 1
@@ -108,6 +113,7 @@ class TrackerCache:
             return
         texts = before + written if written else before
         setattr(tracker, STORED_TEXTS, texts)
+        _mark_events(itertools.islice(tracker.events, len(before), None), written)
         if self.size <= 0 or not texts:
             return
         now = self._clock()
@@ -183,10 +189,24 @@ def _as_stored(value: Any) -> Any:
 
 
 def mark(tracker: Any, texts: list[str]) -> Any:
-    """A tracker made from the stored ``texts``, marked with them (for ``keep``)."""
+    """A tracker made from the stored ``texts``, marked with them (for ``keep``), and each
+    of its events with its own text."""
     if tracker is not None:
         setattr(tracker, STORED_TEXTS, texts)
+        if len(tracker.events) == len(texts):  # else an event failed to deserialise
+            _mark_events(tracker.events, texts)
     return tracker
+
+
+def _mark_events(events: Any, texts: list[str]) -> None:
+    """Each event given the stored text it was read from or written as (pairwise; nothing
+    when the counts differ: an event that failed to deserialise was left out)."""
+    if not isinstance(events, list):
+        events = list(events)
+    if len(events) != len(texts):
+        return
+    for event, text in zip(events, texts):
+        event.__dict__[EVENT_TEXT] = text
 
 
 def verifying() -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from jsonschema import ValidationError
@@ -924,3 +925,103 @@ def test_stored_event_rows_are_fetched_as_sqlalchemys_scalars_fetch_them(tmp_pat
         result = session.execute(sa.select(sa.cast(table.c.timestamp, sa.Numeric(10, 2))).order_by(table.c.id))
         assert result._metadata._processors[0] is not None
         assert speedups._column_values(result)[:2] == [1, 2] and speedups._column_values(result) == []
+
+
+def _booking_events(start: float) -> list:
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
+
+    return [SessionStarted(timestamp=start), ActionExecuted("action_listen", timestamp=start + 1),
+            UserUttered("我想预约保养 沪A12345", {"name": "book_service", "confidence": 0.97},
+                        [{"entity": "plate", "value": "沪A12345", "start": 6, "end": 14}], timestamp=start + 2),
+            ActionExecuted("booking_form", timestamp=start + 3), ActiveLoop("booking_form", timestamp=start + 4),
+            SlotSet("plate", "沪A12345", timestamp=start + 5), SlotSet("mileage", 12000.5, timestamp=start + 6),
+            BotUttered("请问您贵姓？", {"elements": None}, {"utter_action": "utter_ask_customer_name"},
+                       timestamp=start + 7)]
+
+
+def test_an_action_call_sends_the_stored_texts_of_stored_events_and_rasas_values(tmp_path) -> None:
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, EntitiesAdded, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.tracker_cache import EVENT_TEXT
+
+    domain = Domain.load("domain.yml")
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    action = RemoteAction("validate_booking_form", EndpointConfig("http://127.0.0.1:1/webhook"))
+    asyncio.run(store.save(DialogueStateTracker.from_events("c1", _booking_events(1.0), domain.slots)))
+
+    def bodies(tracker):
+        ours = speedups._action_call_format(action, tracker, domain)
+        theirs = speedups.rasa_action_call_format(action, tracker, domain)
+        return ours, json.loads(speedups.json_dumps(ours)), json.loads(json.dumps(theirs))
+
+    tracker = asyncio.run(store.retrieve("c1"))  # read: every event is a stored row's
+    tracker.update(ActionExecuted("action_listen", timestamp=9.0))  # and this turn's new ones
+    tracker.update(UserUttered("姓王", {"name": "inform", "confidence": 0.9}, timestamp=10.0))
+    sent, ours, theirs = bodies(tracker)
+    assert isinstance(sent["tracker"]["events"], speedups.EncodedJson)
+    assert [EVENT_TEXT in vars(event) for event in tracker.events] == [True] * 8 + [False] * 2
+    assert ours == theirs and len(ours["tracker"]["events"]) == 10
+    copy = tracker.copy()  # the form's temporary trackers and the processor's copies: the same events
+    assert bodies(copy)[1] == theirs
+
+    asyncio.run(store.save(tracker))  # kept: the new events are now stored rows, read again from the cache
+    tracker = asyncio.run(store.retrieve("c1"))
+    tracker.update(SlotSet("customer_name", "王先生", timestamp=11.0))
+    assert all(EVENT_TEXT in vars(event) for event in list(tracker.events)[:-1])
+    sent, ours, theirs = bodies(tracker)
+    assert isinstance(sent["tracker"]["events"], speedups.EncodedJson) and ours == theirs
+
+    # An EntitiesAdded changes the message before it in place: that body is Rasa's own.
+    tracker.update(EntitiesAdded([{"entity": "customer_name", "value": "王"}], timestamp=12.0))
+    sent, ours, theirs = bodies(tracker)
+    assert isinstance(sent["tracker"]["events"], list) and ours == theirs
+
+
+def test_stored_event_texts_are_checked_against_rasas_in_verification(monkeypatch) -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.tracker_cache import EVENT_TEXT
+    from bot.tracker_copy import TrackerCopyMismatch
+
+    domain = Domain.load("domain.yml")
+    tracker = DialogueStateTracker.from_events("c1", _booking_events(1.0), domain.slots)
+    for event in tracker.events:
+        event.__dict__[EVENT_TEXT] = json.dumps(event.as_dict())
+    action = RemoteAction("validate_booking_form", EndpointConfig("http://127.0.0.1:1/webhook"))
+    monkeypatch.setenv("BOT_VERIFY_TRACKERS", "1")
+    speedups._action_call_format(action, tracker, domain)  # the same: no error
+    tracker.events[2].parse_data["entities"].append({"entity": "plate", "value": "沪B00001"})  # changed in place
+    with pytest.raises(TrackerCopyMismatch):
+        speedups._action_call_format(action, tracker, domain)
+    monkeypatch.setenv("BOT_SPEEDUPS_OFF", "stored_events")
+    try:
+        speedups.install()
+        assert isinstance(speedups._action_call_format(action, tracker, domain)["tracker"]["events"], list)
+    finally:
+        monkeypatch.delenv("BOT_SPEEDUPS_OFF")
+        speedups.install()
+    assert speedups._stored_events_on is True
+
+
+def test_the_sqlite_tracker_store_writes_ahead_to_a_log(tmp_path) -> None:
+    import sqlite3
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    asyncio.run(store.save(DialogueStateTracker.from_events("c1", _booking_events(1.0), domain.slots)))
+    with sqlite3.connect(tmp_path / "tracker.db") as other:  # a reader in another process
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert other.execute("SELECT count(*) FROM events").fetchone() == (8,)
+    assert len(asyncio.run(store.retrieve("c1")).events) == 8
