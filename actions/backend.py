@@ -23,7 +23,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from dealer.catalog import Catalog, load_dealers
-from dealer.db import unit_of_work
+from dealer.db import read_only_unit, unit_of_work
 from dealer.script import BookingScript, load_script
 from dealer.services import booking, booking_guard, changes, followups, schedule
 from dealer.services.customers import CustomerHistory, customer_history
@@ -55,6 +55,18 @@ def serving(code: str | None) -> Iterator[None]:
         conversation_dealer.reset(token)
 
 
+def warm_up() -> None:
+    """Load before serving what the first action calls would load while a customer waits:
+    every dealer's catalogue, the booking script, and pypinyin's dictionaries for the
+    homophones (dealer/homophones.py: ~1 s, once)."""
+    from dealer.homophones import sounds_in
+
+    for dealer_catalog in dealers().values():
+        dealer_catalog.services_named("预约保样")  # a homophone: the readings are loaded
+    script()
+    sounds_in("保养", "保样")
+
+
 def catalog() -> Catalog:
     """The catalogue of the dealer the current conversation is for."""
     known = dealers()
@@ -78,12 +90,14 @@ def service_flags(code: str | None) -> frozenset[str]:
 
 async def history_of(phone: str) -> CustomerHistory | None:
     dealer = catalog()
-    return await in_session(lambda s: customer_history(s, phone, dealer))
+    return await in_session(lambda s: customer_history(s, phone, dealer), read_only=True)
 
 
-async def in_session(work: Callable[[Session], T]) -> T:
+async def in_session(work: Callable[[Session], T], read_only: bool = False) -> T:
+    """``work`` in a unit of work of its own, in a worker thread; ``read_only`` for work
+    that only reads (dealer/db.py: on SQLite it does not wait for the write lock)."""
     def run() -> T:
-        with unit_of_work(get_settings().database_url) as session:
+        with (read_only_unit if read_only else unit_of_work)(get_settings().database_url) as session:
             return work(session)
 
     return await asyncio.to_thread(run)
@@ -95,7 +109,7 @@ async def slot_problem(start: datetime, now: datetime) -> schedule.SlotProblem |
     problem = schedule.slot_problem(start, dealer, now)
     if problem is not None:
         return problem
-    counts = await in_session(lambda s: schedule.booked_counts(s, [start], dealer))
+    counts = await in_session(lambda s: schedule.booked_counts(s, [start], dealer), read_only=True)
     if counts.get(start, 0) >= dealer.slot_capacity:
         return schedule.SlotProblem.full
     return None
@@ -103,7 +117,7 @@ async def slot_problem(start: datetime, now: datetime) -> schedule.SlotProblem |
 
 async def free_slots_near(wanted: datetime, now: datetime, limit: int = 3) -> list[datetime]:
     dealer = catalog()
-    return await in_session(lambda s: schedule.free_slots_near(s, wanted, dealer, now, limit))
+    return await in_session(lambda s: schedule.free_slots_near(s, wanted, dealer, now, limit), read_only=True)
 
 
 async def book(request: booking.BookingRequest, now: datetime) -> booking.BookingResult:
@@ -138,12 +152,12 @@ async def booking_limit(
     phone: str | None, requester: booking_guard.Requester, now: datetime
 ) -> booking_guard.BookingLimitReached | None:
     dealer = catalog()
-    return await in_session(lambda s: booking_guard.limit_reached(s, phone, requester, dealer, now))
+    return await in_session(lambda s: booking_guard.limit_reached(s, phone, requester, dealer, now), read_only=True)
 
 
 async def opted_out(draft_id: int) -> bool:
     """Whether the booking's customer opted out of reminders (退订)."""
-    return await in_session(lambda s: followups.draft_opted_out(s, draft_id))
+    return await in_session(lambda s: followups.draft_opted_out(s, draft_id), read_only=True)
 
 
 async def cancel_booking(draft_id: int, requester: booking_guard.Requester) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -285,13 +285,17 @@ class Catalog:
             words = words.replace(job, " ")
         return words
 
-    def _synonyms(self) -> list[tuple[str, str]]:
-        return [
+    def _synonyms(self) -> tuple[tuple[str, str], ...]:
+        return self._synonym_pairs
+
+    @cached_property
+    def _synonym_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple(
             (service.code, synonym)
             for service in self.service_types
             for synonym in (service.code, service.name, *service.synonyms)
             if synonym
-        ]
+        )
 
     def main_service_for(self, words: str, describes_fault: bool) -> str | None:
         """What the customer asks for in ``words``: the highest-ranked service named,
@@ -421,6 +425,10 @@ def _named(synonym: str, words: str, state_counts: bool = False) -> bool:
 
 
 def _sounds_in(synonym: str, words: str) -> bool:
+    # A homophone keeps the word's first character or the rest of it (homophones.py's
+    # _same_stem): most words hold neither, and need no reading.
+    if synonym[:1] not in words and synonym[1:] not in words:
+        return False
     # Imported here: the bot runtime reads the catalogue too and has no pypinyin.
     from dealer.homophones import sounds_in
 

@@ -21,10 +21,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# An execution option of the sessions of read_only_unit.
+READ_ONLY = "dealer_read_only"
+
+
 def _sqlite_begin_immediate(connection) -> None:
     # Take the write lock at BEGIN: a deferred transaction that reads and then
-    # writes can fail with "database is locked" under concurrent bookings.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # writes can fail with "database is locked" under concurrent bookings. A unit of
+    # work that only reads begins deferred: in WAL mode it takes no lock at all.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(database_url: str) -> Engine:
@@ -61,3 +69,20 @@ def unit_of_work(database_url: str) -> Iterator[Session]:
     """A session and a transaction: committed on success, rolled back on error."""
     with _session_factory(database_url)() as session, session.begin():
         yield session
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A read-only unit of work added, changed or deleted a row (rolled back)."""
+
+
+@contextmanager
+def read_only_unit(database_url: str) -> Iterator[Session]:
+    """A unit of work that only reads. On SQLite its transaction begins deferred instead
+    of taking the write lock, so concurrent reads (an action call checking a slot or a
+    customer's history) neither queue behind one another nor behind a booking being
+    written. Anything it would write is refused and rolled back."""
+    with _session_factory(database_url)() as session, session.begin():
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
+        if session.new or session.dirty or session.deleted:
+            raise ReadOnlyViolation("a read-only unit of work changed rows")

@@ -21,6 +21,10 @@ def sounds_in(word: str, text: str) -> bool:
     """A homophone of the word (two or more Chinese characters) is typed in the text."""
     if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
         return False
+    # A window is the word's stem (_same_stem) only where the text holds the word's first
+    # character or the rest of it: most texts hold neither, and no window need be read.
+    if word[0] not in text and word[1:] not in text:
+        return False
     wanted = _reading(word)
     for start in range(len(text) - len(word) + 1):
         window = text[start:start + len(word)]

@@ -471,3 +471,35 @@ def test_a_dealer_may_ask_the_vin_for_warranty_only():
     pudong = next(dealer for dealer in load_dealers().values() if dealer is not None and dealer.code != CATALOG.code)
     assert "vin" in SCRIPT.slots_to_ask(pudong.service_type("warranty").flags, first_visit=True)
     assert "vin" not in SCRIPT.slots_to_ask(pudong.service_type("maintenance").flags, first_visit=True)
+
+
+def test_homophones_are_found_as_by_reading_every_window():
+    """sounds_in skips texts without the word's first character or the rest of it: the
+    same answers as reading every window, over the catalogue's words and random texts."""
+    import random
+
+    from dealer import homophones
+
+    def every_window(word, text):
+        if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
+            return False
+        return any(window != word and homophones._same_stem(window, word)
+                   and homophones._reading(window) == homophones._reading(word)
+                   for window in (text[i:i + len(word)] for i in range(len(text) - len(word) + 1)))
+
+    words = sorted({synonym for _, synonym in CATALOG._synonyms()})
+    pool = "".join(sorted(set("".join(words)))) + "宝样秀包了的子王先生明天点12A"
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 8))) for _ in range(300)]
+    for word in words:  # a character of each word swapped for one that may read the same
+        at = rng.randrange(len(word))
+        for other in "宝样秀包报饱修维喷盆":
+            texts.append(rng.choice(pool) + word[:at] + other + word[at + 1:] + rng.choice(pool))
+    texts += ["约个保样", "想维秀一下", "就普通宝养", "车子挂了", "13912345678", "王先生"]
+    found = 0
+    for text in texts:
+        for word in words:
+            expected = every_window(word, text)
+            assert homophones.sounds_in(word, text) is expected, (word, text)
+            found += expected
+    assert found > 20  # the random texts do hold homophones
