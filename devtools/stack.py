@@ -6,12 +6,15 @@ the system exactly the same way.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -267,9 +270,44 @@ def fresh_stack(workdir: Path, log_dir: Path, extra_env: dict[str, str]) -> tupl
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port free now for a process about to be started, and never one this process has
+    handed out before. The probe is closed at once, so the kernel could hand the same port
+    to the next call (two workers started in a row: the second could not bind it) or to
+    any outgoing connection meanwhile; so ports are taken below the kernel's ephemeral
+    range, which neither bind(0) nor outgoing connections use, when there is room there."""
+    with _handing_out:
+        for port in _candidate_ports():
+            if port in _handed_out:
+                continue
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                port = probe.getsockname()[1]
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+    raise RuntimeError("no free port")
+
+
+_handed_out: set[int] = set()
+_handing_out = threading.Lock()
+FIXED_PORTS_FROM = 20000  # above every service this machine runs (PostgreSQL, Redis, ...)
+
+
+def _candidate_ports() -> Iterator[int]:
+    """Random ports from FIXED_PORTS_FROM up to the ephemeral range, then the kernel's choice."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    if low - FIXED_PORTS_FROM >= 1000:
+        pick = random.Random()
+        for _ in range(200):
+            yield pick.randrange(FIXED_PORTS_FROM, low)
+    while True:
+        yield 0
 
 
 def _answers_ok(url: str) -> bool:
