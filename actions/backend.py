@@ -59,12 +59,9 @@ def warm_up() -> None:
     """Load before serving what the first action calls would load while a customer waits:
     every dealer's catalogue, the booking script, and pypinyin's dictionaries for the
     homophones (dealer/homophones.py: ~1 s, once)."""
-    from dealer.homophones import sounds_in
-
     for dealer_catalog in dealers().values():
         dealer_catalog.services_named("预约保样")  # a homophone: the readings are loaded
     script()
-    sounds_in("保养", "保样")
 
 
 def catalog() -> Catalog:

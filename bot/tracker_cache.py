@@ -193,8 +193,7 @@ def mark(tracker: Any, texts: list[str]) -> Any:
     of its events with its own text."""
     if tracker is not None:
         setattr(tracker, STORED_TEXTS, texts)
-        if len(tracker.events) == len(texts):  # else an event failed to deserialise
-            _mark_events(tracker.events, texts)
+        _mark_events(tracker.events, texts)
     return tracker
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from dealer.homophones import sounds_in as _sounds_in
 from dealer.validation import CN_DIGIT_VALUES
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "demo_dealer.yml"
@@ -422,17 +423,6 @@ def _named(synonym: str, words: str, state_counts: bool = False) -> bool:
             return True
         start = words.find(synonym, start + 1)
     return False
-
-
-def _sounds_in(synonym: str, words: str) -> bool:
-    # A homophone keeps the word's first character or the rest of it (homophones.py's
-    # _same_stem): most words hold neither, and need no reading.
-    if synonym[:1] not in words and synonym[1:] not in words:
-        return False
-    # Imported here: the bot runtime reads the catalogue too and has no pypinyin.
-    from dealer.homophones import sounds_in
-
-    return sounds_in(synonym, words)
 
 
 # 刘顾问 / 小王顾问 / 张经理: an advisor by surname and title (the 小/老 before it goes; a

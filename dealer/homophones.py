@@ -9,21 +9,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
-
 
 @lru_cache(maxsize=4096)
 def _reading(text: str) -> tuple[str, ...]:
+    # Imported at the first reading: the bot runtime reads the catalogue too and has no
+    # pypinyin, and the action server loads it before serving (actions/server.py).
+    from pypinyin import lazy_pinyin
+
     return tuple(lazy_pinyin(text, errors=lambda chars: list(chars)))
 
 
 def sounds_in(word: str, text: str) -> bool:
     """A homophone of the word (two or more Chinese characters) is typed in the text."""
-    if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
-        return False
     # A window is the word's stem (_same_stem) only where the text holds the word's first
     # character or the rest of it: most texts hold neither, and no window need be read.
-    if word[0] not in text and word[1:] not in text:
+    if word[:1] not in text and word[1:] not in text:
+        return False
+    if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
         return False
     wanted = _reading(word)
     for start in range(len(text) - len(word) + 1):
